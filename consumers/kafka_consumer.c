@@ -1,0 +1,285 @@
+/* kafka_consumer.c — consumer-group member feeding one ring (see kafka.h).
+ * Its thread polls one message at a time (librdkafka 2.0's batch consume is unsafe with
+ * rebalances), decodes it, and publishes each tweet into the ring, waiting while the ring is full
+ * (librdkafka's bounded prefetch then holds the broker back). A message that yields no tweet is
+ * published as a position marker (tweet id 0) so its offset is acknowledged in order; its
+ * rejected parts go to the dead-letter topic with the original bytes and error headers. */
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lockstep/kafka.h"
+
+struct ls_kafka_consumer {
+  struct ls_kafka_conf conf;
+  rd_kafka_t *rk;
+  rd_kafka_t *dlq;
+  struct ls_decoder *dec;
+  pthread_t thread;
+  bool started;
+  _Atomic bool stop;
+  _Atomic bool healthy;
+  struct ls_source_stats stats;
+  const rd_kafka_message_t *cur; /* message being decoded (consumer thread only) */
+  int emitted;
+};
+
+int ls_kafka_conf_apply(struct rd_kafka_conf_s *kc, const char *const *props, int n, struct ls_err *err) {
+  char key[256], errstr[512];
+  for (int i = 0; i < n; i++) {
+    const char *eq = strchr(props[i], '=');
+    if (!eq || eq == props[i] || (size_t)(eq - props[i]) >= sizeof key)
+      return ls_err_set(err, LS_EINVAL, "kafka: property \"%s\" is not key=value", props[i]);
+    memcpy(key, props[i], (size_t)(eq - props[i]));
+    key[eq - props[i]] = '\0';
+    if (rd_kafka_conf_set(kc, key, eq + 1, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+      return ls_err_set(err, LS_EINVAL, "kafka: %s", errstr);
+  }
+  return LS_OK;
+}
+
+static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque) {
+  (void)rk;
+  struct ls_kafka_consumer *c = opaque;
+  bool fatal = code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || code == RD_KAFKA_RESP_ERR__TRANSPORT ||
+               code == RD_KAFKA_RESP_ERR__RESOLVE;
+  if (fatal && !atomic_exchange(&c->healthy, false))
+    return; /* already reported */
+  ls_logf(c->conf.log, fatal ? LS_LOG_ERROR : LS_LOG_WARN, "kafka",
+          "consumer=%d brokers=%s error=\"%s\"%s", c->conf.index, c->conf.brokers, reason,
+          fatal ? " (retrying)" : "");
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+  struct ls_kafka_consumer *c = rd_kafka_opaque(rk);
+  if (level <= 3) ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "librdkafka %s: %s", fac, buf);
+}
+
+static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  struct ls_kafka_consumer *c = opaque;
+  if (m->err) {
+    atomic_fetch_add(&c->stats.dlq_errors, 1);
+    ls_logf(c->conf.log, LS_LOG_ERROR, "kafka", "dead-letter write failed topic=%s error=\"%s\"",
+            c->conf.dlq_topic, rd_kafka_err2str(m->err));
+  } else {
+    atomic_fetch_add(&c->stats.dead_lettered, 1);
+  }
+}
+
+static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool consumer, struct ls_err *err) {
+  char num[3][32];
+  snprintf(num[0], sizeof num[0], "session.timeout.ms=%d", c->conf.session_timeout_ms);
+  snprintf(num[1], sizeof num[1], "fetch.wait.max.ms=%d", c->conf.fetch_wait_max_ms);
+  snprintf(num[2], sizeof num[2], "queued.max.messages.kbytes=%d", c->conf.queued_max_kbytes);
+  char brokers[1024], group[300], reset[64];
+  snprintf(brokers, sizeof brokers, "bootstrap.servers=%s", c->conf.brokers);
+  snprintf(group, sizeof group, "group.id=%s", c->conf.group_id);
+  snprintf(reset, sizeof reset, "auto.offset.reset=%s", c->conf.offset_reset);
+  const char *common[] = {brokers, "client.id=lockstepd"};
+  const char *cons[] = {group, reset, num[0], num[1], num[2], "enable.auto.offset.store=false",
+                        "enable.auto.commit=true", "auto.commit.interval.ms=1000",
+                        "partition.assignment.strategy=range", "enable.partition.eof=false"};
+  const char *prod[] = {"enable.idempotence=true", "linger.ms=5"};
+  rd_kafka_conf_set_opaque(kc, c);
+  rd_kafka_conf_set_error_cb(kc, on_error);
+  rd_kafka_conf_set_log_cb(kc, on_log);
+  int rc = ls_kafka_conf_apply(kc, common, 2, err);
+  if (rc == LS_OK && consumer) rc = ls_kafka_conf_apply(kc, cons, (int)(sizeof cons / sizeof *cons), err);
+  if (rc == LS_OK && !consumer) {
+    rd_kafka_conf_set_dr_msg_cb(kc, on_dlq_delivery);
+    rc = ls_kafka_conf_apply(kc, prod, 2, err);
+  }
+  if (rc == LS_OK) rc = ls_kafka_conf_apply(kc, c->conf.props, c->conf.n_props, err);
+  return rc;
+}
+
+static int new_handle(struct ls_kafka_consumer *c, rd_kafka_type_t type, rd_kafka_t **out, struct ls_err *err) {
+  rd_kafka_conf_t *kc = rd_kafka_conf_new();
+  int rc = make_conf(c, kc, type == RD_KAFKA_CONSUMER, err);
+  if (rc != LS_OK) {
+    rd_kafka_conf_destroy(kc);
+    return rc;
+  }
+  char errstr[512];
+  *out = rd_kafka_new(type, kc, errstr, sizeof errstr);
+  if (!*out) {
+    rd_kafka_conf_destroy(kc);
+    return ls_err_set(err, LS_EINVAL, "kafka: cannot create client: %s", errstr);
+  }
+  return LS_OK;
+}
+
+int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kafka_conf *conf, struct ls_err *err) {
+  struct ls_kafka_consumer *c = calloc(1, sizeof *c);
+  if (!c) return ls_err_set(err, LS_ENOMEM, "kafka: out of memory");
+  c->conf = *conf;
+  atomic_store(&c->healthy, true);
+  int rc = ls_decoder_create(&c->dec, &conf->limits, err);
+  if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_CONSUMER, &c->rk, err);
+  if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_PRODUCER, &c->dlq, err);
+  if (rc == LS_OK) {
+    rd_kafka_poll_set_consumer(c->rk);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, conf->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (e) rc = ls_err_set(err, LS_EINVAL, "kafka: cannot subscribe to %s: %s", conf->topic, rd_kafka_err2str(e));
+  }
+  if (rc != LS_OK) {
+    ls_kafka_consumer_destroy(c);
+    return rc;
+  }
+  *out = c;
+  return LS_OK;
+}
+
+static void dead_letter(struct ls_kafka_consumer *c, const char *reason) {
+  const rd_kafka_message_t *m = c->cur;
+  char part[16], off[24];
+  snprintf(part, sizeof part, "%d", (int)m->partition);
+  snprintf(off, sizeof off, "%lld", (long long)m->offset);
+  rd_kafka_resp_err_t e = rd_kafka_producev(
+      c->dlq, RD_KAFKA_V_TOPIC(c->conf.dlq_topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_KEY(m->key, m->key_len),
+      RD_KAFKA_V_HEADER("error", reason, -1),
+      RD_KAFKA_V_HEADER("source_topic", rd_kafka_topic_name(m->rkt), -1),
+      RD_KAFKA_V_HEADER("source_partition", part, -1), RD_KAFKA_V_HEADER("source_offset", off, -1),
+      RD_KAFKA_V_END);
+  if (e) {
+    atomic_fetch_add(&c->stats.dlq_errors, 1);
+    ls_logf(c->conf.log, LS_LOG_ERROR, "kafka", "dead-letter enqueue failed topic=%s error=\"%s\"",
+            c->conf.dlq_topic, rd_kafka_err2str(e));
+  }
+}
+
+static void on_reject(void *ud, const char *reason) {
+  struct ls_kafka_consumer *c = ud;
+  uint64_t n = atomic_fetch_add(&c->stats.rejected, 1) + 1;
+  if (n <= 10 || n % 1000 == 0)
+    ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "rejected topic=%s partition=%d offset=%lld reason=\"%s\" rejected_total=%llu",
+            c->conf.topic, (int)c->cur->partition, (long long)c->cur->offset, reason, (unsigned long long)n);
+  dead_letter(c, reason);
+}
+
+/* Waits for a free ring slot; NULL when asked to stop. */
+static struct ls_ring_slot *wait_slot(struct ls_kafka_consumer *c) {
+  struct ls_ring_slot *s;
+  while (!(s = ls_ring_acquire(c->conf.ring))) {
+    if (atomic_load(&c->stop)) return NULL;
+    rd_kafka_poll(c->dlq, 0);
+    nanosleep(&(struct timespec){0, 100000}, NULL);
+  }
+  return s;
+}
+
+static void publish(struct ls_kafka_consumer *c, struct ls_ring_slot *s) {
+  s->tweet.source = c->conf.index;
+  s->tweet.partition = c->cur->partition;
+  s->tweet.offset = c->cur->offset;
+  ls_ring_publish(c->conf.ring);
+}
+
+static int on_tweet(void *ud, const struct ls_tweet *t) {
+  struct ls_kafka_consumer *c = ud;
+  struct ls_ring_slot *s = wait_slot(c);
+  if (!s) return 1;
+  if (ls_tweet_copy(&s->tweet, &s->arena, t) != LS_OK) {
+    on_reject(c, "tweet does not fit in a ring slot (raise input.max_text_bytes)");
+    return 0;
+  }
+  publish(c, s);
+  c->emitted++;
+  atomic_fetch_add(&c->stats.tweets, 1);
+  return 0;
+}
+
+static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
+  c->cur = m;
+  c->emitted = 0;
+  atomic_fetch_add(&c->stats.messages, 1);
+  atomic_fetch_add(&c->stats.bytes, m->len);
+  struct ls_decode_sink sink = {.emit = on_tweet, .reject = on_reject, .ud = c};
+  ls_decode(c->dec, LS_FMT_AUTO, m->payload, m->len, &sink);
+  if (c->emitted == 0 && !atomic_load(&c->stop)) {
+    struct ls_ring_slot *s = wait_slot(c); /* position marker: acknowledges the offset in order */
+    if (s) {
+      memset(&s->tweet, 0, sizeof s->tweet);
+      publish(c, s);
+    }
+  }
+}
+
+static void *run(void *arg) {
+  struct ls_kafka_consumer *c = arg;
+  while (!atomic_load(&c->stop)) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
+    rd_kafka_poll(c->dlq, 0);
+    if (!m) continue;
+    if (m->err) {
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "consumer=%d fetch error=\"%s\"", c->conf.index,
+                rd_kafka_message_errstr(m));
+    } else {
+      if (!atomic_exchange(&c->healthy, true))
+        ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s connection restored", c->conf.index, c->conf.brokers);
+      handle(c, m);
+    }
+    rd_kafka_message_destroy(m);
+  }
+  return NULL;
+}
+
+int ls_kafka_consumer_start(struct ls_kafka_consumer *c, struct ls_err *err) {
+  if (pthread_create(&c->thread, NULL, run, c) != 0) return ls_err_set(err, LS_ENOMEM, "kafka: cannot start thread");
+  c->started = true;
+  ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s group=%s topic=%s dlq=%s", c->conf.index,
+          c->conf.brokers, c->conf.group_id, c->conf.topic, c->conf.dlq_topic);
+  return LS_OK;
+}
+
+void ls_kafka_consumer_stop(struct ls_kafka_consumer *c) {
+  if (!c->started) return;
+  atomic_store(&c->stop, true);
+  pthread_join(c->thread, NULL);
+  c->started = false;
+}
+
+int ls_kafka_consumer_ack(struct ls_kafka_consumer *c, int32_t partition, int64_t next_offset) {
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, c->conf.topic, partition)->offset = next_offset;
+  rd_kafka_resp_err_t e = rd_kafka_offsets_store(c->rk, l);
+  rd_kafka_topic_partition_list_destroy(l);
+  return e ? LS_EINVAL : LS_OK; /* a revoked partition is not an error worth more */
+}
+
+int ls_kafka_consumer_commit(struct ls_kafka_consumer *c, struct ls_err *err) {
+  rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, NULL, 0);
+  if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
+    return ls_err_set(err, LS_EUNAVAIL, "kafka: commit failed: %s", rd_kafka_err2str(e));
+  return LS_OK;
+}
+
+void ls_kafka_consumer_destroy(struct ls_kafka_consumer *c) {
+  if (!c) return;
+  ls_kafka_consumer_stop(c);
+  if (c->dlq) {
+    if (rd_kafka_flush(c->dlq, 5000))
+      ls_logf(c->conf.log, LS_LOG_ERROR, "kafka", "dead-letter messages not delivered at exit: %d",
+              rd_kafka_outq_len(c->dlq));
+    rd_kafka_destroy(c->dlq);
+  }
+  if (c->rk) {
+    rd_kafka_consumer_close(c->rk);
+    rd_kafka_destroy(c->rk);
+  }
+  ls_decoder_destroy(c->dec);
+  free(c);
+}
+
+struct ls_source_stats *ls_kafka_consumer_stats(struct ls_kafka_consumer *c) { return &c->stats; }
+bool ls_kafka_consumer_healthy(struct ls_kafka_consumer *c) { return atomic_load(&c->healthy); }

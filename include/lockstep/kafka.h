@@ -1,0 +1,59 @@
+/* kafka.h — the Kafka side of the consumers: a consumer-group member that reads the input
+ * topic in its own thread, decodes and validates each message, pushes tweets into its ring,
+ * and sends undecodable messages to the dead-letter topic (original bytes; headers `error`,
+ * `source_topic`, `source_partition`, `source_offset`).
+ * Offsets are stored only when the pipeline acknowledges them (enable.auto.offset.store=false):
+ * ls_kafka_consumer_ack() is thread-safe and is the only thing that travels back. */
+#ifndef LOCKSTEP_KAFKA_H
+#define LOCKSTEP_KAFKA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lockstep/decode.h"
+#include "lockstep/log.h"
+#include "lockstep/ring.h"
+#include "lockstep/source.h"
+
+#define LS_KAFKA_MAX_PROPS 32
+
+struct ls_kafka_conf {
+  const char *brokers;
+  const char *group_id;
+  const char *topic;
+  const char *dlq_topic;
+  int index;                  /* consumer number, for logs and tweet.source */
+  int session_timeout_ms;
+  int fetch_wait_max_ms;
+  int queued_max_kbytes;      /* librdkafka prefetch bound per partition */
+  const char *offset_reset;   /* earliest | latest */
+  /* extra librdkafka properties, "key=value" (e.g. security.protocol=ssl) */
+  const char *props[LS_KAFKA_MAX_PROPS];
+  int n_props;
+  struct ls_ring *ring;
+  struct ls_decode_limits limits;
+  const struct ls_log *log;
+};
+
+struct ls_kafka_consumer;
+int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kafka_conf *conf,
+                             struct ls_err *err);
+int ls_kafka_consumer_start(struct ls_kafka_consumer *c, struct ls_err *err);
+/* Stops fetching and joins the thread; published ring slots stay for the pipeline. */
+void ls_kafka_consumer_stop(struct ls_kafka_consumer *c);
+/* Records that everything before next_offset on partition is processed and acknowledged. */
+int ls_kafka_consumer_ack(struct ls_kafka_consumer *c, int32_t partition, int64_t next_offset);
+/* Synchronously commits the acknowledged offsets. */
+int ls_kafka_consumer_commit(struct ls_kafka_consumer *c, struct ls_err *err);
+/* Commits, leaves the group and frees. */
+void ls_kafka_consumer_destroy(struct ls_kafka_consumer *c);
+struct ls_source_stats *ls_kafka_consumer_stats(struct ls_kafka_consumer *c);
+/* True while the broker connection works (last error cleared by a successful fetch). */
+bool ls_kafka_consumer_healthy(struct ls_kafka_consumer *c);
+
+/* Builds a librdkafka configuration from "key=value" pairs; used by producers too. */
+struct rd_kafka_conf_s;
+int ls_kafka_conf_apply(struct rd_kafka_conf_s *kc, const char *const *props, int n,
+                        struct ls_err *err);
+
+#endif

@@ -1,0 +1,37 @@
+/* ring.h — bounded single-producer single-consumer ring of tweet slots.
+ * Each slot holds a tweet record and its own byte arena, so that a consumer thread decodes
+ * into a slot without allocating and the pipeline reads it in place. When the ring is full the
+ * producer waits (ls_ring_acquire returns NULL): memory never grows with load.
+ * The consumer may hold several published slots at once (a batch) and releases them in order. */
+#ifndef LOCKSTEP_RING_H
+#define LOCKSTEP_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockstep/err.h"
+#include "lockstep/tweet.h"
+
+struct ls_ring;
+
+struct ls_ring_slot {
+  struct ls_tweet tweet;
+  struct ls_arena arena; /* slot_bytes for the tweet's strings */
+};
+
+/* capacity is rounded up to a power of two. */
+int ls_ring_create(struct ls_ring **out, size_t capacity, size_t slot_bytes, struct ls_err *err);
+void ls_ring_destroy(struct ls_ring *r);
+size_t ls_ring_capacity(const struct ls_ring *r);
+size_t ls_ring_slot_bytes(const struct ls_ring *r);
+
+/* Producer side: a free slot with its arena reset, or NULL when full. */
+struct ls_ring_slot *ls_ring_acquire(struct ls_ring *r);
+void ls_ring_publish(struct ls_ring *r);
+
+/* Consumer side: number of published slots not yet released; slot i of them (0 = oldest). */
+size_t ls_ring_readable(struct ls_ring *r);
+struct ls_ring_slot *ls_ring_peek(struct ls_ring *r, size_t i);
+void ls_ring_release(struct ls_ring *r, size_t n);
+
+#endif

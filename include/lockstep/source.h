@@ -1,0 +1,18 @@
+/* source.h — what every tweet source (Kafka consumer, file replay) shares with the pipeline:
+ * counters that are read from other threads. */
+#ifndef LOCKSTEP_SOURCE_H
+#define LOCKSTEP_SOURCE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct ls_source_stats {
+  _Atomic uint64_t messages;      /* messages (or file records) read */
+  _Atomic uint64_t bytes;         /* bytes read */
+  _Atomic uint64_t tweets;        /* valid tweets handed to the ring */
+  _Atomic uint64_t rejected;      /* messages or tweets that failed decoding/validation */
+  _Atomic uint64_t dead_lettered; /* rejected records written to the dead-letter destination */
+  _Atomic uint64_t dlq_errors;    /* dead-letter writes that failed */
+};
+
+#endif
