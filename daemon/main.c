@@ -1,1 +1,350 @@
-int main(void) { return 0; }
+/* main.c — lockstepd: command line, configuration, signals, systemd notification, and the
+ * wiring of sources (Kafka consumers or a replay file) → pipeline → sinks. The only global
+ * mutable state of the program lives here: the stop flag set by SIGINT/SIGTERM. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lockstep/backend.h"
+#include "lockstep/config.h"
+#include "lockstep/kafka.h"
+#include "lockstep/pipeline.h"
+#include "lockstep/replay.h"
+#include "lockstep/sink.h"
+
+static atomic_bool g_stop;
+
+static void on_signal(int sig) {
+  (void)sig;
+  atomic_store(&g_stop, true);
+}
+
+static void usage(FILE *f) {
+  fputs("usage: lockstepd [--config FILE] [--set SECTION.KEY=VALUE]...\n"
+        "       lockstepd --replay FILE [--out FILE.jsonl] [--dead-letter FILE.jsonl] [--config FILE] [--set ...]\n"
+        "\n"
+        "Streaming detection of coordinated campaigns (co-retweet, co-reply, co-tweet, co-similar-text,\n"
+        "co-link, co-hashtag). Reads tweets from Kafka (or an archive file with --replay), writes campaign\n"
+        "events to Redis, the Kafka output topic and/or a JSON-lines file.\n"
+        "\n"
+        "  -c, --config FILE       INI configuration (see deploy/lockstep.conf)\n"
+        "  -s, --set K=V           override one key, e.g. --set kafka.brokers=10.0.0.5:9092\n"
+        "  -r, --replay FILE       read Twitter v2 JSON lines, QUT-toolkit CSV or length-delimited protobuf\n"
+        "                          instead of Kafka; runs in event time as fast as it can and exits when drained\n"
+        "  -o, --out FILE          write campaign events as JSON lines (replay: default standard output)\n"
+        "  -d, --dead-letter FILE  replay: write rejected records with their reason as JSON lines\n"
+        "      --print-config      print every key with its default and documentation, and exit\n"
+        "      --check-config      validate the configuration, print the effective values, and exit\n"
+        "  -h, --help              this text\n"
+        "  -V, --version           version\n"
+        "\n"
+        "Exit status: 0 done, 1 runtime failure, 2 bad command line or configuration.\n",
+        f);
+}
+
+struct opts {
+  const char *config, *replay, *out, *dead_letter;
+  const char *sets[128];
+  int n_sets;
+  bool print_config, check_config;
+};
+
+static int parse_args(int argc, char **argv, struct opts *o) {
+  static const struct option longs[] = {
+      {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
+      {"replay", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
+      {"dead-letter", required_argument, 0, 'd'}, {"print-config", no_argument, 0, 'P'},
+      {"check-config", no_argument, 0, 'C'}, {"help", no_argument, 0, 'h'},
+      {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+  int c;
+  while ((c = getopt_long(argc, argv, "c:s:r:o:d:hV", longs, NULL)) != -1) {
+    switch (c) {
+      case 'c': o->config = optarg; break;
+      case 's':
+        if (o->n_sets == 128) { fprintf(stderr, "lockstepd: too many --set options\n"); return 2; }
+        o->sets[o->n_sets++] = optarg;
+        break;
+      case 'r': o->replay = optarg; break;
+      case 'o': o->out = optarg; break;
+      case 'd': o->dead_letter = optarg; break;
+      case 'P': o->print_config = true; break;
+      case 'C': o->check_config = true; break;
+      case 'h': usage(stdout); return -1;
+      case 'V': printf("lockstepd %s\n", LS_VERSION); return -1;
+      default: usage(stderr); return 2;
+    }
+  }
+  if (optind < argc) {
+    fprintf(stderr, "lockstepd: unexpected argument \"%s\" (see --help)\n", argv[optind]);
+    return 2;
+  }
+  if (o->dead_letter && !o->replay) {
+    fprintf(stderr, "lockstepd: --dead-letter applies to --replay (Kafka mode uses kafka.dlq_topic)\n");
+    return 2;
+  }
+  return 0;
+}
+
+static int load_config(const struct opts *o, struct ls_config *cfg) {
+  struct ls_err err;
+  ls_config_defaults(cfg);
+  if (o->config && ls_config_load(cfg, o->config, &err) != LS_OK) goto bad;
+  for (int i = 0; i < o->n_sets; i++)
+    if (ls_config_set(cfg, o->sets[i], &err) != LS_OK) goto bad;
+  if (o->out) snprintf(cfg->output.file, sizeof cfg->output.file, "%s", o->out);
+  if (ls_config_check(cfg, &err) != LS_OK) goto bad;
+  return 0;
+bad:
+  fprintf(stderr, "error config: %s\n", err.msg);
+  return 2;
+}
+
+/* --- logging ---------------------------------------------------------------------------------- */
+
+static void log_line(void *ud, int level, const char *component, const char *msg) {
+  (void)ud;
+  char line[1200];
+  snprintf(line, sizeof line, "%s %s: %s\n", ls_log_level_name(level), component, msg);
+  fputs(line, stderr);
+}
+
+static int level_of(const char *name) {
+  return !strcmp(name, "debug") ? LS_LOG_DEBUG : !strcmp(name, "warn") ? LS_LOG_WARN : !strcmp(name, "error") ? LS_LOG_ERROR : LS_LOG_INFO;
+}
+
+/* --- the running daemon ------------------------------------------------------------------------ */
+
+struct daemon {
+  struct ls_config cfg;
+  struct opts opts;
+  struct ls_log log;
+  struct ls_backend *be;
+  struct ls_sink *sinks[3];
+  int n_sinks;
+  struct ls_ring *rings[LS_MAX_SOURCES];
+  struct ls_kafka_consumer *consumers[LS_MAX_SOURCES];
+  int n_consumers;
+  struct ls_replay *replay;
+  struct ls_pipeline *pipeline;
+  char *props[LS_KAFKA_MAX_PROPS];
+  int n_props;
+  char props_buf[1024];
+  double started, last_metrics;
+  uint64_t last_tweets;
+};
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int split_props(struct daemon *d, struct ls_err *err) {
+  snprintf(d->props_buf, sizeof d->props_buf, "%s", d->cfg.kafka.properties);
+  char *save = NULL;
+  for (char *p = strtok_r(d->props_buf, ";", &save); p; p = strtok_r(NULL, ";", &save)) {
+    while (*p == ' ') p++;
+    if (!*p) continue;
+    if (d->n_props == LS_KAFKA_MAX_PROPS) return ls_err_set(err, LS_EINVAL, "kafka.properties: more than %d entries", LS_KAFKA_MAX_PROPS);
+    d->props[d->n_props++] = p;
+  }
+  return LS_OK;
+}
+
+static int open_sinks(struct daemon *d, struct ls_err *err) {
+  const struct ls_config *c = &d->cfg;
+  int rc = LS_OK;
+  bool replay = d->opts.replay != NULL;
+  if (!replay && c->redis.enabled) {
+    struct ls_redis_conf rc_ = {c->redis.host, c->redis.password, c->redis.prefix, (int)c->redis.port, (int)c->redis.db,
+                                (int)c->redis.timeout_ms, c->redis.closed_ttl_s, c->redis.stream_maxlen, c->redis.max_pending};
+    rc = ls_sink_redis_create(&d->sinks[d->n_sinks], &rc_, &d->log, err);
+    if (rc == LS_OK) d->n_sinks++;
+  }
+  if (rc == LS_OK && !replay && c->kafka.output_enabled) {
+    struct ls_kafka_sink_conf kc = {c->kafka.brokers, c->kafka.output_topic, !strcmp(c->kafka.output_format, "json"),
+                                    (const char *const *)d->props, d->n_props};
+    rc = ls_sink_kafka_create(&d->sinks[d->n_sinks], &kc, &d->log, err);
+    if (rc == LS_OK) d->n_sinks++;
+  }
+  const char *file = c->output.file[0] ? c->output.file : replay ? "/dev/stdout" : NULL;
+  if (rc == LS_OK && file) {
+    rc = ls_sink_file_create(&d->sinks[d->n_sinks], file, &d->log, err);
+    if (rc == LS_OK) d->n_sinks++;
+  }
+  return rc;
+}
+
+static void decode_limits(const struct ls_config *c, struct ls_decode_limits *l) {
+  ls_decode_limits_default(l);
+  l->max_message_bytes = (size_t)c->input.max_message_bytes;
+  l->max_text_bytes = (size_t)c->input.max_text_bytes;
+  l->max_future_ms = c->input.max_future_s * 1000;
+}
+
+static size_t slot_bytes(const struct ls_config *c) { return (size_t)c->input.max_text_bytes * 2 + 4096; }
+
+static bool replay_finished(void *ud) { return ls_replay_finished(ud); }
+static int kafka_ack(void *ud, int32_t partition, int64_t next) { return ls_kafka_consumer_ack(ud, partition, next); }
+
+static int open_replay(struct daemon *d, struct ls_err *err) {
+  int rc = ls_ring_create(&d->rings[0], (size_t)d->cfg.input.ring_capacity, slot_bytes(&d->cfg), err);
+  struct ls_replay_conf rc_ = {.path = d->opts.replay, .ring = d->rings[0], .dead_letter_path = d->opts.dead_letter, .log = &d->log};
+  decode_limits(&d->cfg, &rc_.limits);
+  if (rc == LS_OK) rc = ls_replay_open(&d->replay, &rc_, err);
+  struct ls_pipeline_source src = {d->rings[0], NULL, d->replay, replay_finished, NULL};
+  if (rc == LS_OK) {
+    src.stats = ls_replay_stats(d->replay);
+    rc = ls_pipeline_add_source(d->pipeline, &src, err);
+  }
+  return rc == LS_OK ? ls_replay_start(d->replay, err) : rc;
+}
+
+static int open_consumers(struct daemon *d, struct ls_err *err) {
+  const struct ls_config *c = &d->cfg;
+  for (int i = 0; i < c->kafka.consumers; i++) {
+    int rc = ls_ring_create(&d->rings[i], (size_t)c->input.ring_capacity, slot_bytes(c), err);
+    if (rc != LS_OK) return rc;
+    struct ls_kafka_conf kc = {.brokers = c->kafka.brokers, .group_id = c->kafka.group_id, .topic = c->kafka.input_topic,
+                               .dlq_topic = c->kafka.dlq_topic, .index = i, .session_timeout_ms = (int)c->kafka.session_timeout_ms,
+                               .fetch_wait_max_ms = (int)c->kafka.fetch_wait_max_ms,
+                               .queued_max_kbytes = (int)c->kafka.queued_max_kbytes, .offset_reset = c->kafka.offset_reset,
+                               .n_props = d->n_props, .ring = d->rings[i], .log = &d->log};
+    memcpy(kc.props, d->props, sizeof(char *) * (size_t)d->n_props);
+    decode_limits(c, &kc.limits);
+    rc = ls_kafka_consumer_create(&d->consumers[i], &kc, err);
+    if (rc != LS_OK) return rc;
+    d->n_consumers++;
+    struct ls_pipeline_source src = {d->rings[i], ls_kafka_consumer_stats(d->consumers[i]), d->consumers[i], NULL, kafka_ack};
+    if ((rc = ls_pipeline_add_source(d->pipeline, &src, err)) != LS_OK) return rc;
+  }
+  ls_logf(&d->log, LS_LOG_INFO, "main", "rings=%d capacity=%lld slot=%zuB memory=%.1fMiB", d->n_consumers,
+          (long long)c->input.ring_capacity, slot_bytes(c), d->n_consumers * c->input.ring_capacity * slot_bytes(c) / 1048576.0);
+  for (int i = 0; i < d->n_consumers; i++) {
+    int rc = ls_kafka_consumer_start(d->consumers[i], err);
+    if (rc != LS_OK) return rc;
+  }
+  return LS_OK;
+}
+
+static void publish_metrics(struct daemon *d, const struct ls_pipeline_stats *st) {
+  uint64_t pairs = 0;
+  for (int s = 0; s < LS_SIG_COUNT; s++) pairs += st->pairs[s];
+  const char *fields[] = {"messages_received", "tweets_processed", "duplicates", "rejected", "dead_lettered", "backlog",
+                          "campaigns_active", "campaigns_opened", "events", "sink_failures", "coordinated_actions",
+                          "suppressed", "edges_live", "watermark_ms", "offsets_held"};
+  uint64_t values[] = {st->received, st->tweets, st->duplicates, st->rejected, st->dead_lettered, st->backlog,
+                       st->campaigns_active, st->campaigns_opened, st->events_open + st->events_updated + st->events_closed,
+                       st->sink_failures, pairs, st->suppressed, st->edges_live, (uint64_t)st->watermark_ms, st->offsets_held};
+  int n = (int)(sizeof values / sizeof *values);
+  for (int i = 0; i < d->n_sinks; i++)
+    if (d->sinks[i]->i->publish_stats) d->sinks[i]->i->publish_stats(d->sinks[i], fields, values, n);
+}
+
+static void on_tick(void *ud, const struct ls_pipeline_stats *st) {
+  struct daemon *d = ud;
+  double now = now_s();
+  sd_notify(0, "WATCHDOG=1");
+  if (now - d->last_metrics < (double)d->cfg.output.interval_s) return;
+  double rate = (st->tweets - d->last_tweets) / (now - d->last_metrics);
+  d->last_metrics = now;
+  d->last_tweets = st->tweets;
+  char progress[64] = "";
+  if (d->replay) {
+    uint64_t done, total;
+    ls_replay_progress(d->replay, &done, &total);
+    snprintf(progress, sizeof progress, " progress=%.1f%%", total ? 100.0 * done / total : 100.0);
+  }
+  ls_logf(&d->log, LS_LOG_INFO, "stats",
+          "tweets=%" PRIu64 " rate=%.0f/s%s duplicates=%" PRIu64 " rejected=%" PRIu64 " backlog=%" PRIu64
+          " campaigns_active=%u campaigns_opened=%" PRIu64 " edges=%" PRIu64 " suppressed=%" PRIu64 "%s",
+          st->tweets, rate, progress, st->duplicates, st->rejected, st->backlog, st->campaigns_active,
+          st->campaigns_opened, st->edges_live, st->suppressed, st->offsets_held ? " offsets_held=1" : "");
+  sd_notifyf(0, "STATUS=%" PRIu64 " tweets, %.0f/s, %u active campaigns", st->tweets, rate, st->campaigns_active);
+  publish_metrics(d, st);
+}
+
+static void shutdown_kafka(struct daemon *d) {
+  for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_stop(d->consumers[i]);
+  ls_pipeline_drain(d->pipeline, false, 10000);
+  struct ls_err err;
+  for (int i = 0; i < d->n_consumers; i++)
+    if (ls_kafka_consumer_commit(d->consumers[i], &err) != LS_OK) ls_logf(&d->log, LS_LOG_ERROR, "main", "%s", err.msg);
+}
+
+static void teardown(struct daemon *d) {
+  for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_destroy(d->consumers[i]);
+  ls_replay_close(d->replay);
+  if (d->pipeline) {
+    struct ls_pipeline_stats st;
+    ls_pipeline_stats(d->pipeline, &st);
+    publish_metrics(d, &st);
+    ls_logf(&d->log, LS_LOG_INFO, "main", "done tweets=%" PRIu64 " duplicates=%" PRIu64 " rejected=%" PRIu64
+            " campaigns_opened=%" PRIu64 " events=%" PRIu64 " seconds=%.1f",
+            st.tweets, st.duplicates, st.rejected, st.campaigns_opened, st.events_open + st.events_updated + st.events_closed,
+            now_s() - d->started);
+  }
+  ls_pipeline_destroy(d->pipeline);
+  for (int i = 0; i < d->n_sinks; i++) ls_sink_destroy(d->sinks[i]);
+  for (int i = 0; i < LS_MAX_SOURCES; i++) ls_ring_destroy(d->rings[i]);
+  ls_backend_close(d->be);
+}
+
+static int run(struct daemon *d) {
+  struct ls_err err;
+  int rc = split_props(d, &err);
+  if (rc == LS_OK) rc = ls_backend_open(&d->be, d->cfg.embed.backend, &d->log, &err);
+  if (rc == LS_OK) {
+    ls_logf(&d->log, LS_LOG_INFO, "main", "lockstepd %s backend=%s device=\"%s\" mode=%s", LS_VERSION, d->be->i->name,
+            d->be->device, d->opts.replay ? "replay" : "kafka");
+    rc = open_sinks(d, &err);
+  }
+  if (rc == LS_OK) rc = ls_pipeline_create(&d->pipeline, &d->cfg, d->be, d->sinks, d->n_sinks, &d->log, &err);
+  if (rc == LS_OK) rc = d->opts.replay ? open_replay(d, &err) : open_consumers(d, &err);
+  if (rc != LS_OK) {
+    ls_logf(&d->log, LS_LOG_ERROR, "main", "%s", err.msg);
+    teardown(d);
+    return 1;
+  }
+  sd_notify(0, "READY=1\nSTATUS=running");
+  ls_pipeline_run(d->pipeline, &g_stop, on_tick, d);
+  sd_notify(0, "STOPPING=1");
+  if (atomic_load(&g_stop)) ls_logf(&d->log, LS_LOG_INFO, "main", "signal received: draining, flushing sinks, committing offsets");
+  if (d->replay) {
+    ls_replay_stop(d->replay);
+    rc = ls_pipeline_drain(d->pipeline, !atomic_load(&g_stop), 10000);
+  } else {
+    shutdown_kafka(d);
+  }
+  teardown(d);
+  return rc == LS_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  static struct daemon d; /* large; zero-initialised */
+  int rc = parse_args(argc, argv, &d.opts);
+  if (rc) return rc < 0 ? 0 : rc;
+  if (d.opts.print_config) {
+    ls_config_print_defaults(stdout);
+    return 0;
+  }
+  if ((rc = load_config(&d.opts, &d.cfg))) return rc;
+  if (d.opts.check_config) {
+    ls_config_print(&d.cfg, stdout);
+    return 0;
+  }
+  d.log = (struct ls_log){.fn = log_line, .min_level = level_of(d.cfg.output.level)};
+  struct sigaction sa = {.sa_handler = on_signal};
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  d.started = d.last_metrics = now_s();
+  return run(&d);
+}

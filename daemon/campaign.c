@@ -1,0 +1,91 @@
+/* campaign.c — campaign event encodings: JSON object and protobuf lockstep.Campaign. Account
+ * and tweet ids are decimal strings in JSON (they overflow JavaScript numbers). */
+#include "lockstep/campaign.h"
+
+#include <stdlib.h>
+
+#include "campaign.pb-c.h"
+
+const char *ls_campaign_state_name(enum ls_campaign_state s) {
+  switch (s) {
+    case LS_CAMPAIGN_OPEN: return "open";
+    case LS_CAMPAIGN_UPDATED: return "updated";
+    default: return "closed";
+  }
+}
+
+void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
+  ls_jw_obj_begin(w);
+  ls_jw_key(w, "campaign_id");
+  ls_jw_str(w, e->id);
+  ls_jw_key(w, "version");
+  ls_jw_u64(w, e->version);
+  ls_jw_key(w, "state");
+  ls_jw_str(w, ls_campaign_state_name(e->state));
+  ls_jw_key(w, "first_seen");
+  ls_jw_time(w, e->first_seen_ms);
+  ls_jw_key(w, "last_seen");
+  ls_jw_time(w, e->last_seen_ms);
+  ls_jw_key(w, "score");
+  ls_jw_f64(w, e->score);
+  ls_jw_key(w, "accounts");
+  ls_jw_arr_begin(w);
+  for (uint32_t i = 0; i < e->n_accounts; i++) ls_jw_u64_str(w, e->accounts[i]);
+  ls_jw_arr_end(w);
+  ls_jw_key(w, "tweet_count");
+  ls_jw_u64(w, e->tweet_count);
+  ls_jw_key(w, "signals");
+  ls_jw_obj_begin(w);
+  for (int s = 0; s < LS_SIG_COUNT; s++) {
+    if (!e->signals[s]) continue;
+    ls_jw_key(w, ls_signal_name(s));
+    ls_jw_u64(w, e->signals[s]);
+  }
+  ls_jw_obj_end(w);
+  ls_jw_key(w, "sample_tweet_ids");
+  ls_jw_arr_begin(w);
+  for (uint32_t i = 0; i < e->n_samples; i++) ls_jw_u64_str(w, e->samples[i]);
+  ls_jw_arr_end(w);
+  ls_jw_key(w, "representative_text");
+  ls_jw_str(w, e->text ? e->text : "");
+  ls_jw_obj_end(w);
+}
+
+size_t ls_campaign_to_protobuf(const struct ls_campaign_event *e, uint8_t **buf, size_t *cap) {
+  Lockstep__Campaign m = LOCKSTEP__CAMPAIGN__INIT;
+  Lockstep__SignalCount counts[LS_SIG_COUNT], *ptrs[LS_SIG_COUNT];
+  char first[40], last[40];
+  ls_iso8601(e->first_seen_ms, first, sizeof first);
+  ls_iso8601(e->last_seen_ms, last, sizeof last);
+  m.campaign_id = (char *)e->id;
+  m.version = e->version;
+  m.state = (char *)ls_campaign_state_name(e->state);
+  m.first_seen_ms = e->first_seen_ms;
+  m.last_seen_ms = e->last_seen_ms;
+  m.first_seen = first;
+  m.last_seen = last;
+  m.score = e->score;
+  m.n_accounts = e->n_accounts;
+  m.accounts = (uint64_t *)e->accounts;
+  m.tweet_count = e->tweet_count;
+  m.n_sample_tweet_ids = e->n_samples;
+  m.sample_tweet_ids = (uint64_t *)e->samples;
+  m.representative_text = (char *)(e->text ? e->text : "");
+  for (int s = 0; s < LS_SIG_COUNT; s++) {
+    if (!e->signals[s]) continue;
+    Lockstep__SignalCount *c = &counts[m.n_signals];
+    lockstep__signal_count__init(c);
+    c->signal = (char *)ls_signal_name(s);
+    c->count = e->signals[s];
+    ptrs[m.n_signals++] = c;
+  }
+  m.signals = ptrs;
+  size_t n = lockstep__campaign__get_packed_size(&m);
+  if (n > *cap) {
+    uint8_t *b = realloc(*buf, n);
+    if (!b) return 0;
+    *buf = b;
+    *cap = n;
+  }
+  return lockstep__campaign__pack(&m, *buf);
+}

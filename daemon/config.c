@@ -1,0 +1,236 @@
+/* config.c — the table of every configuration key (type, default, range, documentation), and
+ * loading from defaults, INI files and --set. The table is the single source: defaults are parsed
+ * from it, `lockstepd --print-config` prints it as deploy/lockstep.conf, and unknown keys are
+ * refused because they are not in it. */
+#include "lockstep/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum kind { K_STR, K_INT, K_DBL, K_BOOL };
+
+struct option {
+  const char *section, *key;
+  enum kind kind;
+  size_t offset, size; /* size: string buffer size */
+  const char *def;
+  double min, max;
+  const char *doc;
+};
+
+#define O(field) offsetof(struct ls_config, field)
+#define STR(sec, key, field, def, doc) {sec, key, K_STR, O(field), sizeof(((struct ls_config *)0)->field), def, 0, 0, doc}
+#define INT(sec, key, field, def, lo, hi, doc) {sec, key, K_INT, O(field), 0, def, lo, hi, doc}
+#define DBL(sec, key, field, def, lo, hi, doc) {sec, key, K_DBL, O(field), 0, def, lo, hi, doc}
+#define BOOL(sec, key, field, def, doc) {sec, key, K_BOOL, O(field), 0, def, 0, 1, doc}
+#define SIGNAL(sec, idx, win, minw, what)                                                                     \
+  BOOL(sec, "enabled", signal[idx].enabled, "true", "Detect " what "."),                                     \
+  INT(sec, "window_s", signal[idx].window_s, win, 1, 86400, "Two actions count as coordinated within this many seconds (event time)."), \
+  INT(sec, "min_weight", signal[idx].min_weight, minw, 1, 1000000, "An edge needs at least this many distinct coordinated actions of this signal.")
+
+static const struct option OPTIONS[] = {
+    STR("kafka", "brokers", kafka.brokers, "127.0.0.1:9092", "Bootstrap servers, host:port[,host:port...]."),
+    STR("kafka", "group_id", kafka.group_id, "lockstep", "Consumer group id; committed offsets live under it."),
+    STR("kafka", "input_topic", kafka.input_topic, "tweets", "Topic of tweets (protobuf lockstep.Tweet or Twitter API v2 JSON, auto-detected per message)."),
+    STR("kafka", "output_topic", kafka.output_topic, "campaigns", "Topic that campaign events are produced to (key = campaign id)."),
+    BOOL("kafka", "output_enabled", kafka.output_enabled, "true", "Produce campaign events to output_topic."),
+    STR("kafka", "output_format", kafka.output_format, "protobuf", "Value encoding of campaign events: protobuf (lockstep.Campaign) or json."),
+    STR("kafka", "dlq_topic", kafka.dlq_topic, "tweets.dlq", "Dead-letter topic: original bytes of rejected messages with headers error, source_topic, source_partition, source_offset."),
+    INT("kafka", "consumers", kafka.consumers, "1", 1, 16, "Consumer threads (group members), each with its own ring."),
+    INT("kafka", "session_timeout_ms", kafka.session_timeout_ms, "10000", 1000, 300000, "Group session timeout."),
+    INT("kafka", "fetch_wait_max_ms", kafka.fetch_wait_max_ms, "100", 1, 10000, "Longest wait of a fetch on an idle partition."),
+    INT("kafka", "queued_max_kbytes", kafka.queued_max_kbytes, "16384", 64, 2097151, "Prefetch bound per consumer: the back-pressure limit when the pipeline is slower than the broker."),
+    STR("kafka", "offset_reset", kafka.offset_reset, "earliest", "Where a group with no committed offset starts: earliest or latest."),
+    STR("kafka", "properties", kafka.properties, "", "Extra librdkafka properties for every client, \"key=value;key=value\" (e.g. security.protocol=ssl;ssl.ca.location=/etc/ssl/ca.pem)."),
+    BOOL("redis", "enabled", redis.enabled, "true", "Write campaigns to Redis."),
+    STR("redis", "host", redis.host, "127.0.0.1", "Redis host."),
+    INT("redis", "port", redis.port, "6379", 1, 65535, "Redis port."),
+    STR("redis", "password", redis.password, "", "Redis AUTH password (empty: none)."),
+    INT("redis", "db", redis.db, "0", 0, 1000, "Redis database number."),
+    STR("redis", "prefix", redis.prefix, "lockstep:", "Prefix of every key lockstep writes."),
+    INT("redis", "timeout_ms", redis.timeout_ms, "2000", 10, 60000, "Connect and command timeout."),
+    INT("redis", "closed_ttl_s", redis.closed_ttl_s, "86400", 1, 31536000, "Closed campaigns' keys expire after this many seconds."),
+    INT("redis", "stream_maxlen", redis.stream_maxlen, "100000", 1, 100000000, "Approximate length cap of the events stream (XADD MAXLEN ~)."),
+    INT("redis", "max_pending", redis.max_pending, "10000", 1, 10000000, "Campaign events kept for retry while Redis is unreachable; older ones are dropped and counted."),
+    INT("input", "max_message_bytes", input.max_message_bytes, "1048576", 1024, 67108864, "Larger messages are dead-lettered."),
+    INT("input", "max_text_bytes", input.max_text_bytes, "4096", 280, 1048576, "Tweets with longer text are dead-lettered (a 280-character tweet is at most 1120 bytes)."),
+    INT("input", "max_future_s", input.max_future_s, "86400", 0, 31536000, "Tweets dated more than this after the wall clock are dead-lettered (also: before 2006-03-21)."),
+    INT("input", "ring_capacity", input.ring_capacity, "8192", 64, 1048576, "Tweets buffered between each consumer and the pipeline."),
+    STR("embed", "model", embed.model, "hash", "Text embedder for co-similar-text: hash (feature hashing of words and character n-grams; needs no model files)."),
+    STR("embed", "backend", embed.backend, "auto", "Compute backend: auto (CUDA when a GPU is present, else CPU), cpu or cuda."),
+    INT("embed", "dim", embed.dim, "256", 16, 4096, "Vector dimension of the hash embedder."),
+    INT("embed", "max_batch_tokens", embed.max_batch_tokens, "32768", 256, 4194304, "A micro-batch closes when its texts hold this many words."),
+    DBL("embed", "similarity_threshold", embed.similarity_threshold, "0.8", 0.0, 1.0, "Cosine at or above which two texts are similar. 0.8 suits the hash embedder: copies and light edits score above it, unrelated tweets far below."),
+    INT("batch", "max_tweets", batch.max_tweets, "1024", 1, 65536, "A micro-batch closes at this many tweets..."),
+    INT("batch", "max_latency_ms", batch.max_latency_ms, "50", 1, 10000, "...or when its first tweet has waited this long."),
+    INT("detect", "min_accounts", detect.min_accounts, "5", 2, 1000000, "A campaign has at least this many accounts."),
+    DBL("detect", "min_score", detect.min_score, "0.3", 0.0, 1.0, "A group is flagged when its score reaches this (see README: scoring)."),
+    INT("detect", "cluster_interval_ms", detect.cluster_interval_ms, "5000", 100, 3600000, "Clustering runs when event time has advanced this much (and at least once a second of processing time when idle)."),
+    INT("detect", "close_after_s", detect.close_after_s, "1800", 10, 604800, "A campaign with no new coordinated action for this long (event time) is closed."),
+    INT("detect", "edge_ttl_s", detect.edge_ttl_s, "3600", 10, 604800, "Edges not reinforced for this long (event time) are forgotten."),
+    INT("detect", "max_object_accounts", detect.max_object_accounts, "100", 2, 100000, "An object (retweeted tweet, text, URL, ...) acted on by more accounts than this within its window is treated as organic virality and forms no more edges."),
+    INT("detect", "max_objects", detect.max_objects, "262144", 1024, 67108864, "Capacity of the exact-signal object window (entries; stale ones are reused)."),
+    INT("detect", "max_edges", detect.max_edges, "1048576", 1024, 268435456, "Capacity of the coordination graph (account pairs)."),
+    INT("detect", "max_accounts", detect.max_accounts, "262144", 1024, 67108864, "Capacity of the table of accounts that took part in coordinated actions."),
+    INT("detect", "dedup_capacity", detect.dedup_capacity, "1048576", 1024, 268435456, "Recent tweet ids remembered to drop duplicates (at-least-once delivery)."),
+    INT("detect", "window_capacity", detect.window_capacity, "16384", 256, 16777216, "Vectors in the co-similar-text window."),
+    SIGNAL("co_retweet", LS_SIG_RETWEET, "60", "3", "accounts retweeting the same tweet"),
+    SIGNAL("co_reply", LS_SIG_REPLY, "60", "3", "accounts replying to the same tweet"),
+    SIGNAL("co_tweet", LS_SIG_TWEET, "60", "2", "accounts posting the same normalised text (at least 5 tokens, retweets excluded)"),
+    SIGNAL("co_similar_text", LS_SIG_SIMILAR, "60", "2", "accounts posting texts with embedding cosine >= embed.similarity_threshold"),
+    SIGNAL("co_link", LS_SIG_LINK, "60", "3", "accounts sharing the same normalised URL"),
+    SIGNAL("co_hashtag", LS_SIG_HASHTAG, "60", "3", "accounts using the same ordered sequence of at least 2 hashtags"),
+    STR("output", "file", output.file, "", "Also write campaign events as JSON lines to this file (--out sets it)."),
+    STR("log", "level", output.level, "info", "debug, info, warn or error."),
+    INT("metrics", "interval_s", output.interval_s, "10", 1, 3600, "Seconds between metric log lines (and the Redis stats hash)."),
+};
+#define N_OPTIONS (sizeof OPTIONS / sizeof *OPTIONS)
+
+
+static const struct option *find(const char *section, const char *key) {
+  for (size_t i = 0; i < N_OPTIONS; i++)
+    if (strcmp(OPTIONS[i].section, section) == 0 && strcmp(OPTIONS[i].key, key) == 0) return &OPTIONS[i];
+  return NULL;
+}
+
+static int set_value(struct ls_config *c, const struct option *o, const char *v, struct ls_err *err) {
+  char *p = (char *)c + o->offset, *end;
+  switch (o->kind) {
+    case K_STR:
+      if (strlen(v) >= o->size) return ls_err_set(err, LS_EINVAL, "%s.%s: value longer than %zu bytes", o->section, o->key, o->size - 1);
+      strcpy(p, v);
+      return LS_OK;
+    case K_BOOL:
+      if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1") || !strcasecmp(v, "on")) *(bool *)p = true;
+      else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0") || !strcasecmp(v, "off")) *(bool *)p = false;
+      else return ls_err_set(err, LS_EINVAL, "%s.%s: \"%s\" is not a boolean (true/false)", o->section, o->key, v);
+      return LS_OK;
+    case K_INT: {
+      errno = 0;
+      long long x = strtoll(v, &end, 10);
+      if (errno || end == v || *end)
+        return ls_err_set(err, LS_EINVAL, "%s.%s: \"%s\" is not an integer", o->section, o->key, v);
+      if (x < o->min || x > o->max)
+        return ls_err_set(err, LS_EINVAL, "%s.%s: %lld is outside [%.0f, %.0f]", o->section, o->key, x, o->min, o->max);
+      *(int64_t *)p = x;
+      return LS_OK;
+    }
+    case K_DBL: {
+      double x = strtod(v, &end);
+      if (end == v || *end || !isfinite(x))
+        return ls_err_set(err, LS_EINVAL, "%s.%s: \"%s\" is not a number", o->section, o->key, v);
+      if (x < o->min || x > o->max)
+        return ls_err_set(err, LS_EINVAL, "%s.%s: %g is outside [%g, %g]", o->section, o->key, x, o->min, o->max);
+      *(double *)p = x;
+      return LS_OK;
+    }
+  }
+  return LS_EINVAL;
+}
+
+void ls_config_defaults(struct ls_config *c) {
+  memset(c, 0, sizeof *c);
+  for (size_t i = 0; i < N_OPTIONS; i++) set_value(c, &OPTIONS[i], OPTIONS[i].def, NULL);
+}
+
+static int assign(struct ls_config *c, const char *section, const char *key, const char *value, struct ls_err *err) {
+  const struct option *o = find(section, key);
+  if (!o) return ls_err_set(err, LS_EINVAL, "unknown key %s.%s (lockstepd --print-config lists every key)", section, key);
+  return set_value(c, o, value, err);
+}
+
+struct ini_ctx {
+  struct ls_config *c;
+  struct ls_err first; /* the first bad key or value; inih reports its line */
+  bool failed;
+};
+
+static int on_ini(void *ud, const char *section, const char *key, const char *value) {
+  struct ini_ctx *x = ud;
+  struct ls_err e;
+  if (assign(x->c, section, key, value, &e) == LS_OK) return 1;
+  if (!x->failed) x->first = e;
+  x->failed = true;
+  return 0;
+}
+
+int ls_config_load(struct ls_config *c, const char *path, struct ls_err *err) {
+  FILE *f = fopen(path, "r");
+  if (!f) return ls_err_set(err, LS_EIO, "config %s: %s", path, strerror(errno));
+  struct ini_ctx x = {.c = c};
+  int line = ini_parse_file(f, on_ini, &x);
+  fclose(f);
+  if (line == 0) return LS_OK;
+  if (x.failed) return ls_err_set(err, LS_EINVAL, "%s:%d: %s", path, line, x.first.msg);
+  return ls_err_set(err, LS_EINVAL, "%s:%d: syntax error (expected [section] or key = value)", path, line);
+}
+
+int ls_config_set(struct ls_config *c, const char *a, struct ls_err *err) {
+  const char *dot = strchr(a, '.'), *eq = strchr(a, '=');
+  if (!dot || !eq || dot > eq || dot == a || eq == dot + 1)
+    return ls_err_set(err, LS_EINVAL, "--set %s: expected section.key=value", a);
+  char section[64], key[64];
+  size_t ns = (size_t)(dot - a), nk = (size_t)(eq - dot - 1);
+  if (ns >= sizeof section || nk >= sizeof key) return ls_err_set(err, LS_EINVAL, "--set %s: name too long", a);
+  memcpy(section, a, ns);
+  section[ns] = '\0';
+  memcpy(key, dot + 1, nk);
+  key[nk] = '\0';
+  struct ls_err e;
+  if (assign(c, section, key, eq + 1, &e) != LS_OK) return ls_err_set(err, LS_EINVAL, "--set: %s", e.msg);
+  return LS_OK;
+}
+
+int ls_config_check(const struct ls_config *c, struct ls_err *err) {
+  if (strcmp(c->kafka.output_format, "protobuf") && strcmp(c->kafka.output_format, "json"))
+    return ls_err_set(err, LS_EINVAL, "kafka.output_format: \"%s\" is not protobuf or json", c->kafka.output_format);
+  if (strcmp(c->kafka.offset_reset, "earliest") && strcmp(c->kafka.offset_reset, "latest"))
+    return ls_err_set(err, LS_EINVAL, "kafka.offset_reset: \"%s\" is not earliest or latest", c->kafka.offset_reset);
+  if (strcmp(c->embed.model, "hash"))
+    return ls_err_set(err, LS_EINVAL, "embed.model: \"%s\": this build supports the hash embedder only", c->embed.model);
+  if (strcmp(c->embed.backend, "auto") && strcmp(c->embed.backend, "cpu") && strcmp(c->embed.backend, "cuda"))
+    return ls_err_set(err, LS_EINVAL, "embed.backend: \"%s\" is not auto, cpu or cuda", c->embed.backend);
+  const char *levels[] = {"debug", "info", "warn", "error"};
+  bool ok = false;
+  for (int i = 0; i < 4; i++) ok |= !strcmp(c->output.level, levels[i]);
+  if (!ok) return ls_err_set(err, LS_EINVAL, "log.level: \"%s\" is not debug, info, warn or error", c->output.level);
+  if (c->batch.max_tweets * 2 > c->input.ring_capacity)
+    return ls_err_set(err, LS_EINVAL, "input.ring_capacity (%lld) must be at least twice batch.max_tweets (%lld)",
+                      (long long)c->input.ring_capacity, (long long)c->batch.max_tweets);
+  return LS_OK;
+}
+
+static void print_value(const struct ls_config *c, const struct option *o, FILE *f) {
+  const char *p = (const char *)c + o->offset;
+  switch (o->kind) {
+    case K_STR: fputs(p, f); break;
+    case K_INT: fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
+    case K_DBL: fprintf(f, "%g", *(const double *)p); break;
+    case K_BOOL: fputs(*(const bool *)p ? "true" : "false", f); break;
+  }
+}
+
+void ls_config_print_defaults(FILE *f) {
+  fputs("# lockstep.conf — lockstepd configuration. Every key, with its default.\n"
+        "# Generated by `lockstepd --print-config`; any key can be overridden with --set section.key=value.\n", f);
+  const char *section = "";
+  for (size_t i = 0; i < N_OPTIONS; i++) {
+    const struct option *o = &OPTIONS[i];
+    if (strcmp(section, o->section)) fprintf(f, "\n[%s]\n", section = o->section);
+    fprintf(f, "# %s\n%s = %s\n", o->doc, o->key, o->def);
+  }
+}
+
+void ls_config_print(const struct ls_config *c, FILE *f) {
+  for (size_t i = 0; i < N_OPTIONS; i++) {
+    fprintf(f, "%s.%s=", OPTIONS[i].section, OPTIONS[i].key);
+    if (!strcmp(OPTIONS[i].key, "password") && ((const char *)c + OPTIONS[i].offset)[0]) fputs("********", f);
+    else print_value(c, &OPTIONS[i], f);
+    fputc('\n', f);
+  }
+}

@@ -1,0 +1,329 @@
+/* graph.c — coordination graph and clustering (see graph.h).
+ * Edges and accounts live in two open-addressing tables that never empty a slot: an entry is
+ * replaced when it is stale (older than edge_ttl) or, when its probe run is full, the least
+ * recently updated entry of the run is evicted (counted). Clustering copies the strong edges,
+ * maps their accounts to dense indices, joins them with union-find and summarises each group
+ * of at least min_accounts. It allocates per run (not per tweet) and frees at the end. */
+#include "lockstep/graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockstep/hash.h"
+#include "lockstep/unionfind.h"
+
+#define MAX_PROBE 32
+
+struct edge {
+  uint64_t a, b; /* a < b; a == 0: never used */
+  int64_t first_ms, last_ms;
+  uint16_t w[LS_SIG_COUNT];
+};
+
+struct account {
+  uint64_t id;
+  int64_t last_ms;
+  uint64_t coord_tweets;
+  uint64_t samples[3];
+  uint8_t n_samples, sample_head;
+  uint16_t text_len;
+  char username[LS_USERNAME_MAX];
+  char text[LS_TEXT_MAX];
+};
+
+struct ls_graph {
+  struct ls_graph_conf conf;
+  struct edge *edges;
+  uint32_t edge_mask;
+  struct account *accounts;
+  uint32_t account_mask;
+  int64_t watermark;
+  uint64_t edge_evictions, account_evictions;
+};
+
+static uint32_t pow2(uint32_t n) {
+  uint32_t c = 1024;
+  while (c < n) c <<= 1;
+  return c;
+}
+
+int ls_graph_create(struct ls_graph **out, const struct ls_graph_conf *conf, struct ls_err *err) {
+  struct ls_graph *g = calloc(1, sizeof *g);
+  if (!g) return ls_err_set(err, LS_ENOMEM, "graph: out of memory");
+  g->conf = *conf;
+  uint32_t ne = pow2(conf->max_edges), na = pow2(conf->max_accounts);
+  g->edges = calloc(ne, sizeof *g->edges);
+  g->accounts = calloc(na, sizeof *g->accounts);
+  if (!g->edges || !g->accounts) {
+    ls_graph_destroy(g);
+    return ls_err_set(err, LS_ENOMEM, "graph: cannot allocate %u edges and %u accounts", ne, na);
+  }
+  g->edge_mask = ne - 1;
+  g->account_mask = na - 1;
+  *out = g;
+  return LS_OK;
+}
+
+void ls_graph_destroy(struct ls_graph *g) {
+  if (!g) return;
+  free(g->edges);
+  free(g->accounts);
+  free(g);
+}
+
+static bool is_live(const struct ls_graph *g, int64_t last_ms, int64_t now) { return last_ms >= now - g->conf.edge_ttl_ms; }
+
+static struct edge *edge_slot(struct ls_graph *g, uint64_t a, uint64_t b) {
+  uint32_t i = (uint32_t)ls_hash_combine(ls_mix64(a), b) & g->edge_mask;
+  struct edge *oldest = NULL;
+  for (int p = 0; p < MAX_PROBE; p++, i = (i + 1) & g->edge_mask) {
+    struct edge *e = &g->edges[i];
+    if (e->a == a && e->b == b) return e;
+    if (e->a == 0) { oldest = e; break; }
+    if (!oldest || e->last_ms < oldest->last_ms) oldest = e;
+  }
+  if (oldest->a != 0 && is_live(g, oldest->last_ms, g->watermark)) g->edge_evictions++;
+  *oldest = (struct edge){.a = a, .b = b};
+  return oldest;
+}
+
+static struct account *account_slot(struct ls_graph *g, uint64_t id, bool create) {
+  uint32_t i = (uint32_t)ls_mix64(id) & g->account_mask;
+  struct account *oldest = NULL;
+  for (int p = 0; p < MAX_PROBE; p++, i = (i + 1) & g->account_mask) {
+    struct account *s = &g->accounts[i];
+    if (s->id == id) return s;
+    if (s->id == 0) { oldest = s; break; }
+    if (!oldest || s->last_ms < oldest->last_ms) oldest = s;
+  }
+  if (!create) return NULL;
+  if (oldest->id != 0 && is_live(g, oldest->last_ms, g->watermark)) g->account_evictions++;
+  memset(oldest, 0, sizeof *oldest);
+  oldest->id = id;
+  return oldest;
+}
+
+void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t) {
+  if (a == b || a == 0 || b == 0) return;
+  if (a > b) { uint64_t x = a; a = b; b = x; }
+  if (t > g->watermark) g->watermark = t;
+  struct edge *e = edge_slot(g, a, b);
+  if (e->first_ms == 0 || t < e->first_ms) e->first_ms = t;
+  if (t > e->last_ms) e->last_ms = t;
+  if (e->w[s] < UINT16_MAX) e->w[s]++;
+  for (int k = 0; k < 2; k++) {
+    struct account *acc = account_slot(g, k ? b : a, true);
+    if (t > acc->last_ms) acc->last_ms = t;
+  }
+}
+
+/* Longest prefix of s[0..n) that fits in cap bytes without cutting a UTF-8 sequence. */
+static uint32_t utf8_prefix(const char *s, uint32_t n, uint32_t cap) {
+  if (n <= cap) return n;
+  while (cap > 0 && ((unsigned char)s[cap] & 0xC0) == 0x80) cap--;
+  return cap;
+}
+
+void ls_graph_touch(struct ls_graph *g, uint64_t id, const char *username, uint64_t tweet_id, const char *text,
+                    uint32_t text_len, int64_t t) {
+  if (t > g->watermark) g->watermark = t;
+  struct account *a = account_slot(g, id, true);
+  if (t > a->last_ms) a->last_ms = t;
+  a->coord_tweets++;
+  a->samples[a->sample_head] = tweet_id;
+  a->sample_head = (uint8_t)((a->sample_head + 1) % 3);
+  if (a->n_samples < 3) a->n_samples++;
+  if (username) {
+    strncpy(a->username, username, sizeof a->username - 1);
+    a->username[sizeof a->username - 1] = '\0';
+  }
+  if (text && text_len) {
+    a->text_len = (uint16_t)utf8_prefix(text, text_len, LS_TEXT_MAX);
+    memcpy(a->text, text, a->text_len);
+  }
+}
+
+const char *ls_graph_username(const struct ls_graph *g, uint64_t id) {
+  const struct account *a = account_slot((struct ls_graph *)g, id, false);
+  return a && a->username[0] ? a->username : NULL;
+}
+
+static bool is_strong(const struct ls_graph *g, const struct edge *e, int64_t now) {
+  if (e->a == 0 || !is_live(g, e->last_ms, now)) return false;
+  for (int s = 0; s < LS_SIG_COUNT; s++)
+    if (g->conf.min_weight[s] && e->w[s] >= g->conf.min_weight[s]) return true;
+  return false;
+}
+
+void ls_graph_each_strong_edge(const struct ls_graph *g, int64_t now, ls_edge_fn fn, void *ud) {
+  for (uint32_t i = 0; i <= g->edge_mask; i++)
+    if (is_strong(g, &g->edges[i], now)) fn(ud, g->edges[i].a, g->edges[i].b, g->edges[i].w);
+}
+
+/* --- clustering ----------------------------------------------------------------------------- */
+
+struct idmap { /* account id → dense index, open addressing, per clustering run */
+  uint64_t *ids;
+  uint32_t *idx;
+  uint32_t mask, n;
+};
+
+static uint32_t idmap_get(struct idmap *m, uint64_t id) {
+  uint32_t i = (uint32_t)ls_mix64(id) & m->mask;
+  while (m->ids[i] && m->ids[i] != id) i = (i + 1) & m->mask;
+  if (!m->ids[i]) {
+    m->ids[i] = id;
+    m->idx[i] = m->n++;
+  }
+  return m->idx[i];
+}
+
+struct run {
+  struct edge **strong;
+  uint32_t n_strong;
+  struct idmap map;
+  uint64_t *id_of;     /* dense index → account id */
+  struct ls_uf uf;
+  uint32_t *group_of;  /* root → group number + 1 */
+};
+
+static void run_free(struct run *r) {
+  free(r->strong);
+  free(r->map.ids);
+  free(r->map.idx);
+  free(r->id_of);
+  free(r->group_of);
+  ls_uf_free(&r->uf);
+}
+
+static int collect(struct ls_graph *g, int64_t now, struct run *r, struct ls_err *err) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i <= g->edge_mask; i++) n += is_strong(g, &g->edges[i], now);
+  uint32_t cap = pow2(4 * n + 2);
+  r->strong = malloc((n + 1) * sizeof *r->strong);
+  r->map = (struct idmap){calloc(cap, sizeof(uint64_t)), calloc(cap, sizeof(uint32_t)), cap - 1, 0};
+  r->id_of = malloc((2 * (size_t)n + 1) * sizeof *r->id_of);
+  if (!r->strong || !r->map.ids || !r->map.idx || !r->id_of)
+    return ls_err_set(err, LS_ENOMEM, "cluster: cannot allocate for %u edges", n);
+  for (uint32_t i = 0; i <= g->edge_mask; i++) {
+    if (!is_strong(g, &g->edges[i], now)) continue;
+    struct edge *e = &g->edges[i];
+    r->strong[r->n_strong++] = e;
+    r->id_of[idmap_get(&r->map, e->a)] = e->a;
+    r->id_of[idmap_get(&r->map, e->b)] = e->b;
+  }
+  int rc = ls_uf_init(&r->uf, r->map.n, err);
+  if (rc != LS_OK) return rc;
+  for (uint32_t k = 0; k < r->n_strong; k++)
+    ls_uf_union(&r->uf, idmap_get(&r->map, r->strong[k]->a), idmap_get(&r->map, r->strong[k]->b));
+  r->group_of = calloc(r->map.n + 1, sizeof *r->group_of);
+  return r->group_of ? LS_OK : ls_err_set(err, LS_ENOMEM, "cluster: out of memory");
+}
+
+static int cmp_u64(const void *x, const void *y) {
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* Most frequent value of a sorted array (0 when empty). */
+static uint64_t mode_of_sorted(const uint64_t *v, uint32_t n) {
+  uint64_t best = 0;
+  uint32_t best_run = 0;
+  for (uint32_t i = 0, j; i < n; i = j) {
+    for (j = i; j < n && v[j] == v[i]; j++) {}
+    if (j - i > best_run) { best_run = j - i; best = v[i]; }
+  }
+  return best;
+}
+
+/* Tweet count, samples and the most common recent text of the group's accounts. */
+static void describe(struct ls_graph *g, struct ls_group *grp) {
+  uint64_t *hashes = malloc((grp->n_accounts + 1) * sizeof *hashes);
+  uint32_t nh = 0;
+  for (uint32_t i = 0; i < grp->n_accounts; i++) {
+    const struct account *a = account_slot(g, grp->accounts[i], false);
+    if (!a) continue;
+    grp->tweet_count += a->coord_tweets;
+    for (uint32_t k = 0; k < a->n_samples && grp->n_samples < LS_SAMPLES; k++) grp->samples[grp->n_samples++] = a->samples[k];
+    if (a->text_len && hashes) hashes[nh++] = ls_hash64(a->text, a->text_len, 0) | 1;
+  }
+  if (!hashes) return;
+  qsort(hashes, nh, sizeof *hashes, cmp_u64);
+  uint64_t want = mode_of_sorted(hashes, nh);
+  free(hashes);
+  for (uint32_t i = 0; want && i < grp->n_accounts; i++) {
+    const struct account *a = account_slot(g, grp->accounts[i], false);
+    if (!a || !a->text_len || (ls_hash64(a->text, a->text_len, 0) | 1) != want) continue;
+    memcpy(grp->text, a->text, a->text_len);
+    grp->text[a->text_len] = '\0';
+    return;
+  }
+}
+
+static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, struct ls_groups *out, struct ls_err *err) {
+  uint32_t n_groups = 0, n_members = 0;
+  for (uint32_t v = 0; v < r->map.n; v++) {
+    uint32_t root = ls_uf_find(&r->uf, v);
+    if (root == v && r->uf.size[v] >= min_accounts) {
+      r->group_of[v] = ++n_groups;
+      n_members += r->uf.size[v];
+    }
+  }
+  out->g = calloc(n_groups + 1, sizeof *out->g);
+  out->account_mem = malloc((n_members + 1) * sizeof(uint64_t));
+  if (!out->g || !out->account_mem) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
+  uint64_t *mem = out->account_mem;
+  for (uint32_t v = 0; v < r->map.n; v++) {
+    if (!r->group_of[v]) continue;
+    struct ls_group *grp = &out->g[r->group_of[v] - 1];
+    grp->accounts = mem;
+    mem += r->uf.size[v];
+  }
+  for (uint32_t v = 0; v < r->map.n; v++) {
+    uint32_t gi = r->group_of[ls_uf_find(&r->uf, v)];
+    if (gi) { struct ls_group *grp = &out->g[gi - 1]; grp->accounts[grp->n_accounts++] = r->id_of[v]; }
+  }
+  for (uint32_t k = 0; k < r->n_strong; k++) {
+    const struct edge *e = r->strong[k];
+    uint32_t gi = r->group_of[ls_uf_find(&r->uf, idmap_get(&r->map, e->a))];
+    if (!gi) continue;
+    struct ls_group *grp = &out->g[gi - 1];
+    grp->strong_edges++;
+    for (int s = 0; s < LS_SIG_COUNT; s++) {
+      grp->signal_actions[s] += e->w[s];
+      grp->weight_sum += e->w[s];
+    }
+    if (grp->first_ms == 0 || e->first_ms < grp->first_ms) grp->first_ms = e->first_ms;
+    if (e->last_ms > grp->last_ms) grp->last_ms = e->last_ms;
+  }
+  out->n = n_groups;
+  for (uint32_t i = 0; i < n_groups; i++) {
+    qsort(out->g[i].accounts, out->g[i].n_accounts, sizeof(uint64_t), cmp_u64);
+    describe(g, &out->g[i]);
+  }
+  return LS_OK;
+}
+
+int ls_graph_cluster(struct ls_graph *g, uint32_t min_accounts, int64_t now, struct ls_groups *out, struct ls_err *err) {
+  memset(out, 0, sizeof *out);
+  struct run r = {0};
+  int rc = collect(g, now, &r, err);
+  if (rc == LS_OK) rc = summarise(g, &r, min_accounts, out, err);
+  run_free(&r);
+  if (rc != LS_OK) ls_groups_free(out);
+  return rc;
+}
+
+void ls_groups_free(struct ls_groups *gs) {
+  free(gs->g);
+  free(gs->account_mem);
+  memset(gs, 0, sizeof *gs);
+}
+
+void ls_graph_stats(const struct ls_graph *g, int64_t now, struct ls_graph_stats *st) {
+  st->edges_live = 0;
+  for (uint32_t i = 0; i <= g->edge_mask; i++) st->edges_live += g->edges[i].a && is_live(g, g->edges[i].last_ms, now);
+  st->edge_evictions = g->edge_evictions;
+  st->account_evictions = g->account_evictions;
+  st->bytes = ((size_t)g->edge_mask + 1) * sizeof(struct edge) + ((size_t)g->account_mask + 1) * sizeof(struct account);
+}

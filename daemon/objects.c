@@ -1,0 +1,98 @@
+/* objects.c — exact-signal object window (see objects.h). Open addressing over a fixed array;
+ * a slot is never emptied, only reused when its object went stale (no action within the longest
+ * window seen) or, when a probe run is full, the least recently used slot of the run is evicted
+ * (counted). Each object keeps a small ring of its latest (account, time) actions. */
+#include "lockstep/objects.h"
+
+#include <stdlib.h>
+
+#include "lockstep/hash.h"
+
+#define MAX_PROBE 32
+
+struct action {
+  uint64_t account;
+  int64_t t;
+};
+
+struct object {
+  uint64_t key; /* 0: never used */
+  int64_t latest;
+  int64_t epoch_start; /* virality count restarts after one window */
+  uint32_t epoch_count;
+  uint8_t n, head;
+  struct action act[LS_OBJECT_RECENT];
+};
+
+struct ls_objects {
+  struct object *slots;
+  uint32_t mask;
+  uint32_t viral_cap;
+  int64_t watermark, max_window;
+  uint64_t evictions;
+};
+
+int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral_cap, struct ls_err *err) {
+  uint32_t cap = 1024;
+  while (cap < capacity) cap <<= 1;
+  struct ls_objects *o = calloc(1, sizeof *o);
+  if (o) o->slots = calloc(cap, sizeof *o->slots);
+  if (!o || !o->slots) {
+    free(o);
+    return ls_err_set(err, LS_ENOMEM, "object window: cannot allocate %u entries", cap);
+  }
+  o->mask = cap - 1;
+  o->viral_cap = viral_cap;
+  *out = o;
+  return LS_OK;
+}
+
+void ls_objects_destroy(struct ls_objects *o) {
+  if (!o) return;
+  free(o->slots);
+  free(o);
+}
+
+static struct object *find_or_claim(struct ls_objects *o, uint64_t key) {
+  if (key == 0) key = 1;
+  uint32_t i = (uint32_t)ls_mix64(key) & o->mask;
+  struct object *empty = NULL, *oldest = NULL;
+  for (int p = 0; p < MAX_PROBE; p++, i = (i + 1) & o->mask) {
+    struct object *s = &o->slots[i];
+    if (s->key == key) return s;
+    if (s->key == 0) { empty = s; break; }
+    if (!oldest || s->latest < oldest->latest) oldest = s;
+  }
+  struct object *victim = empty ? empty : oldest;
+  if (!empty && victim->latest >= o->watermark - o->max_window) o->evictions++;
+  *victim = (struct object){.key = key};
+  return victim;
+}
+
+int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t, int64_t window,
+                       ls_pair_fn fn, void *ud) {
+  if (t > o->watermark) o->watermark = t;
+  if (window > o->max_window) o->max_window = window;
+  struct object *s = find_or_claim(o, key);
+  if (s->epoch_count == 0 || t - s->epoch_start > window) {
+    s->epoch_start = t;
+    s->epoch_count = 0;
+  }
+  if (++s->epoch_count > o->viral_cap) return -1;
+  for (int k = 0; k < s->n; k++) /* a repeat by the same account within the window adds nothing */
+    if (s->act[k].account == account && llabs(s->act[k].t - t) <= window) return 0;
+  int pairs = 0;
+  for (int k = 0; k < s->n; k++) {
+    if (llabs(s->act[k].t - t) > window) continue;
+    fn(ud, s->act[k].account, s->act[k].t);
+    pairs++;
+  }
+  s->act[s->head] = (struct action){account, t};
+  s->head = (uint8_t)((s->head + 1) % LS_OBJECT_RECENT);
+  if (s->n < LS_OBJECT_RECENT) s->n++;
+  if (t > s->latest) s->latest = t;
+  return pairs;
+}
+
+uint64_t ls_objects_evictions(const struct ls_objects *o) { return o->evictions; }
+size_t ls_objects_bytes(const struct ls_objects *o) { return ((size_t)o->mask + 1) * sizeof(struct object); }

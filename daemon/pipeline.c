@@ -1,0 +1,484 @@
+/* pipeline.c — batcher and worker (see pipeline.h). One thread runs this loop; sources fill
+ * their rings from their own threads and get back only offset acknowledgements.
+ *
+ * Per batch: dedup → exact signals (object window) → co-similar-text (embed, append to the
+ * vector window, query it on the backend) → graph edges → account touches. Clustering runs when
+ * event time has advanced cluster_interval_ms since the last run (or after a second of idle
+ * processing time); its groups go through the tracker to the sinks. Offsets: each batch raises
+ * the pending offset of every (source, partition) it read; pending offsets are acknowledged to
+ * the sources only when every sink reports that all it was given is acknowledged. */
+#include "lockstep/pipeline.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lockstep/dedup.h"
+#include "lockstep/embed.h"
+#include "lockstep/graph.h"
+#include "lockstep/hash.h"
+#include "lockstep/objects.h"
+#include "lockstep/textnorm.h"
+#include "lockstep/tracker.h"
+#include "lockstep/vecwin.h"
+
+#define MAX_SIMILAR_PAIRS_PER_TWEET 64
+#define MIN_TWEET_TOKENS 5   /* co-tweet: DESIGN.md §1 */
+#define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
+
+struct slot_meta { /* what a vector-window row stands for */
+  uint64_t account;
+  int64_t t;
+};
+
+struct item {
+  struct ls_tweet *t;
+  char *norm; /* normalised text */
+  uint32_t norm_len, tokens;
+  bool coordinated;
+};
+
+struct ls_pipeline {
+  struct ls_config cfg;
+  const struct ls_log *log;
+  struct ls_backend *be;
+  struct ls_sink *const *sinks;
+  int n_sinks;
+  struct ls_pipeline_source src[LS_MAX_SOURCES];
+  int n_src;
+  size_t taken[LS_MAX_SOURCES]; /* slots of each ring in the current batch */
+
+  struct ls_dedup dedup;
+  struct ls_objects *objects;
+  struct ls_graph *graph;
+  struct ls_tracker *tracker;
+  struct ls_vecwin *vecwin;
+  struct ls_hash_embedder embedder;
+  struct slot_meta *meta;
+
+  struct item *items;
+  char *norm_mem;
+  size_t norm_stride;
+  float *vectors;
+  const char **embed_texts;
+  uint32_t *embed_lens, *embed_items;
+  struct ls_pair *pairs;
+  uint32_t pairs_cap;
+
+  int64_t (*pending)[LS_MAX_PARTITIONS]; /* next offset to acknowledge, per source and partition */
+  int64_t (*acked)[LS_MAX_PARTITIONS];
+  int64_t last_cluster_event_ms;
+  double last_cluster_wall;
+  bool graph_dirty;
+  struct ls_pipeline_stats st;
+
+  /* pair callback context */
+  enum ls_signal cur_sig;
+  struct item *cur_item;
+};
+
+static double wall_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double mib(size_t b) { return b / 1048576.0; }
+
+static int create_state(struct ls_pipeline *p, struct ls_err *err) {
+  const struct ls_config *c = &p->cfg;
+  uint32_t nb = (uint32_t)c->batch.max_tweets, dim = (uint32_t)c->embed.dim;
+  int rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
+  if (rc == LS_OK) rc = ls_objects_create(&p->objects, (uint32_t)c->detect.max_objects, (uint32_t)c->detect.max_object_accounts, err);
+  struct ls_graph_conf gc = {.max_edges = (uint32_t)c->detect.max_edges, .max_accounts = (uint32_t)c->detect.max_accounts,
+                             .edge_ttl_ms = c->detect.edge_ttl_s * 1000};
+  for (int s = 0; s < LS_SIG_COUNT; s++) gc.min_weight[s] = c->signal[s].enabled ? (uint32_t)c->signal[s].min_weight : 0;
+  if (rc == LS_OK) rc = ls_graph_create(&p->graph, &gc, err);
+  struct ls_tracker_conf tc = {(uint32_t)c->detect.min_accounts, c->detect.min_score, c->detect.close_after_s * 1000};
+  if (rc == LS_OK) rc = ls_tracker_create(&p->tracker, &tc, err);
+  uint32_t wcap = (uint32_t)c->detect.window_capacity;
+  if (rc == LS_OK && c->signal[LS_SIG_SIMILAR].enabled) rc = ls_vecwin_create(&p->vecwin, p->be, wcap, dim, nb, err);
+  if (rc != LS_OK) return rc;
+  p->embedder = (struct ls_hash_embedder){.dim = dim, .seed = 0x15c0ffee};
+  p->norm_stride = (size_t)c->input.max_text_bytes + 1;
+  p->pairs_cap = nb * MAX_SIMILAR_PAIRS_PER_TWEET;
+  p->meta = calloc(wcap, sizeof *p->meta);
+  p->items = calloc(nb, sizeof *p->items);
+  p->norm_mem = malloc(nb * p->norm_stride);
+  p->vectors = malloc((size_t)nb * dim * sizeof(float));
+  p->embed_texts = malloc(nb * sizeof *p->embed_texts);
+  p->embed_lens = malloc(nb * sizeof *p->embed_lens);
+  p->embed_items = malloc(nb * sizeof *p->embed_items);
+  p->pairs = malloc((size_t)p->pairs_cap * sizeof *p->pairs);
+  p->pending = malloc(LS_MAX_SOURCES * sizeof *p->pending);
+  p->acked = malloc(LS_MAX_SOURCES * sizeof *p->acked);
+  if (!p->meta || !p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items ||
+      !p->pairs || !p->pending || !p->acked)
+    return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
+  for (int s = 0; s < LS_MAX_SOURCES; s++)
+    for (int k = 0; k < LS_MAX_PARTITIONS; k++) p->pending[s][k] = p->acked[s][k] = -1;
+  return LS_OK;
+}
+
+static void log_sizes(struct ls_pipeline *p) {
+  struct ls_graph_stats gs;
+  ls_graph_stats(p->graph, 0, &gs);
+  ls_logf(p->log, LS_LOG_INFO, "pipeline",
+          "memory dedup=%.1fMiB objects=%.1fMiB graph=%.1fMiB batch=%.1fMiB backend=%s device=\"%s\"",
+          mib(ls_dedup_bytes(&p->dedup)), mib(ls_objects_bytes(p->objects)), mib(gs.bytes),
+          mib(p->cfg.batch.max_tweets * (p->norm_stride + p->cfg.embed.dim * sizeof(float))), p->be->i->name, p->be->device);
+  if (p->vecwin)
+    ls_logf(p->log, LS_LOG_INFO, "pipeline", "similar-text window capacity=%u vectors dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f",
+            ls_vecwin_capacity(p->vecwin), (unsigned)p->cfg.embed.dim, mib(ls_vecwin_bytes(p->vecwin)),
+            (size_t)p->cfg.embed.dim * sizeof(float) + sizeof(struct slot_meta), p->cfg.embed.similarity_threshold);
+}
+
+int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, struct ls_backend *be,
+                       struct ls_sink *const *sinks, int n_sinks, const struct ls_log *log, struct ls_err *err) {
+  struct ls_pipeline *p = calloc(1, sizeof *p);
+  if (!p) return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory");
+  p->cfg = *cfg;
+  p->log = log;
+  p->be = be;
+  p->sinks = sinks;
+  p->n_sinks = n_sinks;
+  int rc = create_state(p, err);
+  if (rc != LS_OK) {
+    ls_pipeline_destroy(p);
+    return rc;
+  }
+  log_sizes(p);
+  *out = p;
+  return LS_OK;
+}
+
+void ls_pipeline_destroy(struct ls_pipeline *p) {
+  if (!p) return;
+  ls_dedup_free(&p->dedup);
+  ls_objects_destroy(p->objects);
+  ls_graph_destroy(p->graph);
+  ls_tracker_destroy(p->tracker);
+  ls_vecwin_destroy(p->vecwin);
+  free(p->meta);
+  free(p->items);
+  free(p->norm_mem);
+  free(p->vectors);
+  free(p->embed_texts);
+  free(p->embed_lens);
+  free(p->embed_items);
+  free(p->pairs);
+  free(p->pending);
+  free(p->acked);
+  free(p);
+}
+
+int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_source *src, struct ls_err *err) {
+  if (p->n_src == LS_MAX_SOURCES) return ls_err_set(err, LS_EINVAL, "pipeline: at most %d sources", LS_MAX_SOURCES);
+  p->src[p->n_src++] = *src;
+  return LS_OK;
+}
+
+/* --- events and sinks ------------------------------------------------------------------------ */
+
+static void on_event(void *ud, const struct ls_campaign_event *e) {
+  struct ls_pipeline *p = ud;
+  uint64_t *count = e->state == LS_CAMPAIGN_OPEN ? &p->st.events_open
+                    : e->state == LS_CAMPAIGN_UPDATED ? &p->st.events_updated : &p->st.events_closed;
+  (*count)++;
+  ls_logf(p->log, LS_LOG_INFO, "campaign", "%s id=%s version=%u accounts=%u tweets=%" PRIu64 " score=%.3f",
+          ls_campaign_state_name(e->state), e->id, e->version, e->n_accounts, e->tweet_count, e->score);
+  for (int i = 0; i < p->n_sinks; i++) p->sinks[i]->i->write(p->sinks[i], e);
+}
+
+/* True when every sink has acknowledged everything it was given. */
+static bool flush_sinks(struct ls_pipeline *p, int timeout_ms) {
+  bool clean = true;
+  uint64_t failures = 0;
+  for (int i = 0; i < p->n_sinks; i++) {
+    clean &= p->sinks[i]->i->flush(p->sinks[i], timeout_ms) == LS_OK;
+    failures += p->sinks[i]->failed;
+  }
+  p->st.sink_failures = failures;
+  return clean;
+}
+
+static void acknowledge(struct ls_pipeline *p, bool sinks_clean) {
+  p->st.offsets_held = !sinks_clean;
+  if (!sinks_clean) return;
+  for (int s = 0; s < p->n_src; s++) {
+    if (!p->src[s].ack) continue;
+    for (int k = 0; k < LS_MAX_PARTITIONS; k++) {
+      if (p->pending[s][k] <= p->acked[s][k]) continue;
+      p->src[s].ack(p->src[s].ud, k, p->pending[s][k]);
+      p->acked[s][k] = p->pending[s][k];
+    }
+  }
+}
+
+static void cluster(struct ls_pipeline *p) {
+  struct ls_groups groups;
+  struct ls_err err;
+  p->last_cluster_event_ms = p->st.watermark_ms;
+  p->last_cluster_wall = wall_s();
+  p->graph_dirty = false;
+  p->st.cluster_runs++;
+  if (ls_graph_cluster(p->graph, (uint32_t)p->cfg.detect.min_accounts, p->st.watermark_ms, &groups, &err) != LS_OK ||
+      ls_tracker_update(p->tracker, &groups, p->st.watermark_ms, on_event, p, &err) != LS_OK)
+    ls_logf(p->log, LS_LOG_ERROR, "pipeline", "clustering failed: %s", err.msg);
+  ls_groups_free(&groups);
+  p->st.campaigns_active = ls_tracker_active(p->tracker);
+  p->st.campaigns_opened = ls_tracker_opened(p->tracker);
+}
+
+static void maybe_cluster(struct ls_pipeline *p, bool idle) {
+  bool event_due = p->st.watermark_ms - p->last_cluster_event_ms >= p->cfg.detect.cluster_interval_ms;
+  bool idle_due = idle && p->graph_dirty && wall_s() - p->last_cluster_wall >= 1.0;
+  if (event_due || idle_due) cluster(p);
+}
+
+/* --- signals ---------------------------------------------------------------------------------- */
+
+static void on_pair(void *ud, uint64_t other, int64_t other_t) {
+  struct ls_pipeline *p = ud;
+  (void)other_t;
+  ls_graph_add(p->graph, p->cur_item->t->author_id, other, p->cur_sig, p->cur_item->t->created_at_ms);
+  p->cur_item->coordinated = true;
+  p->st.pairs[p->cur_sig]++;
+  p->graph_dirty = true;
+}
+
+static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, uint64_t object) {
+  if (!p->cfg.signal[sig].enabled || object == 0) return;
+  p->cur_sig = sig;
+  p->cur_item = it;
+  uint64_t key = ls_hash_combine((uint64_t)sig + 1, object);
+  if (ls_objects_observe(p->objects, key, it->t->author_id, it->t->created_at_ms, p->cfg.signal[sig].window_s * 1000,
+                         on_pair, p) < 0)
+    p->st.suppressed++;
+}
+
+static uint64_t hashtag_key(const struct ls_tweet *t) {
+  if (t->n_hashtags < 2) return 0;
+  uint64_t h = 0;
+  char lower[140];
+  for (unsigned i = 0; i < t->n_hashtags; i++) {
+    size_t n = strlen(t->hashtags[i]), k;
+    if (n >= sizeof lower) n = sizeof lower - 1;
+    for (k = 0; k < n; k++) lower[k] = (char)(t->hashtags[i][k] >= 'A' && t->hashtags[i][k] <= 'Z' ? t->hashtags[i][k] + 32 : t->hashtags[i][k]);
+    h = ls_hash_combine(h, ls_hash64(lower, n, 0));
+  }
+  return h;
+}
+
+static void exact_signals(struct ls_pipeline *p, struct item *it) {
+  const struct ls_tweet *t = it->t;
+  if (t->retweet_of) {
+    observe(p, it, LS_SIG_RETWEET, t->retweet_of);
+    return; /* retweets carry someone else's text, links and hashtags */
+  }
+  observe(p, it, LS_SIG_REPLY, t->reply_to);
+  if (it->tokens >= MIN_TWEET_TOKENS) observe(p, it, LS_SIG_TWEET, ls_hash64(it->norm, it->norm_len, 0x7e7));
+  char url[1024];
+  for (unsigned i = 0; i < t->n_urls; i++) {
+    size_t n = ls_url_normalize(t->urls[i], url, sizeof url);
+    if (n) observe(p, it, LS_SIG_LINK, ls_hash64(url, n, 0x11));
+  }
+  observe(p, it, LS_SIG_HASHTAG, hashtag_key(t));
+}
+
+static bool similar_candidate(const struct item *it) {
+  return it->t && !it->t->retweet_of && it->tokens >= MIN_SIMILAR_TOKENS;
+}
+
+/* Counts each query's matches from other accounts inside the window; a query with more than the
+ * virality cap is organic (many independent near-identical posts) and forms no edges. */
+static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot, uint32_t found) {
+  int64_t window = p->cfg.signal[LS_SIG_SIMILAR].window_s * 1000;
+  uint32_t cap = ls_vecwin_capacity(p->vecwin);
+  uint32_t *matches = p->embed_lens; /* reused: lens are no longer needed */
+  memset(matches, 0, n * sizeof *matches);
+  if (found > p->pairs_cap) found = p->pairs_cap;
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t k = 0; k < found; k++) {
+      const struct ls_pair *pr = &p->pairs[k];
+      uint32_t rel = (pr->w + cap - first_slot) % cap; /* position relative to this batch's first row */
+      if (rel < n && rel >= pr->q) continue;          /* self, or a later tweet of this batch */
+      struct item *it = &p->items[p->embed_items[pr->q]];
+      const struct slot_meta *m = &p->meta[pr->w];
+      if (m->account == it->t->author_id || llabs(m->t - it->t->created_at_ms) > window) continue;
+      if (pass == 0) { matches[pr->q]++; continue; }
+      if (matches[pr->q] > (uint32_t)p->cfg.detect.max_object_accounts) continue;
+      p->cur_sig = LS_SIG_SIMILAR;
+      p->cur_item = it;
+      on_pair(p, m->account, m->t);
+    }
+  }
+  for (uint32_t q = 0; q < n; q++) p->st.suppressed += matches[q] > (uint32_t)p->cfg.detect.max_object_accounts;
+}
+
+static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
+  if (!p->vecwin) return;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < n_items; i++) {
+    if (!similar_candidate(&p->items[i])) continue;
+    p->embed_texts[n] = p->items[i].norm;
+    p->embed_lens[n] = p->items[i].norm_len;
+    p->embed_items[n++] = i;
+  }
+  if (n == 0) return;
+  ls_hash_embed(&p->embedder, p->embed_texts, p->embed_lens, n, p->vectors);
+  uint32_t first_slot, found = 0;
+  struct ls_err err;
+  int rc = ls_vecwin_append(p->vecwin, p->vectors, n, &first_slot, &err);
+  for (uint32_t q = 0; rc == LS_OK && q < n; q++) {
+    const struct ls_tweet *t = p->items[p->embed_items[q]].t;
+    p->meta[(first_slot + q) % ls_vecwin_capacity(p->vecwin)] = (struct slot_meta){t->author_id, t->created_at_ms};
+  }
+  if (rc == LS_OK)
+    rc = ls_vecwin_query(p->vecwin, p->vectors, n, (float)p->cfg.embed.similarity_threshold, p->pairs, p->pairs_cap, &found, &err);
+  if (rc != LS_OK) {
+    ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", n, err.msg);
+    return;
+  }
+  if (found > p->pairs_cap)
+    ls_logf(p->log, LS_LOG_WARN, "pipeline", "co-similar-text: %u pairs found, %u kept (raise batch limits or the threshold)", found, p->pairs_cap);
+  similar_pairs(p, n, first_slot, found);
+}
+
+/* --- batches ---------------------------------------------------------------------------------- */
+
+static void note_offset(struct ls_pipeline *p, int s, const struct ls_tweet *t) {
+  if (t->partition < 0 || t->partition >= LS_MAX_PARTITIONS) return;
+  if (t->offset + 1 > p->pending[s][t->partition]) p->pending[s][t->partition] = t->offset + 1;
+}
+
+/* Fills p->items from the rings (at most max_tweets); returns the count. */
+static uint32_t take(struct ls_pipeline *p, uint32_t n, uint64_t *tokens) {
+  uint32_t max = (uint32_t)p->cfg.batch.max_tweets;
+  for (int s = 0; s < p->n_src && n < max; s++) {
+    size_t avail = ls_ring_readable(p->src[s].ring);
+    while (p->taken[s] < avail && n < max && *tokens < (uint64_t)p->cfg.embed.max_batch_tokens) {
+      struct ls_tweet *t = &ls_ring_peek(p->src[s].ring, p->taken[s]++)->tweet;
+      note_offset(p, s, t);
+      *tokens += t->text_len / 4 + 1;
+      p->items[n++] = (struct item){.t = t->id ? t : NULL};
+    }
+  }
+  return n;
+}
+
+static uint32_t gather(struct ls_pipeline *p) {
+  uint64_t tokens = 0;
+  uint32_t n = take(p, 0, &tokens);
+  if (n == 0) return 0;
+  double deadline = wall_s() + p->cfg.batch.max_latency_ms / 1000.0;
+  while (n < (uint32_t)p->cfg.batch.max_tweets && tokens < (uint64_t)p->cfg.embed.max_batch_tokens && wall_s() < deadline) {
+    nanosleep(&(struct timespec){0, 200000}, NULL);
+    n = take(p, n, &tokens);
+  }
+  return n;
+}
+
+static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
+  const struct ls_tweet *t = it->t;
+  it->norm = p->norm_mem + i * p->norm_stride;
+  it->norm_len = t->retweet_of ? 0 : (uint32_t)ls_text_normalize(t->text, t->text_len, it->norm, p->norm_stride, &it->tokens);
+  if (t->retweet_of) it->norm[0] = '\0', it->tokens = 0;
+}
+
+static void process(struct ls_pipeline *p, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) {
+    struct item *it = &p->items[i];
+    if (!it->t) continue; /* position marker */
+    if (ls_dedup_seen(&p->dedup, it->t->id)) {
+      p->st.duplicates++;
+      it->t = NULL;
+      continue;
+    }
+    p->st.tweets++;
+    if (it->t->created_at_ms > p->st.watermark_ms) p->st.watermark_ms = it->t->created_at_ms;
+    prepare_item(p, it, i);
+    exact_signals(p, it);
+  }
+  similar_text(p, n);
+  for (uint32_t i = 0; i < n; i++) {
+    const struct item *it = &p->items[i];
+    if (it->t && it->coordinated)
+      ls_graph_touch(p->graph, it->t->author_id, it->t->username, it->t->id, it->t->text, it->t->text_len, it->t->created_at_ms);
+  }
+  p->st.batches++;
+}
+
+static void release(struct ls_pipeline *p) {
+  for (int s = 0; s < p->n_src; s++) {
+    if (p->taken[s]) ls_ring_release(p->src[s].ring, p->taken[s]);
+    p->taken[s] = 0;
+  }
+}
+
+/* One batch if any: returns the number of ring slots consumed. */
+static uint32_t step(struct ls_pipeline *p) {
+  uint32_t n = gather(p);
+  if (n == 0) return 0;
+  process(p, n);
+  release(p);
+  maybe_cluster(p, false);
+  acknowledge(p, flush_sinks(p, 0));
+  return n;
+}
+
+static bool all_finished(struct ls_pipeline *p) {
+  for (int s = 0; s < p->n_src; s++)
+    if (!p->src[s].finished || !p->src[s].finished(p->src[s].ud) || ls_ring_readable(p->src[s].ring)) return false;
+  return true;
+}
+
+void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
+  p->st.received = p->st.rejected = p->st.dead_lettered = p->st.backlog = 0;
+  struct ls_graph_stats gs;
+  ls_graph_stats(p->graph, p->st.watermark_ms, &gs);
+  p->st.edges_live = gs.edges_live;
+  for (int s = 0; s < p->n_src; s++) {
+    p->st.backlog += ls_ring_readable(p->src[s].ring);
+    p->st.received += atomic_load(&p->src[s].stats->messages);
+    p->st.rejected += atomic_load(&p->src[s].stats->rejected);
+    p->st.dead_lettered += atomic_load(&p->src[s].stats->dead_lettered);
+  }
+  *st = p->st;
+}
+
+static void tick(struct ls_pipeline *p, ls_tick_fn fn, void *ud, double *last) {
+  double now = wall_s();
+  if (now - *last < 1.0) return;
+  *last = now;
+  struct ls_pipeline_stats st;
+  ls_pipeline_stats(p, &st);
+  if (fn) fn(ud, &st);
+}
+
+int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn fn, void *ud) {
+  double last_tick = wall_s();
+  p->last_cluster_wall = last_tick;
+  while (!atomic_load(stop)) {
+    if (step(p) == 0) {
+      if (all_finished(p)) break;
+      maybe_cluster(p, true);
+      acknowledge(p, flush_sinks(p, 0));
+      nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    tick(p, fn, ud, &last_tick);
+  }
+  return LS_OK;
+}
+
+int ls_pipeline_drain(struct ls_pipeline *p, bool close_campaigns, int timeout_ms) {
+  while (step(p) > 0) {}
+  cluster(p);
+  if (close_campaigns) ls_tracker_close_all(p->tracker, on_event, p);
+  p->st.campaigns_active = ls_tracker_active(p->tracker);
+  bool clean = flush_sinks(p, timeout_ms);
+  acknowledge(p, clean);
+  if (!clean) ls_logf(p->log, LS_LOG_ERROR, "pipeline", "sinks did not acknowledge every event: offsets of the last batches are not stored");
+  return clean ? LS_OK : LS_EUNAVAIL;
+}

@@ -1,0 +1,284 @@
+/* sink_redis.c — campaign events into Redis with the key schema of DESIGN.md §3:
+ *   {prefix}campaign:{id}            hash of the event's scalar fields
+ *   {prefix}campaign:{id}:accounts   set of account ids
+ *   {prefix}campaigns:active         sorted set, score → id (closed campaigns removed)
+ *   {prefix}account:{id}:campaigns   set of campaign ids
+ *   {prefix}events                   stream, one entry per event (XADD MAXLEN ~ N)
+ *   {prefix}stats                    hash of daemon counters
+ * Each event is applied by one Lua script, atomically, and only if its version is newer than the
+ * stored one, so a retry or a replay after a crash changes nothing. Events are prepared as
+ * argument vectors and queued; flush() pipelines the queue and drops it only once Redis has
+ * answered. While Redis is unreachable the queue is kept (bounded by max_pending: the oldest
+ * events are dropped and counted) and the connection is retried at most once a second. */
+#include <hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lockstep/sink.h"
+
+static const char SCRIPT[] =
+    "local p, id, ver = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+    "local key = p .. 'campaign:' .. id\n"
+    "local cur = tonumber(redis.call('HGET', key, 'version') or '0')\n"
+    "if cur >= ver then return 0 end\n"
+    "local akey = key .. ':accounts'\n"
+    "redis.call('HSET', key, 'campaign_id', id, 'version', ARGV[3], 'state', ARGV[4], 'first_seen', ARGV[5],\n"
+    "  'last_seen', ARGV[6], 'score', ARGV[7], 'tweet_count', ARGV[8], 'signals', ARGV[9],\n"
+    "  'sample_tweet_ids', ARGV[10], 'representative_text', ARGV[11], 'accounts_count', #ARGV - 14)\n"
+    "redis.call('DEL', akey)\n"
+    "local closed = ARGV[4] == 'closed'\n"
+    "for i = 15, #ARGV do\n"
+    "  local ak = p .. 'account:' .. ARGV[i] .. ':campaigns'\n"
+    "  redis.call('SADD', akey, ARGV[i])\n"
+    "  redis.call('SADD', ak, id)\n"
+    "  if closed then redis.call('EXPIRE', ak, ARGV[12]) else redis.call('PERSIST', ak) end\n"
+    "end\n"
+    "if closed then\n"
+    "  redis.call('ZREM', p .. 'campaigns:active', id)\n"
+    "  redis.call('EXPIRE', key, ARGV[12])\n"
+    "  redis.call('EXPIRE', akey, ARGV[12])\n"
+    "else\n"
+    "  redis.call('ZADD', p .. 'campaigns:active', ARGV[7], id)\n"
+    "end\n"
+    "redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[13], '*', 'campaign_id', id, 'version', ARGV[3],\n"
+    "  'state', ARGV[4], 'event', ARGV[14])\n"
+    "return 1\n";
+
+#define FIXED_ARGS 17 /* EVAL script 0 + 14 ARGV before the accounts */
+
+struct prepared { /* one event as an argument vector, in one allocation */
+  int argc;
+  const char **argv;
+  size_t *lens;
+};
+
+struct redis_sink {
+  struct ls_redis_conf conf;
+  char host[256], password[256], prefix[256];
+  redisContext *ctx;
+  time_t last_attempt;
+  bool down_logged;
+  struct prepared **queue;
+  size_t head, count, cap;
+  struct ls_jw jw;
+};
+
+static void prepared_free(struct prepared *p) { free(p); }
+
+/* Builds the argument vector: strings are copied after the arrays in the same block. */
+static struct prepared *prepare(struct redis_sink *r, const struct ls_campaign_event *e) {
+  char ver[16], score[32], tweets[24], ttl[24], maxlen[24], first[40], last[40];
+  snprintf(ver, sizeof ver, "%u", e->version);
+  snprintf(score, sizeof score, "%.6f", e->score);
+  snprintf(tweets, sizeof tweets, "%llu", (unsigned long long)e->tweet_count);
+  snprintf(ttl, sizeof ttl, "%lld", (long long)r->conf.closed_ttl_s);
+  snprintf(maxlen, sizeof maxlen, "%lld", (long long)r->conf.stream_maxlen);
+  ls_iso8601(e->first_seen_ms, first, sizeof first);
+  ls_iso8601(e->last_seen_ms, last, sizeof last);
+  /* JSON pieces: signals, samples and the whole event, separated by NULs in one buffer */
+  struct ls_jw *w = &r->jw;
+  ls_jw_reset(w);
+  ls_campaign_to_json(e, w);
+  size_t event_len = w->len;
+  w->need_comma = false;
+  ls_jw_obj_begin(w);
+  for (int s = 0; s < LS_SIG_COUNT; s++)
+    if (e->signals[s]) { ls_jw_key(w, ls_signal_name(s)); ls_jw_u64(w, e->signals[s]); }
+  ls_jw_obj_end(w);
+  size_t signals_end = w->len;
+  w->need_comma = false;
+  ls_jw_arr_begin(w);
+  for (uint32_t i = 0; i < e->n_samples; i++) ls_jw_u64_str(w, e->samples[i]);
+  ls_jw_arr_end(w);
+  if (w->oom) return NULL;
+  const char *text = e->text ? e->text : "";
+  const char *fixed[FIXED_ARGS] = {"EVAL", SCRIPT, "0", r->prefix, e->id, ver, ls_campaign_state_name(e->state),
+                                   first, last, score, tweets, NULL, NULL, text, ttl, maxlen, NULL};
+  size_t flen[FIXED_ARGS];
+  for (int i = 0; i < FIXED_ARGS; i++) flen[i] = fixed[i] ? strlen(fixed[i]) : 0;
+  fixed[11] = w->buf + event_len, flen[11] = signals_end - event_len;
+  fixed[12] = w->buf + signals_end, flen[12] = w->len - signals_end;
+  fixed[16] = w->buf, flen[16] = event_len;
+  int argc = FIXED_ARGS + (int)e->n_accounts;
+  size_t bytes = sizeof(struct prepared) + (size_t)argc * (sizeof(char *) + sizeof(size_t));
+  for (int i = 0; i < FIXED_ARGS; i++) bytes += flen[i];
+  bytes += (size_t)e->n_accounts * 21;
+  struct prepared *p = malloc(bytes);
+  if (!p) return NULL;
+  p->argc = argc;
+  p->argv = (const char **)(p + 1);
+  p->lens = (size_t *)(p->argv + argc);
+  char *o = (char *)(p->lens + argc);
+  for (int i = 0; i < FIXED_ARGS; i++) {
+    memcpy(o, fixed[i], flen[i]);
+    p->argv[i] = o;
+    p->lens[i] = flen[i];
+    o += flen[i];
+  }
+  for (uint32_t k = 0; k < e->n_accounts; k++) {
+    int n = snprintf(o, 21, "%llu", (unsigned long long)e->accounts[k]);
+    p->argv[FIXED_ARGS + k] = o;
+    p->lens[FIXED_ARGS + k] = (size_t)n;
+    o += n;
+  }
+  return p;
+}
+
+static void disconnect(struct redis_sink *r) {
+  if (r->ctx) redisFree(r->ctx);
+  r->ctx = NULL;
+}
+
+static bool command_ok(struct ls_sink *s, redisReply *rep, const char *what) {
+  bool ok = rep && rep->type != REDIS_REPLY_ERROR;
+  if (!ok && rep) ls_logf(s->log, LS_LOG_ERROR, "redis", "%s refused: %s", what, rep->str);
+  if (rep) freeReplyObject(rep);
+  return ok;
+}
+
+static int connect_redis(struct ls_sink *s) {
+  struct redis_sink *r = s->ctx;
+  time_t now = time(NULL);
+  if (r->ctx) return LS_OK;
+  if (now == r->last_attempt) return LS_EUNAVAIL;
+  r->last_attempt = now;
+  struct timeval tv = {r->conf.timeout_ms / 1000, (r->conf.timeout_ms % 1000) * 1000};
+  r->ctx = redisConnectWithTimeout(r->host, r->conf.port, tv);
+  if (!r->ctx || r->ctx->err) {
+    if (!r->down_logged)
+      ls_logf(s->log, LS_LOG_ERROR, "redis", "cannot connect to %s:%d: %s (retrying every second; %zu events queued)",
+              r->host, r->conf.port, r->ctx ? r->ctx->errstr : "out of memory", r->count);
+    r->down_logged = true;
+    disconnect(r);
+    return LS_EUNAVAIL;
+  }
+  redisSetTimeout(r->ctx, tv);
+  bool ok = true;
+  if (r->password[0]) ok = command_ok(s, redisCommand(r->ctx, "AUTH %s", r->password), "AUTH");
+  if (ok && r->conf.db) ok = command_ok(s, redisCommand(r->ctx, "SELECT %d", r->conf.db), "SELECT");
+  if (!ok) {
+    disconnect(r);
+    return LS_EUNAVAIL;
+  }
+  ls_logf(s->log, LS_LOG_INFO, "redis", "connected to %s:%d prefix=%s", r->host, r->conf.port, r->prefix);
+  r->down_logged = false;
+  return LS_OK;
+}
+
+static int redis_write(struct ls_sink *s, const struct ls_campaign_event *e) {
+  struct redis_sink *r = s->ctx;
+  struct prepared *p = prepare(r, e);
+  if (!p) {
+    s->failed++;
+    return LS_ENOMEM;
+  }
+  if (r->count == r->cap) { /* full: the oldest event is lost, loudly */
+    prepared_free(r->queue[r->head]);
+    r->head = (r->head + 1) % r->cap;
+    r->count--;
+    s->failed++;
+    ls_logf(s->log, LS_LOG_ERROR, "redis", "pending queue full (redis.max_pending=%zu): dropped the oldest event, dropped_total=%llu",
+            r->cap, (unsigned long long)s->failed);
+  }
+  r->queue[(r->head + r->count) % r->cap] = p;
+  r->count++;
+  return LS_OK;
+}
+
+static void lost_connection(struct ls_sink *s) {
+  struct redis_sink *r = s->ctx;
+  ls_logf(s->log, LS_LOG_ERROR, "redis", "connection to %s:%d lost: %s (%zu events kept for retry)", r->host,
+          r->conf.port, r->ctx->errstr, r->count);
+  r->down_logged = true;
+  disconnect(r);
+}
+
+static int redis_flush(struct ls_sink *s, int timeout_ms) {
+  (void)timeout_ms;
+  struct redis_sink *r = s->ctx;
+  if (r->count == 0) return LS_OK;
+  if (connect_redis(s) != LS_OK) return LS_EUNAVAIL;
+  for (size_t k = 0; k < r->count; k++) {
+    struct prepared *p = r->queue[(r->head + k) % r->cap];
+    redisAppendCommandArgv(r->ctx, p->argc, p->argv, p->lens);
+  }
+  size_t done = 0;
+  for (; done < r->count; done++) {
+    redisReply *rep = NULL;
+    if (redisGetReply(r->ctx, (void **)&rep) != REDIS_OK) break;
+    if (rep->type == REDIS_REPLY_ERROR) {
+      s->failed++;
+      ls_logf(s->log, LS_LOG_ERROR, "redis", "event refused: %s", rep->str);
+    } else {
+      s->written++;
+    }
+    freeReplyObject(rep);
+  }
+  for (size_t k = 0; k < done; k++) prepared_free(r->queue[(r->head + k) % r->cap]);
+  r->head = (r->head + done) % r->cap;
+  r->count -= done;
+  if (r->count) {
+    lost_connection(s);
+    return LS_EUNAVAIL;
+  }
+  return LS_OK;
+}
+
+static void redis_stats(struct ls_sink *s, const char *const *fields, const uint64_t *values, int n) {
+  struct redis_sink *r = s->ctx;
+  if (connect_redis(s) != LS_OK) return;
+  const char *argv[2 + 2 * 64];
+  size_t lens[2 + 2 * 64];
+  char key[300], nums[64][24];
+  if (n > 64) n = 64;
+  snprintf(key, sizeof key, "%sstats", r->prefix);
+  argv[0] = "HSET", argv[1] = key;
+  for (int i = 0; i < n; i++) {
+    snprintf(nums[i], sizeof nums[i], "%llu", (unsigned long long)values[i]);
+    argv[2 + 2 * i] = fields[i];
+    argv[3 + 2 * i] = nums[i];
+  }
+  for (int i = 0; i < 2 + 2 * n; i++) lens[i] = strlen(argv[i]);
+  redisReply *rep = redisCommandArgv(r->ctx, 2 + 2 * n, argv, lens);
+  if (!rep) lost_connection(s);
+  else command_ok(s, rep, "HSET stats");
+}
+
+static void redis_destroy(struct ls_sink *s) {
+  struct redis_sink *r = s->ctx;
+  if (r->count)
+    ls_logf(s->log, LS_LOG_ERROR, "redis", "exiting with %zu campaign events not written to %s:%d", r->count, r->host, r->conf.port);
+  for (size_t k = 0; k < r->count; k++) prepared_free(r->queue[(r->head + k) % r->cap]);
+  disconnect(r);
+  ls_jw_free(&r->jw);
+  free(r->queue);
+  free(r);
+  free(s);
+}
+
+static const struct ls_sink_i REDIS_I = {"redis", redis_write, redis_flush, redis_stats, redis_destroy};
+
+int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf, const struct ls_log *log,
+                         struct ls_err *err) {
+  struct ls_sink *s = calloc(1, sizeof *s);
+  struct redis_sink *r = calloc(1, sizeof *r);
+  if (r) r->queue = calloc((size_t)conf->max_pending, sizeof *r->queue);
+  if (!s || !r || !r->queue) {
+    if (r) free(r->queue);
+    free(s);
+    free(r);
+    return ls_err_set(err, LS_ENOMEM, "redis sink: out of memory");
+  }
+  r->conf = *conf;
+  r->cap = (size_t)conf->max_pending;
+  snprintf(r->host, sizeof r->host, "%s", conf->host);
+  snprintf(r->password, sizeof r->password, "%s", conf->password ? conf->password : "");
+  snprintf(r->prefix, sizeof r->prefix, "%s", conf->prefix);
+  ls_jw_init(&r->jw);
+  *s = (struct ls_sink){.i = &REDIS_I, .ctx = r, .log = log};
+  connect_redis(s); /* unreachable: logged, retried on the next flush */
+  *out = s;
+  return LS_OK;
+}

@@ -1,0 +1,250 @@
+/* tracker.c — campaign life cycle (see tracker.h). Matching: each group, largest first, votes
+ * for the campaign holding most of its accounts; it claims that campaign when they share at
+ * least half of the smaller one and no larger group claimed it first (a split keeps the id with
+ * the larger part). Campaigns are few (one per coordinated group), so a plain array serves. */
+#include "lockstep/tracker.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockstep/hash.h"
+
+struct campaign {
+  char id[LS_CAMPAIGN_ID_MAX];
+  uint32_t version;
+  int64_t first_ms, last_ms;
+  double score;
+  uint64_t *accounts;
+  uint32_t n_accounts;
+  uint64_t tweet_count;
+  uint64_t signals[LS_SIG_COUNT];
+  uint64_t samples[LS_SAMPLES];
+  uint32_t n_samples;
+  char text[LS_TEXT_MAX + 1];
+  uint64_t emitted_actions;
+  bool claimed;
+};
+
+struct ls_tracker {
+  struct ls_tracker_conf conf;
+  struct campaign *c;
+  uint32_t n, cap;
+  uint64_t opened;
+};
+
+int ls_tracker_create(struct ls_tracker **out, const struct ls_tracker_conf *conf, struct ls_err *err) {
+  struct ls_tracker *t = calloc(1, sizeof *t);
+  if (!t) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory");
+  t->conf = *conf;
+  *out = t;
+  return LS_OK;
+}
+
+void ls_tracker_destroy(struct ls_tracker *t) {
+  if (!t) return;
+  for (uint32_t i = 0; i < t->n; i++) free(t->c[i].accounts);
+  free(t->c);
+  free(t);
+}
+
+double ls_group_score(const struct ls_group *g) {
+  double n = g->n_accounts;
+  double pairs = n * (n - 1) / 2;
+  double density = pairs > 0 ? g->strong_edges / pairs : 0;
+  double mean_w = g->strong_edges ? g->weight_sum / g->strong_edges : 0;
+  return 0.3 * (1 - exp(-n / 10)) + 0.3 * (density > 1 ? 1 : density) + 0.4 * (1 - exp(-mean_w / 5));
+}
+
+static uint64_t total_actions(const uint64_t *signals) {
+  uint64_t s = 0;
+  for (int i = 0; i < LS_SIG_COUNT; i++) s += signals[i];
+  return s;
+}
+
+static void emit(const struct campaign *c, enum ls_campaign_state state, ls_event_fn fn, void *ud) {
+  struct ls_campaign_event e = {.version = c->version, .state = state, .first_seen_ms = c->first_ms,
+                                .last_seen_ms = c->last_ms, .score = c->score, .accounts = c->accounts,
+                                .n_accounts = c->n_accounts, .tweet_count = c->tweet_count,
+                                .n_samples = c->n_samples, .text = c->text};
+  memcpy(e.id, c->id, sizeof e.id);
+  memcpy(e.signals, c->signals, sizeof e.signals);
+  memcpy(e.samples, c->samples, sizeof e.samples);
+  fn(ud, &e);
+}
+
+/* Copies the group into c; returns true when its accounts changed. */
+static int absorb(struct campaign *c, const struct ls_group *g, bool *accounts_changed) {
+  *accounts_changed = c->n_accounts != g->n_accounts ||
+                      memcmp(c->accounts, g->accounts, g->n_accounts * sizeof(uint64_t)) != 0;
+  if (*accounts_changed) {
+    uint64_t *a = realloc(c->accounts, (g->n_accounts + 1) * sizeof(uint64_t));
+    if (!a) return LS_ENOMEM;
+    memcpy(a, g->accounts, g->n_accounts * sizeof(uint64_t));
+    c->accounts = a;
+    c->n_accounts = g->n_accounts;
+  }
+  if (g->first_ms < c->first_ms || c->first_ms == 0) c->first_ms = g->first_ms;
+  if (g->last_ms > c->last_ms) c->last_ms = g->last_ms;
+  c->score = ls_group_score(g);
+  c->tweet_count = g->tweet_count;
+  memcpy(c->signals, g->signal_actions, sizeof c->signals);
+  memcpy(c->samples, g->samples, sizeof c->samples);
+  c->n_samples = g->n_samples;
+  memcpy(c->text, g->text, sizeof c->text);
+  return LS_OK;
+}
+
+static struct campaign *open_campaign(struct ls_tracker *t, const struct ls_group *g) {
+  if (t->n == t->cap) {
+    uint32_t cap = t->cap ? 2 * t->cap : 64;
+    struct campaign *c = realloc(t->c, cap * sizeof *c);
+    if (!c) return NULL;
+    t->c = c;
+    t->cap = cap;
+  }
+  struct campaign *c = &t->c[t->n];
+  memset(c, 0, sizeof *c);
+  bool changed;
+  if (absorb(c, g, &changed) != LS_OK) return NULL;
+  uint64_t h = ls_hash64(g->accounts, g->n_accounts * sizeof(uint64_t), (uint64_t)g->first_ms);
+  snprintf(c->id, sizeof c->id, "c%016llx", (unsigned long long)h);
+  c->version = 1;
+  c->claimed = true;
+  t->n++;
+  t->opened++;
+  return c;
+}
+
+struct index { /* account → campaign number, rebuilt each round */
+  uint64_t *ids;
+  uint32_t *camp;
+  uint32_t mask;
+};
+
+static int index_build(struct index *x, const struct ls_tracker *t, struct ls_err *err) {
+  uint32_t total = 0, cap = 16;
+  for (uint32_t i = 0; i < t->n; i++) total += t->c[i].n_accounts;
+  while (cap < 2 * total + 2) cap <<= 1;
+  x->ids = calloc(cap, sizeof *x->ids);
+  x->camp = calloc(cap, sizeof *x->camp);
+  x->mask = cap - 1;
+  if (!x->ids || !x->camp) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory");
+  for (uint32_t i = 0; i < t->n; i++)
+    for (uint32_t k = 0; k < t->c[i].n_accounts; k++) {
+      uint64_t id = t->c[i].accounts[k];
+      uint32_t j = (uint32_t)ls_mix64(id) & x->mask;
+      while (x->ids[j] && x->ids[j] != id) j = (j + 1) & x->mask;
+      x->ids[j] = id;
+      x->camp[j] = i;
+    }
+  return LS_OK;
+}
+
+static int index_get(const struct index *x, uint64_t id) {
+  uint32_t j = (uint32_t)ls_mix64(id) & x->mask;
+  while (x->ids[j]) {
+    if (x->ids[j] == id) return (int)x->camp[j];
+    j = (j + 1) & x->mask;
+  }
+  return -1;
+}
+
+/* Campaign the group should continue, or -1. votes has one zeroed counter per campaign. */
+static int best_match(const struct ls_tracker *t, const struct index *x, const struct ls_group *g, uint32_t *votes) {
+  int best = -1;
+  for (uint32_t k = 0; k < g->n_accounts; k++) {
+    int c = index_get(x, g->accounts[k]);
+    if (c < 0) continue;
+    votes[c]++;
+    if (best < 0 || votes[c] > votes[best]) best = c;
+  }
+  int result = -1;
+  if (best >= 0) {
+    uint32_t smaller = g->n_accounts < t->c[best].n_accounts ? g->n_accounts : t->c[best].n_accounts;
+    if (!t->c[best].claimed && 2 * votes[best] >= smaller) result = best;
+  }
+  for (uint32_t k = 0; k < g->n_accounts; k++) {
+    int c = index_get(x, g->accounts[k]);
+    if (c >= 0) votes[c] = 0;
+  }
+  return result;
+}
+
+static int by_size_desc(const void *a, const void *b) {
+  const struct ls_group *x = *(const struct ls_group *const *)a, *y = *(const struct ls_group *const *)b;
+  return x->n_accounts < y->n_accounts ? 1 : x->n_accounts > y->n_accounts ? -1 : 0;
+}
+
+static void continue_campaign(struct campaign *c, const struct ls_group *g, ls_event_fn fn, void *ud) {
+  bool accounts_changed;
+  c->claimed = true;
+  if (absorb(c, g, &accounts_changed) != LS_OK) return;
+  uint64_t actions = total_actions(c->signals);
+  if (accounts_changed || actions * 10 >= c->emitted_actions * 11) {
+    c->version++;
+    c->emitted_actions = actions;
+    emit(c, LS_CAMPAIGN_UPDATED, fn, ud);
+  }
+}
+
+static void close_idle(struct ls_tracker *t, int64_t now, ls_event_fn fn, void *ud) {
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < t->n; i++) {
+    struct campaign *c = &t->c[i];
+    if (!c->claimed && c->last_ms < now - t->conf.close_after_ms) {
+      c->version++;
+      emit(c, LS_CAMPAIGN_CLOSED, fn, ud);
+      free(c->accounts);
+      continue;
+    }
+    t->c[kept++] = *c;
+  }
+  t->n = kept;
+}
+
+int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *gs, int64_t now, ls_event_fn fn, void *ud,
+                      struct ls_err *err) {
+  struct index x = {0};
+  const struct ls_group **order = malloc((gs->n + 1) * sizeof *order);
+  uint32_t *votes = calloc(t->n + 1, sizeof *votes);
+  int rc = (order && votes) ? index_build(&x, t, err) : ls_err_set(err, LS_ENOMEM, "tracker: out of memory");
+  uint32_t known = t->n; /* campaigns opened this round are not candidates for matching */
+  for (uint32_t i = 0; rc == LS_OK && i < known; i++) t->c[i].claimed = false;
+  for (uint32_t i = 0; rc == LS_OK && i < gs->n; i++) order[i] = &gs->g[i];
+  if (rc == LS_OK) qsort(order, gs->n, sizeof *order, by_size_desc);
+  for (uint32_t i = 0; rc == LS_OK && i < gs->n; i++) {
+    const struct ls_group *g = order[i];
+    if (g->n_accounts < t->conf.min_accounts || ls_group_score(g) < t->conf.min_score ||
+        g->last_ms < now - t->conf.close_after_ms)
+      continue;
+    int m = best_match(t, &x, g, votes);
+    if (m >= 0 && (uint32_t)m < known) {
+      continue_campaign(&t->c[m], g, fn, ud);
+      continue;
+    }
+    struct campaign *c = open_campaign(t, g);
+    if (!c) { rc = ls_err_set(err, LS_ENOMEM, "tracker: out of memory"); break; }
+    c->emitted_actions = total_actions(c->signals);
+    emit(c, LS_CAMPAIGN_OPEN, fn, ud);
+  }
+  if (rc == LS_OK) close_idle(t, now, fn, ud);
+  free(x.ids);
+  free(x.camp);
+  free(order);
+  free(votes);
+  return rc;
+}
+
+void ls_tracker_close_all(struct ls_tracker *t, ls_event_fn fn, void *ud) {
+  for (uint32_t i = 0; i < t->n; i++) {
+    t->c[i].version++;
+    emit(&t->c[i], LS_CAMPAIGN_CLOSED, fn, ud);
+    free(t->c[i].accounts);
+  }
+  t->n = 0;
+}
+
+uint32_t ls_tracker_active(const struct ls_tracker *t) { return t->n; }
+uint64_t ls_tracker_opened(const struct ls_tracker *t) { return t->opened; }

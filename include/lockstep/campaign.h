@@ -1,0 +1,38 @@
+/* campaign.h — a campaign event, the public output record (DESIGN.md §3), and its encodings:
+ * JSON (file sink, Kafka with output_format=json) and protobuf lockstep.Campaign (Kafka default). */
+#ifndef LOCKSTEP_CAMPAIGN_H
+#define LOCKSTEP_CAMPAIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockstep/graph.h"
+#include "lockstep/json.h"
+#include "lockstep/signal.h"
+
+enum ls_campaign_state { LS_CAMPAIGN_OPEN, LS_CAMPAIGN_UPDATED, LS_CAMPAIGN_CLOSED };
+const char *ls_campaign_state_name(enum ls_campaign_state s);
+
+#define LS_CAMPAIGN_ID_MAX 24
+
+struct ls_campaign_event {
+  char id[LS_CAMPAIGN_ID_MAX];
+  uint32_t version;
+  enum ls_campaign_state state;
+  int64_t first_seen_ms, last_seen_ms;
+  double score;
+  const uint64_t *accounts;
+  uint32_t n_accounts;
+  uint64_t tweet_count;
+  uint64_t signals[LS_SIG_COUNT]; /* coordinated actions per signal */
+  uint64_t samples[LS_SAMPLES];
+  uint32_t n_samples;
+  const char *text; /* representative text */
+};
+
+void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w);
+
+/* Packs e as protobuf into *buf (grown with realloc as needed); returns the length or 0. */
+size_t ls_campaign_to_protobuf(const struct ls_campaign_event *e, uint8_t **buf, size_t *cap);
+
+#endif

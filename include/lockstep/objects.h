@@ -1,0 +1,32 @@
+/* objects.h — the event-time window of the exact signals: for each object (a retweeted tweet, a
+ * normalised text, a URL, a hashtag sequence), the most recent accounts that acted on it.
+ * Observing an action reports every other account that acted on the same object within the
+ * signal's window, once per (account, object): repeats by the same account add nothing. Objects
+ * acted on by more accounts than the virality cap within one window are treated as organic and
+ * report nothing more. Fixed capacity, sized at creation; stale entries are reused. */
+#ifndef LOCKSTEP_OBJECTS_H
+#define LOCKSTEP_OBJECTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockstep/err.h"
+
+#define LS_OBJECT_RECENT 16 /* accounts remembered per object */
+
+struct ls_objects;
+
+typedef void (*ls_pair_fn)(void *ud, uint64_t other_account, int64_t other_time_ms);
+
+int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral_cap, struct ls_err *err);
+void ls_objects_destroy(struct ls_objects *o);
+
+/* key identifies signal and object. Returns the number of pairs reported, or -1 when the object
+ * is viral (suppressed). */
+int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t_ms, int64_t window_ms,
+                       ls_pair_fn fn, void *ud);
+
+uint64_t ls_objects_evictions(const struct ls_objects *o);
+size_t ls_objects_bytes(const struct ls_objects *o);
+
+#endif

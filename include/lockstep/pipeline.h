@@ -1,0 +1,61 @@
+/* pipeline.h — the daemon's processing loop: it takes tweets from the sources' rings in
+ * micro-batches (closed at batch.max_tweets, embed.max_batch_tokens or batch.max_latency_ms),
+ * drops duplicates, feeds the exact signals and the co-similar-text window (embedder + backend),
+ * adds coordinated actions to the graph, clusters on event time, turns groups into campaign
+ * events for the sinks, and acknowledges source offsets once the sinks have acknowledged. */
+#ifndef LOCKSTEP_PIPELINE_H
+#define LOCKSTEP_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lockstep/backend.h"
+#include "lockstep/config.h"
+#include "lockstep/log.h"
+#include "lockstep/ring.h"
+#include "lockstep/sink.h"
+#include "lockstep/source.h"
+
+#define LS_MAX_SOURCES 16
+#define LS_MAX_PARTITIONS 4096
+
+struct ls_pipeline_source {
+  struct ls_ring *ring;
+  struct ls_source_stats *stats;
+  void *ud;
+  bool (*finished)(void *ud); /* NULL: never finishes (Kafka) */
+  int (*ack)(void *ud, int32_t partition, int64_t next_offset); /* NULL: nothing to acknowledge */
+};
+
+struct ls_pipeline_stats {
+  uint64_t tweets, duplicates, batches, suppressed, cluster_runs;
+  uint64_t pairs[LS_SIG_COUNT];
+  uint64_t events_open, events_updated, events_closed, sink_failures;
+  uint64_t received, rejected, dead_lettered; /* summed over the sources */
+  uint32_t campaigns_active;
+  uint64_t campaigns_opened;
+  uint64_t edges_live;
+  uint64_t backlog; /* tweets waiting in the rings */
+  int64_t watermark_ms;
+  bool offsets_held; /* a sink has not acknowledged: offsets wait */
+};
+
+struct ls_pipeline;
+
+int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, struct ls_backend *be,
+                       struct ls_sink *const *sinks, int n_sinks, const struct ls_log *log, struct ls_err *err);
+void ls_pipeline_destroy(struct ls_pipeline *p);
+int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_source *src, struct ls_err *err);
+
+typedef void (*ls_tick_fn)(void *ud, const struct ls_pipeline_stats *st);
+
+/* Processes until *stop is set or every source has finished and its ring is empty. tick is
+ * called about once a second (status, progress, watchdog). */
+int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn tick, void *tick_ud);
+/* After the sources stopped: processes what is left in the rings, clusters, flushes the sinks
+ * (waiting up to timeout_ms) and acknowledges offsets. close_campaigns: end of input (replay). */
+int ls_pipeline_drain(struct ls_pipeline *p, bool close_campaigns, int timeout_ms);
+void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st);
+
+#endif

@@ -1,0 +1,56 @@
+/* sink.h — where campaign events go: Redis (hiredis, pipelined, idempotent by campaign id +
+ * version), the Kafka output topic (idempotent producer, protobuf or JSON, key = campaign id) and
+ * a JSON-lines file. write() queues an event; flush() pushes what is queued and returns LS_OK only
+ * when everything written so far is acknowledged — the pipeline stores input offsets only then.
+ * A sink that cannot reach its service keeps events for retry and reports LS_EUNAVAIL. */
+#ifndef LOCKSTEP_SINK_H
+#define LOCKSTEP_SINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lockstep/campaign.h"
+#include "lockstep/log.h"
+
+struct ls_sink;
+
+struct ls_sink_i {
+  const char *name;
+  int (*write)(struct ls_sink *s, const struct ls_campaign_event *e);
+  int (*flush)(struct ls_sink *s, int timeout_ms);
+  /* Publishes daemon counters (Redis: the `stats` hash); may be NULL. */
+  void (*publish_stats)(struct ls_sink *s, const char *const *fields, const uint64_t *values, int n);
+  void (*destroy)(struct ls_sink *s);
+};
+
+struct ls_sink {
+  const struct ls_sink_i *i;
+  void *ctx;
+  const struct ls_log *log;
+  uint64_t written; /* events acknowledged */
+  uint64_t failed;  /* events that could not be written and were dropped */
+};
+
+struct ls_redis_conf {
+  const char *host, *password, *prefix;
+  int port, db, timeout_ms;
+  int64_t closed_ttl_s, stream_maxlen, max_pending;
+};
+/* Connects at once; when Redis is unreachable, logs one line and keeps retrying (LS_OK). */
+int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf, const struct ls_log *log,
+                         struct ls_err *err);
+
+struct ls_kafka_sink_conf {
+  const char *brokers, *topic;
+  bool json; /* false: protobuf lockstep.Campaign */
+  const char *const *props;
+  int n_props;
+};
+int ls_sink_kafka_create(struct ls_sink **out, const struct ls_kafka_sink_conf *conf, const struct ls_log *log,
+                         struct ls_err *err);
+
+int ls_sink_file_create(struct ls_sink **out, const char *path, const struct ls_log *log, struct ls_err *err);
+
+void ls_sink_destroy(struct ls_sink *s);
+
+#endif

@@ -1,0 +1,37 @@
+/* tracker.h — campaign life cycle. Each clustering round's groups are matched with the known
+ * campaigns by shared accounts; a group that claims no campaign opens a new one. Ids are derived
+ * from content (the group's accounts and first coordinated action), so replaying the same input
+ * gives the same ids. A campaign whose accounts changed or whose coordinated actions grew by 10%
+ * emits `updated` (version + 1); one idle for close_after emits `closed` and is forgotten. */
+#ifndef LOCKSTEP_TRACKER_H
+#define LOCKSTEP_TRACKER_H
+
+#include <stdint.h>
+
+#include "lockstep/campaign.h"
+#include "lockstep/graph.h"
+
+struct ls_tracker_conf {
+  uint32_t min_accounts;
+  double min_score;
+  int64_t close_after_ms;
+};
+
+typedef void (*ls_event_fn)(void *ud, const struct ls_campaign_event *e);
+
+struct ls_tracker;
+int ls_tracker_create(struct ls_tracker **out, const struct ls_tracker_conf *conf, struct ls_err *err);
+void ls_tracker_destroy(struct ls_tracker *t);
+
+/* One clustering round at event time now_ms. Emits events through fn. */
+int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *groups, int64_t now_ms, ls_event_fn fn, void *ud,
+                      struct ls_err *err);
+/* Closes every campaign (end of a replay). */
+void ls_tracker_close_all(struct ls_tracker *t, ls_event_fn fn, void *ud);
+uint32_t ls_tracker_active(const struct ls_tracker *t);
+uint64_t ls_tracker_opened(const struct ls_tracker *t);
+
+/* The documented score in [0, 1] of a group (README: scoring). */
+double ls_group_score(const struct ls_group *g);
+
+#endif
