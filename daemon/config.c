@@ -65,7 +65,7 @@ static const struct option OPTIONS[] = {
     STR("embed", "backend", embed.backend, "auto", "Compute backend: auto (CUDA when a GPU is present, else CPU), cpu or cuda."),
     INT("embed", "dim", embed.dim, "256", 16, 4096, "Vector dimension of the hash embedder."),
     INT("embed", "max_batch_tokens", embed.max_batch_tokens, "32768", 256, 4194304, "A micro-batch closes when its texts hold this many words."),
-    DBL("embed", "similarity_threshold", embed.similarity_threshold, "0.8", 0.0, 1.0, "Cosine at or above which two texts are similar. 0.8 suits the hash embedder: copies and light edits score above it, unrelated tweets far below."),
+    DBL("embed", "similarity_threshold", embed.similarity_threshold, "0.7", 0.0, 1.0, "Cosine at or above which two texts are similar. 0.7 suits the hash embedder: copies and light edits (a few words swapped) score above it, unrelated tweets below 0.4."),
     INT("batch", "max_tweets", batch.max_tweets, "1024", 1, 65536, "A micro-batch closes at this many tweets..."),
     INT("batch", "max_latency_ms", batch.max_latency_ms, "50", 1, 10000, "...or when its first tweet has waited this long."),
     INT("detect", "min_accounts", detect.min_accounts, "5", 2, 1000000, "A campaign has at least this many accounts."),

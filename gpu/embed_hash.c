@@ -18,11 +18,31 @@ static int is_word_byte(unsigned char c) {
   return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '#';
 }
 
-static void add(float *v, uint32_t dim, uint64_t h, float w) {
-  v[h % dim] += (h >> 63) ? -w : w;
+/* Features of one text: each distinct feature counts once (binary), so a repeated frequent
+ * word cannot dominate the vector. */
+#define SEEN_CAP 2048
+struct features {
+  float *v;
+  uint32_t dim;
+  uint64_t seen[SEEN_CAP];
+};
+
+static void add(struct features *f, uint64_t h, float w) {
+  h |= 1; /* 0 marks an empty slot */
+  uint32_t i = (uint32_t)(h >> 32) & (SEEN_CAP - 1);
+  for (uint32_t probe = 0; f->seen[i]; i = (i + 1) & (SEEN_CAP - 1)) {
+    if (f->seen[i] == h) return;
+    if (++probe == SEEN_CAP / 2) return; /* very long text: later features are dropped */
+  }
+  f->seen[i] = h;
+  f->v[h % f->dim] += (h >> 63) ? -w : w;
 }
 
 static void embed_one(const struct ls_hash_embedder *e, const char *s, uint32_t n, float *v) {
+  static _Thread_local struct features f;
+  memset(f.seen, 0, sizeof f.seen);
+  f.v = v;
+  f.dim = e->dim;
   uint64_t words[MAX_WORDS];
   uint32_t nw = 0;
   for (uint32_t i = 0; i < n;) {
@@ -31,10 +51,10 @@ static void embed_one(const struct ls_hash_embedder *e, const char *s, uint32_t 
     while (i < n && is_word_byte((unsigned char)s[i])) i++;
     if (i == start) break;
     uint64_t h = ls_hash64(s + start, i - start, e->seed);
-    add(v, e->dim, h, W_UNIGRAM);
-    if (nw > 0) add(v, e->dim, ls_hash_combine(words[nw - 1], h), W_BIGRAM);
+    add(&f, h, W_UNIGRAM);
+    if (nw > 0) add(&f, ls_hash_combine(words[nw - 1], h), W_BIGRAM);
     if (nw < MAX_WORDS) words[nw++] = h;
-    for (uint32_t k = start; k + 3 <= i; k++) add(v, e->dim, ls_hash64(s + k, 3, e->seed ^ 0x3), W_TRIGRAM);
+    for (uint32_t k = start; k + 3 <= i; k++) add(&f, ls_hash64(s + k, 3, e->seed ^ 0x3), W_TRIGRAM);
   }
   double norm = 0;
   for (uint32_t j = 0; j < e->dim; j++) norm += (double)v[j] * v[j];

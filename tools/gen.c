@@ -1,1 +1,559 @@
-int main(void) { return 0; }
+/* lockstep-gen — a seeded synthetic firehose with planted coordinated campaigns, and its ground
+ * truth. The organic background has heavy-tailed account activity (Pareto weights), Zipf word
+ * use, viral retweet cascades (a hot set of tweets drawing most retweets), replies, links and
+ * hashtags. Planted campaigns, each a group of accounts acting in bursts over the stream:
+ *   copy-paste   the same text posted by every member within seconds, a new text each burst
+ *   rt-ring      members retweet the leader's tweets within seconds of each other
+ *   link-farm    different texts, the same link (with varying tracking parameters)
+ *   paraphrase   one template with synonym and word-order changes per member
+ *   hashtag      different texts with the same ordered hashtag sequence
+ * Members also post organic tweets, so they are not trivially separable. Output goes to a file
+ * (JSON lines, QUT CSV or length-delimited protobuf) or to a Kafka topic (protobuf, JSON or both
+ * alternating), optionally with malformed messages and duplicates mixed in. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lockstep/encode.h"
+#include "lockstep/hash.h"
+#include "lockstep/json.h"
+
+enum kind { K_COPY, K_RTRING, K_LINK, K_PARA, K_HASHTAG, K_KINDS };
+static const char *const KIND_NAMES[K_KINDS] = {"copy-paste", "rt-ring", "link-farm", "paraphrase", "hashtag"};
+
+struct opts {
+  uint64_t seed;
+  long tweets, accounts;
+  int campaigns, members, bursts;
+  double rate;   /* event-time tweets per second */
+  double pace;   /* wall-clock messages per second when producing to Kafka (0: as fast as possible) */
+  int64_t start_ms;
+  const char *format, *out, *truth, *brokers, *topic;
+  long bad, duplicates;
+};
+
+struct gtweet {
+  struct ls_tweet t;
+  char text[320];
+  char url[160];
+  char tags[2][32];
+  char user[24];
+};
+
+struct gen {
+  struct opts o;
+  uint64_t rng;
+  struct gtweet *tw;
+  long n, cap;
+  double *acc_cdf; /* cumulative activity weights */
+  uint64_t *acc_ids;
+  long n_acc;
+  char (*words)[16];
+  int n_words;
+  double *word_cdf;
+};
+
+/* --- random numbers (splitmix64) -------------------------------------------------------------- */
+static uint64_t rnd(struct gen *g) {
+  uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+static double unif(struct gen *g) { return (rnd(g) >> 11) * (1.0 / 9007199254740992.0); }
+static long pick(struct gen *g, long n) { return (long)(unif(g) * n); }
+
+static long sample_cdf(const double *cdf, long n, double u) {
+  long lo = 0, hi = n - 1;
+  u *= cdf[n - 1];
+  while (lo < hi) {
+    long mid = (lo + hi) / 2;
+    if (cdf[mid] < u) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/* --- vocabulary and accounts ------------------------------------------------------------------- */
+static const char *const SYL[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "an", "el", "or", "us", "ba", "de",
+                                  "fi", "go", "hu", "ja", "ke", "li", "mo", "nu", "pa", "qui", "ro", "si", "ta", "ul", "vi"};
+
+static int setup(struct gen *g) {
+  g->n_words = 3000;
+  g->words = calloc((size_t)g->n_words, sizeof *g->words);
+  g->word_cdf = malloc((size_t)g->n_words * sizeof *g->word_cdf);
+  g->n_acc = g->o.accounts;
+  g->acc_cdf = malloc((size_t)g->n_acc * sizeof *g->acc_cdf);
+  g->acc_ids = malloc((size_t)g->n_acc * sizeof *g->acc_ids);
+  g->cap = g->o.tweets + 1024;
+  g->tw = calloc((size_t)g->cap, sizeof *g->tw);
+  if (!g->words || !g->word_cdf || !g->acc_cdf || !g->acc_ids || !g->tw) return -1;
+  double acc = 0;
+  for (int i = 0; i < g->n_words; i++) {
+    int n = 1 + (int)(i % 3) + (i > 300);
+    for (int k = 0, v = i; k < n; k++, v /= 30) strcat(g->words[i], SYL[(v + k * 7) % 30]);
+    acc += 1.0 / pow(i + 1, 1.05);
+    g->word_cdf[i] = acc;
+  }
+  acc = 0;
+  for (long i = 0; i < g->n_acc; i++) {
+    double w = 1.0 / pow(1.0 - unif(g) * 0.999, 1.0 / 1.6); /* Pareto(1.6) activity */
+    acc += w < 60 ? w : 60;                                   /* capped: no organic account floods */
+    g->acc_cdf[i] = acc;
+    g->acc_ids[i] = 100000000ULL + ls_mix64(g->o.seed * 1000003ULL + (uint64_t)i) % 900000000000ULL;
+  }
+  return 0;
+}
+
+static struct gtweet *new_tweet(struct gen *g, uint64_t author, int64_t t) {
+  if (g->n == g->cap) {
+    long cap = g->cap * 2;
+    struct gtweet *tw = realloc(g->tw, (size_t)cap * sizeof *tw);
+    if (!tw) return NULL;
+    g->tw = tw;
+    g->cap = cap;
+  }
+  struct gtweet *x = &g->tw[g->n++];
+  memset(x, 0, sizeof *x);
+  x->t.id = ((uint64_t)(t - LS_SNOWFLAKE_EPOCH_MS) << 22) | ((uint64_t)g->n & 0x3FFFFF); /* snowflake */
+  x->t.author_id = author;
+  x->t.created_at_ms = t;
+  x->t.lang = "en";
+  snprintf(x->user, sizeof x->user, "u%" PRIu64, (uint64_t)(author % 100000000000ULL));
+  return x;
+}
+
+static void random_words(struct gen *g, char *out, size_t cap, int n) {
+  size_t o = strlen(out);
+  for (int i = 0; i < n; i++) {
+    const char *w = g->words[sample_cdf(g->word_cdf, g->n_words, unif(g))];
+    int k = snprintf(out + o, cap - o, "%s%s", o ? " " : "", w);
+    if (k < 0 || (size_t)k >= cap - o) break;
+    o += (size_t)k;
+  }
+}
+
+/* --- organic background ------------------------------------------------------------------------- */
+#define HOT 24
+struct organic {
+  long originals[4096]; /* recent original tweets (indices) */
+  int n_orig, head;
+  long hot[HOT];
+};
+
+static void organic_tweet(struct gen *g, struct organic *st, int64_t t) {
+  uint64_t author = g->acc_ids[sample_cdf(g->acc_cdf, g->n_acc, unif(g))];
+  double r = unif(g);
+  struct gtweet *x = new_tweet(g, author, t);
+  if (!x) return;
+  if (r < 0.30 && st->n_orig > 0) { /* retweet: mostly of the hot set (viral cascades) */
+    long target = unif(g) < 0.6 ? st->hot[pick(g, HOT) * pick(g, HOT) / HOT] : st->originals[pick(g, st->n_orig)];
+    if (target < 0) target = st->originals[0];
+    x->t.retweet_of = g->tw[target].t.id;
+    snprintf(x->text, sizeof x->text, "RT @u%" PRIu64 ": %.200s", g->tw[target].t.author_id, g->tw[target].text);
+    return;
+  }
+  if (r < 0.42 && st->n_orig > 0) x->t.reply_to = g->tw[st->originals[pick(g, st->n_orig)]].t.id;
+  random_words(g, x->text, sizeof x->text, 6 + (int)pick(g, 18));
+  if (unif(g) < 0.12) {
+    snprintf(x->url, sizeof x->url, "https://news%ld.example.com/story/%ld", pick(g, 300), pick(g, 100000));
+    x->t.urls[x->t.n_urls++] = x->url;
+  }
+  if (unif(g) < 0.15) {
+    int n = 1 + (int)pick(g, 2);
+    for (int i = 0; i < n; i++) {
+      snprintf(x->tags[i], sizeof x->tags[i], "%s", g->words[sample_cdf(g->word_cdf, 600, unif(g))]);
+      x->t.hashtags[x->t.n_hashtags++] = x->tags[i];
+    }
+  }
+  if (!x->t.reply_to) {
+    st->originals[st->head] = g->n - 1;
+    st->head = (st->head + 1) % 4096;
+    if (st->n_orig < 4096) st->n_orig++;
+    if (unif(g) < 0.02) st->hot[pick(g, HOT)] = g->n - 1; /* a new tweet goes viral */
+  }
+}
+
+/* --- planted campaigns ---------------------------------------------------------------------------- */
+struct campaign {
+  enum kind kind;
+  uint64_t *members;
+  int n;
+  long tweets;
+};
+
+static const char *const SYN[][4] = {
+    {"vote", "support", "back", "choose"},       {"honest", "trustworthy", "decent", "reliable"},
+    {"future", "tomorrow", "children", "nation"}, {"now", "today", "right now", "this week"},
+    {"corrupt", "crooked", "dishonest", "rotten"}, {"everyone", "everybody", "all of us", "every citizen"}};
+
+static void paraphrase(struct gen *g, int campaign, char *out, size_t cap) {
+  const char *s[6]; /* each slot keeps the campaign's own word half of the time */
+  for (int i = 0; i < 6; i++) s[i] = SYN[i][unif(g) < 0.5 ? campaign % 4 : pick(g, 4)];
+  if (unif(g) < 0.8)
+    snprintf(out, cap, "%s must %s candidate%d %s because she is %s and the others are %s think of our %s", s[5], s[0],
+             campaign, s[3], s[1], s[4], s[2]);
+  else
+    snprintf(out, cap, "%s because candidate%d is %s and the others are %s %s must %s her think of our %s", s[3], campaign,
+             s[1], s[4], s[5], s[0], s[2]);
+}
+
+static const char *const COPY_STYLES[] = {
+    "Breaking: the %s report on %s proves everything they said about district %d was a lie, share now",
+    "They do not want you to know about %s and %s. Case %d is being buried by the media. Retweet before it is deleted",
+    "URGENT %s alert for %s residents (zone %d): officials hid the numbers, spread the word to every group"};
+
+static void campaign_action(struct gen *g, struct campaign *c, int ci, int m, int burst, int64_t t, long leader_tweet) {
+  struct gtweet *x = new_tweet(g, c->members[m], t);
+  if (!x) return;
+  c->tweets++;
+  switch (c->kind) {
+    case K_COPY: /* a new message each burst, from one of a few styles */
+      random_words(g, x->text, sizeof x->text, 0);
+      snprintf(x->text, sizeof x->text, COPY_STYLES[(ci / K_KINDS) % 3], g->words[(ci * 31 + burst * 7) % 900 + 1000],
+               g->words[(ci * 17 + burst * 13) % 900 + 2000], ci * 100 + burst);
+      break;
+    case K_RTRING:
+      x->t.retweet_of = g->tw[leader_tweet].t.id;
+      snprintf(x->text, sizeof x->text, "RT @u%" PRIu64 ": %.200s", g->tw[leader_tweet].t.author_id, g->tw[leader_tweet].text);
+      break;
+    case K_LINK:
+      random_words(g, x->text, sizeof x->text, 8 + (int)pick(g, 8));
+      snprintf(x->url, sizeof x->url, "HTTPS://Deals-Hub%d.example.net/offer/%d/?utm_source=tw%d&utm_medium=%d", ci, burst, m, (int)pick(g, 9));
+      x->t.urls[x->t.n_urls++] = x->url;
+      break;
+    case K_PARA:
+      paraphrase(g, ci, x->text, sizeof x->text);
+      break;
+    case K_HASHTAG:
+      random_words(g, x->text, sizeof x->text, 6 + (int)pick(g, 10));
+      snprintf(x->tags[0], sizeof x->tags[0], "Rally%d", ci);
+      snprintf(x->tags[1], sizeof x->tags[1], "Vote%dNow", ci);
+      x->t.hashtags[0] = x->tags[0];
+      x->t.hashtags[1] = x->tags[1];
+      x->t.n_hashtags = 2;
+      break;
+    default: break;
+  }
+}
+
+static void plant(struct gen *g, struct campaign *camps, int64_t duration_ms) {
+  for (int ci = 0; ci < g->o.campaigns; ci++) {
+    struct campaign *c = &camps[ci];
+    c->kind = (enum kind)(ci % K_KINDS);
+    c->n = g->o.members + (int)pick(g, g->o.members / 2 + 1);
+    c->members = malloc((size_t)c->n * sizeof *c->members);
+    for (int m = 0; m < c->n; m++) c->members[m] = 900000000000ULL + ls_mix64(g->o.seed ^ ((uint64_t)ci << 32 | (uint64_t)m)) % 99999999999ULL;
+    for (int b = 0; b < g->o.bursts; b++) {
+      int64_t t0 = g->o.start_ms + (int64_t)(duration_ms * (b + unif(g) * 0.6) / g->o.bursts);
+      long leader = -1;
+      if (c->kind == K_RTRING) { /* the leader posts, the ring amplifies */
+        struct gtweet *x = new_tweet(g, c->members[0], t0 - 2000);
+        if (!x) return;
+        random_words(g, x->text, sizeof x->text, 12);
+        leader = g->n - 1;
+        c->tweets++;
+      }
+      for (int m = (c->kind == K_RTRING); m < c->n; m++)
+        if (unif(g) < 0.9) campaign_action(g, c, ci, m, b, t0 + (int64_t)(unif(g) * 25000), leader);
+    }
+  }
+}
+
+/* --- output ----------------------------------------------------------------------------------- */
+/* Sorting moves the records: string pointers are re-linked afterwards. */
+static int cmp_time(const void *a, const void *b) {
+  const struct gtweet *x = a, *y = b;
+  return x->t.created_at_ms < y->t.created_at_ms ? -1 : x->t.created_at_ms > y->t.created_at_ms;
+}
+
+static void link_strings(struct gen *g) {
+  for (long i = 0; i < g->n; i++) {
+    struct gtweet *x = &g->tw[i];
+    x->t.text = x->text;
+    x->t.text_len = (uint32_t)strlen(x->text);
+    x->t.username = x->user;
+    if (x->t.n_urls) x->t.urls[0] = x->url;
+    for (int k = 0; k < x->t.n_hashtags; k++) x->t.hashtags[k] = x->tags[k];
+  }
+}
+
+static const char *bad_message(struct gen *g, long k, size_t *len, char *buf, size_t cap) {
+  int64_t now = g->o.start_ms;
+  switch (k % 7) {
+    case 0: snprintf(buf, cap, "{\"id\": \"123\", \"text\": \"truncated"); break;
+    case 1: snprintf(buf, cap, "{\"id\":\"%ld\",\"author_id\":\"5\",\"created_at\":\"2024-01-01T00:00:00Z\",\"text\":\"bad \xC3\x28 utf8\"}", 1000 + k); break;
+    case 2: snprintf(buf, cap, "{\"author_id\":\"5\",\"created_at\":\"2024-01-01T00:00:00Z\",\"text\":\"no id here\"}"); break;
+    case 3: snprintf(buf, cap, "{\"id\":\"%ld\",\"author_id\":\"5\",\"created_at\":\"2099-01-01T00:00:00Z\",\"text\":\"from the future\"}", 2000 + k); break;
+    case 4: snprintf(buf, cap, "{\"id\":\"%ld\",\"author_id\":\"5\",\"created_at\":\"2024-01-01T00:00:00Z\",\"text\":\"\"}", 3000 + k); break;
+    case 5: { /* 100 KB text */
+      int o = snprintf(buf, cap, "{\"id\":\"%ld\",\"author_id\":\"5\",\"created_at\":\"2024-01-01T00:00:00Z\",\"text\":\"", 4000 + k);
+      while ((size_t)o < cap - 8 && o < 100000) buf[o++] = 'x';
+      snprintf(buf + o, cap - (size_t)o, "\"}");
+      break;
+    }
+    default: for (size_t i = 0; i < 40; i++) buf[i] = (char)(0xFF - (rnd(g) & 0x3F)); buf[40] = 0; *len = 40; return buf;
+  }
+  (void)now;
+  *len = strlen(buf);
+  return buf;
+}
+
+struct writer {
+  FILE *f;
+  rd_kafka_t *rk;
+  const char *topic;
+  int fmt; /* 0 jsonl/json, 1 csv, 2 protobuf, 3 mixed (Kafka) */
+  struct ls_jw jw;
+  uint8_t buf[65536];
+  long written;
+};
+
+static int emit_bytes(struct writer *w, const void *data, size_t len, uint64_t key) {
+  if (w->rk) {
+    for (;;) {
+      rd_kafka_resp_err_t e = rd_kafka_producev(w->rk, RD_KAFKA_V_TOPIC(w->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                                RD_KAFKA_V_VALUE((void *)data, len), RD_KAFKA_V_KEY(&key, sizeof key), RD_KAFKA_V_END);
+      if (!e) break;
+      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        fprintf(stderr, "lockstep-gen: produce failed: %s\n", rd_kafka_err2str(e));
+        return -1;
+      }
+      rd_kafka_poll(w->rk, 50);
+    }
+    rd_kafka_poll(w->rk, 0);
+  } else if (w->fmt == 2) {
+    if (ls_write_delimited(w->f, data, len) != LS_OK) return -1;
+  } else {
+    if (fwrite(data, 1, len, w->f) != len || fputc('\n', w->f) == EOF) return -1;
+  }
+  w->written++;
+  return 0;
+}
+
+static int emit_tweet(struct writer *w, const struct ls_tweet *t, long i) {
+  int fmt = w->fmt == 3 ? (i % 2 ? 0 : 2) : w->fmt;
+  if (fmt == 1) {
+    ls_encode_csv(t, w->f);
+    w->written++;
+    return ferror(w->f) ? -1 : 0;
+  }
+  if (fmt == 2) {
+    size_t n = ls_encode_protobuf(t, w->buf, sizeof w->buf);
+    return emit_bytes(w, w->buf, n, t->id);
+  }
+  ls_jw_reset(&w->jw);
+  ls_encode_json(t, &w->jw);
+  return emit_bytes(w, w->jw.buf, w->jw.len, t->id);
+}
+
+static void pace(const struct opts *o, long sent, struct timespec *start) {
+  if (o->pace <= 0) return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double elapsed = (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+  double due = sent / o->pace;
+  if (due > elapsed) nanosleep(&(struct timespec){(time_t)(due - elapsed), (long)((due - elapsed - (time_t)(due - elapsed)) * 1e9)}, NULL);
+}
+
+static int write_stream(struct gen *g, struct writer *w) {
+  char *bad = malloc(131072);
+  long every = g->o.bad ? g->n / (g->o.bad + 1) + 1 : 0, dup_every = g->o.duplicates ? g->n / (g->o.duplicates + 1) + 1 : 0;
+  long bad_sent = 0, dup_sent = 0;
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  if (w->fmt == 1) ls_encode_csv_header(w->f);
+  int rc = 0;
+  for (long i = 0; i < g->n && rc == 0 && bad; i++) {
+    rc = emit_tweet(w, &g->tw[i].t, i);
+    if (rc == 0 && dup_every && i % dup_every == dup_every - 1 && dup_sent < g->o.duplicates) {
+      rc = emit_tweet(w, &g->tw[i].t, i);
+      dup_sent++;
+    }
+    if (rc == 0 && every && i % every == every - 1 && bad_sent < g->o.bad && w->fmt != 1) {
+      size_t len;
+      const char *b = bad_message(g, bad_sent++, &len, bad, 131072);
+      rc = emit_bytes(w, b, len, (uint64_t)i);
+    }
+    pace(&g->o, w->written, &start);
+    if (w->rk && i % 50000 == 49999) fprintf(stderr, "info gen: produced %ld messages\n", w->written);
+  }
+  free(bad);
+  fprintf(stdout, "{\"messages\": %ld, \"tweets\": %ld, \"bad\": %ld, \"duplicates\": %ld}\n", w->written, g->n, bad_sent, dup_sent);
+  return rc;
+}
+
+static int write_truth(struct gen *g, struct campaign *camps) {
+  FILE *f = fopen(g->o.truth, "w");
+  if (!f) { perror(g->o.truth); return -1; }
+  struct ls_jw w;
+  ls_jw_init(&w);
+  ls_jw_obj_begin(&w);
+  ls_jw_key(&w, "seed"); ls_jw_u64(&w, g->o.seed);
+  ls_jw_key(&w, "tweets"); ls_jw_u64(&w, (uint64_t)g->n);
+  ls_jw_key(&w, "campaigns");
+  ls_jw_arr_begin(&w);
+  for (int i = 0; i < g->o.campaigns; i++) {
+    ls_jw_obj_begin(&w);
+    char id[32];
+    snprintf(id, sizeof id, "planted-%d", i + 1);
+    ls_jw_key(&w, "id"); ls_jw_str(&w, id);
+    ls_jw_key(&w, "kind"); ls_jw_str(&w, KIND_NAMES[camps[i].kind]);
+    ls_jw_key(&w, "tweets"); ls_jw_u64(&w, (uint64_t)camps[i].tweets);
+    ls_jw_key(&w, "accounts");
+    ls_jw_arr_begin(&w);
+    for (int m = 0; m < camps[i].n; m++) ls_jw_u64_str(&w, camps[i].members[m]);
+    ls_jw_arr_end(&w);
+    ls_jw_obj_end(&w);
+  }
+  ls_jw_arr_end(&w);
+  ls_jw_obj_end(&w);
+  fprintf(f, "%s\n", w.buf);
+  ls_jw_free(&w);
+  return fclose(f);
+}
+
+static void usage(FILE *f) {
+  fputs("usage: lockstep-gen [options] (--out FILE | --brokers HOST:PORT --topic NAME) [--truth FILE]\n"
+        "\n"
+        "Writes a seeded synthetic tweet stream with planted coordinated campaigns.\n"
+        "\n"
+        "  --seed N           random seed (default 1); the same seed gives the same stream\n"
+        "  --tweets N         tweets in the stream (default 200000)\n"
+        "  --accounts N       organic accounts (default tweets/4)\n"
+        "  --campaigns N      planted campaigns, kinds in turn: copy-paste, rt-ring, link-farm, paraphrase,\n"
+        "                     hashtag (default 6)\n"
+        "  --members N        accounts per campaign, N to 1.5N (default 12)\n"
+        "  --bursts N         coordinated bursts per campaign over the stream (default 8)\n"
+        "  --rate R           event-time tweets per second (default 200)\n"
+        "  --start TIME       event time of the first tweet, ISO 8601 (default 2024-03-01T12:00:00Z)\n"
+        "  --format F         jsonl | csv | protobuf (files: length-delimited) | json | mixed (Kafka:\n"
+        "                     protobuf and JSON alternating); default jsonl for files, protobuf for Kafka\n"
+        "  --out FILE         write to FILE ('-' for standard output)\n"
+        "  --brokers B        produce to Kafka at bootstrap servers B ...\n"
+        "  --topic T          ... on topic T (default tweets)\n"
+        "  --pace N           Kafka: at most N messages per second of wall-clock time (default: unlimited)\n"
+        "  --bad N            mix in N malformed messages (bad JSON, invalid UTF-8, missing id, future time,\n"
+        "                     empty and 100 KB text, binary garbage); not for CSV\n"
+        "  --duplicates N     send N tweets twice\n"
+        "  --truth FILE       write the ground truth (campaign -> accounts) as JSON\n"
+        "\n"
+        "Prints {\"messages\": N, \"tweets\": T, \"bad\": B, \"duplicates\": D} on standard output.\n",
+        f);
+}
+
+static int parse(int argc, char **argv, struct opts *o) {
+  static const struct option longs[] = {
+      {"seed", 1, 0, 'S'}, {"tweets", 1, 0, 'n'}, {"accounts", 1, 0, 'a'}, {"campaigns", 1, 0, 'c'},
+      {"members", 1, 0, 'm'}, {"bursts", 1, 0, 'B'}, {"rate", 1, 0, 'r'}, {"start", 1, 0, 's'},
+      {"format", 1, 0, 'f'}, {"out", 1, 0, 'o'}, {"brokers", 1, 0, 'b'}, {"topic", 1, 0, 't'},
+      {"pace", 1, 0, 'p'}, {"bad", 1, 0, 'x'}, {"duplicates", 1, 0, 'd'}, {"truth", 1, 0, 'T'},
+      {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  *o = (struct opts){.seed = 1, .tweets = 200000, .campaigns = 6, .members = 12, .bursts = 8, .rate = 200, .topic = "tweets"};
+  ls_parse_iso8601("2024-03-01T12:00:00Z", &o->start_ms);
+  int c;
+  while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+    switch (c) {
+      case 'S': o->seed = strtoull(optarg, NULL, 10); break;
+      case 'n': o->tweets = atol(optarg); break;
+      case 'a': o->accounts = atol(optarg); break;
+      case 'c': o->campaigns = atoi(optarg); break;
+      case 'm': o->members = atoi(optarg); break;
+      case 'B': o->bursts = atoi(optarg); break;
+      case 'r': o->rate = atof(optarg); break;
+      case 's':
+        if (!ls_parse_iso8601(optarg, &o->start_ms)) { fprintf(stderr, "lockstep-gen: --start: not an ISO 8601 time\n"); return 2; }
+        break;
+      case 'f': o->format = optarg; break;
+      case 'o': o->out = optarg; break;
+      case 'b': o->brokers = optarg; break;
+      case 't': o->topic = optarg; break;
+      case 'p': o->pace = atof(optarg); break;
+      case 'x': o->bad = atol(optarg); break;
+      case 'd': o->duplicates = atol(optarg); break;
+      case 'T': o->truth = optarg; break;
+      case 'h': usage(stdout); return -1;
+      default: usage(stderr); return 2;
+    }
+  }
+  if (!o->out == !o->brokers) { fprintf(stderr, "lockstep-gen: give exactly one of --out or --brokers (see --help)\n"); return 2; }
+  if (o->tweets < 100 || o->rate <= 0 || o->campaigns < 0 || o->campaigns > 1000 || o->members < 2 || o->bursts < 1) {
+    fprintf(stderr, "lockstep-gen: need --tweets >= 100, --rate > 0, 0 <= --campaigns <= 1000, --members >= 2, --bursts >= 1\n");
+    return 2;
+  }
+  if (!o->accounts) o->accounts = o->tweets / 4;
+  if (!o->format) o->format = o->out ? "jsonl" : "protobuf";
+  return 0;
+}
+
+static int open_writer(struct gen *g, struct writer *w) {
+  const char *f = g->o.format;
+  w->fmt = !strcmp(f, "jsonl") || !strcmp(f, "json") ? 0 : !strcmp(f, "csv") ? 1 : !strcmp(f, "protobuf") ? 2 : !strcmp(f, "mixed") ? 3 : -1;
+  if (w->fmt < 0 || (w->fmt == 3 && !g->o.brokers) || (w->fmt == 1 && g->o.brokers)) {
+    fprintf(stderr, "lockstep-gen: format \"%s\" is not usable here (see --help)\n", f);
+    return 2;
+  }
+  ls_jw_init(&w->jw);
+  if (g->o.out) {
+    w->f = strcmp(g->o.out, "-") ? fopen(g->o.out, "wb") : stdout;
+    if (!w->f) { perror(g->o.out); return 1; }
+    return 0;
+  }
+  char errstr[512];
+  rd_kafka_conf_t *kc = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(kc, "bootstrap.servers", g->o.brokers, errstr, sizeof errstr) ||
+      rd_kafka_conf_set(kc, "linger.ms", "20", errstr, sizeof errstr) ||
+      rd_kafka_conf_set(kc, "queue.buffering.max.messages", "200000", errstr, sizeof errstr) ||
+      !(w->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof errstr))) {
+    fprintf(stderr, "lockstep-gen: %s\n", errstr);
+    return 1;
+  }
+  w->topic = g->o.topic;
+  return 0;
+}
+
+static int close_writer(struct writer *w) {
+  int rc = 0;
+  if (w->rk) {
+    if (rd_kafka_flush(w->rk, 60000)) { fprintf(stderr, "lockstep-gen: %d messages not delivered\n", rd_kafka_outq_len(w->rk)); rc = 1; }
+    rd_kafka_destroy(w->rk);
+  } else if (w->f != stdout && fclose(w->f)) {
+    rc = 1;
+  } else if (w->f == stdout) {
+    fflush(stdout);
+  }
+  ls_jw_free(&w->jw);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  static struct gen g;
+  int rc = parse(argc, argv, &g.o);
+  if (rc) return rc < 0 ? 0 : rc;
+  g.rng = g.o.seed * 0x2545F4914F6CDD1DULL + 1;
+  if (setup(&g)) { fprintf(stderr, "lockstep-gen: out of memory\n"); return 1; }
+  int64_t duration = (int64_t)(g.o.tweets / g.o.rate * 1000);
+  struct campaign *camps = calloc((size_t)g.o.campaigns + 1, sizeof *camps);
+  struct organic st;
+  memset(&st, 0, sizeof st);
+  for (int i = 0; i < HOT; i++) st.hot[i] = -1;
+  plant(&g, camps, duration);
+  long organic = g.o.tweets - g.n;
+  for (long i = 0; i < organic; i++) {
+    organic_tweet(&g, &st, g.o.start_ms + (int64_t)((double)i / organic * duration));
+    for (int k = 0; k < HOT; k++) if (st.hot[k] < 0) st.hot[k] = g.n - 1;
+  }
+  qsort(g.tw, (size_t)g.n, sizeof *g.tw, cmp_time);
+  link_strings(&g);
+  struct writer w = {0};
+  if ((rc = open_writer(&g, &w))) return rc;
+  rc = write_stream(&g, &w);
+  rc |= close_writer(&w);
+  if (!rc && g.o.truth) rc = write_truth(&g, camps);
+  fprintf(stderr, "info gen: %ld tweets (%ld organic, %d campaigns) over %.0f s of event time\n", g.n, organic, g.o.campaigns, duration / 1000.0);
+  return rc ? 1 : 0;
+}

@@ -1,7 +1,7 @@
 /* embed.h — text embedders that turn tweet texts into unit vectors for co-similar-text.
  * The default, "hash", needs no model files: it is feature hashing, not a language model.
- * Word unigrams and bigrams plus character 3- and 4-grams of the normalised text are hashed with
- * a signed hash into `dim` buckets, weighted (sublinear term frequency) and L2-normalised. Two
+ * Word unigrams and bigrams plus character trigrams of the normalised text are hashed with a
+ * signed hash into `dim` buckets, each distinct feature counted once, and L2-normalised. Two
  * texts that share most of their words and spellings get a high cosine; paraphrases with many
  * different words do not. Transformer models (embed.model = PATH) come with their own module. */
 #ifndef LOCKSTEP_EMBED_H
