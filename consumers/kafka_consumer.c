@@ -83,7 +83,8 @@ static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool cons
   const char *common[] = {brokers, "client.id=lockstepd"};
   const char *cons[] = {group, reset, num[0], num[1], num[2], "enable.auto.offset.store=false",
                         "enable.auto.commit=true", "auto.commit.interval.ms=1000",
-                        "partition.assignment.strategy=range", "enable.partition.eof=false"};
+                        "partition.assignment.strategy=range", "enable.partition.eof=false",
+                        "max.partition.fetch.bytes=65536"};
   const char *prod[] = {"enable.idempotence=true", "linger.ms=5"};
   rd_kafka_conf_set_opaque(kc, c);
   rd_kafka_conf_set_error_cb(kc, on_error);

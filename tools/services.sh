@@ -1,0 +1,100 @@
+# services.sh — shared by the demo, the benchmarks and the integration tests: starts a real
+# redis-server and lockstep-broker on free loopback ports inside a work directory, waits for the
+# daemon to drain a stream, and stops everything it started (trap ls_stop_all EXIT).
+# Source it; requires LS_BIN (the build's binary directory) and LS_WORK (a scratch directory).
+
+LS_PIDS=()
+
+ls_free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
+
+ls_start_redis() {
+  command -v redis-server >/dev/null || { echo "redis-server is not installed (make deps)" >&2; return 1; }
+  for _ in 1 2 3; do
+    REDIS_PORT=$(ls_free_port) || return 1
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$LS_WORK" \
+      --logfile "$LS_WORK/redis.log" --daemonize no &
+    REDIS_PID=$!
+    LS_PIDS+=("$REDIS_PID")
+    for _ in $(seq 1 50); do
+      redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
+      kill -0 "$REDIS_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+  done
+  echo "redis-server did not start (see $LS_WORK/redis.log)" >&2
+  return 1
+}
+
+# ls_start_broker TOPIC[:PARTITIONS]... — sets BROKERS
+ls_start_broker() {
+  local args=()
+  for t in "$@"; do args+=(--topic "$t"); done
+  "$LS_BIN/lockstep-broker" "${args[@]}" >"$LS_WORK/broker.out" 2>"$LS_WORK/broker.log" &
+  BROKER_PID=$!
+  LS_PIDS+=("$BROKER_PID")
+  for _ in $(seq 1 100); do
+    BROKERS=$(head -n1 "$LS_WORK/broker.out" 2>/dev/null)
+    [ -n "$BROKERS" ] && return 0
+    sleep 0.1
+  done
+  echo "lockstep-broker did not start (see $LS_WORK/broker.log)" >&2
+  return 1
+}
+
+# ls_start_daemon NAME [lockstepd args...] — sets DAEMON_PID; log in $LS_WORK/NAME.log
+ls_start_daemon() {
+  local name=$1
+  shift
+  "$LS_BIN/lockstepd" --set "kafka.brokers=$BROKERS" --set "redis.port=$REDIS_PORT" --set metrics.interval_s=1 \
+    --set kafka.session_timeout_ms=6000 "$@" 2>"$LS_WORK/$name.log" &
+  DAEMON_PID=$!
+  LS_PIDS+=("$DAEMON_PID")
+}
+
+ls_stat() { redis-cli -p "$REDIS_PORT" HGET "${LS_PREFIX:-lockstep:}stats" "$1" 2>/dev/null; }
+
+# ls_wait_drained MESSAGES TIMEOUT_S — until the daemon has received MESSAGES, has an empty
+# backlog and holds no offsets; prints progress. Fails on timeout or if the daemon died.
+ls_wait_drained() {
+  local want=$1 limit=$2 start=$SECONDS got backlog held last=-1
+  while :; do
+    got=$(ls_stat messages_received); backlog=$(ls_stat backlog); held=$(ls_stat offsets_held)
+    if [ "${got:-0}" -ge "$want" ] && [ "${backlog:-1}" = 0 ] && [ "${held:-1}" = 0 ]; then
+      echo "  drained: ${got} messages received, $(ls_stat tweets_processed) tweets processed"
+      return 0
+    fi
+    kill -0 "$DAEMON_PID" 2>/dev/null || { echo "lockstepd exited early" >&2; return 1; }
+    if [ $((SECONDS - start)) -ge "$limit" ]; then
+      echo "timed out after ${limit}s: received=${got:-0}/$want backlog=${backlog:-?} offsets_held=${held:-?}" >&2
+      return 1
+    fi
+    if [ "${got:-0}" != "$last" ]; then
+      echo "  ... ${got:-0}/$want messages received, $(ls_stat campaigns_active) active campaigns"
+      last=${got:-0}
+    fi
+    sleep 1
+  done
+}
+
+# ls_stop PID — SIGTERM, wait up to 30 s, return the exit status.
+ls_stop() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$pid"
+}
+
+ls_stop_all() {
+  local pid
+  for pid in "${LS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${LS_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  LS_PIDS=()
+}
