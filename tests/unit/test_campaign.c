@@ -1,0 +1,63 @@
+/* Unit tests: campaign event encodings — JSON has the contract's fields (ids as strings), and
+ * protobuf lockstep.Campaign round-trips through protobuf-c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "campaign.pb-c.h"
+#include "lockstep/campaign.h"
+
+static const uint64_t ACCOUNTS[3] = {11, 22, 18446744073709551615ULL};
+
+static struct ls_campaign_event event(void) {
+  struct ls_campaign_event e = {.version = 3, .state = LS_CAMPAIGN_UPDATED, .first_seen_ms = 1709294400000LL,
+                                .last_seen_ms = 1709294460500LL, .score = 0.75, .accounts = ACCOUNTS, .n_accounts = 3,
+                                .tweet_count = 42, .samples = {5, 6}, .n_samples = 2, .text = "say \"this\""};
+  strcpy(e.id, "c0123456789abcdef");
+  e.signals[LS_SIG_TWEET] = 9;
+  e.signals[LS_SIG_LINK] = 4;
+  return e;
+}
+
+static void test_json(void **state) {
+  (void)state;
+  struct ls_campaign_event e = event();
+  struct ls_jw w;
+  ls_jw_init(&w);
+  ls_campaign_to_json(&e, &w);
+  assert_string_equal(w.buf, "{\"campaign_id\":\"c0123456789abcdef\",\"version\":3,\"state\":\"updated\","
+                             "\"first_seen\":\"2024-03-01T12:00:00.000Z\",\"last_seen\":\"2024-03-01T12:01:00.500Z\","
+                             "\"score\":0.75,\"accounts\":[\"11\",\"22\",\"18446744073709551615\"],\"tweet_count\":42,"
+                             "\"signals\":{\"co-tweet\":9,\"co-link\":4},\"sample_tweet_ids\":[\"5\",\"6\"],"
+                             "\"representative_text\":\"say \\\"this\\\"\"}");
+  ls_jw_free(&w);
+}
+
+static void test_protobuf(void **state) {
+  (void)state;
+  struct ls_campaign_event e = event();
+  uint8_t *buf = NULL;
+  size_t cap = 0, n = ls_campaign_to_protobuf(&e, &buf, &cap);
+  assert_true(n > 0);
+  Lockstep__Campaign *m = lockstep__campaign__unpack(NULL, n, buf);
+  assert_non_null(m);
+  assert_string_equal(m->campaign_id, "c0123456789abcdef");
+  assert_int_equal(m->version, 3);
+  assert_string_equal(m->state, "updated");
+  assert_int_equal(m->n_accounts, 3);
+  assert_true(m->accounts[2] == ACCOUNTS[2]);
+  assert_int_equal(m->n_signals, 2);
+  assert_string_equal(m->signals[0]->signal, "co-tweet");
+  assert_string_equal(m->first_seen, "2024-03-01T12:00:00.000Z");
+  lockstep__campaign__free_unpacked(m, NULL);
+  free(buf);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_json), cmocka_unit_test(test_protobuf)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

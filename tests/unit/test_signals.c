@@ -1,0 +1,78 @@
+/* Unit tests: the exact-signal object window (pairs within the window only, once per account
+ * and object, virality cap) and the duplicate filter. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lockstep/dedup.h"
+#include "lockstep/objects.h"
+
+struct pairs {
+  uint64_t other[64];
+  int n;
+};
+
+static void on_pair(void *ud, uint64_t other, int64_t t) {
+  (void)t;
+  struct pairs *p = ud;
+  if (p->n < 64) p->other[p->n] = other;
+  p->n++;
+}
+
+static int observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t, struct pairs *p) {
+  p->n = 0;
+  return ls_objects_observe(o, key, account, t, 60000, on_pair, p);
+}
+
+static void test_window_and_repeats(void **state) {
+  (void)state;
+  struct ls_objects *o;
+  struct ls_err e;
+  assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
+  struct pairs p;
+  assert_int_equal(observe(o, 77, 1, 1000, &p), 0);
+  assert_int_equal(observe(o, 77, 2, 20000, &p), 1);
+  assert_true(p.other[0] == 1);
+  assert_int_equal(observe(o, 77, 1, 25000, &p), 0);   /* account 1 again: nothing new */
+  assert_int_equal(observe(o, 77, 3, 70000, &p), 1);   /* account 1 is 69 s earlier: out of the window */
+  assert_true(p.other[0] == 2);
+  assert_int_equal(observe(o, 78, 4, 70000, &p), 0);   /* another object */
+  assert_int_equal(observe(o, 77, 5, 15000, &p), 3);   /* late arrival (clock skew): 1, 2 and 3 are all within 60 s */
+  assert_int_equal(observe(o, 77, 6, 200000, &p), 0);  /* nobody within 60 s */
+  ls_objects_destroy(o);
+}
+
+static void test_virality_cap(void **state) {
+  (void)state;
+  struct ls_objects *o;
+  struct ls_err e;
+  assert_int_equal(ls_objects_create(&o, 1024, 10, &e), LS_OK);
+  struct pairs p;
+  int suppressed = 0;
+  for (uint64_t a = 1; a <= 50; a++) suppressed += observe(o, 5, a, (int64_t)a * 100, &p) < 0;
+  assert_int_equal(suppressed, 40); /* the 11th account onwards forms no pairs */
+  assert_int_equal(observe(o, 5, 99, 500000, &p), 0);  /* a new window: counting restarts, not suppressed */
+  assert_int_equal(observe(o, 5, 98, 500100, &p), 1);
+  ls_objects_destroy(o);
+}
+
+static void test_dedup(void **state) {
+  (void)state;
+  struct ls_dedup d;
+  struct ls_err e;
+  assert_int_equal(ls_dedup_init(&d, 1024, &e), LS_OK);
+  assert_false(ls_dedup_seen(&d, 42));
+  assert_true(ls_dedup_seen(&d, 42));
+  for (uint64_t i = 1000; i < 1600; i++) ls_dedup_seen(&d, i); /* rotates one generation */
+  assert_true(ls_dedup_seen(&d, 1599));
+  for (uint64_t i = 1000; i < 1512; i++) assert_true(ls_dedup_seen(&d, i)); /* the last capacity/2 are kept */
+  ls_dedup_free(&d);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_virality_cap),
+                                     cmocka_unit_test(test_dedup)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
