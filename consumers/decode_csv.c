@@ -1,7 +1,8 @@
 /* decode_csv.c — one record of the QUT coordination-network-toolkit CSV → tweet record.
  * Columns: message_id,user_id,username,repost_id,reply_id,message,timestamp,urls
  * (RFC 4180 quoting; timestamp as Unix seconds, fractional allowed, or ISO 8601; urls separated
- * by spaces). Record framing (quoted newlines) is done by the replay reader. */
+ * by spaces; hashtags are read from the message text). Record framing (quoted newlines) is done by
+ * the replay reader. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,23 @@ static bool parse_time(const char *s, int64_t *ms) {
   return true;
 }
 
+static bool hashtag_byte(unsigned char c) { return c >= 0x80 || c == '_' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+
+/* The QUT format has no hashtag column: hashtags are read from the text, as Twitter does
+ * (#word after a non-word character; at least one letter or digit). */
+static void extract_hashtags(struct ls_arena *a, struct ls_tweet *t) {
+  const unsigned char *s = (const unsigned char *)t->text;
+  for (uint32_t i = 0; i < t->text_len && t->n_hashtags < LS_MAX_HASHTAGS; i++) {
+    if (s[i] != '#' || (i > 0 && hashtag_byte(s[i - 1]))) continue;
+    uint32_t j = i + 1;
+    while (j < t->text_len && hashtag_byte(s[j])) j++;
+    if (j == i + 1) continue;
+    const char *tag = ls_arena_strndup(a, t->text + i + 1, j - i - 1);
+    if (tag) t->hashtags[t->n_hashtags++] = tag;
+    i = j - 1;
+  }
+}
+
 static void split_urls(char *s, struct ls_tweet *t) {
   char *save = NULL;
   for (char *u = strtok_r(s, " ", &save); u && t->n_urls < LS_MAX_URLS; u = strtok_r(NULL, " ", &save))
@@ -97,6 +115,7 @@ int ls_decode_csv(struct ls_decoder *d, const void *data, size_t len, const stru
   t.text = f[F_MSG];
   t.text_len = (uint32_t)strlen(f[F_MSG]);
   split_urls(f[F_URLS], &t);
+  extract_hashtags(&d->scratch, &t);
   rc = ls_decoder_deliver(d, &t, "CSV: ", sink);
   return rc < 0 ? 0 : rc;
 }

@@ -54,9 +54,11 @@ static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
           fatal ? " (retrying)" : "");
 }
 
+/* librdkafka's own log: connection failures repeat on every retry and are already reported once
+ * by on_error, so only critical messages are passed on. */
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
   struct ls_kafka_consumer *c = rd_kafka_opaque(rk);
-  if (level <= 3) ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "librdkafka %s: %s", fac, buf);
+  if (level <= 2) ls_logf(c->conf.log, LS_LOG_ERROR, "kafka", "librdkafka %s: %s", fac, buf);
 }
 
 static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {

@@ -35,8 +35,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque) {
   (void)rk;
   struct ls_sink *s = opaque;
+  if (code == RD_KAFKA_RESP_ERR__TRANSPORT) return; /* each reconnect attempt: ALL_BROKERS_DOWN says it once */
   ls_logf(s->log, code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ? LS_LOG_ERROR : LS_LOG_WARN, "kafka",
-          "producer error=\"%s\"", reason);
+          "campaigns producer error=\"%s\"", reason);
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+  struct ls_sink *s = rd_kafka_opaque(rk);
+  if (level <= 2) ls_logf(s->log, LS_LOG_ERROR, "kafka", "librdkafka %s: %s", fac, buf);
 }
 
 static int kafka_write(struct ls_sink *s, const struct ls_campaign_event *e) {
@@ -111,6 +117,7 @@ int ls_sink_kafka_create(struct ls_sink **out, const struct ls_kafka_sink_conf *
   rd_kafka_conf_set_opaque(kc, s);
   rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
   rd_kafka_conf_set_error_cb(kc, on_error);
+  rd_kafka_conf_set_log_cb(kc, on_log);
   int rc = ls_kafka_conf_apply(kc, props, 5, err);
   if (rc == LS_OK) rc = ls_kafka_conf_apply(kc, conf->props, conf->n_props, err);
   char errstr[512];

@@ -168,11 +168,32 @@ static uint32_t overlap(const struct camp *a, const struct set *b) {
   return k;
 }
 
+static bool same_accounts(const struct camp *a, const struct camp *b) {
+  return a->n == b->n && memcmp(a->acc, b->acc, a->n * sizeof *a->acc) == 0;
+}
+
+/* Every final campaign of one run has a campaign with exactly the same accounts in the other. */
+static int compare_runs(const char *a_path, const char *b_path) {
+  struct camp *a, *b;
+  uint32_t na, nb, matched = 0;
+  if (load_events(a_path, &a, &na) || load_events(b_path, &b, &nb)) return 2;
+  for (uint32_t i = 0; i < na; i++) {
+    uint32_t j = 0;
+    while (j < nb && !same_accounts(&a[i], &b[j])) j++;
+    printf("%-18s %5u accounts  %s\n", a[i].id, a[i].n, j < nb ? b[j].id : "NO MATCH");
+    matched += j < nb;
+  }
+  printf("%u of %u campaigns of %s have the same accounts in %s (which has %u)\n", matched, na, a_path, b_path, nb);
+  return matched == na && na == nb ? 0 : 1;
+}
+
 static void usage(FILE *f) {
   fputs("usage: lockstep-eval --events EVENTS.jsonl --truth TRUTH.json [--overlap F] [--json]\n"
         "                     [--min-f1 F] [--require-all]\n"
+        "       lockstep-eval --events EVENTS.jsonl --against OTHER.jsonl\n"
         "\n"
-        "Scores campaign events (lockstepd --out) against lockstep-gen's ground truth.\n"
+        "Scores campaign events (lockstepd --out) against lockstep-gen's ground truth, or compares the\n"
+        "final campaigns of two runs (exit 0 when both hold the same account sets).\n"
         "  --overlap F     share of accounts that makes a match (default 0.5)\n"
         "  --json          print the scores as one JSON object\n"
         "  --min-f1 F      exit 1 when account-level F1 is below F\n"
@@ -182,9 +203,9 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   static const struct option longs[] = {{"events", 1, 0, 'e'}, {"truth", 1, 0, 't'}, {"overlap", 1, 0, 'o'},
-                                        {"json", 0, 0, 'j'}, {"min-f1", 1, 0, 'f'}, {"require-all", 0, 0, 'a'},
+                                        {"json", 0, 0, 'j'}, {"min-f1", 1, 0, 'f'}, {"require-all", 0, 0, 'a'}, {"against", 1, 0, 'A'},
                                         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  const char *events = NULL, *truth = NULL;
+  const char *events = NULL, *truth = NULL, *against = NULL;
   double min_overlap = 0.5, min_f1 = -1;
   bool json = false, require_all = false;
   int c;
@@ -196,10 +217,12 @@ int main(int argc, char **argv) {
       case 'j': json = true; break;
       case 'f': min_f1 = atof(optarg); break;
       case 'a': require_all = true; break;
+      case 'A': against = optarg; break;
       case 'h': usage(stdout); return 0;
       default: usage(stderr); return 2;
     }
   }
+  if (events && against) return compare_runs(events, against);
   if (!events || !truth) { usage(stderr); return 2; }
   struct camp *pred, *tru;
   uint32_t np, nt;

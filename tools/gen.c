@@ -78,6 +78,8 @@ static long sample_cdf(const double *cdf, long n, double u) {
   return lo;
 }
 
+#define MAX_ORGANIC_RATE 0.05 /* tweets per second: 3 a minute */
+
 /* --- vocabulary and accounts ------------------------------------------------------------------- */
 static const char *const SYL[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "an", "el", "or", "us", "ba", "de",
                                   "fi", "go", "hu", "ja", "ke", "li", "mo", "nu", "pa", "qui", "ro", "si", "ta", "ul", "vi"};
@@ -99,10 +101,14 @@ static int setup(struct gen *g) {
     acc += 1.0 / pow(i + 1, 1.05);
     g->word_cdf[i] = acc;
   }
+  /* Pareto(1.6) activity, capped so that no organic account posts more than MAX_ORGANIC_RATE
+   * tweets per second of event time: a heavy human user, not a bot. */
+  double total = 0;
+  for (long i = 0; i < g->n_acc; i++) total += g->acc_cdf[i] = 1.0 / pow(1.0 - unif(g) * 0.999, 1.0 / 1.6);
+  double cap = MAX_ORGANIC_RATE / g->o.rate * total;
   acc = 0;
   for (long i = 0; i < g->n_acc; i++) {
-    double w = 1.0 / pow(1.0 - unif(g) * 0.999, 1.0 / 1.6); /* Pareto(1.6) activity */
-    acc += w < 60 ? w : 60;                                   /* capped: no organic account floods */
+    acc += g->acc_cdf[i] < cap ? g->acc_cdf[i] : cap;
     g->acc_cdf[i] = acc;
     g->acc_ids[i] = 100000000ULL + ls_mix64(g->o.seed * 1000003ULL + (uint64_t)i) % 900000000000ULL;
   }
@@ -133,6 +139,16 @@ static void random_words(struct gen *g, char *out, size_t cap, int n) {
     const char *w = g->words[sample_cdf(g->word_cdf, g->n_words, unif(g))];
     int k = snprintf(out + o, cap - o, "%s%s", o ? " " : "", w);
     if (k < 0 || (size_t)k >= cap - o) break;
+    o += (size_t)k;
+  }
+}
+
+/* Hashtags appear in the text, as on Twitter (the CSV format carries them only there). */
+static void append_hashtags(struct gtweet *x) {
+  size_t o = strlen(x->text);
+  for (int i = 0; i < x->t.n_hashtags; i++) {
+    int k = snprintf(x->text + o, sizeof x->text - o, " #%s", x->tags[i]);
+    if (k < 0 || (size_t)k >= sizeof x->text - o) break;
     o += (size_t)k;
   }
 }
@@ -169,6 +185,7 @@ static void organic_tweet(struct gen *g, struct organic *st, int64_t t) {
       snprintf(x->tags[i], sizeof x->tags[i], "%s", g->words[sample_cdf(g->word_cdf, 600, unif(g))]);
       x->t.hashtags[x->t.n_hashtags++] = x->tags[i];
     }
+    append_hashtags(x);
   }
   if (!x->t.reply_to) {
     st->originals[st->head] = g->n - 1;
@@ -236,6 +253,7 @@ static void campaign_action(struct gen *g, struct campaign *c, int ci, int m, in
       x->t.hashtags[0] = x->tags[0];
       x->t.hashtags[1] = x->tags[1];
       x->t.n_hashtags = 2;
+      append_hashtags(x);
       break;
     default: break;
   }
@@ -424,7 +442,8 @@ static void usage(FILE *f) {
         "\n"
         "  --seed N           random seed (default 1); the same seed gives the same stream\n"
         "  --tweets N         tweets in the stream (default 200000)\n"
-        "  --accounts N       organic accounts (default tweets/4)\n"
+        "  --accounts N       organic accounts (default: the larger of tweets/4 and 100 x rate); organic\n"
+        "                     activity is heavy-tailed and capped at 3 tweets a minute per account\n"
         "  --campaigns N      planted campaigns, kinds in turn: copy-paste, rt-ring, link-farm, paraphrase,\n"
         "                     hashtag (default 6)\n"
         "  --members N        accounts per campaign, N to 1.5N (default 12)\n"
@@ -485,7 +504,10 @@ static int parse(int argc, char **argv, struct opts *o) {
     fprintf(stderr, "lockstep-gen: need --tweets >= 100, --rate > 0, 0 <= --campaigns <= 1000, --members >= 2, --bursts >= 1\n");
     return 2;
   }
-  if (!o->accounts) o->accounts = o->tweets / 4;
+  if (!o->accounts) { /* enough accounts for the rate: on average one tweet per 100 s each */
+    o->accounts = o->tweets / 4;
+    if (o->accounts < (long)(o->rate * 100)) o->accounts = (long)(o->rate * 100);
+  }
   if (!o->format) o->format = o->out ? "jsonl" : "protobuf";
   return 0;
 }

@@ -59,7 +59,7 @@ ls_start_daemon() {
   LS_PIDS+=("$DAEMON_PID")
 }
 
-ls_stat() { redis-cli -p "$REDIS_PORT" HGET "${LS_PREFIX:-lockstep:}stats" "$1" 2>/dev/null; }
+ls_stat() { redis-cli -p "$REDIS_PORT" HGET "${LS_PREFIX:-lockstep:}stats" "$1" 2>/dev/null || true; }
 
 # ls_wait_drained MESSAGES TIMEOUT_S — until the daemon has received MESSAGES, has an empty
 # backlog and holds no offsets; prints progress. Fails on timeout or if the daemon died.
@@ -94,7 +94,7 @@ ls_stop() {
 
 ls_stop_all() {
   local pid
-  for pid in "${LS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${LS_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  for pid in "${LS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${LS_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   LS_PIDS=()
 }

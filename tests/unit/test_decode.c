@@ -120,11 +120,12 @@ static void test_json_snowflake_time(void **state) {
 
 static void test_csv(void **state) {
   (void)state;
-  const char *rec = "1001,77,\"dave\",,1000,\"hello, \"\"world\"\"\nsecond line\",1709294000.5,\"https://a.com/x https://b.com/y\"";
+  const char *rec = "1001,77,\"dave\",,1000,\"hello, \"\"world\"\"\nsecond #line #Two,x#no\",1709294000.5,\"https://a.com/x https://b.com/y\"";
   struct got *g = decode(LS_FMT_CSV, rec, strlen(rec));
   assert_int_equal(g->n, 1);
   assert_true(g->t[0].id == 1001 && g->t[0].author_id == 77 && g->t[0].reply_to == 1000 && g->t[0].retweet_of == 0);
-  assert_string_equal(g->text[0], "hello, \"world\"\nsecond line");
+  assert_string_equal(g->text[0], "hello, \"world\"\nsecond #line #Two,x#no");
+  assert_int_equal(g->t[0].n_hashtags, 2); /* read from the text: #line and #Two, not x#no */
   assert_true(g->t[0].created_at_ms == 1709294000500LL);
   assert_int_equal(g->t[0].n_urls, 2);
   g = decode(LS_FMT_CSV, "1,2,x,,,\"unterminated,5,", 23);

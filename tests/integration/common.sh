@@ -1,0 +1,16 @@
+# common.sh — sourced by the integration tests: a scratch directory, the shared service helpers,
+# assertions, and cleanup of everything started (always, also on failure).
+set -euo pipefail
+: "${LS_BIN:?LS_BIN must point at the build directory}"
+: "${LS_SOURCE:?LS_SOURCE must point at the source tree}"
+LS_WORK=$(mktemp -d /tmp/lockstep-test.XXXXXX)
+. "$LS_SOURCE/tools/services.sh"
+ls_cleanup() {
+  local rc=$?
+  ls_stop_all
+  if [ $rc -eq 0 ]; then rm -rf "$LS_WORK"; else echo "FAILED: logs kept in $LS_WORK" >&2; tail -n 30 "$LS_WORK"/*.log >&2 || true; fi
+}
+trap ls_cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check() { local what=$1; shift; if "$@"; then echo "ok - $what"; else fail "$what"; fi; }
