@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -278,18 +279,25 @@ static void shutdown_kafka(struct daemon *d) {
     if (ls_kafka_consumer_commit(d->consumers[i], &err) != LS_OK) ls_logf(&d->log, LS_LOG_ERROR, "main", "%s", err.msg);
 }
 
+/* Final counters first: they read the sources' statistics, which die with the sources. */
+static void report_final(struct daemon *d) {
+  if (!d->pipeline) return;
+  struct ls_pipeline_stats st;
+  ls_pipeline_stats(d->pipeline, &st);
+  publish_metrics(d, &st);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double secs = now_s() - d->started;
+  ls_logf(&d->log, LS_LOG_INFO, "main", "done tweets=%" PRIu64 " duplicates=%" PRIu64 " rejected=%" PRIu64
+          " campaigns_opened=%" PRIu64 " events=%" PRIu64 " seconds=%.2f rate=%.0f/s peak_rss_mib=%.1f",
+          st.tweets, st.duplicates, st.rejected, st.campaigns_opened, st.events_open + st.events_updated + st.events_closed,
+          secs, secs > 0 ? st.tweets / secs : 0, ru.ru_maxrss / 1024.0);
+}
+
 static void teardown(struct daemon *d) {
+  report_final(d);
   for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_destroy(d->consumers[i]);
   ls_replay_close(d->replay);
-  if (d->pipeline) {
-    struct ls_pipeline_stats st;
-    ls_pipeline_stats(d->pipeline, &st);
-    publish_metrics(d, &st);
-    ls_logf(&d->log, LS_LOG_INFO, "main", "done tweets=%" PRIu64 " duplicates=%" PRIu64 " rejected=%" PRIu64
-            " campaigns_opened=%" PRIu64 " events=%" PRIu64 " seconds=%.1f",
-            st.tweets, st.duplicates, st.rejected, st.campaigns_opened, st.events_open + st.events_updated + st.events_closed,
-            now_s() - d->started);
-  }
   ls_pipeline_destroy(d->pipeline);
   for (int i = 0; i < d->n_sinks; i++) ls_sink_destroy(d->sinks[i]);
   for (int i = 0; i < LS_MAX_SOURCES; i++) ls_ring_destroy(d->rings[i]);

@@ -168,6 +168,11 @@ static uint32_t overlap(const struct camp *a, const struct set *b) {
   return k;
 }
 
+static void free_camps(struct camp *c, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) free(c[i].acc);
+  free(c);
+}
+
 static bool same_accounts(const struct camp *a, const struct camp *b) {
   return a->n == b->n && memcmp(a->acc, b->acc, a->n * sizeof *a->acc) == 0;
 }
@@ -184,7 +189,10 @@ static int compare_runs(const char *a_path, const char *b_path) {
     matched += j < nb;
   }
   printf("%u of %u campaigns of %s have the same accounts in %s (which has %u)\n", matched, na, a_path, b_path, nb);
-  return matched == na && na == nb ? 0 : 1;
+  int rc = matched == na && na == nb ? 0 : 1;
+  free_camps(a, na);
+  free_camps(b, nb);
+  return rc;
 }
 
 static void usage(FILE *f) {
@@ -274,5 +282,9 @@ int main(int argc, char **argv) {
   int rc = 0;
   if (min_f1 >= 0 && f1 < min_f1) rc = 1;
   if (require_all && found < nt) rc = 1;
+  free(ps.v);
+  free(ts.v);
+  free_camps(pred, np);
+  free_camps(tru, nt);
   return rc;
 }

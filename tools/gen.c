@@ -571,11 +571,18 @@ int main(int argc, char **argv) {
   }
   qsort(g.tw, (size_t)g.n, sizeof *g.tw, cmp_time);
   link_strings(&g);
-  struct writer w = {0};
+  static struct writer w;
   if ((rc = open_writer(&g, &w))) return rc;
   rc = write_stream(&g, &w);
   rc |= close_writer(&w);
   if (!rc && g.o.truth) rc = write_truth(&g, camps);
   fprintf(stderr, "info gen: %ld tweets (%ld organic, %d campaigns) over %.0f s of event time\n", g.n, organic, g.o.campaigns, duration / 1000.0);
+  for (int i = 0; i < g.o.campaigns; i++) free(camps[i].members);
+  free(camps);
+  free(g.tw);
+  free(g.words);
+  free(g.word_cdf);
+  free(g.acc_cdf);
+  free(g.acc_ids);
   return rc ? 1 : 0;
 }
