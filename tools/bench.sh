@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# bench.sh — `make bench`: the pipeline's throughput beside baselines measured in the same run.
+#   1. replay mode: tweets/s and peak memory (JSON lines and protobuf input)
+#   2. Kafka → lockstepd → Redis + Kafka: tweets/s, beside a bare librdkafka poll loop reading the
+#      same topic (the ingestion ceiling), and peak memory
+#   3. the similarity-threshold op beside plain GEMM on the same backend
+# Writes bench/out/results.md and prints it. Usage: tools/bench.sh BUILD_DIR [TWEETS]
+set -euo pipefail
+LS_BIN=$(cd "${1:-build}" && pwd)
+N=${2:-200000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT="$ROOT/bench/out"
+mkdir -p "$OUT"
+LS_WORK=$(mktemp -d /tmp/lockstep-bench.XXXXXX)
+. "$ROOT/tools/services.sh"
+trap 'ls_stop_all; rm -rf "$LS_WORK"' EXIT
+
+now() { date +%s.%N; }
+field() { sed -nE "s/.*$1=([0-9.]+).*/\1/p" "$2" | tail -n1; }
+json() { sed -nE "s/.*\"$1\": ([0-9.]+).*/\1/p" <<<"$2"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+cpu=$(lscpu | sed -nE 's/^Model name: *//p' | head -n1)
+machine="$(nproc) cores ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME")"
+echo "== lockstep bench, $N tweets, $(date -u +%Y-%m-%d) on $machine"
+
+echo "-- 1. replay mode"
+"$LS_BIN/lockstep-gen" --seed 1 --tweets "$N" --out "$LS_WORK/tweets.jsonl" >/dev/null 2>&1
+"$LS_BIN/lockstep-gen" --seed 1 --tweets "$N" --format protobuf --out "$LS_WORK/tweets.pb" >/dev/null 2>&1
+for f in jsonl pb; do
+  "$LS_BIN/lockstepd" --replay "$LS_WORK/tweets.$f" --out "$LS_WORK/replay-$f.jsonl" 2>"$LS_WORK/replay-$f.log"
+  grep "done tweets" "$LS_WORK/replay-$f.log" | sed 's/^/   /'
+done
+replay_json=$(field rate "$LS_WORK/replay-jsonl.log"); replay_pb=$(field rate "$LS_WORK/replay-pb.log")
+replay_rss=$(field peak_rss_mib "$LS_WORK/replay-jsonl.log")
+
+echo "-- 2. Kafka → lockstepd → Redis + Kafka, and a bare poll loop on the same topic"
+ls_start_redis
+ls_start_broker tweets:32 tweets.dlq:1 campaigns:4
+"$LS_BIN/lockstep-gen" --seed 1 --tweets "$N" --brokers "$BROKERS" --format protobuf >/dev/null 2>"$LS_WORK/gen.log"
+poll=$("$LS_BIN/lockstep-bench" poll --brokers "$BROKERS" --topic tweets --messages "$N")
+echo "   bare poll loop: $poll"
+poll_rate=$(json rate "$poll")
+ls_start_daemon lockstepd --out "$LS_WORK/kafka.jsonl"
+t0=""
+while :; do
+  got=$(ls_stat messages_received)
+  [ -z "$t0" ] && [ "${got:-0}" -gt 0 ] && t0=$(now) && first=$got
+  [ "$(ls_stat tweets_processed)" = "$N" ] && [ "$(ls_stat backlog)" = 0 ] && break
+  kill -0 "$DAEMON_PID" || { echo "lockstepd died" >&2; exit 1; }
+  sleep 0.2
+done
+t1=$(now)
+ls_stop "$DAEMON_PID"
+kafka_rate=$(awk -v n="$N" -v f="$first" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (n - f) / (b - a) }')
+kafka_rss=$(field peak_rss_mib "$LS_WORK/lockstepd.log")
+echo "   lockstepd: $kafka_rate tweets/s (first stats sample to drained), peak RSS $kafka_rss MiB"
+
+echo "-- 3. similarity-threshold op vs GEMM (CPU backend)"
+sim=$("$LS_BIN/lockstep-bench" similarity --backend cpu --window 16384 --batch 1024 --dim 256 --reps 5)
+echo "   $sim"
+
+cat >"$OUT/results.md" <<MD
+Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed embedder, CPU backend) on $machine.
+
+| what | figure | baseline in the same run | ratio |
+|---|---|---|---|
+| replay, Twitter v2 JSON lines | $replay_json tweets/s | — | — |
+| replay, length-delimited protobuf | $replay_pb tweets/s | — | — |
+| Kafka → lockstepd → Redis + Kafka (protobuf in) | $kafka_rate tweets/s | bare librdkafka poll loop: $poll_rate msg/s | $(ratio "$kafka_rate" "$poll_rate") |
+| similarity-threshold op, 1024 × 16384 × 256 | $(json sim_gflops "$sim") GFLOP/s | OpenBLAS SGEMM same shapes: $(json gemm_gflops "$sim") GFLOP/s | $(json ratio "$sim") |
+| peak memory, replay | $replay_rss MiB RSS | — | — |
+| peak memory, Kafka mode | $kafka_rss MiB RSS | — | — |
+MD
+echo
+cat "$OUT/results.md"
