@@ -70,6 +70,7 @@ struct ls_pipeline {
   int64_t (*acked)[LS_MAX_PARTITIONS];
   int64_t last_cluster_event_ms;
   double last_cluster_wall;
+  double last_span_warning;
   bool graph_dirty;
   struct ls_pipeline_stats st;
 
@@ -317,6 +318,22 @@ static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot
   for (uint32_t q = 0; q < n; q++) p->st.suppressed += matches[q] > (uint32_t)p->cfg.detect.max_object_accounts;
 }
 
+/* A full vector window must still reach back one co-similar-text window in event time, or pairs
+ * are missed: say so (at most once a minute) with the fix. */
+static void check_window_span(struct ls_pipeline *p, uint32_t oldest_slot) {
+  if (ls_vecwin_filled(p->vecwin) < ls_vecwin_capacity(p->vecwin)) return;
+  int64_t span = p->st.watermark_ms - p->meta[oldest_slot].t;
+  int64_t want = p->cfg.signal[LS_SIG_SIMILAR].window_s * 1000;
+  double now = wall_s();
+  if (span >= want || now - p->last_span_warning < 60) return;
+  p->last_span_warning = now;
+  ls_logf(p->log, LS_LOG_WARN, "pipeline",
+          "co-similar-text window holds %.1f s of tweets, less than co_similar_text.window_s=%lld: similar pairs are "
+          "missed; raise detect.window_capacity (now %u) to at least %.0f",
+          span / 1000.0, (long long)p->cfg.signal[LS_SIG_SIMILAR].window_s, ls_vecwin_capacity(p->vecwin),
+          span > 0 ? (double)ls_vecwin_capacity(p->vecwin) * want / span : 0.0);
+}
+
 static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
   if (!p->vecwin) return;
   uint32_t n = 0;
@@ -344,6 +361,7 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
   if (found > p->pairs_cap)
     ls_logf(p->log, LS_LOG_WARN, "pipeline", "co-similar-text: %u pairs found, %u kept (raise batch limits or the threshold)", found, p->pairs_cap);
   similar_pairs(p, n, first_slot, found);
+  check_window_span(p, (first_slot + n) % ls_vecwin_capacity(p->vecwin));
 }
 
 /* --- batches ---------------------------------------------------------------------------------- */
