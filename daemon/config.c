@@ -64,7 +64,7 @@ static const struct option OPTIONS[] = {
     STR("embed", "model", embed.model, "hash", "Text embedder for co-similar-text: hash (feature hashing of words and character n-grams; needs no model files)."),
     STR("embed", "backend", embed.backend, "auto", "Compute backend: auto (CUDA when a GPU is present, else CPU), cpu or cuda."),
     INT("embed", "dim", embed.dim, "256", 16, 4096, "Vector dimension of the hash embedder."),
-    INT("embed", "max_batch_tokens", embed.max_batch_tokens, "32768", 256, 4194304, "A micro-batch closes when its texts hold this many words."),
+    INT("embed", "max_batch_tokens", embed.max_batch_tokens, "32768", 256, 4194304, "A micro-batch closes when its texts hold about this many tokens (estimated as text bytes / 4)."),
     DBL("embed", "similarity_threshold", embed.similarity_threshold, "0.7", 0.0, 1.0, "Cosine at or above which two texts are similar. 0.7 suits the hash embedder: copies and light edits (a few words swapped) score above it, unrelated tweets below 0.4."),
     INT("batch", "max_tweets", batch.max_tweets, "1024", 1, 65536, "A micro-batch closes at this many tweets..."),
     INT("batch", "max_latency_ms", batch.max_latency_ms, "50", 1, 10000, "...or when its first tweet has waited this long."),

@@ -34,7 +34,7 @@ echo "== campaigns found, next to the ground truth"
 "$LS_BIN/lockstep-eval" --events "$LS_WORK/events.jsonl" --truth "$LS_WORK/truth.json" || true
 echo
 echo "== counters (redis-cli -p $REDIS_PORT HGETALL lockstep:stats)"
-redis-cli -p "$REDIS_PORT" HGETALL lockstep:stats | paste - - | column -t | sed 's/^/  /'
+redis-cli -p "$REDIS_PORT" HGETALL lockstep:stats | paste - - | awk '{ printf "  %-20s %s\n", $1, $2 }'
 echo
 echo "== dead letters: $(kcat -C -b "$BROKERS" -t tweets.dlq -e -o beginning -q -f '.\n' 2>/dev/null | wc -l) messages in tweets.dlq; the first three reasons:"
 kcat -C -b "$BROKERS" -t tweets.dlq -e -o beginning -q -c 3 -f '  %h\n' 2>/dev/null | sed -E 's/,source_topic.*//'
