@@ -300,16 +300,6 @@ bool ls_json_u64(const struct ls_json_doc *doc, int tok, uint64_t *out) {
   return true;
 }
 
-bool ls_json_i64(const struct ls_json_doc *doc, int tok, int64_t *out) {
-  char buf[32], *end;
-  if (!number_text(doc, tok, buf, sizeof buf)) return false;
-  errno = 0;
-  long long v = strtoll(buf, &end, 10);
-  if (errno || *end) return false;
-  *out = v;
-  return true;
-}
-
 bool ls_json_f64(const struct ls_json_doc *doc, int tok, double *out) {
   char buf[64], *end;
   if (!number_text(doc, tok, buf, sizeof buf)) return false;

@@ -86,7 +86,6 @@ static void put_fmt(struct ls_jw *w, const char *fmt, ...) {
 
 void ls_jw_u64(struct ls_jw *w, uint64_t v) { put_fmt(w, "%" PRIu64, v); }
 void ls_jw_u64_str(struct ls_jw *w, uint64_t v) { put_fmt(w, "\"%" PRIu64 "\"", v); }
-void ls_jw_i64(struct ls_jw *w, int64_t v) { put_fmt(w, "%" PRId64, v); }
 void ls_jw_f64(struct ls_jw *w, double v) {
   if (!isfinite(v)) { ls_jw_null(w); return; }
   put_fmt(w, "%.6g", v);

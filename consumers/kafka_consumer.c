@@ -65,9 +65,10 @@ static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
   (void)rk;
   struct ls_kafka_consumer *c = opaque;
   if (m->err) {
-    atomic_fetch_add(&c->stats.dlq_errors, 1);
-    ls_logf(c->conf.log, LS_LOG_ERROR, "kafka", "dead-letter write failed topic=%s error=\"%s\"",
-            c->conf.dlq_topic, rd_kafka_err2str(m->err));
+    uint64_t n = atomic_fetch_add(&c->stats.dlq_errors, 1) + 1;
+    if (n <= 10 || n % 1000 == 0)
+      ls_logf(c->conf.log, LS_LOG_ERROR, "kafka", "dead-letter write failed topic=%s error=\"%s\" failed_total=%llu",
+              c->conf.dlq_topic, rd_kafka_err2str(m->err), (unsigned long long)n);
   } else {
     atomic_fetch_add(&c->stats.dead_lettered, 1);
   }
@@ -285,4 +286,3 @@ void ls_kafka_consumer_destroy(struct ls_kafka_consumer *c) {
 }
 
 struct ls_source_stats *ls_kafka_consumer_stats(struct ls_kafka_consumer *c) { return &c->stats; }
-bool ls_kafka_consumer_healthy(struct ls_kafka_consumer *c) { return atomic_load(&c->healthy); }

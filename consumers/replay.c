@@ -241,7 +241,6 @@ void ls_replay_close(struct ls_replay *r) {
 }
 
 struct ls_source_stats *ls_replay_stats(struct ls_replay *r) { return &r->stats; }
-enum ls_format ls_replay_format(const struct ls_replay *r) { return r->format; }
 
 void ls_replay_progress(struct ls_replay *r, uint64_t *done, uint64_t *total) {
   *done = atomic_load(&r->pos);

@@ -11,7 +11,6 @@ struct ls_ring {
   _Alignas(64) _Atomic size_t head; /* next slot to publish */
   _Alignas(64) _Atomic size_t tail; /* next slot to release */
   _Alignas(64) size_t mask;
-  size_t slot_bytes;
   struct ls_ring_slot *slots;
   char *bytes;
 };
@@ -28,7 +27,6 @@ int ls_ring_create(struct ls_ring **out, size_t capacity, size_t slot_bytes, str
     return ls_err_set(err, LS_ENOMEM, "ring: cannot allocate %zu slots of %zu bytes", cap, slot_bytes);
   }
   r->mask = cap - 1;
-  r->slot_bytes = slot_bytes;
   for (size_t i = 0; i < cap; i++) ls_arena_init(&r->slots[i].arena, r->bytes + i * slot_bytes, slot_bytes);
   *out = r;
   return LS_OK;
@@ -42,7 +40,6 @@ void ls_ring_destroy(struct ls_ring *r) {
 }
 
 size_t ls_ring_capacity(const struct ls_ring *r) { return r->mask + 1; }
-size_t ls_ring_slot_bytes(const struct ls_ring *r) { return r->slot_bytes; }
 
 struct ls_ring_slot *ls_ring_acquire(struct ls_ring *r) {
   size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);

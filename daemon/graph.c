@@ -27,7 +27,6 @@ struct account {
   uint64_t samples[3];
   uint8_t n_samples, sample_head;
   uint16_t text_len;
-  char username[LS_USERNAME_MAX];
   char text[LS_TEXT_MAX];
 };
 
@@ -124,8 +123,8 @@ static uint32_t utf8_prefix(const char *s, uint32_t n, uint32_t cap) {
   return cap;
 }
 
-void ls_graph_touch(struct ls_graph *g, uint64_t id, const char *username, uint64_t tweet_id, const char *text,
-                    uint32_t text_len, int64_t t) {
+void ls_graph_touch(struct ls_graph *g, uint64_t id, uint64_t tweet_id, const char *text, uint32_t text_len,
+                    int64_t t) {
   if (t > g->watermark) g->watermark = t;
   struct account *a = account_slot(g, id, true);
   if (t > a->last_ms) a->last_ms = t;
@@ -133,19 +132,10 @@ void ls_graph_touch(struct ls_graph *g, uint64_t id, const char *username, uint6
   a->samples[a->sample_head] = tweet_id;
   a->sample_head = (uint8_t)((a->sample_head + 1) % 3);
   if (a->n_samples < 3) a->n_samples++;
-  if (username) {
-    strncpy(a->username, username, sizeof a->username - 1);
-    a->username[sizeof a->username - 1] = '\0';
-  }
   if (text && text_len) {
     a->text_len = (uint16_t)utf8_prefix(text, text_len, LS_TEXT_MAX);
     memcpy(a->text, text, a->text_len);
   }
-}
-
-const char *ls_graph_username(const struct ls_graph *g, uint64_t id) {
-  const struct account *a = account_slot((struct ls_graph *)g, id, false);
-  return a && a->username[0] ? a->username : NULL;
 }
 
 static bool is_strong(const struct ls_graph *g, const struct edge *e, int64_t now) {
@@ -153,11 +143,6 @@ static bool is_strong(const struct ls_graph *g, const struct edge *e, int64_t no
   for (int s = 0; s < LS_SIG_COUNT; s++)
     if (g->conf.min_weight[s] && e->w[s] >= g->conf.min_weight[s]) return true;
   return false;
-}
-
-void ls_graph_each_strong_edge(const struct ls_graph *g, int64_t now, ls_edge_fn fn, void *ud) {
-  for (uint32_t i = 0; i <= g->edge_mask; i++)
-    if (is_strong(g, &g->edges[i], now)) fn(ud, g->edges[i].a, g->edges[i].b, g->edges[i].w);
 }
 
 /* --- clustering ----------------------------------------------------------------------------- */

@@ -423,7 +423,7 @@ static void process(struct ls_pipeline *p, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     const struct item *it = &p->items[i];
     if (it->t && it->coordinated)
-      ls_graph_touch(p->graph, it->t->author_id, it->t->username, it->t->id, it->t->text, it->t->text_len, it->t->created_at_ms);
+      ls_graph_touch(p->graph, it->t->author_id, it->t->id, it->t->text, it->t->text_len, it->t->created_at_ms);
   }
   p->st.batches++;
 }
@@ -453,15 +453,17 @@ static bool all_finished(struct ls_pipeline *p) {
 }
 
 void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
-  p->st.received = p->st.rejected = p->st.dead_lettered = p->st.backlog = 0;
+  p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.backlog = 0;
   struct ls_graph_stats gs;
   ls_graph_stats(p->graph, p->st.watermark_ms, &gs);
   p->st.edges_live = gs.edges_live;
+  p->st.evictions = gs.edge_evictions + gs.account_evictions + ls_objects_evictions(p->objects);
   for (int s = 0; s < p->n_src; s++) {
     p->st.backlog += ls_ring_readable(p->src[s].ring);
     p->st.received += atomic_load(&p->src[s].stats->messages);
     p->st.rejected += atomic_load(&p->src[s].stats->rejected);
     p->st.dead_lettered += atomic_load(&p->src[s].stats->dead_lettered);
+    p->st.dlq_errors += atomic_load(&p->src[s].stats->dlq_errors);
   }
   *st = p->st;
 }

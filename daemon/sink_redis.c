@@ -9,7 +9,7 @@
  * stored one, so a retry or a replay after a crash changes nothing. Events are prepared as
  * argument vectors and queued; flush() pipelines the queue and drops it only once Redis has
  * answered. While Redis is unreachable the queue is kept (bounded by max_pending: the oldest
- * events are dropped and counted) and the connection is retried at most once a second. */
+ * events are dropped and counted) and the connection is retried with backoff (1 s to 30 s). */
 #include <hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +58,8 @@ struct redis_sink {
   struct ls_redis_conf conf;
   char host[256], password[256], prefix[256];
   redisContext *ctx;
-  time_t last_attempt;
+  double next_attempt; /* monotonic seconds */
+  double backoff;      /* 1 s, doubling to 30 s while Redis stays unreachable */
   bool down_logged;
   struct prepared **queue;
   size_t head, count, cap;
@@ -138,17 +139,26 @@ static bool command_ok(struct ls_sink *s, redisReply *rep, const char *what) {
   return ok;
 }
 
+static double mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Connects unless an attempt failed recently: attempts are spaced 1 s, 2 s, 4 s ... 30 s apart,
+ * because each blocks the pipeline for up to redis.timeout_ms when the host does not answer. */
 static int connect_redis(struct ls_sink *s) {
   struct redis_sink *r = s->ctx;
-  time_t now = time(NULL);
+  double now = mono_s();
   if (r->ctx) return LS_OK;
-  if (now == r->last_attempt) return LS_EUNAVAIL;
-  r->last_attempt = now;
+  if (now < r->next_attempt) return LS_EUNAVAIL;
+  r->backoff = r->backoff ? (r->backoff * 2 > 30 ? 30 : r->backoff * 2) : 1;
+  r->next_attempt = now + r->backoff;
   struct timeval tv = {r->conf.timeout_ms / 1000, (r->conf.timeout_ms % 1000) * 1000};
   r->ctx = redisConnectWithTimeout(r->host, r->conf.port, tv);
   if (!r->ctx || r->ctx->err) {
     if (!r->down_logged)
-      ls_logf(s->log, LS_LOG_ERROR, "redis", "cannot connect to %s:%d: %s (retrying every second; %zu events queued)",
+      ls_logf(s->log, LS_LOG_ERROR, "redis", "cannot connect to %s:%d: %s (retrying, at most every 30 s; %zu events queued)",
               r->host, r->conf.port, r->ctx ? r->ctx->errstr : "out of memory", r->count);
     r->down_logged = true;
     disconnect(r);
@@ -164,6 +174,7 @@ static int connect_redis(struct ls_sink *s) {
   }
   ls_logf(s->log, LS_LOG_INFO, "redis", "connected to %s:%d prefix=%s", r->host, r->conf.port, r->prefix);
   r->down_logged = false;
+  r->backoff = 0;
   return LS_OK;
 }
 

@@ -14,7 +14,6 @@ enum ls_status {
   LS_ENOMEM = -3,   /* allocation or fixed capacity exhausted */
   LS_EUNAVAIL = -4, /* a service (Redis, Kafka, device) is not reachable */
   LS_EFULL = -5,    /* a bounded queue is full: try again */
-  LS_EOF = -6,      /* end of input */
 };
 
 struct ls_err {

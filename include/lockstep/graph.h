@@ -1,6 +1,6 @@
 /* graph.h — the coordination graph: weighted edges between distinct accounts, per signal, and
- * the table of accounts that took part in coordinated actions (username, a recent coordinated
- * text, sample tweet ids). ls_graph_cluster() finds the connected groups over the edges that
+ * the table of accounts that took part in coordinated actions (a recent coordinated text, sample
+ * tweet ids). ls_graph_cluster() finds the connected groups over the edges that
  * pass their signal's minimum weight (union-find) and summarises each group.
  * Fixed capacities sized at creation; entries not reinforced within edge_ttl are reused. */
 #ifndef LOCKSTEP_GRAPH_H
@@ -15,7 +15,6 @@
 
 #define LS_TEXT_MAX 280  /* bytes of representative text kept */
 #define LS_SAMPLES 5     /* sample tweet ids per campaign */
-#define LS_USERNAME_MAX 24
 
 struct ls_graph_conf {
   uint32_t max_edges, max_accounts;
@@ -50,10 +49,8 @@ void ls_graph_destroy(struct ls_graph *g);
 /* One coordinated action of a with b (a != b) on signal s at time t. */
 void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms);
 /* Records a tweet of account that took part in at least one coordinated action. */
-void ls_graph_touch(struct ls_graph *g, uint64_t account, const char *username, uint64_t tweet_id,
-                    const char *text, uint32_t text_len, int64_t t_ms);
-/* Username recorded for account, or NULL. */
-const char *ls_graph_username(const struct ls_graph *g, uint64_t account);
+void ls_graph_touch(struct ls_graph *g, uint64_t account, uint64_t tweet_id, const char *text, uint32_t text_len,
+                    int64_t t_ms);
 
 /* Groups of at least min_accounts over the edges alive at now_ms. Caller frees with ls_groups_free. */
 int ls_graph_cluster(struct ls_graph *g, uint32_t min_accounts, int64_t now_ms, struct ls_groups *out,
@@ -65,9 +62,5 @@ struct ls_graph_stats {
   size_t bytes;
 };
 void ls_graph_stats(const struct ls_graph *g, int64_t now_ms, struct ls_graph_stats *st);
-
-/* Visits every edge alive at now_ms that passes its minimum weight (for exports and tests). */
-typedef void (*ls_edge_fn)(void *ud, uint64_t a, uint64_t b, const uint16_t weight[LS_SIG_COUNT]);
-void ls_graph_each_strong_edge(const struct ls_graph *g, int64_t now_ms, ls_edge_fn fn, void *ud);
 
 #endif

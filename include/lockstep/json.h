@@ -40,7 +40,6 @@ int ls_json_index(const struct ls_json_doc *doc, int arr, uint32_t i);
 int ls_json_string(const struct ls_json_doc *doc, int tok, char *out, size_t cap);
 /* Unsigned integer from a number or a decimal string (Twitter ids); false if neither. */
 bool ls_json_u64(const struct ls_json_doc *doc, int tok, uint64_t *out);
-bool ls_json_i64(const struct ls_json_doc *doc, int tok, int64_t *out);
 bool ls_json_f64(const struct ls_json_doc *doc, int tok, double *out);
 bool ls_json_bool(const struct ls_json_doc *doc, int tok, bool *out);
 /* Raw string token equals s (no escapes). */
@@ -65,7 +64,6 @@ void ls_jw_str(struct ls_jw *w, const char *s);
 void ls_jw_strn(struct ls_jw *w, const char *s, size_t n);
 void ls_jw_u64(struct ls_jw *w, uint64_t v);
 void ls_jw_u64_str(struct ls_jw *w, uint64_t v); /* ids as decimal strings */
-void ls_jw_i64(struct ls_jw *w, int64_t v);
 void ls_jw_f64(struct ls_jw *w, double v);
 void ls_jw_bool(struct ls_jw *w, bool v);
 void ls_jw_null(struct ls_jw *w);

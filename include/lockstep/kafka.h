@@ -48,8 +48,6 @@ int ls_kafka_consumer_commit(struct ls_kafka_consumer *c, struct ls_err *err);
 /* Commits, leaves the group and frees. */
 void ls_kafka_consumer_destroy(struct ls_kafka_consumer *c);
 struct ls_source_stats *ls_kafka_consumer_stats(struct ls_kafka_consumer *c);
-/* True while the broker connection works (last error cleared by a successful fetch). */
-bool ls_kafka_consumer_healthy(struct ls_kafka_consumer *c);
 
 /* Builds a librdkafka configuration from "key=value" pairs; used by producers too. */
 struct rd_kafka_conf_s;

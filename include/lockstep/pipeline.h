@@ -32,10 +32,11 @@ struct ls_pipeline_stats {
   uint64_t tweets, duplicates, batches, suppressed, cluster_runs;
   uint64_t pairs[LS_SIG_COUNT];
   uint64_t events_open, events_updated, events_closed, sink_failures;
-  uint64_t received, rejected, dead_lettered; /* summed over the sources */
+  uint64_t received, rejected, dead_lettered, dlq_errors; /* summed over the sources */
   uint32_t campaigns_active;
   uint64_t campaigns_opened;
   uint64_t edges_live;
+  uint64_t evictions; /* live entries pushed out of a full object window, graph or account table */
   uint64_t backlog; /* tweets waiting in the rings */
   int64_t watermark_ms;
   bool offsets_held; /* a sink has not acknowledged: offsets wait */

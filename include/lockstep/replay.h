@@ -33,7 +33,6 @@ bool ls_replay_finished(struct ls_replay *r);
 void ls_replay_stop(struct ls_replay *r);
 void ls_replay_close(struct ls_replay *r);
 struct ls_source_stats *ls_replay_stats(struct ls_replay *r);
-enum ls_format ls_replay_format(const struct ls_replay *r);
 /* Bytes consumed and file size, for progress. */
 void ls_replay_progress(struct ls_replay *r, uint64_t *done, uint64_t *total);
 

@@ -23,7 +23,6 @@ struct ls_ring_slot {
 int ls_ring_create(struct ls_ring **out, size_t capacity, size_t slot_bytes, struct ls_err *err);
 void ls_ring_destroy(struct ls_ring *r);
 size_t ls_ring_capacity(const struct ls_ring *r);
-size_t ls_ring_slot_bytes(const struct ls_ring *r);
 
 /* Producer side: a free slot with its arena reset, or NULL when full. */
 struct ls_ring_slot *ls_ring_acquire(struct ls_ring *r);
