@@ -53,7 +53,7 @@ check "campaigns were detected while Redis was down" grep -q "campaign: open" "$
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$LS_WORK" --logfile "$LS_WORK/redis2.log" &
 LS_PIDS+=("$!")
 ls_wait_drained 20000 120
+check "SIGTERM: clean exit" ls_stop "$DAEMON_PID"
 events=$(grep -c . "$LS_WORK/flaky.jsonl")
 check "every event reached Redis after it came back ($events)" [ "$(redis-cli -p "$REDIS_PORT" XLEN lockstep:events)" = "$events" ]
 check "the lost connection was logged" grep -q "error redis: .*events kept for retry\|error redis: cannot connect" "$LS_WORK/flaky.log"
-check "SIGTERM: clean exit" ls_stop "$DAEMON_PID"

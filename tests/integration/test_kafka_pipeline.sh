@@ -22,6 +22,10 @@ check "40000 tweets processed" [ "$(ls_stat tweets_processed)" = 40000 ]
 check "50 duplicates dropped" [ "$(ls_stat duplicates)" = 50 ]
 check "14 bad messages rejected and dead-lettered" [ "$(ls_stat rejected)" = 14 -a "$(ls_stat dead_lettered)" = 14 ]
 
+# Stop first: the final drain flushes every sink, so the outputs below are complete and comparable
+check "SIGTERM: clean exit" ls_stop "$DAEMON_PID"
+check "shutdown is logged" grep -q "draining, flushing sinks, committing offsets" "$LS_WORK/lockstepd.log"
+
 # Redis key schema (DESIGN.md §3)
 R="redis-cli -p $REDIS_PORT"
 events=$(grep -c . "$LS_WORK/events.jsonl")
@@ -49,8 +53,6 @@ check "dead letters carry error, source_topic, source_partition, source_offset" 
   [ "$(grep -c 'error=.*source_topic=tweets,source_partition=[0-9]*,source_offset=[0-9]*' "$LS_WORK/dlq.txt")" = 14 ]
 check "the 100 KB text is named in its dead letter" grep -q 'over input.max_text_bytes' "$LS_WORK/dlq.txt"
 
-check "SIGTERM: clean exit" ls_stop "$DAEMON_PID"
-check "shutdown is logged" grep -q "draining, flushing sinks, committing offsets" "$LS_WORK/lockstepd.log"
 offsets=$("$LS_TEST_BIN/kafka-offsets" "$BROKERS" lockstep tweets)
 echo "offsets: $offsets"
 committed=$(sed -E 's/committed=([0-9]+).*/\1/' <<<"$offsets")
