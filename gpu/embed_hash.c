@@ -38,11 +38,10 @@ static void add(struct features *f, uint64_t h, float w) {
   f->v[h % f->dim] += (h >> 63) ? -w : w;
 }
 
-static void embed_one(const struct ls_hash_embedder *e, const char *s, uint32_t n, float *v) {
-  static _Thread_local struct features f;
-  memset(f.seen, 0, sizeof f.seen);
-  f.v = v;
-  f.dim = e->dim;
+static void embed_one(const struct ls_hash_embedder *e, const char *s, uint32_t n, float *v, struct features *f) {
+  memset(f->seen, 0, sizeof f->seen);
+  f->v = v;
+  f->dim = e->dim;
   uint64_t words[MAX_WORDS];
   uint32_t nw = 0;
   for (uint32_t i = 0; i < n;) {
@@ -51,10 +50,10 @@ static void embed_one(const struct ls_hash_embedder *e, const char *s, uint32_t 
     while (i < n && is_word_byte((unsigned char)s[i])) i++;
     if (i == start) break;
     uint64_t h = ls_hash64(s + start, i - start, e->seed);
-    add(&f, h, W_UNIGRAM);
-    if (nw > 0) add(&f, ls_hash_combine(words[nw - 1], h), W_BIGRAM);
+    add(f, h, W_UNIGRAM);
+    if (nw > 0) add(f, ls_hash_combine(words[nw - 1], h), W_BIGRAM);
     if (nw < MAX_WORDS) words[nw++] = h;
-    for (uint32_t k = start; k + 3 <= i; k++) add(&f, ls_hash64(s + k, 3, e->seed ^ 0x3), W_TRIGRAM);
+    for (uint32_t k = start; k + 3 <= i; k++) add(f, ls_hash64(s + k, 3, e->seed ^ 0x3), W_TRIGRAM);
   }
   double norm = 0;
   for (uint32_t j = 0; j < e->dim; j++) norm += (double)v[j] * v[j];
@@ -65,6 +64,7 @@ static void embed_one(const struct ls_hash_embedder *e, const char *s, uint32_t 
 
 void ls_hash_embed(const struct ls_hash_embedder *e, const char *const *texts, const uint32_t *lens, uint32_t n,
                    float *out) {
+  struct features f; /* 16 KiB of scratch on the caller's stack, reused for every text */
   memset(out, 0, (size_t)n * e->dim * sizeof(float));
-  for (uint32_t i = 0; i < n; i++) embed_one(e, texts[i], lens[i], out + (size_t)i * e->dim);
+  for (uint32_t i = 0; i < n; i++) embed_one(e, texts[i], lens[i], out + (size_t)i * e->dim, &f);
 }
