@@ -46,7 +46,7 @@ static const struct option OPTIONS[] = {
     INT("kafka", "fetch_wait_max_ms", kafka.fetch_wait_max_ms, "100", 1, 10000, "Longest wait of a fetch on an idle partition."),
     INT("kafka", "queued_max_kbytes", kafka.queued_max_kbytes, "16384", 64, 2097151, "Prefetch bound per consumer: the back-pressure limit when the pipeline is slower than the broker."),
     STR("kafka", "offset_reset", kafka.offset_reset, "earliest", "Where a group with no committed offset starts: earliest or latest."),
-    STR("kafka", "properties", kafka.properties, "", "Extra librdkafka properties for every client, \"key=value;key=value\" (e.g. security.protocol=ssl;ssl.ca.location=/etc/ssl/ca.pem)."),
+    STR("kafka", "properties", kafka.properties, "", "Extra librdkafka properties for every client, \"key=value;key=value\", with \\; for a ';' inside a value (e.g. security.protocol=ssl;ssl.ca.location=/etc/ssl/ca.pem)."),
     BOOL("redis", "enabled", redis.enabled, "true", "Write campaigns to Redis."),
     STR("redis", "host", redis.host, "127.0.0.1", "Redis host."),
     INT("redis", "port", redis.port, "6379", 1, 65535, "Redis port."),

@@ -146,16 +146,28 @@ static double now_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* kafka.properties: "k=v;k=v", where "\;" stands for a ';' inside a value. */
 static int split_props(struct daemon *d, struct ls_err *err) {
-  snprintf(d->props_buf, sizeof d->props_buf, "%s", d->cfg.kafka.properties);
-  char *save = NULL;
-  for (char *p = strtok_r(d->props_buf, ";", &save); p; p = strtok_r(NULL, ";", &save)) {
-    while (*p == ' ') p++;
-    if (!*p) continue;
-    if (d->n_props == LS_KAFKA_MAX_PROPS) return ls_err_set(err, LS_EINVAL, "kafka.properties: more than %d entries", LS_KAFKA_MAX_PROPS);
-    d->props[d->n_props++] = p;
+  const char *in = d->cfg.kafka.properties;
+  char *out = d->props_buf, *start = out;
+  for (;; in++) {
+    if (*in == '\\' && in[1] == ';') {
+      *out++ = *++in;
+      continue;
+    }
+    if (*in != ';' && *in != '\0') {
+      *out++ = *in;
+      continue;
+    }
+    *out++ = '\0';
+    while (*start == ' ') start++;
+    if (*start) {
+      if (d->n_props == LS_KAFKA_MAX_PROPS) return ls_err_set(err, LS_EINVAL, "kafka.properties: more than %d entries", LS_KAFKA_MAX_PROPS);
+      d->props[d->n_props++] = start;
+    }
+    start = out;
+    if (*in == '\0') return LS_OK;
   }
-  return LS_OK;
 }
 
 static int open_sinks(struct daemon *d, struct ls_err *err) {

@@ -22,6 +22,9 @@ expect_exit 2 "bad.conf:4: redis.port: 99999 is outside" -- "$D" --config "$LS_W
 expect_exit 2 "config /nonexistent.conf" -- "$D" --config /nonexistent.conf
 expect_exit 1 "cannot open /nonexistent.jsonl" -- "$D" --replay /nonexistent.jsonl
 expect_exit 2 "unexpected argument" -- "$D" stray
+# "\;" keeps a ';' inside a value: the error names the next property, not a broken "b"
+expect_exit 1 'No such configuration property: "bogus.prop"' -- "$D" --set 'kafka.properties=client.rack=a\;b;bogus.prop=1' \
+  --set redis.enabled=false --set kafka.brokers=127.0.0.1:1
 expect_exit 0 "usage: lockstepd" -- "$D" --help
 
 # A replay file with bad records: counted, dead-lettered with the reason, the rest processed
