@@ -39,7 +39,7 @@ echo
 echo "== dead letters: $(kcat -C -b "$BROKERS" -t tweets.dlq -e -o beginning -q -f '.\n' 2>/dev/null | wc -l) messages in tweets.dlq; the first three reasons:"
 kcat -C -b "$BROKERS" -t tweets.dlq -e -o beginning -q -c 3 -f '  %h\n' 2>/dev/null | sed -E 's/,source_topic.*//'
 echo
-echo "== look at the outputs yourself while the services run (they stop when this script ends):"
+echo "== look at the outputs yourself:"
 echo "  redis-cli -p $REDIS_PORT ZREVRANGE lockstep:campaigns:active 0 -1 WITHSCORES"
 echo "  redis-cli -p $REDIS_PORT HGETALL lockstep:campaign:<id>"
 echo "  redis-cli -p $REDIS_PORT XREVRANGE lockstep:events + - COUNT 1"
@@ -49,3 +49,7 @@ echo
 echo "  for example, the highest-scoring active campaigns:"
 redis-cli -p "$REDIS_PORT" ZREVRANGE lockstep:campaigns:active 0 2 WITHSCORES | paste - - | sed 's/^/    /'
 echo "  and the campaigns topic holds $(kcat -C -b "$BROKERS" -t campaigns -e -o beginning -q -f '.\n' 2>/dev/null | wc -l) events (protobuf lockstep.Campaign)"
+if [ -t 0 ] && [ -z "${CI:-}" ]; then
+  echo
+  read -r -p "redis-server and lockstep-broker are still running: press Enter to stop them. " _
+fi
