@@ -63,6 +63,7 @@ struct ls_pipeline {
   float *vectors;
   const char **embed_texts;
   uint32_t *embed_lens, *embed_items;
+  uint32_t *matches; /* per query: similar texts of other accounts inside the window */
   struct ls_pair *pairs;
   uint32_t pairs_cap;
 
@@ -111,10 +112,11 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   p->embed_texts = malloc(nb * sizeof *p->embed_texts);
   p->embed_lens = malloc(nb * sizeof *p->embed_lens);
   p->embed_items = malloc(nb * sizeof *p->embed_items);
+  p->matches = malloc(nb * sizeof *p->matches);
   p->pairs = malloc((size_t)p->pairs_cap * sizeof *p->pairs);
   p->pending = malloc(LS_MAX_SOURCES * sizeof *p->pending);
   p->acked = malloc(LS_MAX_SOURCES * sizeof *p->acked);
-  if (!p->meta || !p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items ||
+  if (!p->meta || !p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->matches ||
       !p->pairs || !p->pending || !p->acked)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
   for (int s = 0; s < LS_MAX_SOURCES; s++)
@@ -168,6 +170,7 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   free(p->embed_texts);
   free(p->embed_lens);
   free(p->embed_items);
+  free(p->matches);
   free(p->pairs);
   free(p->pending);
   free(p->acked);
@@ -297,7 +300,7 @@ static bool similar_candidate(const struct item *it) {
 static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot, uint32_t found) {
   int64_t window = p->cfg.signal[LS_SIG_SIMILAR].window_s * 1000;
   uint32_t cap = ls_vecwin_capacity(p->vecwin);
-  uint32_t *matches = p->embed_lens; /* reused: lens are no longer needed */
+  uint32_t *matches = p->matches;
   memset(matches, 0, n * sizeof *matches);
   if (found > p->pairs_cap) found = p->pairs_cap;
   for (int pass = 0; pass < 2; pass++) {

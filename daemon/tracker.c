@@ -74,7 +74,7 @@ static void emit(const struct campaign *c, enum ls_campaign_state state, ls_even
   fn(ud, &e);
 }
 
-/* Copies the group into c; returns true when its accounts changed. */
+/* Copies the group into c and tells whether its accounts changed; LS_OK or LS_ENOMEM. */
 static int absorb(struct campaign *c, const struct ls_group *g, bool *accounts_changed) {
   *accounts_changed = c->n_accounts != g->n_accounts ||
                       memcmp(c->accounts, g->accounts, g->n_accounts * sizeof(uint64_t)) != 0;

@@ -230,7 +230,6 @@ static void campaign_action(struct gen *g, struct campaign *c, int ci, int m, in
   c->tweets++;
   switch (c->kind) {
     case K_COPY: /* a new message each burst, from one of a few styles */
-      random_words(g, x->text, sizeof x->text, 0);
       snprintf(x->text, sizeof x->text, COPY_STYLES[(ci / K_KINDS) % 3], g->words[(ci * 31 + burst * 7) % 900 + 1000],
                g->words[(ci * 17 + burst * 13) % 900 + 2000], ci * 100 + burst);
       break;
@@ -301,7 +300,6 @@ static void link_strings(struct gen *g) {
 }
 
 static const char *bad_message(struct gen *g, long k, size_t *len, char *buf, size_t cap) {
-  int64_t now = g->o.start_ms;
   switch (k % 7) {
     case 0: snprintf(buf, cap, "{\"id\": \"123\", \"text\": \"truncated"); break;
     case 1: snprintf(buf, cap, "{\"id\":\"%ld\",\"author_id\":\"5\",\"created_at\":\"2024-01-01T00:00:00Z\",\"text\":\"bad \xC3\x28 utf8\"}", 1000 + k); break;
@@ -316,7 +314,6 @@ static const char *bad_message(struct gen *g, long k, size_t *len, char *buf, si
     }
     default: for (size_t i = 0; i < 40; i++) buf[i] = (char)(0xFF - (rnd(g) & 0x3F)); buf[40] = 0; *len = 40; return buf;
   }
-  (void)now;
   *len = strlen(buf);
   return buf;
 }
