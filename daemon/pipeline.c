@@ -4,9 +4,9 @@
  * Per batch: dedup → exact signals (object window) → co-similar-text (embed, append to the
  * vector window, query it on the backend) → graph edges → account touches. Clustering runs when
  * event time has advanced cluster_interval_ms since the last run (or after a second of idle
- * processing time); its groups go through the tracker to the sinks. Offsets: each batch raises
- * the pending offset of every (source, partition) it read; pending offsets are acknowledged to
- * the sources only when every sink reports that all it was given is acknowledged. */
+ * processing time); its groups go through the tracker to the sinks. Offsets (offsets.h): a
+ * partition's offset is acknowledged to its source only when every sink reports that all it was
+ * given is acknowledged, and never past the oldest tweet still inside the longest signal window. */
 #include "lockstep/pipeline.h"
 
 #include <inttypes.h>
@@ -19,11 +19,13 @@
 #include "lockstep/graph.h"
 #include "lockstep/hash.h"
 #include "lockstep/objects.h"
+#include "lockstep/offsets.h"
 #include "lockstep/textnorm.h"
 #include "lockstep/tracker.h"
 #include "lockstep/vecwin.h"
 
 #define MAX_SIMILAR_PAIRS_PER_TWEET 64
+#define OFFSET_CHECKPOINTS 4096 /* batches per partition within one window before hold-back shortens */
 #define MIN_TWEET_TOKENS 5   /* co-tweet: DESIGN.md §1 */
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
 
@@ -67,8 +69,8 @@ struct ls_pipeline {
   struct ls_pair *pairs;
   uint32_t pairs_cap;
 
-  int64_t (*pending)[LS_MAX_PARTITIONS]; /* next offset to acknowledge, per source and partition */
-  int64_t (*acked)[LS_MAX_PARTITIONS];
+  struct ls_offsets *offsets;
+  int64_t max_window_ms; /* the longest enabled signal window: how far acknowledgements hold back */
   int64_t last_cluster_event_ms;
   double last_cluster_wall;
   double last_span_warning;
@@ -101,6 +103,7 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (rc == LS_OK) rc = ls_tracker_create(&p->tracker, &tc, err);
   uint32_t wcap = (uint32_t)c->detect.window_capacity;
   if (rc == LS_OK && c->signal[LS_SIG_SIMILAR].enabled) rc = ls_vecwin_create(&p->vecwin, p->be, wcap, dim, nb, err);
+  if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
   if (rc != LS_OK) return rc;
   p->embedder = (struct ls_hash_embedder){.dim = dim, .seed = 0x15c0ffee};
   p->norm_stride = (size_t)c->input.max_text_bytes + 1;
@@ -114,13 +117,11 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   p->embed_items = malloc(nb * sizeof *p->embed_items);
   p->matches = malloc(nb * sizeof *p->matches);
   p->pairs = malloc((size_t)p->pairs_cap * sizeof *p->pairs);
-  p->pending = malloc(LS_MAX_SOURCES * sizeof *p->pending);
-  p->acked = malloc(LS_MAX_SOURCES * sizeof *p->acked);
   if (!p->meta || !p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->matches ||
-      !p->pairs || !p->pending || !p->acked)
+      !p->pairs)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
-  for (int s = 0; s < LS_MAX_SOURCES; s++)
-    for (int k = 0; k < LS_MAX_PARTITIONS; k++) p->pending[s][k] = p->acked[s][k] = -1;
+  for (int s = 0; s < LS_SIG_COUNT; s++)
+    if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
   return LS_OK;
 }
 
@@ -172,8 +173,7 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   free(p->embed_items);
   free(p->matches);
   free(p->pairs);
-  free(p->pending);
-  free(p->acked);
+  ls_offsets_destroy(p->offsets);
   free(p);
 }
 
@@ -207,17 +207,14 @@ static bool flush_sinks(struct ls_pipeline *p, int timeout_ms) {
   return clean;
 }
 
+static void on_safe_offset(void *ud, int source, int32_t partition, int64_t next_offset) {
+  struct ls_pipeline *p = ud;
+  p->src[source].ack(p->src[source].ud, partition, next_offset);
+}
+
 static void acknowledge(struct ls_pipeline *p, bool sinks_clean) {
   p->st.offsets_held = !sinks_clean;
-  if (!sinks_clean) return;
-  for (int s = 0; s < p->n_src; s++) {
-    if (!p->src[s].ack) continue;
-    for (int k = 0; k < LS_MAX_PARTITIONS; k++) {
-      if (p->pending[s][k] <= p->acked[s][k]) continue;
-      p->src[s].ack(p->src[s].ud, k, p->pending[s][k]);
-      p->acked[s][k] = p->pending[s][k];
-    }
-  }
+  if (sinks_clean) ls_offsets_advance(p->offsets, p->st.watermark_ms - p->max_window_ms, on_safe_offset, p);
 }
 
 static void cluster(struct ls_pipeline *p) {
@@ -370,8 +367,8 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
 /* --- batches ---------------------------------------------------------------------------------- */
 
 static void note_offset(struct ls_pipeline *p, int s, const struct ls_tweet *t) {
-  if (t->partition < 0 || t->partition >= LS_MAX_PARTITIONS) return;
-  if (t->offset + 1 > p->pending[s][t->partition]) p->pending[s][t->partition] = t->offset + 1;
+  if (!p->src[s].ack || t->partition < 0 || t->partition >= LS_MAX_PARTITIONS) return;
+  ls_offsets_note(p->offsets, s, t->partition, t->offset, t->id ? t->created_at_ms : 0);
 }
 
 /* Fills p->items from the rings (at most max_tweets); returns the count. */
@@ -444,6 +441,7 @@ static uint32_t step(struct ls_pipeline *p) {
   if (n == 0) return 0;
   process(p, n);
   release(p);
+  ls_offsets_seal(p->offsets);
   maybe_cluster(p, false);
   acknowledge(p, flush_sinks(p, 0));
   return n;

@@ -2,7 +2,8 @@
  * micro-batches (closed at batch.max_tweets, embed.max_batch_tokens or batch.max_latency_ms),
  * drops duplicates, feeds the exact signals and the co-similar-text window (embedder + backend),
  * adds coordinated actions to the graph, clusters on event time, turns groups into campaign
- * events for the sinks, and acknowledges source offsets once the sinks have acknowledged. */
+ * events for the sinks, and acknowledges source offsets once the sinks have acknowledged — never
+ * past the oldest tweet a live window still needs (offsets.h). */
 #ifndef LOCKSTEP_PIPELINE_H
 #define LOCKSTEP_PIPELINE_H
 

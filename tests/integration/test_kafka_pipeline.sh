@@ -3,7 +3,8 @@
 # JSON lines, over real servers. Checks what a user would: every planted campaign found with
 # account-level F1 >= 0.9, the Redis key schema filled, the output topic readable by a real
 # consumer (kcat), bad messages in the dead-letter topic with their headers, duplicates dropped,
-# and a clean SIGTERM that commits every offset.
+# and a clean SIGTERM that commits offsets up to the last signal window (a restart re-reads that
+# tail to rebuild the windows).
 . "$(dirname "$0")/common.sh"
 
 ls_start_redis
@@ -57,4 +58,6 @@ offsets=$("$LS_TEST_BIN/kafka-offsets" "$BROKERS" lockstep tweets)
 echo "offsets: $offsets"
 committed=$(sed -E 's/committed=([0-9]+).*/\1/' <<<"$offsets")
 end=$(sed -E 's/.*end=([0-9]+).*/\1/' <<<"$offsets")
-check "every offset committed ($committed of $end)" [ "$committed" = "$end" ]
+# 40000 tweets over 200 s of event time: the last 60-second window holds about 12000 of them
+held=$((end - committed))
+check "offsets committed up to the last window ($committed of $end, $held held back)" [ "$held" -ge 8000 -a "$held" -le 16000 ]
