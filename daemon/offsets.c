@@ -30,6 +30,7 @@ struct ls_offsets {
   struct part *parts;
   uint32_t mask, n_ring;
   uint32_t n_parts, max_parts;
+  uint32_t *in_use;   /* table index of every partition seen, n_parts of them */
   uint32_t *touched, n_touched;
   uint64_t overflows;
 };
@@ -41,8 +42,9 @@ int ls_offsets_create(struct ls_offsets **out, uint32_t max_partitions, uint32_t
   if (o) {
     o->parts = calloc(cap, sizeof *o->parts);
     o->touched = malloc(cap * sizeof *o->touched);
+    o->in_use = malloc(cap * sizeof *o->in_use);
   }
-  if (!o || !o->parts || !o->touched) {
+  if (!o || !o->parts || !o->touched || !o->in_use) {
     ls_offsets_destroy(o);
     return ls_err_set(err, LS_ENOMEM, "offsets: cannot track %u partitions", max_partitions);
   }
@@ -58,6 +60,7 @@ void ls_offsets_destroy(struct ls_offsets *o) {
   for (uint32_t i = 0; o->parts && i <= o->mask; i++) free(o->parts[i].ring);
   free(o->parts);
   free(o->touched);
+  free(o->in_use);
   free(o);
 }
 
@@ -71,7 +74,7 @@ static struct part *find(struct ls_offsets *o, int source, int32_t partition) {
     if (!ring) return NULL;
     *p = (struct part){.used = true, .source = source, .partition = partition, .next_offset = -1, .acked = -1,
                        .batch_first = -1, .ring = ring};
-    o->n_parts++;
+    o->in_use[o->n_parts++] = (uint32_t)(p - o->parts);
     return p;
   }
   return NULL;
@@ -110,9 +113,8 @@ void ls_offsets_seal(struct ls_offsets *o) {
 }
 
 void ls_offsets_advance(struct ls_offsets *o, int64_t horizon_ms, ls_offset_fn fn, void *ud) {
-  for (uint32_t i = 0; i <= o->mask; i++) {
-    struct part *p = &o->parts[i];
-    if (!p->used) continue;
+  for (uint32_t k = 0; k < o->n_parts; k++) {
+    struct part *p = &o->parts[o->in_use[k]];
     while (p->count && p->ring[p->head].newest_ms < horizon_ms) { /* nothing in it is needed any more */
       p->head = (p->head + 1) % o->n_ring;
       p->count--;
