@@ -173,22 +173,37 @@ static void free_camps(struct camp *c, uint32_t n) {
   free(c);
 }
 
-static bool same_accounts(const struct camp *a, const struct camp *b) {
-  return a->n == b->n && memcmp(a->acc, b->acc, a->n * sizeof *a->acc) == 0;
+/* |a ∩ b| / |a ∪ b| of two sorted account lists. */
+static double jaccard(const struct camp *a, const struct camp *b) {
+  uint32_t i = 0, j = 0, both = 0;
+  while (i < a->n && j < b->n) {
+    if (a->acc[i] == b->acc[j]) { both++; i++; j++; }
+    else if (a->acc[i] < b->acc[j]) i++;
+    else j++;
+  }
+  uint32_t any = a->n + b->n - both;
+  return any ? (double)both / any : 1.0;
 }
 
-/* Every final campaign of one run has a campaign with exactly the same accounts in the other. */
-static int compare_runs(const char *a_path, const char *b_path) {
+/* Every final campaign of one run has a campaign in the other whose accounts overlap at least
+ * min_jaccard (1: the same account set), and both runs have as many campaigns. */
+static int compare_runs(const char *a_path, const char *b_path, double min_jaccard) {
   struct camp *a, *b;
   uint32_t na, nb, matched = 0;
   if (load_events(a_path, &a, &na) || load_events(b_path, &b, &nb)) return 2;
   for (uint32_t i = 0; i < na; i++) {
-    uint32_t j = 0;
-    while (j < nb && !same_accounts(&a[i], &b[j])) j++;
-    printf("%-18s %5u accounts  %s\n", a[i].id, a[i].n, j < nb ? b[j].id : "NO MATCH");
-    matched += j < nb;
+    int best = -1;
+    double best_j = 0;
+    for (uint32_t j = 0; j < nb; j++) {
+      double x = jaccard(&a[i], &b[j]);
+      if (x > best_j) { best_j = x; best = (int)j; }
+    }
+    bool ok = best >= 0 && best_j >= min_jaccard;
+    printf("%-18s %5u accounts  %-18s jaccard %.3f\n", a[i].id, a[i].n, ok ? b[best].id : "NO MATCH", best_j);
+    matched += ok;
   }
-  printf("%u of %u campaigns of %s have the same accounts in %s (which has %u)\n", matched, na, a_path, b_path, nb);
+  printf("%u of %u campaigns of %s match one in %s (which has %u) with jaccard >= %.2f\n", matched, na, a_path, b_path,
+         nb, min_jaccard);
   int rc = matched == na && na == nb ? 0 : 1;
   free_camps(a, na);
   free_camps(b, nb);
@@ -198,10 +213,11 @@ static int compare_runs(const char *a_path, const char *b_path) {
 static void usage(FILE *f) {
   fputs("usage: lockstep-eval --events EVENTS.jsonl --truth TRUTH.json [--overlap F] [--json]\n"
         "                     [--min-f1 F] [--require-all]\n"
-        "       lockstep-eval --events EVENTS.jsonl --against OTHER.jsonl\n"
+        "       lockstep-eval --events EVENTS.jsonl --against OTHER.jsonl [--jaccard F]\n"
         "\n"
         "Scores campaign events (lockstepd --out) against lockstep-gen's ground truth, or compares the\n"
-        "final campaigns of two runs (exit 0 when both hold the same account sets).\n"
+        "final campaigns of two runs (exit 0 when every campaign of each has a match in the other whose\n"
+        "account set overlaps at least --jaccard, default 1: the same accounts).\n"
         "  --overlap F     share of accounts that makes a match (default 0.5)\n"
         "  --json          print the scores as one JSON object\n"
         "  --min-f1 F      exit 1 when account-level F1 is below F\n"
@@ -211,10 +227,10 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   static const struct option longs[] = {{"events", 1, 0, 'e'}, {"truth", 1, 0, 't'}, {"overlap", 1, 0, 'o'},
-                                        {"json", 0, 0, 'j'}, {"min-f1", 1, 0, 'f'}, {"require-all", 0, 0, 'a'}, {"against", 1, 0, 'A'},
+                                        {"json", 0, 0, 'j'}, {"min-f1", 1, 0, 'f'}, {"require-all", 0, 0, 'a'}, {"against", 1, 0, 'A'}, {"jaccard", 1, 0, 'J'},
                                         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   const char *events = NULL, *truth = NULL, *against = NULL;
-  double min_overlap = 0.5, min_f1 = -1;
+  double min_overlap = 0.5, min_f1 = -1, min_jaccard = 1.0;
   bool json = false, require_all = false;
   int c;
   while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -226,11 +242,12 @@ int main(int argc, char **argv) {
       case 'f': min_f1 = atof(optarg); break;
       case 'a': require_all = true; break;
       case 'A': against = optarg; break;
+      case 'J': min_jaccard = atof(optarg); break;
       case 'h': usage(stdout); return 0;
       default: usage(stderr); return 2;
     }
   }
-  if (events && against) return compare_runs(events, against);
+  if (events && against) return compare_runs(events, against, min_jaccard);
   if (!events || !truth) { usage(stderr); return 2; }
   struct camp *pred, *tru;
   uint32_t np, nt;
