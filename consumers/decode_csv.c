@@ -14,13 +14,14 @@ enum { F_ID, F_USER, F_NAME, F_REPOST, F_REPLY, F_MSG, F_TIME, F_URLS };
 static const char *const FIELD_NAMES[CSV_FIELDS] = {"message_id", "user_id", "username", "repost_id",
                                                     "reply_id", "message", "timestamp", "urls"};
 
-/* Splits one record into unquoted, NUL-terminated fields copied into the arena. */
+/* Splits one record into unquoted, NUL-terminated fields, copied one after the other into a
+ * single arena block (unquoting never grows a field, so len + one NUL per field is enough). */
 static int split_fields(struct ls_arena *a, const char *s, size_t len, char **f, int *nf) {
   size_t i = 0;
+  char *out = ls_arena_alloc(a, len + CSV_FIELDS + 2);
+  if (!out) return -1;
   *nf = 0;
   while (*nf < CSV_FIELDS + 1) {
-    char *out = ls_arena_alloc(a, len - i + 1);
-    if (!out) return -1;
     size_t o = 0;
     if (i < len && s[i] == '"') {
       for (i++;; i++) {
@@ -38,6 +39,7 @@ static int split_fields(struct ls_arena *a, const char *s, size_t len, char **f,
     }
     out[o] = '\0';
     f[(*nf)++] = out;
+    out += o + 1;
     if (i >= len || s[i] != ',') break;
     i++;
   }
@@ -88,7 +90,7 @@ static void split_urls(char *s, struct ls_tweet *t) {
 int ls_decode_csv(struct ls_decoder *d, const void *data, size_t len, const struct ls_decode_sink *sink) {
   ls_arena_reset(&d->scratch);
   char *f[CSV_FIELDS + 1];
-  int nf;
+  int nf = 0;
   int rc = split_fields(&d->scratch, data, len, f, &nf);
   if (rc == -2 || rc == -3) {
     ls_decoder_reject(sink, "CSV: %s", rc == -2 ? "unterminated quoted field" : "text after a closing quote");

@@ -132,6 +132,16 @@ static void test_csv(void **state) {
   assert_int_equal(g->rejected, 1);
   g = decode(LS_FMT_CSV, "1,2,x,,,text,notatime,", 22);
   assert_non_null(strstr(g->reason, "timestamp"));
+  /* a 300 KB message is refused for its size, not misread as a broken record */
+  size_t big = 300 * 1024;
+  char *rec2 = malloc(big + 64);
+  int o = snprintf(rec2, 64, "1,2,x,,,\"");
+  memset(rec2 + o, 'y', big);
+  strcpy(rec2 + o + big, "\",1709294000,");
+  g = decode(LS_FMT_CSV, rec2, strlen(rec2));
+  assert_int_equal(g->rejected, 1);
+  assert_non_null(strstr(g->reason, "max_text_bytes"));
+  free(rec2);
 }
 
 static void expect_reject(const char *input, size_t len, const char *needle) {
