@@ -13,10 +13,12 @@ struct jctx {
   int users; /* includes.users array or -1 */
 };
 
-/* Decoded copy of a string token into the scratch arena, or NULL. */
+/* Decoded copy of a string token into the scratch arena, or NULL. Unescaping never makes a
+ * string longer (\uXXXX is at most 3 bytes of UTF-8, a surrogate pair 4), so the raw length
+ * plus a little slack is enough. */
 static const char *jstr(struct jctx *c, int tok, uint32_t *len_out) {
   if (tok < 0 || c->doc->toks[tok].type != LS_JSON_STRING) return NULL;
-  size_t cap = (size_t)c->doc->toks[tok].len * 3 / 2 + 8;
+  size_t cap = (size_t)c->doc->toks[tok].len + 8;
   char *buf = ls_arena_alloc(&c->d->scratch, cap);
   if (!buf) return NULL;
   int n = ls_json_string(c->doc, tok, buf, cap);

@@ -172,6 +172,14 @@ static void test_bad_input(void **state) {
   strcpy(msg + o + 100 * 1024, "\"}");
   expect_reject(msg, strlen(msg), "max_text_bytes");
   free(msg);
+  /* 800 KB: still refused for its length, however close to the message limit */
+  big = 800 * 1024 + 200;
+  msg = malloc(big);
+  o = snprintf(msg, big, "{\"id\":\"5\",\"author_id\":\"1\",\"created_at\":\"2024-03-01T00:00:00Z\",\"text\":\"");
+  memset(msg + o, 'x', 800 * 1024);
+  strcpy(msg + o + 800 * 1024, "\"}");
+  expect_reject(msg, strlen(msg), "max_text_bytes");
+  free(msg);
   /* invalid UTF-8 inside a protobuf text field */
   struct ls_tweet t = {.id = 5, .author_id = 1, .created_at_ms = NOW, .text = "bad \xc3\x28 text", .text_len = 10};
   uint8_t buf[256];
