@@ -85,7 +85,14 @@ static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
   size_t len;
   char *buf = slurp(path, &len);
   if (!buf) return -1;
-  struct ls_json_tok *toks = malloc(sizeof *toks * (len / 2 + 16));
+  size_t longest = 0; /* lines are parsed one at a time: tokens for the longest one */
+  for (char *p = buf, *nl; p < buf + len; p = nl + 1) {
+    nl = memchr(p, '\n', (size_t)(buf + len - p));
+    if (!nl) nl = buf + len;
+    if ((size_t)(nl - p) > longest) longest = (size_t)(nl - p);
+  }
+  uint32_t tok_cap = (uint32_t)(longest / 2 + 16);
+  struct ls_json_tok *toks = malloc(sizeof *toks * tok_cap);
   struct camp *cs = NULL;
   uint32_t n = 0, cap = 0;
   struct ls_err err;
@@ -95,7 +102,7 @@ static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
     if (!nl) nl = buf + len;
     line++;
     if (nl == p) continue;
-    struct ls_json_doc d = {.toks = toks, .cap = (uint32_t)(len / 2 + 16)};
+    struct ls_json_doc d = {.toks = toks, .cap = tok_cap};
     if (ls_json_parse(&d, p, (size_t)(nl - p), &err) != LS_OK) { fprintf(stderr, "%s:%d: %s\n", path, line, err.msg); continue; }
     struct camp c = {0};
     ls_json_string(&d, ls_json_get(&d, 0, "campaign_id"), c.id, sizeof c.id);
