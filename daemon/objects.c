@@ -74,13 +74,13 @@ int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int
   if (t > o->watermark) o->watermark = t;
   if (window > o->max_window) o->max_window = window;
   struct object *s = find_or_claim(o, key);
+  for (int k = 0; k < s->n; k++) /* a repeat by the same account within the window adds nothing */
+    if (s->act[k].account == account && llabs(s->act[k].t - t) <= window) return 0;
   if (s->epoch_count == 0 || t - s->epoch_start > window) {
     s->epoch_start = t;
     s->epoch_count = 0;
   }
-  if (++s->epoch_count > o->viral_cap) return -1;
-  for (int k = 0; k < s->n; k++) /* a repeat by the same account within the window adds nothing */
-    if (s->act[k].account == account && llabs(s->act[k].t - t) <= window) return 0;
+  if (++s->epoch_count > o->viral_cap) return -1; /* accounts, not actions: one spammer is not virality */
   int pairs = 0;
   for (int k = 0; k < s->n; k++) {
     if (llabs(s->act[k].t - t) > window) continue;

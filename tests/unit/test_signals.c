@@ -55,6 +55,8 @@ static void test_virality_cap(void **state) {
   assert_int_equal(suppressed, 40); /* the 11th account onwards forms no pairs */
   assert_int_equal(observe(o, 5, 99, 500000, &p), 0);  /* a new window: counting restarts, not suppressed */
   assert_int_equal(observe(o, 5, 98, 500100, &p), 1);
+  for (int k = 0; k < 100; k++) assert_true(observe(o, 6, 7, 1000 + k, &p) == 0); /* one account, 100 times */
+  assert_int_equal(observe(o, 6, 8, 2000, &p), 1); /* is not virality: the next account still pairs */
   ls_objects_destroy(o);
 }
 
