@@ -21,7 +21,9 @@ struct ls_kafka_consumer {
   struct ls_decoder *dec;
   pthread_t thread;
   bool started;
-  _Atomic bool stop;
+  _Atomic bool stop;     /* finish the current message, then exit */
+  _Atomic bool abort_;   /* exit now, even mid-message */
+  _Atomic bool finished; /* the thread has exited */
   _Atomic bool healthy;
   struct ls_source_stats stats;
   const rd_kafka_message_t *cur; /* message being decoded (consumer thread only) */
@@ -170,11 +172,11 @@ static void on_reject(void *ud, const char *reason) {
   dead_letter(c, reason);
 }
 
-/* Waits for a free ring slot; NULL when asked to stop. */
+/* Waits for a free ring slot; NULL only when aborted. */
 static struct ls_ring_slot *wait_slot(struct ls_kafka_consumer *c) {
   struct ls_ring_slot *s;
   while (!(s = ls_ring_acquire(c->conf.ring))) {
-    if (atomic_load(&c->stop)) return NULL;
+    if (atomic_load(&c->abort_)) return NULL;
     rd_kafka_poll(c->dlq, 0);
     nanosleep(&(struct timespec){0, 100000}, NULL);
   }
@@ -209,7 +211,7 @@ static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
   atomic_fetch_add(&c->stats.bytes, m->len);
   struct ls_decode_sink sink = {.emit = on_tweet, .reject = on_reject, .ud = c};
   ls_decode(c->dec, LS_FMT_AUTO, m->payload, m->len, &sink);
-  if (c->emitted == 0 && !atomic_load(&c->stop)) {
+  if (c->emitted == 0 && !atomic_load(&c->abort_)) {
     struct ls_ring_slot *s = wait_slot(c); /* position marker: acknowledges the offset in order */
     if (s) {
       memset(&s->tweet, 0, sizeof s->tweet);
@@ -235,6 +237,7 @@ static void *run(void *arg) {
     }
     rd_kafka_message_destroy(m);
   }
+  atomic_store(&c->finished, true);
   return NULL;
 }
 
@@ -246,8 +249,13 @@ int ls_kafka_consumer_start(struct ls_kafka_consumer *c, struct ls_err *err) {
   return LS_OK;
 }
 
+void ls_kafka_consumer_request_stop(struct ls_kafka_consumer *c) { atomic_store(&c->stop, true); }
+
+bool ls_kafka_consumer_finished(struct ls_kafka_consumer *c) { return !c->started || atomic_load(&c->finished); }
+
 void ls_kafka_consumer_stop(struct ls_kafka_consumer *c) {
   if (!c->started) return;
+  atomic_store(&c->abort_, true);
   atomic_store(&c->stop, true);
   pthread_join(c->thread, NULL);
   c->started = false;

@@ -204,6 +204,7 @@ static void decode_limits(const struct ls_config *c, struct ls_decode_limits *l)
 static size_t slot_bytes(const struct ls_config *c) { return (size_t)c->input.max_text_bytes * 2 + 4096; }
 
 static bool replay_finished(void *ud) { return ls_replay_finished(ud); }
+static bool kafka_finished(void *ud) { return ls_kafka_consumer_finished(ud); }
 static int kafka_ack(void *ud, int32_t partition, int64_t next) { return ls_kafka_consumer_ack(ud, partition, next); }
 
 static int open_replay(struct daemon *d, struct ls_err *err) {
@@ -234,7 +235,8 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
     rc = ls_kafka_consumer_create(&d->consumers[i], &kc, err);
     if (rc != LS_OK) return rc;
     d->n_consumers++;
-    struct ls_pipeline_source src = {d->rings[i], ls_kafka_consumer_stats(d->consumers[i]), d->consumers[i], NULL, kafka_ack};
+    struct ls_pipeline_source src = {d->rings[i], ls_kafka_consumer_stats(d->consumers[i]), d->consumers[i], kafka_finished,
+                                     kafka_ack};
     if ((rc = ls_pipeline_add_source(d->pipeline, &src, err)) != LS_OK) return rc;
   }
   ls_logf(&d->log, LS_LOG_INFO, "main", "rings=%d capacity=%lld slot=%zuB memory=%.1fMiB", d->n_consumers,
@@ -284,7 +286,12 @@ static void on_tick(void *ud, const struct ls_pipeline_stats *st) {
   publish_metrics(d, st);
 }
 
+/* Consumers finish the message they are on while the pipeline keeps draining their rings (a page
+ * of tweets is never cut in two); then the last batch, flush, acknowledgement and commit. */
 static void shutdown_kafka(struct daemon *d) {
+  atomic_bool keep_going = false;
+  for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_request_stop(d->consumers[i]);
+  ls_pipeline_run(d->pipeline, &keep_going, on_tick, d);
   for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_stop(d->consumers[i]);
   ls_pipeline_drain(d->pipeline, false, 10000);
   struct ls_err err;

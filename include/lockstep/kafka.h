@@ -39,7 +39,12 @@ struct ls_kafka_consumer;
 int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kafka_conf *conf,
                              struct ls_err *err);
 int ls_kafka_consumer_start(struct ls_kafka_consumer *c, struct ls_err *err);
-/* Stops fetching and joins the thread; published ring slots stay for the pipeline. */
+/* Asks the thread to stop after the message it is handling: every tweet of that message still
+ * goes into the ring (waiting for room as usual, so the pipeline must keep draining). */
+void ls_kafka_consumer_request_stop(struct ls_kafka_consumer *c);
+/* True once the thread has exited (or was never started). */
+bool ls_kafka_consumer_finished(struct ls_kafka_consumer *c);
+/* Stops at once, even mid-message (its offset is then never acknowledged), and joins. */
 void ls_kafka_consumer_stop(struct ls_kafka_consumer *c);
 /* Records that everything before next_offset on partition is processed and acknowledged. */
 int ls_kafka_consumer_ack(struct ls_kafka_consumer *c, int32_t partition, int64_t next_offset);

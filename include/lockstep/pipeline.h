@@ -25,7 +25,7 @@ struct ls_pipeline_source {
   struct ls_ring *ring;
   struct ls_source_stats *stats;
   void *ud;
-  bool (*finished)(void *ud); /* NULL: never finishes (Kafka) */
+  bool (*finished)(void *ud); /* no more tweets will come (replay: end of file; Kafka: stopped) */
   int (*ack)(void *ud, int32_t partition, int64_t next_offset); /* NULL: nothing to acknowledge */
 };
 
