@@ -32,6 +32,13 @@ void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   ls_jw_arr_begin(w);
   for (uint32_t i = 0; i < e->n_accounts; i++) ls_jw_u64_str(w, e->accounts[i]);
   ls_jw_arr_end(w);
+  ls_jw_key(w, "usernames");
+  ls_jw_arr_begin(w);
+  for (uint32_t i = 0; i < e->n_accounts; i++) {
+    if (e->usernames && e->usernames[i][0]) ls_jw_str(w, e->usernames[i]);
+    else ls_jw_null(w);
+  }
+  ls_jw_arr_end(w);
   ls_jw_key(w, "tweet_count");
   ls_jw_u64(w, e->tweet_count);
   ls_jw_key(w, "signals");
@@ -80,12 +87,23 @@ size_t ls_campaign_to_protobuf(const struct ls_campaign_event *e, uint8_t **buf,
     ptrs[m.n_signals++] = c;
   }
   m.signals = ptrs;
+  char **names = e->usernames ? malloc((e->n_accounts + 1) * sizeof *names) : NULL;
+  if (names) {
+    for (uint32_t i = 0; i < e->n_accounts; i++) names[i] = (char *)e->usernames[i];
+    m.n_usernames = e->n_accounts;
+    m.usernames = names;
+  }
   size_t n = lockstep__campaign__get_packed_size(&m);
   if (n > *cap) {
     uint8_t *b = realloc(*buf, n);
-    if (!b) return 0;
+    if (!b) {
+      free(names);
+      return 0;
+    }
     *buf = b;
     *cap = n;
   }
-  return lockstep__campaign__pack(&m, *buf);
+  n = lockstep__campaign__pack(&m, *buf);
+  free(names);
+  return n;
 }

@@ -27,6 +27,7 @@ struct account {
   uint64_t samples[3];
   uint8_t n_samples, sample_head;
   uint16_t text_len;
+  char username[LS_USERNAME_MAX];
   char text[LS_TEXT_MAX];
 };
 
@@ -123,8 +124,8 @@ static uint32_t utf8_prefix(const char *s, uint32_t n, uint32_t cap) {
   return cap;
 }
 
-void ls_graph_touch(struct ls_graph *g, uint64_t id, uint64_t tweet_id, const char *text, uint32_t text_len,
-                    int64_t t) {
+void ls_graph_touch(struct ls_graph *g, uint64_t id, const char *username, uint64_t tweet_id, const char *text,
+                    uint32_t text_len, int64_t t) {
   if (t > g->watermark) g->watermark = t;
   struct account *a = account_slot(g, id, true);
   if (t > a->last_ms) a->last_ms = t;
@@ -132,6 +133,7 @@ void ls_graph_touch(struct ls_graph *g, uint64_t id, uint64_t tweet_id, const ch
   a->samples[a->sample_head] = tweet_id;
   a->sample_head = (uint8_t)((a->sample_head + 1) % 3);
   if (a->n_samples < 3) a->n_samples++;
+  if (username) snprintf(a->username, sizeof a->username, "%s", username);
   if (text && text_len) {
     a->text_len = (uint16_t)utf8_prefix(text, text_len, LS_TEXT_MAX);
     memcpy(a->text, text, a->text_len);
@@ -227,7 +229,9 @@ static void describe(struct ls_graph *g, struct ls_group *grp) {
   uint32_t nh = 0;
   for (uint32_t i = 0; i < grp->n_accounts; i++) {
     const struct account *a = account_slot(g, grp->accounts[i], false);
+    grp->usernames[i][0] = '\0';
     if (!a) continue;
+    memcpy(grp->usernames[i], a->username, LS_USERNAME_MAX);
     grp->tweet_count += a->coord_tweets;
     for (uint32_t k = 0; k < a->n_samples && grp->n_samples < LS_SAMPLES; k++) grp->samples[grp->n_samples++] = a->samples[k];
     if (a->text_len && hashes) hashes[nh++] = ls_hash64(a->text, a->text_len, 0) | 1;
@@ -256,13 +260,16 @@ static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, s
   }
   out->g = calloc(n_groups + 1, sizeof *out->g);
   out->account_mem = malloc((n_members + 1) * sizeof(uint64_t));
-  if (!out->g || !out->account_mem) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
-  uint64_t *mem = out->account_mem;
+  out->username_mem = malloc((n_members + 1) * sizeof *out->username_mem);
+  if (!out->g || !out->account_mem || !out->username_mem)
+    return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
+  uint32_t next = 0;
   for (uint32_t v = 0; v < r->map.n; v++) {
     if (!r->group_of[v]) continue;
     struct ls_group *grp = &out->g[r->group_of[v] - 1];
-    grp->accounts = mem;
-    mem += r->uf.size[v];
+    grp->accounts = out->account_mem + next;
+    grp->usernames = out->username_mem + next;
+    next += r->uf.size[v];
   }
   for (uint32_t v = 0; v < r->map.n; v++) {
     uint32_t gi = r->group_of[ls_uf_find(&r->uf, v)];
@@ -302,6 +309,7 @@ int ls_graph_cluster(struct ls_graph *g, uint32_t min_accounts, int64_t now, str
 void ls_groups_free(struct ls_groups *gs) {
   free(gs->g);
   free(gs->account_mem);
+  free(gs->username_mem);
   memset(gs, 0, sizeof *gs);
 }
 

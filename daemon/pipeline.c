@@ -423,7 +423,8 @@ static void process(struct ls_pipeline *p, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     const struct item *it = &p->items[i];
     if (it->t && it->coordinated)
-      ls_graph_touch(p->graph, it->t->author_id, it->t->id, it->t->text, it->t->text_len, it->t->created_at_ms);
+      ls_graph_touch(p->graph, it->t->author_id, it->t->username, it->t->id, it->t->text, it->t->text_len,
+                     it->t->created_at_ms);
   }
   p->st.batches++;
 }

@@ -17,6 +17,7 @@ struct campaign {
   int64_t first_ms, last_ms;
   double score;
   uint64_t *accounts;
+  char (*usernames)[LS_USERNAME_MAX];
   uint32_t n_accounts;
   uint64_t tweet_count;
   uint64_t signals[LS_SIG_COUNT];
@@ -42,9 +43,14 @@ int ls_tracker_create(struct ls_tracker **out, const struct ls_tracker_conf *con
   return LS_OK;
 }
 
+static void forget(struct campaign *c) {
+  free(c->accounts);
+  free(c->usernames);
+}
+
 void ls_tracker_destroy(struct ls_tracker *t) {
   if (!t) return;
-  for (uint32_t i = 0; i < t->n; i++) free(t->c[i].accounts);
+  for (uint32_t i = 0; i < t->n; i++) forget(&t->c[i]);
   free(t->c);
   free(t);
 }
@@ -66,6 +72,7 @@ static uint64_t total_actions(const uint64_t *signals) {
 static void emit(const struct campaign *c, enum ls_campaign_state state, ls_event_fn fn, void *ud) {
   struct ls_campaign_event e = {.version = c->version, .state = state, .first_seen_ms = c->first_ms,
                                 .last_seen_ms = c->last_ms, .score = c->score, .accounts = c->accounts,
+                                .usernames = (const char(*)[LS_USERNAME_MAX])c->usernames,
                                 .n_accounts = c->n_accounts, .tweet_count = c->tweet_count,
                                 .n_samples = c->n_samples, .text = c->text};
   memcpy(e.id, c->id, sizeof e.id);
@@ -80,11 +87,15 @@ static int absorb(struct campaign *c, const struct ls_group *g, bool *accounts_c
                       memcmp(c->accounts, g->accounts, g->n_accounts * sizeof(uint64_t)) != 0;
   if (*accounts_changed) {
     uint64_t *a = realloc(c->accounts, (g->n_accounts + 1) * sizeof(uint64_t));
-    if (!a) return LS_ENOMEM;
+    if (a) c->accounts = a;
+    char(*u)[LS_USERNAME_MAX] = realloc(c->usernames, (g->n_accounts + 1) * sizeof *u);
+    if (u) c->usernames = u;
+    if (!a || !u) return LS_ENOMEM;
     memcpy(a, g->accounts, g->n_accounts * sizeof(uint64_t));
-    c->accounts = a;
     c->n_accounts = g->n_accounts;
   }
+  for (uint32_t i = 0; i < g->n_accounts; i++) /* names may become known later */
+    memcpy(c->usernames[i], g->usernames ? g->usernames[i] : "", g->usernames ? LS_USERNAME_MAX : 1);
   if (g->first_ms < c->first_ms || c->first_ms == 0) c->first_ms = g->first_ms;
   if (g->last_ms > c->last_ms) c->last_ms = g->last_ms;
   c->score = ls_group_score(g);
@@ -196,7 +207,7 @@ static void close_idle(struct ls_tracker *t, int64_t now, ls_event_fn fn, void *
     if (!c->claimed && c->last_ms < now - t->conf.close_after_ms) {
       c->version++;
       emit(c, LS_CAMPAIGN_CLOSED, fn, ud);
-      free(c->accounts);
+      forget(c);
       continue;
     }
     t->c[kept++] = *c;
@@ -241,7 +252,7 @@ void ls_tracker_close_all(struct ls_tracker *t, ls_event_fn fn, void *ud) {
   for (uint32_t i = 0; i < t->n; i++) {
     t->c[i].version++;
     emit(&t->c[i], LS_CAMPAIGN_CLOSED, fn, ud);
-    free(t->c[i].accounts);
+    forget(&t->c[i]);
   }
   t->n = 0;
 }

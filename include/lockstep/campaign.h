@@ -22,6 +22,7 @@ struct ls_campaign_event {
   int64_t first_seen_ms, last_seen_ms;
   double score;
   const uint64_t *accounts;
+  const char (*usernames)[LS_USERNAME_MAX]; /* parallel to accounts, "" when unknown; may be NULL */
   uint32_t n_accounts;
   uint64_t tweet_count;
   uint64_t signals[LS_SIG_COUNT]; /* coordinated actions per signal */

@@ -1,6 +1,6 @@
 /* graph.h — the coordination graph: weighted edges between distinct accounts, per signal, and
- * the table of accounts that took part in coordinated actions (a recent coordinated text, sample
- * tweet ids). ls_graph_cluster() finds the connected groups over the edges that
+ * the table of accounts that took part in coordinated actions (username, a recent coordinated
+ * text, sample tweet ids). ls_graph_cluster() finds the connected groups over the edges that
  * pass their signal's minimum weight (union-find) and summarises each group.
  * Fixed capacities sized at creation; entries not reinforced within edge_ttl are reused. */
 #ifndef LOCKSTEP_GRAPH_H
@@ -15,6 +15,7 @@
 
 #define LS_TEXT_MAX 280  /* bytes of representative text kept */
 #define LS_SAMPLES 5     /* sample tweet ids per campaign */
+#define LS_USERNAME_MAX 16 /* Twitter handles have at most 15 characters */
 
 struct ls_graph_conf {
   uint32_t max_edges, max_accounts;
@@ -25,6 +26,7 @@ struct ls_graph_conf {
 struct ls_group {
   uint32_t n_accounts;
   uint64_t *accounts; /* sorted ascending */
+  char (*usernames)[LS_USERNAME_MAX]; /* parallel to accounts; "" when unknown */
   uint64_t signal_actions[LS_SIG_COUNT];
   uint32_t strong_edges;
   double weight_sum;
@@ -39,6 +41,7 @@ struct ls_groups {
   struct ls_group *g;
   uint32_t n;
   uint64_t *account_mem;
+  char (*username_mem)[LS_USERNAME_MAX];
 };
 
 struct ls_graph;
@@ -49,8 +52,8 @@ void ls_graph_destroy(struct ls_graph *g);
 /* One coordinated action of a with b (a != b) on signal s at time t. */
 void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms);
 /* Records a tweet of account that took part in at least one coordinated action. */
-void ls_graph_touch(struct ls_graph *g, uint64_t account, uint64_t tweet_id, const char *text, uint32_t text_len,
-                    int64_t t_ms);
+void ls_graph_touch(struct ls_graph *g, uint64_t account, const char *username, uint64_t tweet_id, const char *text,
+                    uint32_t text_len, int64_t t_ms);
 
 /* Groups of at least min_accounts over the edges alive at now_ms. Caller frees with ls_groups_free. */
 int ls_graph_cluster(struct ls_graph *g, uint32_t min_accounts, int64_t now_ms, struct ls_groups *out,

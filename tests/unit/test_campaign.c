@@ -12,10 +12,12 @@
 #include "lockstep/campaign.h"
 
 static const uint64_t ACCOUNTS[3] = {11, 22, 18446744073709551615ULL};
+static const char USERNAMES[3][LS_USERNAME_MAX] = {"alice", "", "bob"};
 
 static struct ls_campaign_event event(void) {
   struct ls_campaign_event e = {.version = 3, .state = LS_CAMPAIGN_UPDATED, .first_seen_ms = 1709294400000LL,
-                                .last_seen_ms = 1709294460500LL, .score = 0.75, .accounts = ACCOUNTS, .n_accounts = 3,
+                                .last_seen_ms = 1709294460500LL, .score = 0.75, .accounts = ACCOUNTS,
+                                .usernames = USERNAMES, .n_accounts = 3,
                                 .tweet_count = 42, .samples = {5, 6}, .n_samples = 2, .text = "say \"this\""};
   strcpy(e.id, "c0123456789abcdef");
   e.signals[LS_SIG_TWEET] = 9;
@@ -31,7 +33,8 @@ static void test_json(void **state) {
   ls_campaign_to_json(&e, &w);
   assert_string_equal(w.buf, "{\"campaign_id\":\"c0123456789abcdef\",\"version\":3,\"state\":\"updated\","
                              "\"first_seen\":\"2024-03-01T12:00:00.000Z\",\"last_seen\":\"2024-03-01T12:01:00.500Z\","
-                             "\"score\":0.75,\"accounts\":[\"11\",\"22\",\"18446744073709551615\"],\"tweet_count\":42,"
+                             "\"score\":0.75,\"accounts\":[\"11\",\"22\",\"18446744073709551615\"],"
+                             "\"usernames\":[\"alice\",null,\"bob\"],\"tweet_count\":42,"
                              "\"signals\":{\"co-tweet\":9,\"co-link\":4},\"sample_tweet_ids\":[\"5\",\"6\"],"
                              "\"representative_text\":\"say \\\"this\\\"\"}");
   ls_jw_free(&w);
@@ -50,6 +53,9 @@ static void test_protobuf(void **state) {
   assert_string_equal(m->state, "updated");
   assert_int_equal(m->n_accounts, 3);
   assert_true(m->accounts[2] == ACCOUNTS[2]);
+  assert_int_equal(m->n_usernames, 3);
+  assert_string_equal(m->usernames[0], "alice");
+  assert_string_equal(m->usernames[1], "");
   assert_int_equal(m->n_signals, 2);
   assert_string_equal(m->signals[0]->signal, "co-tweet");
   assert_string_equal(m->first_seen, "2024-03-01T12:00:00.000Z");

@@ -43,9 +43,9 @@ static void test_cluster(void **state) {
   ls_graph_add(g, 101, 999, LS_SIG_RETWEET, 1000);
   /* a strong pair of two accounts: too small */
   for (int k = 0; k < 3; k++) ls_graph_add(g, 500, 501, LS_SIG_LINK, 1000);
-  ls_graph_touch(g, 103, 77, "the same text", 13, 1500);
-  ls_graph_touch(g, 104, 78, "the same text", 13, 1500);
-  ls_graph_touch(g, 105, 79, "other text", 10, 1500);
+  ls_graph_touch(g, 103, "carol", 77, "the same text", 13, 1500);
+  ls_graph_touch(g, 104, "dave", 78, "the same text", 13, 1500);
+  ls_graph_touch(g, 105, NULL, 79, "other text", 10, 1500);
   struct ls_groups gs;
   struct ls_err e;
   assert_int_equal(ls_graph_cluster(g, 3, 2000, &gs, &e), LS_OK);
@@ -57,6 +57,9 @@ static void test_cluster(void **state) {
   assert_int_equal(grp->strong_edges, 5);
   assert_true(grp->tweet_count == 3);
   assert_string_equal(grp->text, "the same text"); /* the most common text */
+  assert_string_equal(grp->usernames[2], "carol"); /* parallel to the sorted accounts */
+  assert_string_equal(grp->usernames[3], "dave");
+  assert_string_equal(grp->usernames[4], "");      /* unknown */
   ls_groups_free(&gs);
   /* an hour later the edges have expired */
   assert_int_equal(ls_graph_cluster(g, 3, 2000 + 3600001, &gs, &e), LS_OK);

@@ -18,6 +18,7 @@
 struct recorder {
   struct ls_campaign_event last[8]; /* last event per campaign, in order of first appearance */
   uint64_t accounts[8][64];
+  char usernames[8][64][LS_USERNAME_MAX];
   int n;
 };
 
@@ -28,8 +29,11 @@ static int rec_write(struct ls_sink *s, const struct ls_campaign_event *e) {
   if (i == 8) return LS_OK;
   if (i == r->n) r->n++;
   r->last[i] = *e;
-  memcpy(r->accounts[i], e->accounts, (e->n_accounts < 64 ? e->n_accounts : 64) * sizeof(uint64_t));
+  uint32_t n = e->n_accounts < 64 ? e->n_accounts : 64;
+  memcpy(r->accounts[i], e->accounts, n * sizeof(uint64_t));
+  if (e->usernames) memcpy(r->usernames[i], e->usernames, n * LS_USERNAME_MAX);
   r->last[i].accounts = r->accounts[i];
+  r->last[i].usernames = NULL;
   r->last[i].text = NULL;
   return LS_OK;
 }
@@ -106,7 +110,11 @@ static void test_retweet_ring(void **state) {
   uint64_t id = 1000;
   for (int k = 0; k < 3; k++) { /* five accounts retweet the same three tweets, seconds apart */
     uint64_t target = 500 + k;
-    for (uint64_t a = 1; a <= 5; a++) add(&s, id++, 100 + a, T0 + k * 60000 + a * 1000, "RT @x: amplified")->retweet_of = target;
+    for (uint64_t a = 1; a <= 5; a++) {
+      struct ls_tweet *t = add(&s, id++, 100 + a, T0 + k * 60000 + a * 1000, "RT @x: amplified");
+      t->retweet_of = target;
+      t->username = a == 3 ? "bot_three" : NULL;
+    }
   }
   for (uint64_t a = 1; a <= 30; a++) add(&s, id++, 900 + a, T0 + (int64_t)a * 5000, "an unrelated organic post about the weather today");
   struct ls_pipeline_stats st;
@@ -115,6 +123,8 @@ static void test_retweet_ring(void **state) {
   assert_int_equal(r->last[0].state, LS_CAMPAIGN_CLOSED); /* end of input */
   assert_int_equal(r->last[0].n_accounts, 5);
   for (uint32_t i = 0; i < 5; i++) assert_true(r->last[0].accounts[i] == 101 + i);
+  assert_string_equal(r->usernames[0][2], "bot_three"); /* usernames travel with their accounts */
+  assert_string_equal(r->usernames[0][0], "");
   assert_true(r->last[0].signals[LS_SIG_RETWEET] == 30); /* 10 pairs × 3 retweeted tweets */
   assert_true(st.tweets == 45);
 }
