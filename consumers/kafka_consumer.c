@@ -68,7 +68,7 @@ static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
   struct ls_kafka_consumer *c = opaque;
   if (m->err) {
     uint64_t n = atomic_fetch_add(&c->stats.dlq_errors, 1) + 1;
-    if (n <= 10 || n % 1000 == 0)
+    if (ls_log_sampled(n))
       ls_logf(c->conf.log, LS_LOG_ERROR, "kafka", "dead-letter write failed topic=%s error=\"%s\" failed_total=%llu",
               c->conf.dlq_topic, rd_kafka_err2str(m->err), (unsigned long long)n);
   } else {
@@ -166,7 +166,7 @@ static void dead_letter(struct ls_kafka_consumer *c, const char *reason) {
 static void on_reject(void *ud, const char *reason) {
   struct ls_kafka_consumer *c = ud;
   uint64_t n = atomic_fetch_add(&c->stats.rejected, 1) + 1;
-  if (n <= 10 || n % 1000 == 0)
+  if (ls_log_sampled(n))
     ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "rejected topic=%s partition=%d offset=%lld reason=\"%s\" rejected_total=%llu",
             c->conf.topic, (int)c->cur->partition, (long long)c->cur->offset, reason, (unsigned long long)n);
   dead_letter(c, reason);

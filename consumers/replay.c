@@ -111,7 +111,7 @@ static void on_reject(void *ud, const char *reason) {
   struct emit_ctx *c = ud;
   struct ls_replay *r = c->r;
   uint64_t n = atomic_fetch_add(&r->stats.rejected, 1) + 1;
-  if (n <= 10 || n % 1000 == 0)
+  if (ls_log_sampled(n))
     ls_logf(r->conf.log, LS_LOG_WARN, "replay", "rejected record=%llu file=%s reason=\"%s\" rejected_total=%llu",
             (unsigned long long)r->record, r->conf.path, reason, (unsigned long long)n);
   if (r->dlq) write_dead_letter(r, reason, c->rec, c->len);

@@ -14,6 +14,22 @@ const char *ls_campaign_state_name(enum ls_campaign_state s) {
   }
 }
 
+void ls_campaign_signals_json(const struct ls_campaign_event *e, struct ls_jw *w) {
+  ls_jw_obj_begin(w);
+  for (int s = 0; s < LS_SIG_COUNT; s++) {
+    if (!e->signals[s]) continue;
+    ls_jw_key(w, ls_signal_name(s));
+    ls_jw_u64(w, e->signals[s]);
+  }
+  ls_jw_obj_end(w);
+}
+
+void ls_campaign_samples_json(const struct ls_campaign_event *e, struct ls_jw *w) {
+  ls_jw_arr_begin(w);
+  for (uint32_t i = 0; i < e->n_samples; i++) ls_jw_u64_str(w, e->samples[i]);
+  ls_jw_arr_end(w);
+}
+
 void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   ls_jw_obj_begin(w);
   ls_jw_key(w, "campaign_id");
@@ -42,17 +58,9 @@ void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   ls_jw_key(w, "tweet_count");
   ls_jw_u64(w, e->tweet_count);
   ls_jw_key(w, "signals");
-  ls_jw_obj_begin(w);
-  for (int s = 0; s < LS_SIG_COUNT; s++) {
-    if (!e->signals[s]) continue;
-    ls_jw_key(w, ls_signal_name(s));
-    ls_jw_u64(w, e->signals[s]);
-  }
-  ls_jw_obj_end(w);
+  ls_campaign_signals_json(e, w);
   ls_jw_key(w, "sample_tweet_ids");
-  ls_jw_arr_begin(w);
-  for (uint32_t i = 0; i < e->n_samples; i++) ls_jw_u64_str(w, e->samples[i]);
-  ls_jw_arr_end(w);
+  ls_campaign_samples_json(e, w);
   ls_jw_key(w, "representative_text");
   ls_jw_str(w, e->text ? e->text : "");
   ls_jw_obj_end(w);

@@ -1,9 +1,9 @@
 /* graph.c — coordination graph and clustering (see graph.h).
  * Edges and accounts live in two open-addressing tables that never empty a slot: an entry is
  * replaced when it is stale (older than edge_ttl) or, when its probe run is full, the least
- * recently updated entry of the run is evicted (counted). Clustering copies the strong edges,
- * maps their accounts to dense indices, joins them with union-find and summarises each group
- * of at least min_accounts. It allocates per run (not per tweet) and frees at the end. */
+ * recently updated entry of the run is evicted (counted). Clustering collects the strong edges in
+ * one scan of the table, maps their accounts to dense indices once, joins them with union-find and
+ * summarises each group of at least min_accounts. It allocates per run (not per tweet). */
 #include "lockstep/graph.h"
 
 #include <stdlib.h>
@@ -166,8 +166,9 @@ static uint32_t idmap_get(struct idmap *m, uint64_t id) {
 }
 
 struct run {
-  struct edge **strong;
-  uint32_t n_strong;
+  const struct edge **strong;
+  uint32_t n_strong, cap_strong;
+  uint32_t *end;       /* dense indices of the endpoints of strong edge k: end[2k], end[2k+1] */
   struct idmap map;
   uint64_t *id_of;     /* dense index → account id */
   struct ls_uf uf;
@@ -176,6 +177,7 @@ struct run {
 
 static void run_free(struct run *r) {
   free(r->strong);
+  free(r->end);
   free(r->map.ids);
   free(r->map.idx);
   free(r->id_of);
@@ -183,26 +185,41 @@ static void run_free(struct run *r) {
   ls_uf_free(&r->uf);
 }
 
-static int collect(struct ls_graph *g, int64_t now, struct run *r, struct ls_err *err) {
-  uint32_t n = 0;
-  for (uint32_t i = 0; i <= g->edge_mask; i++) n += is_strong(g, &g->edges[i], now);
-  uint32_t cap = pow2(4 * n + 2);
-  r->strong = malloc((n + 1) * sizeof *r->strong);
-  r->map = (struct idmap){calloc(cap, sizeof(uint64_t)), calloc(cap, sizeof(uint32_t)), cap - 1, 0};
-  r->id_of = malloc((2 * (size_t)n + 1) * sizeof *r->id_of);
-  if (!r->strong || !r->map.ids || !r->map.idx || !r->id_of)
-    return ls_err_set(err, LS_ENOMEM, "cluster: cannot allocate for %u edges", n);
+/* The strong edges, in one scan of the table. */
+static int strong_edges(const struct ls_graph *g, int64_t now, struct run *r, struct ls_err *err) {
   for (uint32_t i = 0; i <= g->edge_mask; i++) {
     if (!is_strong(g, &g->edges[i], now)) continue;
-    struct edge *e = &g->edges[i];
-    r->strong[r->n_strong++] = e;
-    r->id_of[idmap_get(&r->map, e->a)] = e->a;
-    r->id_of[idmap_get(&r->map, e->b)] = e->b;
+    if (r->n_strong == r->cap_strong) {
+      uint32_t cap = r->cap_strong ? 2 * r->cap_strong : 1024;
+      const struct edge **s = realloc(r->strong, cap * sizeof *s);
+      if (!s) return ls_err_set(err, LS_ENOMEM, "cluster: cannot hold %u edges", cap);
+      r->strong = s;
+      r->cap_strong = cap;
+    }
+    r->strong[r->n_strong++] = &g->edges[i];
   }
-  int rc = ls_uf_init(&r->uf, r->map.n, err);
+  return LS_OK;
+}
+
+/* Dense indices for the endpoints, and their union. */
+static int collect(const struct ls_graph *g, int64_t now, struct run *r, struct ls_err *err) {
+  int rc = strong_edges(g, now, r, err);
   if (rc != LS_OK) return rc;
-  for (uint32_t k = 0; k < r->n_strong; k++)
-    ls_uf_union(&r->uf, idmap_get(&r->map, r->strong[k]->a), idmap_get(&r->map, r->strong[k]->b));
+  uint32_t n = r->n_strong, cap = pow2(4 * n + 2);
+  r->end = malloc((2 * (size_t)n + 1) * sizeof *r->end);
+  r->map = (struct idmap){calloc(cap, sizeof(uint64_t)), calloc(cap, sizeof(uint32_t)), cap - 1, 0};
+  r->id_of = malloc((2 * (size_t)n + 1) * sizeof *r->id_of);
+  if (!r->end || !r->map.ids || !r->map.idx || !r->id_of)
+    return ls_err_set(err, LS_ENOMEM, "cluster: cannot allocate for %u edges", n);
+  for (uint32_t k = 0; k < n; k++)
+    for (int side = 0; side < 2; side++) {
+      uint64_t id = side ? r->strong[k]->b : r->strong[k]->a;
+      uint32_t v = idmap_get(&r->map, id);
+      r->id_of[v] = id;
+      r->end[2 * k + (uint32_t)side] = v;
+    }
+  if ((rc = ls_uf_init(&r->uf, r->map.n, err)) != LS_OK) return rc;
+  for (uint32_t k = 0; k < n; k++) ls_uf_union(&r->uf, r->end[2 * k], r->end[2 * k + 1]);
   r->group_of = calloc(r->map.n + 1, sizeof *r->group_of);
   return r->group_of ? LS_OK : ls_err_set(err, LS_ENOMEM, "cluster: out of memory");
 }
@@ -277,7 +294,7 @@ static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, s
   }
   for (uint32_t k = 0; k < r->n_strong; k++) {
     const struct edge *e = r->strong[k];
-    uint32_t gi = r->group_of[ls_uf_find(&r->uf, idmap_get(&r->map, e->a))];
+    uint32_t gi = r->group_of[ls_uf_find(&r->uf, r->end[2 * k])];
     if (!gi) continue;
     struct ls_group *grp = &out->g[gi - 1];
     grp->strong_edges++;
@@ -318,5 +335,8 @@ void ls_graph_stats(const struct ls_graph *g, int64_t now, struct ls_graph_stats
   for (uint32_t i = 0; i <= g->edge_mask; i++) st->edges_live += g->edges[i].a && is_live(g, g->edges[i].last_ms, now);
   st->edge_evictions = g->edge_evictions;
   st->account_evictions = g->account_evictions;
-  st->bytes = ((size_t)g->edge_mask + 1) * sizeof(struct edge) + ((size_t)g->account_mask + 1) * sizeof(struct account);
+}
+
+size_t ls_graph_bytes(const struct ls_graph *g) {
+  return ((size_t)g->edge_mask + 1) * sizeof(struct edge) + ((size_t)g->account_mask + 1) * sizeof(struct account);
 }

@@ -212,11 +212,9 @@ static int open_replay(struct daemon *d, struct ls_err *err) {
   struct ls_replay_conf rc_ = {.path = d->opts.replay, .ring = d->rings[0], .dead_letter_path = d->opts.dead_letter, .log = &d->log};
   decode_limits(&d->cfg, &rc_.limits);
   if (rc == LS_OK) rc = ls_replay_open(&d->replay, &rc_, err);
-  struct ls_pipeline_source src = {d->rings[0], NULL, d->replay, replay_finished, NULL};
-  if (rc == LS_OK) {
-    src.stats = ls_replay_stats(d->replay);
-    rc = ls_pipeline_add_source(d->pipeline, &src, err);
-  }
+  if (rc != LS_OK) return rc;
+  struct ls_pipeline_source src = {d->rings[0], ls_replay_stats(d->replay), d->replay, replay_finished, NULL};
+  rc = ls_pipeline_add_source(d->pipeline, &src, err);
   return rc == LS_OK ? ls_replay_start(d->replay, err) : rc;
 }
 
@@ -263,11 +261,13 @@ static void publish_metrics(struct daemon *d, const struct ls_pipeline_stats *st
     if (d->sinks[i]->i->publish_stats) d->sinks[i]->i->publish_stats(d->sinks[i], fields, values, n);
 }
 
-static void on_tick(void *ud, const struct ls_pipeline_stats *st) {
+static void on_tick(void *ud, struct ls_pipeline *p) {
   struct daemon *d = ud;
   double now = now_s();
   sd_notify(0, "WATCHDOG=1");
   if (now - d->last_metrics < (double)d->cfg.output.interval_s) return;
+  struct ls_pipeline_stats stats, *st = &stats;
+  ls_pipeline_stats(p, st);
   double rate = (st->tweets - d->last_tweets) / (now - d->last_metrics);
   d->last_metrics = now;
   d->last_tweets = st->tweets;
@@ -289,9 +289,9 @@ static void on_tick(void *ud, const struct ls_pipeline_stats *st) {
 /* Consumers finish the message they are on while the pipeline keeps draining their rings (a page
  * of tweets is never cut in two); then the last batch, flush, acknowledgement and commit. */
 static void shutdown_kafka(struct daemon *d) {
-  atomic_bool keep_going = false;
+  atomic_bool no_stop = false; /* this run ends when every consumer has finished and its ring is empty */
   for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_request_stop(d->consumers[i]);
-  ls_pipeline_run(d->pipeline, &keep_going, on_tick, d);
+  ls_pipeline_run(d->pipeline, &no_stop, on_tick, d);
   for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_stop(d->consumers[i]);
   ls_pipeline_drain(d->pipeline, false, 10000);
   struct ls_err err;

@@ -126,11 +126,9 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
 }
 
 static void log_sizes(struct ls_pipeline *p) {
-  struct ls_graph_stats gs;
-  ls_graph_stats(p->graph, 0, &gs);
   ls_logf(p->log, LS_LOG_INFO, "pipeline",
           "memory dedup=%.1fMiB objects=%.1fMiB graph=%.1fMiB batch=%.1fMiB backend=%s device=\"%s\"",
-          mib(ls_dedup_bytes(&p->dedup)), mib(ls_objects_bytes(p->objects)), mib(gs.bytes),
+          mib(ls_dedup_bytes(&p->dedup)), mib(ls_objects_bytes(p->objects)), mib(ls_graph_bytes(p->graph)),
           mib(p->cfg.batch.max_tweets * (p->norm_stride + p->cfg.embed.dim * sizeof(float))), p->be->i->name, p->be->device);
   if (p->vecwin)
     ls_logf(p->log, LS_LOG_INFO, "pipeline", "similar-text window capacity=%u vectors dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f",
@@ -259,15 +257,15 @@ static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, 
     p->st.suppressed++;
 }
 
+/* The ordered sequence of hashtags, each case-folded as co-tweet texts are. */
 static uint64_t hashtag_key(const struct ls_tweet *t) {
   if (t->n_hashtags < 2) return 0;
   uint64_t h = 0;
-  char lower[140];
+  char folded[140];
+  uint32_t tokens;
   for (unsigned i = 0; i < t->n_hashtags; i++) {
-    size_t n = strlen(t->hashtags[i]), k;
-    if (n >= sizeof lower) n = sizeof lower - 1;
-    for (k = 0; k < n; k++) lower[k] = (char)(t->hashtags[i][k] >= 'A' && t->hashtags[i][k] <= 'Z' ? t->hashtags[i][k] + 32 : t->hashtags[i][k]);
-    h = ls_hash_combine(h, ls_hash64(lower, n, 0));
+    size_t n = ls_text_normalize(t->hashtags[i], strlen(t->hashtags[i]), folded, sizeof folded, &tokens);
+    h = ls_hash_combine(h, ls_hash64(folded, n, 0));
   }
   return h;
 }
@@ -398,11 +396,13 @@ static uint32_t gather(struct ls_pipeline *p) {
   return n;
 }
 
+/* Normalised text of an original tweet; retweets carry someone else's text and get none. */
 static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
   const struct ls_tweet *t = it->t;
   it->norm = p->norm_mem + i * p->norm_stride;
-  it->norm_len = t->retweet_of ? 0 : (uint32_t)ls_text_normalize(t->text, t->text_len, it->norm, p->norm_stride, &it->tokens);
-  if (t->retweet_of) it->norm[0] = '\0', it->tokens = 0;
+  it->norm[0] = '\0';
+  it->norm_len = it->tokens = 0;
+  if (!t->retweet_of) it->norm_len = (uint32_t)ls_text_normalize(t->text, t->text_len, it->norm, p->norm_stride, &it->tokens);
 }
 
 static void process(struct ls_pipeline *p, uint32_t n) {
@@ -472,11 +472,9 @@ void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
 
 static void tick(struct ls_pipeline *p, ls_tick_fn fn, void *ud, double *last) {
   double now = wall_s();
-  if (now - *last < 1.0) return;
+  if (!fn || now - *last < 1.0) return;
   *last = now;
-  struct ls_pipeline_stats st;
-  ls_pipeline_stats(p, &st);
-  if (fn) fn(ud, &st);
+  fn(ud, p);
 }
 
 int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn fn, void *ud) {

@@ -26,7 +26,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
   struct ls_sink *s = opaque;
   if (m->err) {
     s->failed++;
-    if (s->failed <= 10 || s->failed % 1000 == 0)
+    if (ls_log_sampled(s->failed))
       ls_logf(s->log, LS_LOG_ERROR, "kafka", "campaign event not delivered: %s failed_total=%llu", rd_kafka_err2str(m->err),
               (unsigned long long)s->failed);
   } else {

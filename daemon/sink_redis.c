@@ -46,8 +46,6 @@ static const char SCRIPT[] =
     "  'state', ARGV[4], 'event', ARGV[14])\n"
     "return 1\n";
 
-#define FIXED_ARGS 17 /* EVAL script 0 + 14 ARGV before the accounts */
-
 struct prepared { /* one event as an argument vector, in one allocation */
   int argc;
   const char **argv;
@@ -63,12 +61,19 @@ struct redis_sink {
   bool down_logged;
   struct prepared **queue;
   size_t head, count, cap;
-  struct ls_jw jw;
+  struct ls_jw event, signals, samples;
 };
 
-static void prepared_free(struct prepared *p) { free(p); }
+struct piece {
+  const char *s;
+  size_t n;
+};
 
-/* Builds the argument vector: strings are copied after the arrays in the same block. */
+static struct piece str(const char *s) { return (struct piece){s, strlen(s)}; }
+static struct piece json(const struct ls_jw *w) { return (struct piece){w->buf, w->len}; }
+
+/* EVAL SCRIPT 0 ARGV[1..14] accounts...: the fixed pieces in the script's order, then the account
+ * ids; everything is copied after the arrays, in the same block. */
 static struct prepared *prepare(struct redis_sink *r, const struct ls_campaign_event *e) {
   char ver[16], score[32], tweets[24], ttl[24], maxlen[24], first[40], last[40];
   snprintf(ver, sizeof ver, "%u", e->version);
@@ -78,50 +83,37 @@ static struct prepared *prepare(struct redis_sink *r, const struct ls_campaign_e
   snprintf(maxlen, sizeof maxlen, "%lld", (long long)r->conf.stream_maxlen);
   ls_iso8601(e->first_seen_ms, first, sizeof first);
   ls_iso8601(e->last_seen_ms, last, sizeof last);
-  /* JSON pieces: signals, samples and the whole event, separated by NULs in one buffer */
-  struct ls_jw *w = &r->jw;
-  ls_jw_reset(w);
-  ls_campaign_to_json(e, w);
-  size_t event_len = w->len;
-  w->need_comma = false;
-  ls_jw_obj_begin(w);
-  for (int s = 0; s < LS_SIG_COUNT; s++)
-    if (e->signals[s]) { ls_jw_key(w, ls_signal_name(s)); ls_jw_u64(w, e->signals[s]); }
-  ls_jw_obj_end(w);
-  size_t signals_end = w->len;
-  w->need_comma = false;
-  ls_jw_arr_begin(w);
-  for (uint32_t i = 0; i < e->n_samples; i++) ls_jw_u64_str(w, e->samples[i]);
-  ls_jw_arr_end(w);
-  if (w->oom) return NULL;
-  const char *text = e->text ? e->text : "";
-  const char *fixed[FIXED_ARGS] = {"EVAL", SCRIPT, "0", r->prefix, e->id, ver, ls_campaign_state_name(e->state),
-                                   first, last, score, tweets, NULL, NULL, text, ttl, maxlen, NULL};
-  size_t flen[FIXED_ARGS];
-  for (int i = 0; i < FIXED_ARGS; i++) flen[i] = fixed[i] ? strlen(fixed[i]) : 0;
-  fixed[11] = w->buf + event_len, flen[11] = signals_end - event_len;
-  fixed[12] = w->buf + signals_end, flen[12] = w->len - signals_end;
-  fixed[16] = w->buf, flen[16] = event_len;
-  int argc = FIXED_ARGS + (int)e->n_accounts;
-  size_t bytes = sizeof(struct prepared) + (size_t)argc * (sizeof(char *) + sizeof(size_t));
-  for (int i = 0; i < FIXED_ARGS; i++) bytes += flen[i];
-  bytes += (size_t)e->n_accounts * 21;
+  ls_jw_reset(&r->event);
+  ls_jw_reset(&r->signals);
+  ls_jw_reset(&r->samples);
+  ls_campaign_to_json(e, &r->event);
+  ls_campaign_signals_json(e, &r->signals);
+  ls_campaign_samples_json(e, &r->samples);
+  if (r->event.oom || r->signals.oom || r->samples.oom) return NULL;
+  const struct piece fixed[] = {str("EVAL"), {SCRIPT, sizeof SCRIPT - 1}, str("0"), str(r->prefix), str(e->id), str(ver),
+                                str(ls_campaign_state_name(e->state)), str(first), str(last), str(score), str(tweets),
+                                json(&r->signals), json(&r->samples), str(e->text ? e->text : ""), str(ttl), str(maxlen),
+                                json(&r->event)};
+  const int n_fixed = (int)(sizeof fixed / sizeof *fixed);
+  int argc = n_fixed + (int)e->n_accounts;
+  size_t bytes = sizeof(struct prepared) + (size_t)argc * (sizeof(char *) + sizeof(size_t)) + (size_t)e->n_accounts * 21;
+  for (int i = 0; i < n_fixed; i++) bytes += fixed[i].n;
   struct prepared *p = malloc(bytes);
   if (!p) return NULL;
   p->argc = argc;
   p->argv = (const char **)(p + 1);
   p->lens = (size_t *)(p->argv + argc);
   char *o = (char *)(p->lens + argc);
-  for (int i = 0; i < FIXED_ARGS; i++) {
-    memcpy(o, fixed[i], flen[i]);
+  for (int i = 0; i < n_fixed; i++) {
+    memcpy(o, fixed[i].s, fixed[i].n);
     p->argv[i] = o;
-    p->lens[i] = flen[i];
-    o += flen[i];
+    p->lens[i] = fixed[i].n;
+    o += fixed[i].n;
   }
   for (uint32_t k = 0; k < e->n_accounts; k++) {
     int n = snprintf(o, 21, "%llu", (unsigned long long)e->accounts[k]);
-    p->argv[FIXED_ARGS + k] = o;
-    p->lens[FIXED_ARGS + k] = (size_t)n;
+    p->argv[n_fixed + (int)k] = o;
+    p->lens[n_fixed + (int)k] = (size_t)n;
     o += n;
   }
   return p;
@@ -186,7 +178,7 @@ static int redis_write(struct ls_sink *s, const struct ls_campaign_event *e) {
     return LS_ENOMEM;
   }
   if (r->count == r->cap) { /* full: the oldest event is lost, loudly */
-    prepared_free(r->queue[r->head]);
+    free(r->queue[r->head]);
     r->head = (r->head + 1) % r->cap;
     r->count--;
     s->failed++;
@@ -227,7 +219,7 @@ static int redis_flush(struct ls_sink *s, int timeout_ms) {
     }
     freeReplyObject(rep);
   }
-  for (size_t k = 0; k < done; k++) prepared_free(r->queue[(r->head + k) % r->cap]);
+  for (size_t k = 0; k < done; k++) free(r->queue[(r->head + k) % r->cap]);
   r->head = (r->head + done) % r->cap;
   r->count -= done;
   if (r->count) {
@@ -261,9 +253,11 @@ static void redis_destroy(struct ls_sink *s) {
   struct redis_sink *r = s->ctx;
   if (r->count)
     ls_logf(s->log, LS_LOG_ERROR, "redis", "exiting with %zu campaign events not written to %s:%d", r->count, r->host, r->conf.port);
-  for (size_t k = 0; k < r->count; k++) prepared_free(r->queue[(r->head + k) % r->cap]);
+  for (size_t k = 0; k < r->count; k++) free(r->queue[(r->head + k) % r->cap]);
   disconnect(r);
-  ls_jw_free(&r->jw);
+  ls_jw_free(&r->event);
+  ls_jw_free(&r->signals);
+  ls_jw_free(&r->samples);
   free(r->queue);
   free(r);
   free(s);
@@ -287,7 +281,9 @@ int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf,
   snprintf(r->host, sizeof r->host, "%s", conf->host);
   snprintf(r->password, sizeof r->password, "%s", conf->password ? conf->password : "");
   snprintf(r->prefix, sizeof r->prefix, "%s", conf->prefix);
-  ls_jw_init(&r->jw);
+  ls_jw_init(&r->event);
+  ls_jw_init(&r->signals);
+  ls_jw_init(&r->samples);
   *s = (struct ls_sink){.i = &REDIS_I, .ctx = r, .log = log};
   connect_redis(s); /* unreachable: logged, retried on the next flush */
   *out = s;

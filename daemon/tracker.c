@@ -200,17 +200,18 @@ static void continue_campaign(struct campaign *c, const struct ls_group *g, ls_e
   }
 }
 
+static void close_campaign(struct campaign *c, ls_event_fn fn, void *ud) {
+  c->version++;
+  emit(c, LS_CAMPAIGN_CLOSED, fn, ud);
+  forget(c);
+}
+
 static void close_idle(struct ls_tracker *t, int64_t now, ls_event_fn fn, void *ud) {
   uint32_t kept = 0;
   for (uint32_t i = 0; i < t->n; i++) {
     struct campaign *c = &t->c[i];
-    if (!c->claimed && c->last_ms < now - t->conf.close_after_ms) {
-      c->version++;
-      emit(c, LS_CAMPAIGN_CLOSED, fn, ud);
-      forget(c);
-      continue;
-    }
-    t->c[kept++] = *c;
+    if (!c->claimed && c->last_ms < now - t->conf.close_after_ms) close_campaign(c, fn, ud);
+    else t->c[kept++] = *c;
   }
   t->n = kept;
 }
@@ -249,11 +250,7 @@ int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *gs, int64_t 
 }
 
 void ls_tracker_close_all(struct ls_tracker *t, ls_event_fn fn, void *ud) {
-  for (uint32_t i = 0; i < t->n; i++) {
-    t->c[i].version++;
-    emit(&t->c[i], LS_CAMPAIGN_CLOSED, fn, ud);
-    forget(&t->c[i]);
-  }
+  for (uint32_t i = 0; i < t->n; i++) close_campaign(&t->c[i], fn, ud);
   t->n = 0;
 }
 

@@ -62,8 +62,10 @@ void ls_groups_free(struct ls_groups *gs);
 
 struct ls_graph_stats {
   uint64_t edges_live, edge_evictions, account_evictions;
-  size_t bytes;
 };
+/* Counts the live edges: a scan of the edge table. */
 void ls_graph_stats(const struct ls_graph *g, int64_t now_ms, struct ls_graph_stats *st);
+/* Memory of the edge and account tables. */
+size_t ls_graph_bytes(const struct ls_graph *g);
 
 #endif

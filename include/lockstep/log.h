@@ -21,6 +21,10 @@ static inline const char *ls_log_level_name(int level) {
   return (level >= 0 && level <= 3) ? names[level] : "?";
 }
 
+/* For errors that can repeat once per message: log the n-th occurrence when this is true (the
+ * first ten, then every thousandth), with the running total in the line. */
+static inline int ls_log_sampled(unsigned long long n) { return n <= 10 || n % 1000 == 0; }
+
 static inline void ls_logf(const struct ls_log *log, int level, const char *component,
                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static inline void ls_logf(const struct ls_log *log, int level, const char *component,

@@ -50,10 +50,11 @@ int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, st
 void ls_pipeline_destroy(struct ls_pipeline *p);
 int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_source *src, struct ls_err *err);
 
-typedef void (*ls_tick_fn)(void *ud, const struct ls_pipeline_stats *st);
+typedef void (*ls_tick_fn)(void *ud, struct ls_pipeline *p);
 
-/* Processes until *stop is set or every source has finished and its ring is empty. tick is
- * called about once a second (status, progress, watchdog). */
+/* Processes until *stop is set or every source has finished and its ring is empty. tick (may be
+ * NULL) is called about once a second, from this thread (watchdog, status, progress): it may call
+ * ls_pipeline_stats, which costs a scan of the graph, when it needs the counters. */
 int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn tick, void *tick_ud);
 /* After the sources stopped: processes what is left in the rings, clusters, flushes the sinks
  * (waiting up to timeout_ms) and acknowledges offsets. close_campaigns: end of input (replay). */
