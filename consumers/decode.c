@@ -111,30 +111,6 @@ static int64_t wall_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static size_t utf8_error_at(const char *s, size_t n) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0;
-  while (i < n) {
-    unsigned c = p[i];
-    if (c < 0x80) { i++; continue; }
-    size_t k;
-    uint32_t cp, min;
-    if ((c & 0xE0) == 0xC0) { k = 1; cp = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { k = 2; cp = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { k = 3; cp = c & 0x07; min = 0x10000; }
-    else return i;
-    if (i + k >= n) return i; /* truncated sequence */
-    for (size_t j = 1; j <= k; j++) {
-      if ((p[i + j] & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (p[i + j] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return i;
-    i += k + 1;
-  }
-  return n;
-}
-
-bool ls_utf8_valid(const char *s, size_t n) { return utf8_error_at(s, n) == n; }
 
 static int check_string(const char *what, const char *s, struct ls_err *err) {
   if (s && !ls_utf8_valid(s, strlen(s))) return ls_err_set(err, LS_EINVAL, "%s is not valid UTF-8", what);
@@ -158,7 +134,7 @@ int ls_tweet_validate(const struct ls_tweet *t, const struct ls_decode_limits *l
   if (t->text_len > l->max_text_bytes)
     return ls_err_set(err, LS_EINVAL, "tweet %llu: text is %u bytes, over input.max_text_bytes=%zu",
                       (unsigned long long)t->id, t->text_len, l->max_text_bytes);
-  size_t bad = utf8_error_at(t->text, t->text_len);
+  size_t bad = ls_utf8_error_at(t->text, t->text_len);
   if (bad != t->text_len)
     return ls_err_set(err, LS_EINVAL, "tweet %llu: text is not valid UTF-8 at byte %zu", (unsigned long long)t->id, bad);
   int rc = check_string("username", t->username, err);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lockstep/decode.h"
+#include "lockstep/utf8.h"
 #include "lockstep/json.h"
 
 #define MAX_DEPTH 64

@@ -13,6 +13,7 @@ PACKAGES=(
   libinih-dev               # INI configuration
   libcmocka-dev             # unit tests
   libsystemd-dev            # sd_notify for Type=notify
+  python3-numpy             # the float64 reference forward pass the model tests compare against
   kcat                      # reading topics in tests and the demo
   procps                    # pgrep/ps used by the scripts
 )

@@ -1,8 +1,9 @@
 /* lockstep-embed — embeds texts from standard input, one per line, with the embedder lockstepd
- * uses, after the same normalisation (lower case, no URLs or mentions, folded whitespace), and
- * writes one JSON array of floats per line or a NumPy .npy file (float32, N × dim). Reports the
- * model, backend and rate on standard error. This release has the `hash` model only; transformer
- * models (embed.model = PATH) and --tokenize come with them. */
+ * uses, and writes one JSON array of floats per line or a NumPy .npy file (float32, N × dim);
+ * --tokenize writes token ids instead. The hash model sees the daemon's normalised text (lower
+ * case, no URLs or mentions, folded whitespace); a model directory sees the line as it is, so
+ * the vectors are the ones sentence-transformers gives (--normalize-text for the daemon's view).
+ * Reports the model, backend and rate on standard error. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,10 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "lockstep/embed.h"
+#include "lockstep/backend.h"
+#include "lockstep/embedder.h"
 #include "lockstep/textnorm.h"
 
-#define BATCH 1024
+#define BATCH 4096
 #define MAX_LINE 65536
 
 static double now_s(void) {
@@ -71,82 +73,155 @@ static int write_npy(struct out *o) {
 }
 
 static void usage(FILE *f) {
-  fputs("usage: lockstep-embed [--model hash] [--dim N] [--format json|npy] [--out FILE] < texts.txt\n"
+  fputs("usage: lockstep-embed [--model hash|DIR] [--backend auto|cpu|cuda] [--format json|npy] [--out FILE] < texts.txt\n"
         "       lockstep-embed --tokenize --model DIR < texts.txt\n"
         "\n"
-        "Embeds one text per line of standard input with lockstepd's embedder, after the daemon's\n"
-        "normalisation, and writes one JSON array per line (default) or a NumPy .npy file.\n"
-        "  --model M      hash (feature hashing of words and character n-grams; default)\n"
-        "  --dim N        vector dimension of the hash model (default 256, as embed.dim)\n"
-        "  --format F     json (one array per line) or npy (float32, N x dim; needs --out)\n"
-        "  --out FILE     write there instead of standard output\n"
-        "  --tokenize     write token ids instead (models with a vocabulary only)\n",
+        "Embeds one text per line of standard input with lockstepd's embedder and writes one JSON\n"
+        "array per line (default) or a NumPy .npy file.\n"
+        "  --model M             hash (feature hashing of words and character n-grams; default), or a\n"
+        "                        sentence-transformers / Hugging Face BERT model directory\n"
+        "  --backend B           auto (CUDA when a GPU is present; default), cpu or cuda\n"
+        "  --dim N               vector dimension of the hash model (default 256, as embed.dim)\n"
+        "  --max-batch-tokens N  tokens per encoder batch for a model (default 16384)\n"
+        "  --normalize-text      give a model the daemon's normalised text, as lockstepd does\n"
+        "  --format F            json (one array per line) or npy (float32, N x dim; needs --out)\n"
+        "  --out FILE            write there instead of standard output\n"
+        "  --tokenize            write the token ids of each line as a JSON array (models only)\n",
         f);
 }
 
-int main(int argc, char **argv) {
+struct opts {
+  struct ls_embedder_opts e;
+  const char *backend, *format, *path;
+  bool tokenize, normalize_text;
+};
+
+static int parse_args(int argc, char **argv, struct opts *o) {
   static const struct option longs[] = {{"model", 1, 0, 'm'}, {"dim", 1, 0, 'd'}, {"format", 1, 0, 'f'},
-                                        {"out", 1, 0, 'o'}, {"tokenize", 0, 0, 't'},
+                                        {"out", 1, 0, 'o'}, {"tokenize", 0, 0, 't'}, {"backend", 1, 0, 'b'},
+                                        {"max-batch-tokens", 1, 0, 'B'}, {"normalize-text", 0, 0, 'n'},
                                         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  const char *model = "hash", *format = "json", *path = NULL;
-  long dim = 256;
-  bool tokenize = false;
+  *o = (struct opts){.e = {.model = "hash", .hash_dim = 256, .max_batch_tokens = 16384}, .backend = "auto", .format = "json"};
+  long dim = 256, budget = 16384;
   int c;
   while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
     switch (c) {
-      case 'm': model = optarg; break;
+      case 'm': o->e.model = optarg; break;
       case 'd': dim = atol(optarg); break;
-      case 'f': format = optarg; break;
-      case 'o': path = optarg; break;
-      case 't': tokenize = true; break;
-      case 'h': usage(stdout); return 0;
+      case 'f': o->format = optarg; break;
+      case 'o': o->path = optarg; break;
+      case 't': o->tokenize = true; break;
+      case 'b': o->backend = optarg; break;
+      case 'B': budget = atol(optarg); break;
+      case 'n': o->normalize_text = true; break;
+      case 'h': usage(stdout); exit(0);
       default: usage(stderr); return 2;
     }
   }
-  if (strcmp(model, "hash")) {
-    fprintf(stderr, "lockstep-embed: model \"%s\": this release has the hash model only\n", model);
+  bool npy = !strcmp(o->format, "npy");
+  if ((!npy && strcmp(o->format, "json")) || dim < 16 || dim > 4096 || (npy && !o->path) || budget < 256 || budget > 4194304) {
+    fprintf(stderr, "lockstep-embed: need --format json|npy (npy with --out FILE), 16 <= --dim <= 4096 and "
+                    "256 <= --max-batch-tokens <= 4194304\n");
     return 2;
   }
-  if (tokenize) {
+  if (o->tokenize && !strcmp(o->e.model, "hash")) {
     fprintf(stderr, "lockstep-embed: --tokenize needs a model with a vocabulary; the hash model has none\n");
     return 2;
   }
-  bool npy = !strcmp(format, "npy");
-  if ((!npy && strcmp(format, "json")) || dim < 16 || dim > 4096 || (npy && !path)) {
-    fprintf(stderr, "lockstep-embed: need --format json|npy (npy with --out FILE) and 16 <= --dim <= 4096\n");
-    return 2;
-  }
-  struct out o = {.f = path ? fopen(path, "wb") : stdout, .npy = npy, .dim = (uint32_t)dim};
-  if (!o.f) { perror(path); return 1; }
-  struct ls_hash_embedder e = {.dim = (uint32_t)dim, .seed = 0x15c0ffee}; /* as lockstepd */
-  char *line = malloc(MAX_LINE), *norm = malloc((size_t)BATCH * MAX_LINE);
-  const char **texts = malloc(BATCH * sizeof *texts);
-  uint32_t *lens = malloc(BATCH * sizeof *lens), n = 0, tokens;
-  float *v = malloc((size_t)BATCH * (size_t)dim * sizeof *v);
-  if (!line || !norm || !texts || !lens || !v) { fprintf(stderr, "lockstep-embed: out of memory\n"); return 1; }
-  double t0 = now_s();
-  int rc = 0;
-  while (rc == 0 && fgets(line, MAX_LINE, stdin)) {
+  o->e.hash_dim = (uint32_t)dim;
+  o->e.max_batch_tokens = (uint32_t)budget;
+  if (!strcmp(o->e.model, "hash")) o->normalize_text = true;
+  return 0;
+}
+
+struct lines {
+  char *buf; /* BATCH slots of MAX_LINE bytes */
+  const char **texts;
+  uint32_t *lens, n;
+};
+
+/* Reads up to BATCH lines; the text given to the embedder is the line or its normalised form. */
+static uint32_t read_lines(struct lines *l, char *line, bool normalize) {
+  uint32_t tokens;
+  for (l->n = 0; l->n < BATCH && fgets(line, MAX_LINE, stdin); l->n++) {
     size_t len = strcspn(line, "\n");
-    char *dst = norm + (size_t)n * MAX_LINE;
-    lens[n] = (uint32_t)ls_text_normalize(line, len, dst, MAX_LINE, &tokens);
-    texts[n] = dst;
-    if (++n == BATCH) {
-      ls_hash_embed(&e, texts, lens, n, v);
-      rc = emit(&o, v, n);
-      n = 0;
+    char *dst = l->buf + (size_t)l->n * MAX_LINE;
+    if (normalize) {
+      l->lens[l->n] = (uint32_t)ls_text_normalize(line, len, dst, MAX_LINE, &tokens);
+    } else {
+      memcpy(dst, line, len);
+      l->lens[l->n] = (uint32_t)len;
+    }
+    l->texts[l->n] = dst;
+  }
+  return l->n;
+}
+
+static int write_ids(FILE *f, struct ls_embedder *e, const struct lines *l, int32_t *ids) {
+  for (uint32_t i = 0; i < l->n; i++) {
+    int n = ls_embedder_tokenize(e, l->texts[i], l->lens[i], ids);
+    fputc('[', f);
+    for (int j = 0; j < n; j++) fprintf(f, "%s%d", j ? "," : "", ids[j]);
+    fputs("]\n", f);
+  }
+  return ferror(f) ? -1 : 0;
+}
+
+static int run(const struct opts *op, struct ls_embedder *e, struct out *o, size_t *n_texts) {
+  struct lines l = {.buf = malloc((size_t)BATCH * MAX_LINE), .texts = malloc(BATCH * sizeof(char *)),
+                    .lens = malloc(BATCH * sizeof(uint32_t))};
+  char *line = malloc(MAX_LINE);
+  float *v = malloc((size_t)BATCH * o->dim * sizeof *v);
+  int32_t *ids = malloc((ls_embedder_max_len(e) + 2) * sizeof *ids);
+  int rc = l.buf && l.texts && l.lens && line && v && ids ? 0 : -1;
+  if (rc) fprintf(stderr, "lockstep-embed: out of memory\n");
+  struct ls_err err;
+  while (rc == 0 && read_lines(&l, line, op->normalize_text)) {
+    *n_texts += l.n;
+    if (op->tokenize) {
+      rc = write_ids(o->f, e, &l, ids);
+    } else if (ls_embedder_embed(e, l.texts, l.lens, l.n, v, &err)) {
+      fprintf(stderr, "lockstep-embed: %s\n", err.msg);
+      rc = -1;
+    } else {
+      rc = emit(o, v, l.n);
     }
   }
-  if (rc == 0 && n) {
-    ls_hash_embed(&e, texts, lens, n, v);
-    rc = emit(&o, v, n);
+  free(l.buf); free(l.texts); free(l.lens); free(line); free(v); free(ids);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  struct opts op;
+  int rc = parse_args(argc, argv, &op);
+  if (rc) return rc;
+  struct ls_log log = {.min_level = LS_LOG_INFO};
+  struct ls_err err;
+  struct ls_backend *be = NULL;
+  struct ls_embedder *e = NULL;
+  if (ls_backend_open(&be, op.backend, &log, &err) || ls_embedder_open(&e, &op.e, be, &log, &err)) {
+    fprintf(stderr, "lockstep-embed: %s\n", err.msg);
+    ls_backend_close(be);
+    return 1;
   }
-  if (rc == 0 && npy) rc = write_npy(&o);
-  if (o.f != stdout && fclose(o.f)) rc = -1;
+  struct out o = {.f = op.path ? fopen(op.path, "wb") : stdout, .npy = !strcmp(op.format, "npy"), .dim = ls_embedder_dim(e)};
+  if (!o.f) {
+    perror(op.path);
+    rc = 1;
+  }
+  size_t n_texts = 0;
+  double t0 = now_s();
+  if (!rc) rc = run(&op, e, &o, &n_texts);
+  if (!rc && o.npy && !op.tokenize) rc = write_npy(&o);
+  if (o.f && o.f != stdout && fclose(o.f)) rc = -1;
   double secs = now_s() - t0;
-  fprintf(stderr, "info embed: model=hash dim=%ld backend=cpu texts=%zu seconds=%.3f rate=%.0f/s\n", dim, o.n, secs,
-          secs > 0 ? o.n / secs : 0);
-  free(line); free(norm); free(texts); free(lens); free(v); free(o.all);
-  if (rc) fprintf(stderr, "lockstep-embed: write failed\n");
+  uint64_t tokens = ls_embedder_tokens(e);
+  fprintf(stderr, "info embed: model=%s backend=%s texts=%zu tokens=%llu seconds=%.3f rate=%.0f texts/s %.0f tokens/s\n",
+          ls_embedder_describe(e), be->i->name, n_texts, (unsigned long long)tokens, secs, secs > 0 ? n_texts / secs : 0,
+          secs > 0 ? tokens / secs : 0);
+  free(o.all);
+  ls_embedder_close(e);
+  ls_backend_close(be);
+  if (rc && o.f) fprintf(stderr, "lockstep-embed: failed\n");
   return rc ? 1 : 0;
 }

@@ -7,18 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lockstep/backend.h"
+#include "cpu_ops.h"
 
 #define TILE_Q 256u
 #define TILE_W 2048u
 
 struct cpu_ctx {
   float *tile; /* TILE_Q × TILE_W scratch: the only similarity matrix ever held */
+  struct cpu_batch batch;
 };
+
+struct cpu_batch *cpu_batch_of(struct ls_backend *be) { return &((struct cpu_ctx *)be->ctx)->batch; }
 
 static void cpu_destroy(struct ls_backend *be) {
   struct cpu_ctx *c = be->ctx;
   free(c->tile);
+  cpu_batch_free(&c->batch);
   free(c);
   free(be);
 }
@@ -103,6 +107,17 @@ static const struct ls_backend_i CPU_I = {
     .gemm_nt = cpu_gemm_nt,
     .l2_normalize = cpu_l2_normalize,
     .sim_threshold = cpu_sim_threshold,
+    .weight = cpu_weight,
+    .act_alloc = cpu_act_alloc,
+    .seqs_load = cpu_seqs_load,
+    .embed = cpu_embed,
+    .linear = cpu_linear,
+    .add_layernorm = cpu_add_layernorm,
+    .attention = cpu_attention,
+    .pool = cpu_pool,
+    .run_graph = cpu_run_graph,
+    .fetch = cpu_fetch,
+    .sync = cpu_sync,
 };
 
 int ls_backend_cpu_create(struct ls_backend **out, struct ls_err *err) {

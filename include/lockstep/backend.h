@@ -2,8 +2,9 @@
  * ggml's ggml_backend_i) implemented once for the CPU (OpenBLAS) and once for CUDA (cuBLAS and
  * kernels). Everything that computes on vectors calls only this interface, so both backends
  * compute the same function and each CUDA kernel has a CPU twin to be checked against.
- * Buffers are opaque device pointers (host memory on the CPU backend). Matrices are row-major
- * float32. */
+ * Buffers are opaque device pointers (host memory on the CPU backend). Matrices are row-major;
+ * similarity vectors are float32. The transformer-encoder ops work on weights and activations in
+ * the backend's own precision (CPU: float32; CUDA: FP16 storage with FP32 accumulation). */
 #ifndef LOCKSTEP_BACKEND_H
 #define LOCKSTEP_BACKEND_H
 
@@ -19,6 +20,24 @@ struct ls_pair {
   uint32_t w;
   float sim;
 };
+
+/* A batch of token sequences packed back to back, with no padding. */
+struct ls_seqs {
+  const int32_t *ids;      /* n_tokens token ids */
+  const uint32_t *offsets; /* n_seqs + 1: sequence s is tokens [offsets[s], offsets[s+1]) */
+  uint32_t n_seqs, n_tokens, max_len;
+  uint32_t cap_tokens, cap_seqs; /* what the caller's activation buffers hold */
+};
+
+/* The sizes the encoder ops run on for the current batch. A backend may round them up (CUDA
+ * does, so that one captured graph serves many batches); rows past n_tokens belong to no
+ * sequence and are never read by attention or pooling. */
+struct ls_seq_shape {
+  uint32_t tokens, seqs, len;
+};
+
+enum ls_act { LS_ACT_NONE, LS_ACT_GELU };
+enum ls_pooling { LS_POOL_MEAN, LS_POOL_CLS, LS_POOL_MAX };
 
 struct ls_backend;
 
@@ -43,6 +62,39 @@ struct ls_backend_i {
   int (*sim_threshold)(struct ls_backend *be, const void *q, uint32_t nq, const void *w,
                        uint32_t w0, uint32_t nw, uint32_t d, float tau, struct ls_pair *out,
                        uint32_t cap, uint32_t *n_found, struct ls_err *err);
+
+  /* --- transformer encoder ops: gpu/encoder.c is the graph, written once over these --------- */
+  /* A weight tensor of n values from host float32; matrices may be stored at lower precision. */
+  void *(*weight)(struct ls_backend *be, const float *host, size_t n, int matrix, struct ls_err *err);
+  /* An activation buffer of n values. */
+  void *(*act_alloc)(struct ls_backend *be, size_t n, struct ls_err *err);
+  /* Makes s the current batch (ids and offsets to the device) and says what shape to run on.
+   * s's arrays are copied before it returns, so the caller may reuse them at once. */
+  int (*seqs_load)(struct ls_backend *be, const struct ls_seqs *s, struct ls_seq_shape *shape, struct ls_err *err);
+  /* out[t] = LayerNorm(word[id_t] + pos[t − start of its sequence] + type[0]) · g + b, rows of d. */
+  int (*embed)(struct ls_backend *be, const void *word, const void *pos, const void *type, const void *g, const void *b,
+               uint32_t d, float eps, void *out, struct ls_err *err);
+  /* y[t×n] = act(x[t×k] · w[n×k]ᵀ + bias); bias may be NULL. */
+  int (*linear)(struct ls_backend *be, const void *x, const void *w, const void *bias, uint32_t t, uint32_t n, uint32_t k,
+                enum ls_act act, void *y, struct ls_err *err);
+  /* x = LayerNorm(x + bias + res) · g + b over rows of d (bias may be NULL). */
+  int (*add_layernorm)(struct ls_backend *be, void *x, const void *bias, const void *res, const void *g, const void *b,
+                       uint32_t t, uint32_t d, float eps, struct ls_err *err);
+  /* Self-attention within each sequence of the current batch: qkv rows hold Q, K, V (each
+   * heads × head_dim); out[t × heads·head_dim] = softmax(Q Kᵀ / √head_dim) V per head. */
+  int (*attention)(struct ls_backend *be, const void *qkv, uint32_t heads, uint32_t head_dim, void *out,
+                   struct ls_err *err);
+  /* One float32 vector per sequence into out[seqs × d] (a device buffer): mean, [CLS] or max of
+   * its token rows, then L2-normalised when normalize is set. */
+  int (*pool)(struct ls_backend *be, const void *x, uint32_t d, enum ls_pooling mode, int normalize, void *out,
+              struct ls_err *err);
+  /* Runs fn, a fixed sequence of the ops above; CUDA captures it once per key into a graph and
+   * replays that graph afterwards. */
+  int (*run_graph)(struct ls_backend *be, uint64_t key, int (*fn)(void *ctx, struct ls_err *err), void *ctx,
+                   struct ls_err *err);
+  /* Starts copying n bytes of a device buffer to host memory; complete after sync. */
+  int (*fetch)(struct ls_backend *be, void *host, const void *src, size_t n, struct ls_err *err);
+  int (*sync)(struct ls_backend *be, struct ls_err *err);
 };
 
 struct ls_backend {

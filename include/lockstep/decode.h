@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lockstep/err.h"
+#include "lockstep/utf8.h"
 #include "lockstep/tweet.h"
 
 enum ls_format { LS_FMT_AUTO = 0, LS_FMT_PROTOBUF, LS_FMT_JSON, LS_FMT_CSV };
@@ -49,7 +50,5 @@ const char *ls_format_name(enum ls_format f);
 /* Checks a tweet against the limits; LS_OK or LS_EINVAL with the reason. */
 int ls_tweet_validate(const struct ls_tweet *t, const struct ls_decode_limits *l, struct ls_err *err);
 
-/* True when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
-bool ls_utf8_valid(const char *s, size_t n);
 
 #endif
