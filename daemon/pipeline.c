@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "lockstep/dedup.h"
-#include "lockstep/embed.h"
+#include "lockstep/embedder.h"
 #include "lockstep/graph.h"
 #include "lockstep/hash.h"
 #include "lockstep/objects.h"
@@ -56,7 +56,9 @@ struct ls_pipeline {
   struct ls_graph *graph;
   struct ls_tracker *tracker;
   struct ls_vecwin *vecwin;
-  struct ls_hash_embedder embedder;
+  struct ls_embedder *embedder; /* NULL when co-similar-text is off */
+  uint32_t dim;
+  float tau; /* similarity threshold: configured, or the embedder's default */
   struct slot_meta *meta;
 
   struct item *items;
@@ -90,10 +92,25 @@ static double wall_s(void) {
 
 static double mib(size_t b) { return b / 1048576.0; }
 
+static int open_embedder(struct ls_pipeline *p, struct ls_err *err) {
+  const struct ls_config *c = &p->cfg;
+  p->dim = 1;
+  if (!c->signal[LS_SIG_SIMILAR].enabled) return LS_OK;
+  struct ls_embedder_opts o = {.model = c->embed.model, .hash_dim = (uint32_t)c->embed.dim,
+                               .max_batch_tokens = (uint32_t)c->embed.max_batch_tokens, .unit = true};
+  int rc = ls_embedder_open(&p->embedder, &o, p->be, p->log, err);
+  if (rc != LS_OK) return rc;
+  p->dim = ls_embedder_dim(p->embedder);
+  p->tau = (float)(c->embed.similarity_threshold > 0 ? c->embed.similarity_threshold : ls_embedder_default_threshold(p->embedder));
+  return LS_OK;
+}
+
 static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   const struct ls_config *c = &p->cfg;
-  uint32_t nb = (uint32_t)c->batch.max_tweets, dim = (uint32_t)c->embed.dim;
-  int rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
+  uint32_t nb = (uint32_t)c->batch.max_tweets;
+  int rc = open_embedder(p, err);
+  uint32_t dim = p->dim;
+  if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
   if (rc == LS_OK) rc = ls_objects_create(&p->objects, (uint32_t)c->detect.max_objects, (uint32_t)c->detect.max_object_accounts, err);
   struct ls_graph_conf gc = {.max_edges = (uint32_t)c->detect.max_edges, .max_accounts = (uint32_t)c->detect.max_accounts,
                              .edge_ttl_ms = c->detect.edge_ttl_s * 1000};
@@ -105,7 +122,6 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (rc == LS_OK && c->signal[LS_SIG_SIMILAR].enabled) rc = ls_vecwin_create(&p->vecwin, p->be, wcap, dim, nb, err);
   if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
   if (rc != LS_OK) return rc;
-  p->embedder = (struct ls_hash_embedder){.dim = dim, .seed = 0x15c0ffee};
   p->norm_stride = (size_t)c->input.max_text_bytes + 1;
   p->pairs_cap = nb * MAX_SIMILAR_PAIRS_PER_TWEET;
   p->meta = calloc(wcap, sizeof *p->meta);
@@ -129,11 +145,11 @@ static void log_sizes(struct ls_pipeline *p) {
   ls_logf(p->log, LS_LOG_INFO, "pipeline",
           "memory dedup=%.1fMiB objects=%.1fMiB graph=%.1fMiB batch=%.1fMiB backend=%s device=\"%s\"",
           mib(ls_dedup_bytes(&p->dedup)), mib(ls_objects_bytes(p->objects)), mib(ls_graph_bytes(p->graph)),
-          mib(p->cfg.batch.max_tweets * (p->norm_stride + p->cfg.embed.dim * sizeof(float))), p->be->i->name, p->be->device);
+          mib(p->cfg.batch.max_tweets * (p->norm_stride + p->dim * sizeof(float))), p->be->i->name, p->be->device);
   if (p->vecwin)
     ls_logf(p->log, LS_LOG_INFO, "pipeline", "similar-text window capacity=%u vectors dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f",
-            ls_vecwin_capacity(p->vecwin), (unsigned)p->cfg.embed.dim, mib(ls_vecwin_bytes(p->vecwin)),
-            (size_t)p->cfg.embed.dim * sizeof(float) + sizeof(struct slot_meta), p->cfg.embed.similarity_threshold);
+            ls_vecwin_capacity(p->vecwin), (unsigned)p->dim, mib(ls_vecwin_bytes(p->vecwin)),
+            (size_t)p->dim * sizeof(float) + sizeof(struct slot_meta), p->tau);
 }
 
 int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, struct ls_backend *be,
@@ -162,6 +178,7 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   ls_graph_destroy(p->graph);
   ls_tracker_destroy(p->tracker);
   ls_vecwin_destroy(p->vecwin);
+  ls_embedder_close(p->embedder);
   free(p->meta);
   free(p->items);
   free(p->norm_mem);
@@ -342,16 +359,16 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
     p->embed_items[n++] = i;
   }
   if (n == 0) return;
-  ls_hash_embed(&p->embedder, p->embed_texts, p->embed_lens, n, p->vectors);
   uint32_t first_slot, found = 0;
   struct ls_err err;
-  int rc = ls_vecwin_append(p->vecwin, p->vectors, n, &first_slot, &err);
+  int rc = ls_embedder_embed(p->embedder, p->embed_texts, p->embed_lens, n, p->vectors, &err);
+  if (rc == LS_OK) rc = ls_vecwin_append(p->vecwin, p->vectors, n, &first_slot, &err);
   for (uint32_t q = 0; rc == LS_OK && q < n; q++) {
     const struct ls_tweet *t = p->items[p->embed_items[q]].t;
     p->meta[(first_slot + q) % ls_vecwin_capacity(p->vecwin)] = (struct slot_meta){t->author_id, t->created_at_ms};
   }
   if (rc == LS_OK)
-    rc = ls_vecwin_query(p->vecwin, p->vectors, n, (float)p->cfg.embed.similarity_threshold, p->pairs, p->pairs_cap, &found, &err);
+    rc = ls_vecwin_query(p->vecwin, p->vectors, n, p->tau, p->pairs, p->pairs_cap, &found, &err);
   if (rc != LS_OK) {
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", n, err.msg);
     return;

@@ -17,4 +17,4 @@ check ".npy size: 128-byte header + 5 x 64 float32" [ "$(stat -c %s "$LS_WORK/v.
 rc=0; "$E" --tokenize </dev/null 2>"$LS_WORK/err.txt" || rc=$?
 check "--tokenize without a vocabulary is refused" [ "$rc" = 2 ] && grep -q "needs a model with a vocabulary" "$LS_WORK/err.txt"
 rc=0; "$E" --model /nonexistent/model </dev/null 2>"$LS_WORK/err.txt" || rc=$?
-check "an unknown model is refused by name" [ "$rc" = 2 ] && grep -q '"/nonexistent/model"' "$LS_WORK/err.txt"
+check "a missing model directory is refused by file name" [ "$rc" = 1 ] && grep -q "/nonexistent/model/config.json: cannot open" "$LS_WORK/err.txt"

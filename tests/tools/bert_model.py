@@ -180,7 +180,7 @@ def write_model(d, shape="tiny", tokenizer="json", corrupt=None, seed=1234):
     cfg = SHAPES[shape]
     rng = np.random.default_rng(seed)
     vocab = vocab_list() if shape.startswith("tiny") else vocab_list() + [f"tok{i}" for i in range(30522 - len(vocab_list()))]
-    weights = make_weights(cfg, len(vocab), rng)
+    weights = make_weights(cfg, len(vocab) - 10 if corrupt == "vocab_too_big" else len(vocab), rng)
     if corrupt == "nan_weight":
         weights["encoder.layer.0.output.dense.weight"][0, 0] = np.nan
     tensors = [("embeddings.position_ids", "I64", (1, cfg["max_pos"]), np.arange(cfg["max_pos"], dtype=np.int64).tobytes()),
@@ -199,7 +199,7 @@ def write_model(d, shape="tiny", tokenizer="json", corrupt=None, seed=1234):
         tensors.append((prefix + name, dtype, shp, raw))
     if corrupt != "no_safetensors":
         write_safetensors(os.path.join(d, "model.safetensors"), tensors, corrupt)
-    config = {"architectures": ["BertModel"], "model_type": "bert", "vocab_size": len(vocab), "hidden_size": cfg["hidden"],
+    config = {"architectures": ["BertModel"], "model_type": "bert", "vocab_size": weights["embeddings.word_embeddings.weight"].shape[0], "hidden_size": cfg["hidden"],
               "num_hidden_layers": cfg["layers"], "num_attention_heads": cfg["heads"], "intermediate_size": cfg["ffn"],
               "max_position_embeddings": cfg["max_pos"], "type_vocab_size": 2, "layer_norm_eps": 1e-12,
               "hidden_act": "gelu", "position_embedding_type": "absolute", "hidden_dropout_prob": 0.1}
@@ -210,7 +210,7 @@ def write_model(d, shape="tiny", tokenizer="json", corrupt=None, seed=1234):
     if corrupt == "config_act":
         config["hidden_act"] = "relu"
     if corrupt == "vocab_too_big":
-        config["vocab_size"] = len(vocab) - 10
+        config["vocab_size"] = len(vocab) - 10  # the tokenizer has 10 more tokens than the model
     write_json(os.path.join(d, "config.json"), config)
     if corrupt == "config_not_json":
         with open(os.path.join(d, "config.json"), "a") as f:
