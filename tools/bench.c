@@ -3,6 +3,8 @@
  *               the ceiling for Kafka ingestion on this machine
  *   similarity  the backend's similarity-threshold op over a window of vectors, beside the same
  *               backend's plain GEMM on the same shapes (the op's arithmetic peak)
+ *   encoder     a model's whole encoder on tweet-length texts (20–60 tokens): texts/s, tokens/s
+ *               and GFLOP/s, beside the backend's measured GEMM peak (a 2048³ SGEMM)
  * Each prints one JSON object. */
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
@@ -12,6 +14,8 @@
 #include <time.h>
 
 #include "lockstep/backend.h"
+#include "lockstep/embedder.h"
+#include "lockstep/model.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -94,12 +98,100 @@ static int bench_similarity(const char *which, uint32_t window, uint32_t batch, 
   return 0;
 }
 
+/* GFLOP/s of the backend's GEMM on n×n×n, best of reps: the arithmetic peak to compare with. */
+static double gemm_peak(struct ls_backend *be, uint32_t n, int reps, struct ls_err *e) {
+  size_t bytes = (size_t)n * n * sizeof(float);
+  float *h = calloc((size_t)n * n, sizeof *h);
+  void *a = be->i->alloc(be, bytes, e), *b = be->i->alloc(be, bytes, e), *c = be->i->alloc(be, bytes, e);
+  double best = 0;
+  if (h && a && b && c) {
+    for (size_t i = 0; i < (size_t)n * n; i++) h[i] = (float)(i % 7) * 0.01f;
+    be->i->upload(be, a, 0, h, bytes, e);
+    be->i->upload(be, b, 0, h, bytes, e);
+    for (int r = 0; r <= reps; r++) {
+      double t0 = now_s();
+      be->i->gemm_nt(be, n, n, n, 1.0f, a, b, 0.0f, c, e);
+      be->i->download(be, h, c, 0, sizeof(float), e); /* waits for the device */
+      double g = 2.0 * n * n * n / (now_s() - t0) / 1e9;
+      if (r > 0 && g > best) best = g; /* the first run warms up */
+    }
+  }
+  if (a) be->i->free(be, a);
+  if (b) be->i->free(be, b);
+  if (c) be->i->free(be, c);
+  free(h);
+  return best;
+}
+
+/* n texts of 18–58 words "tokN" (one token each in the generated MiniLM-shaped vocabulary). */
+static char *tweet_texts(uint32_t n, const char **texts, uint32_t *lens) {
+  char *buf = malloc((size_t)n * 600);
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (uint32_t i = 0; buf && i < n; i++) {
+    char *p = buf + (size_t)i * 600;
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    uint32_t words = 18 + (uint32_t)(x % 41), len = 0;
+    for (uint32_t w = 0; w < words; w++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      len += (uint32_t)snprintf(p + len, 600 - len, "%stok%u", w ? " " : "", (uint32_t)(x % 30000));
+    }
+    texts[i] = p;
+    lens[i] = len;
+  }
+  return buf;
+}
+
+static int bench_encoder(const char *which, const char *model, uint32_t n, int reps, uint32_t budget) {
+  struct ls_backend *be;
+  struct ls_embedder *em;
+  struct ls_bert_model m;
+  struct ls_err e;
+  if (ls_backend_open(&be, which, NULL, &e) || ls_bert_load(&m, model, &e)) { fprintf(stderr, "%s\n", e.msg); return 2; }
+  struct ls_embedder_opts o = {.model = model, .max_batch_tokens = budget, .unit = true};
+  if (ls_embedder_open(&em, &o, be, NULL, &e)) { fprintf(stderr, "%s\n", e.msg); return 2; }
+  const char **texts = malloc(n * sizeof *texts);
+  uint32_t *lens = malloc(n * sizeof *lens), dim = ls_embedder_dim(em);
+  float *out = malloc((size_t)n * dim * sizeof *out);
+  int32_t *ids = malloc((ls_embedder_max_len(em) + 2) * sizeof *ids);
+  char *buf = texts && lens ? tweet_texts(n, texts, lens) : NULL;
+  if (!buf || !out || !ids) { fprintf(stderr, "out of memory\n"); return 2; }
+  double flop = 0, tokens = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    int len = ls_embedder_tokenize(em, texts[i], lens[i], ids);
+    flop += ls_bert_flops(&m.cfg, len, len);
+    tokens += len;
+  }
+  double peak = gemm_peak(be, 2048, 3, &e);
+  int rc = ls_embedder_embed(em, texts, lens, n < 512 ? n : 512, out, &e); /* warm-up */
+  double best = 1e30;
+  for (int r = 0; !rc && r < reps; r++) {
+    double t0 = now_s();
+    rc = ls_embedder_embed(em, texts, lens, n, out, &e);
+    double t = now_s() - t0;
+    best = t < best ? t : best;
+  }
+  if (rc) fprintf(stderr, "%s\n", e.msg);
+  else
+    printf("{\"benchmark\": \"encoder\", \"backend\": \"%s\", \"device\": \"%s\", \"model\": \"%s\", \"texts\": %u, "
+           "\"mean_tokens\": %.1f, \"seconds\": %.3f, \"texts_per_s\": %.0f, \"tokens_per_s\": %.0f, \"gflops\": %.1f, "
+           "\"gemm_peak_gflops\": %.1f, \"ratio\": %.3f}\n",
+           be->i->name, be->device, ls_embedder_describe(em), n, tokens / n, best, n / best, tokens / best, flop / best / 1e9,
+           peak, peak > 0 ? flop / best / 1e9 / peak : 0);
+  free(texts); free(lens); free(out); free(ids); free(buf);
+  ls_bert_free(&m);
+  ls_embedder_close(em);
+  ls_backend_close(be);
+  return rc ? 1 : 0;
+}
+
 static void usage(FILE *f) {
   fputs("usage: lockstep-bench poll --brokers B --topic T --messages N\n"
         "       lockstep-bench similarity [--backend cpu|cuda|auto] [--window N] [--batch N] [--dim N] [--reps N]\n"
+        "       lockstep-bench encoder --model DIR [--backend cpu|cuda|auto] [--texts N] [--reps N] [--max-batch-tokens N]\n"
         "\n"
         "Baselines for `make bench`: a bare librdkafka poll loop (the ingestion ceiling), and the\n"
-        "similarity-threshold op beside plain GEMM on the same backend. Prints one JSON object.\n",
+        "similarity-threshold op beside plain GEMM on the same backend, and a model's encoder on\n"
+        "tweet-length texts beside the backend's GEMM peak. Prints one JSON object.\n",
         f);
 }
 
@@ -107,8 +199,10 @@ int main(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) { usage(argc < 2 ? stderr : stdout); return argc < 2 ? 2 : 0; }
   static const struct option longs[] = {{"brokers", 1, 0, 'b'}, {"topic", 1, 0, 't'}, {"messages", 1, 0, 'n'},
                                         {"backend", 1, 0, 'k'}, {"window", 1, 0, 'w'}, {"batch", 1, 0, 'q'},
-                                        {"dim", 1, 0, 'd'}, {"reps", 1, 0, 'r'}, {0, 0, 0, 0}};
-  const char *brokers = NULL, *topic = "tweets", *backend = "auto";
+                                        {"dim", 1, 0, 'd'}, {"reps", 1, 0, 'r'}, {"model", 1, 0, 'm'},
+                                        {"texts", 1, 0, 'x'}, {"max-batch-tokens", 1, 0, 'B'}, {0, 0, 0, 0}};
+  const char *brokers = NULL, *topic = "tweets", *backend = "auto", *model = NULL;
+  uint32_t texts = 8192, budget = 16384;
   long messages = 0;
   uint32_t window = 16384, batch = 1024, dim = 256;
   int reps = 5, c;
@@ -123,12 +217,19 @@ int main(int argc, char **argv) {
       case 'q': batch = (uint32_t)atol(optarg); break;
       case 'd': dim = (uint32_t)atol(optarg); break;
       case 'r': reps = atoi(optarg); break;
+      case 'm': model = optarg; break;
+      case 'x': texts = (uint32_t)atol(optarg); break;
+      case 'B': budget = (uint32_t)atol(optarg); break;
       default: usage(stderr); return 2;
     }
   }
   if (!strcmp(argv[1], "poll")) {
     if (!brokers || messages <= 0) { usage(stderr); return 2; }
     return bench_poll(brokers, topic, messages);
+  }
+  if (!strcmp(argv[1], "encoder")) {
+    if (!model || texts == 0 || budget < 256) { usage(stderr); return 2; }
+    return bench_encoder(backend, model, texts, reps > 0 ? reps : 1, budget);
   }
   if (!strcmp(argv[1], "similarity")) return bench_similarity(backend, window, batch, dim, reps > 0 ? reps : 1);
   usage(stderr);

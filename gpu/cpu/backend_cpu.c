@@ -3,6 +3,7 @@
  * reference every CUDA kernel is checked against. */
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 #define TILE_W 2048u
 
 struct cpu_ctx {
-  float *tile; /* TILE_Q × TILE_W scratch: the only similarity matrix ever held */
+  float *tile; /* TILE_Q × TILE_W scratch per thread: the only similarity matrices ever held */
+  int threads;
   struct cpu_batch batch;
 };
 
@@ -51,11 +53,19 @@ static int cpu_download(struct ls_backend *be, void *dst, const void *src, size_
   return LS_OK;
 }
 
+/* Rows split over the OpenMP threads, each a single-threaded OpenBLAS SGEMM: one thread pool
+ * for the whole backend (OpenBLAS's own pool would spin against OpenMP's). */
 static int cpu_gemm_nt(struct ls_backend *be, uint32_t m, uint32_t n, uint32_t k, float alpha, const void *a,
                        const void *b, float beta, void *c, struct ls_err *err) {
   (void)be; (void)err;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, alpha, a, (int)k, b, (int)k,
-              beta, c, (int)n);
+#pragma omp parallel
+  {
+    int nt = omp_get_num_threads(), id = omp_get_thread_num();
+    uint32_t per = (m + (uint32_t)nt - 1) / (uint32_t)nt, r0 = per * (uint32_t)id, r1 = r0 + per > m ? m : r0 + per;
+    if (r0 < r1)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(r1 - r0), (int)n, (int)k, alpha,
+                  (const float *)a + (size_t)r0 * k, (int)k, b, (int)k, beta, (float *)c + (size_t)r0 * n, (int)n);
+  }
   return LS_OK;
 }
 
@@ -72,23 +82,31 @@ static int cpu_l2_normalize(struct ls_backend *be, void *x, uint32_t n, uint32_t
   return LS_OK;
 }
 
+/* Query tiles are shared out over the OpenMP threads; each multiplies its tile against the
+ * window tile by tile (single-threaded SGEMM into its own scratch) and keeps pairs ≥ tau. */
 static int cpu_sim_threshold(struct ls_backend *be, const void *q, uint32_t nq, const void *w, uint32_t w0,
                              uint32_t nw, uint32_t d, float tau, struct ls_pair *out, uint32_t cap,
                              uint32_t *n_found, struct ls_err *err) {
+  (void)err;
   struct cpu_ctx *c = be->ctx;
   const float *qf = q, *wf = (const float *)w + (size_t)w0 * d;
-  uint32_t found = 0;
-  for (uint32_t i0 = 0; i0 < nq; i0 += TILE_Q) {
-    uint32_t mi = nq - i0 < TILE_Q ? nq - i0 : TILE_Q;
+  uint32_t found = 0, tiles = (nq + TILE_Q - 1) / TILE_Q;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(c->threads)
+  for (uint32_t ti = 0; ti < tiles; ti++) {
+    float *tile = c->tile + (size_t)omp_get_thread_num() * TILE_Q * TILE_W;
+    uint32_t i0 = ti * TILE_Q, mi = nq - i0 < TILE_Q ? nq - i0 : TILE_Q;
     for (uint32_t j0 = 0; j0 < nw; j0 += TILE_W) {
       uint32_t mj = nw - j0 < TILE_W ? nw - j0 : TILE_W;
-      cpu_gemm_nt(be, mi, mj, d, 1.0f, qf + (size_t)i0 * d, wf + (size_t)j0 * d, 0.0f, c->tile, err);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mi, (int)mj, (int)d, 1.0f, qf + (size_t)i0 * d, (int)d,
+                  wf + (size_t)j0 * d, (int)d, 0.0f, tile, (int)mj);
       for (uint32_t i = 0; i < mi; i++) {
-        const float *row = c->tile + (size_t)i * mj;
+        const float *row = tile + (size_t)i * mj;
         for (uint32_t j = 0; j < mj; j++) {
           if (row[j] < tau) continue;
-          if (found < cap) out[found] = (struct ls_pair){i0 + i, w0 + j0 + j, row[j]};
-          found++;
+          uint32_t slot;
+#pragma omp atomic capture
+          slot = found++;
+          if (slot < cap) out[slot] = (struct ls_pair){i0 + i, w0 + j0 + j, row[j]};
         }
       }
     }
@@ -123,15 +141,18 @@ static const struct ls_backend_i CPU_I = {
 int ls_backend_cpu_create(struct ls_backend **out, struct ls_err *err) {
   struct ls_backend *be = calloc(1, sizeof *be);
   struct cpu_ctx *c = calloc(1, sizeof *c);
-  float *tile = malloc((size_t)TILE_Q * TILE_W * sizeof(float));
+  int threads = omp_get_max_threads();
+  float *tile = malloc((size_t)threads * TILE_Q * TILE_W * sizeof(float));
   if (!be || !c || !tile) {
     free(be); free(c); free(tile);
     return ls_err_set(err, LS_ENOMEM, "cpu backend: out of memory");
   }
   c->tile = tile;
+  c->threads = threads;
   be->i = &CPU_I;
   be->ctx = c;
-  snprintf(be->device, sizeof be->device, "CPU (OpenBLAS %d threads)", openblas_get_num_threads());
+  openblas_set_num_threads(1); /* threads come from OpenMP: see cpu_gemm_nt */
+  snprintf(be->device, sizeof be->device, "CPU (OpenBLAS, %d OpenMP threads)", omp_get_max_threads());
   *out = be;
   return LS_OK;
 }

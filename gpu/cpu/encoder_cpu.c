@@ -2,13 +2,21 @@
  * linear layer, then one fused pass per row block (bias + GELU; bias + residual + LayerNorm),
  * attention per (sequence, head) over packed sequences so no work is spent on padding, and
  * pooling with optional normalisation. Row loops run on OpenMP threads; GELU uses a
- * vectorisable erf (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7) so it does not dominate. */
+ * vectorisable erf (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7) so it does not dominate. The
+ * hot loops are compiled for AVX-512, AVX2+FMA and baseline x86-64, chosen at load time. */
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu_ops.h"
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define HOT
+#endif
 
 void *cpu_weight(struct ls_backend *be, const float *host, size_t n, int matrix, struct ls_err *err) {
   (void)matrix;
@@ -78,13 +86,16 @@ int cpu_embed(struct ls_backend *be, const void *word, const void *pos, const vo
   return LS_OK;
 }
 
-/* e^x for x ≤ 0 (clamped at −87): 2^k · e^r with a degree-6 polynomial, branch-free. */
+/* e^x for x ≤ 0: 2^k · e^r with a degree-6 polynomial. Branch- and compare-free so that it
+ * vectorises on every target: an exponent below the normal range is masked to zero (the result
+ * flushes to 0) instead of being clamped. Valid for x > −1.4e9. */
 static inline float exp_neg(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  float k = nearbyintf(x * 1.44269504f);
+  float k = (float)(int32_t)(x * 1.44269504f - 0.5f); /* round to nearest for x ≤ 0 */
   float r = x - k * 0.693145752f - k * 1.42860677e-6f;
   float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f + r * (0.00833333377f + r * 0.00138888892f)))));
-  int32_t bits = ((int32_t)k + 127) << 23;
+  int32_t e = (int32_t)k + 127;
+  e &= ~(e >> 31); /* max(e, 0) */
+  int32_t bits = e << 23;
   float scale;
   memcpy(&scale, &bits, 4);
   return p * scale;
@@ -95,28 +106,37 @@ static inline float gelu(float x) {
   float t = 1.0f / (1.0f + 0.3275911f * z);
   float poly = t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f))));
   float erf_abs = 1.0f - poly * exp_neg(-z * z);
-  float erf = x < 0 ? -erf_abs : erf_abs;
-  return 0.5f * x * (1.0f + erf);
+  return 0.5f * x * (1.0f + copysignf(erf_abs, x));
+}
+
+/* The epilogue of a linear layer over rows [r0, r1): + bias, then GELU. */
+HOT static void bias_act_rows(float *y, const float *bias, uint32_t r0, uint32_t r1, uint32_t n, enum ls_act act) {
+  for (uint32_t r = r0; r < r1; r++) {
+    float *restrict row = y + (size_t)r * n;
+    if (bias) {
+#pragma omp simd
+      for (uint32_t j = 0; j < n; j++) row[j] += bias[j];
+    }
+    if (act == LS_ACT_GELU) {
+#pragma omp simd
+      for (uint32_t j = 0; j < n; j++) row[j] = gelu(row[j]);
+    }
+  }
 }
 
 int cpu_linear(struct ls_backend *be, const void *x, const void *w, const void *bias, uint32_t t, uint32_t n, uint32_t k,
                enum ls_act act, void *y, struct ls_err *err) {
   (void)be; (void)err;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)t, (int)n, (int)k, 1.0f, x, (int)k, w, (int)k, 0.0f, y, (int)n);
-  if (!bias && act == LS_ACT_NONE) return LS_OK;
-  const float *bv = bias;
-#pragma omp parallel for schedule(static)
-  for (uint32_t r = 0; r < t; r++) {
-    float *row = (float *)y + (size_t)r * n;
-    if (bv && act == LS_ACT_GELU) {
-#pragma omp simd
-      for (uint32_t j = 0; j < n; j++) row[j] = gelu(row[j] + bv[j]);
-    } else if (bv) {
-#pragma omp simd
-      for (uint32_t j = 0; j < n; j++) row[j] += bv[j];
-    } else {
-#pragma omp simd
-      for (uint32_t j = 0; j < n; j++) row[j] = gelu(row[j]);
+  /* One pool of threads for everything: each takes a block of rows, runs a single-threaded
+   * SGEMM on it and the epilogue while the block is still in cache. */
+#pragma omp parallel
+  {
+    int nt = omp_get_num_threads(), id = omp_get_thread_num();
+    uint32_t per = (t + (uint32_t)nt - 1) / (uint32_t)nt, r0 = per * (uint32_t)id, r1 = r0 + per > t ? t : r0 + per;
+    if (r0 < r1) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(r1 - r0), (int)n, (int)k, 1.0f, (const float *)x + (size_t)r0 * k,
+                  (int)k, w, (int)k, 0.0f, (float *)y + (size_t)r0 * n, (int)n);
+      if (bias || act != LS_ACT_NONE) bias_act_rows(y, bias, r0, r1, n, act);
     }
   }
   return LS_OK;
@@ -137,30 +157,36 @@ int cpu_add_layernorm(struct ls_backend *be, void *x, const void *bias, const vo
   return LS_OK;
 }
 
-/* One (sequence, head): scores against every key of the sequence, softmax, weighted values. */
-static void attend(const float *qkv, uint32_t start, uint32_t len, uint32_t h, uint32_t hd, uint32_t width, float *out,
-                   float *scores) {
+/* One (sequence, head). K is copied transposed (kt[hd × len]) and V contiguous (v[len × hd]) so
+ * that the score loop runs along keys and the output loop along the head dimension, both
+ * contiguous and vectorised. */
+HOT static void attend(const float *qkv, uint32_t start, uint32_t len, uint32_t h, uint32_t hd, uint32_t width, float *out,
+                       float *scratch) {
   uint32_t stride = 3 * width;
+  float *kt = scratch, *v = kt + (size_t)hd * len, *s = v + (size_t)hd * len;
+  for (uint32_t j = 0; j < len; j++) {
+    const float *row = qkv + (size_t)(start + j) * stride + h * hd;
+    for (uint32_t e = 0; e < hd; e++) kt[(size_t)e * len + j] = row[width + e];
+    memcpy(v + (size_t)j * hd, row + 2 * width, hd * sizeof *v);
+  }
   float scale = 1.0f / sqrtf((float)hd);
   for (uint32_t i = 0; i < len; i++) {
     const float *q = qkv + (size_t)(start + i) * stride + h * hd;
-    float mx = -INFINITY, sum = 0;
-    for (uint32_t j = 0; j < len; j++) {
-      const float *kk = qkv + (size_t)(start + j) * stride + width + h * hd;
-      float dot = 0;
-#pragma omp simd reduction(+ : dot)
-      for (uint32_t e = 0; e < hd; e++) dot += q[e] * kk[e];
-      scores[j] = dot * scale;
-      mx = scores[j] > mx ? scores[j] : mx;
-    }
-    for (uint32_t j = 0; j < len; j++) sum += scores[j] = expf(scores[j] - mx);
-    float *o = out + (size_t)(start + i) * width + h * hd;
-    memset(o, 0, hd * sizeof *o);
-    for (uint32_t j = 0; j < len; j++) {
-      const float *v = qkv + (size_t)(start + j) * stride + 2 * width + h * hd;
-      float p = scores[j] / sum;
+    for (uint32_t j = 0; j < len; j++) s[j] = 0;
+    for (uint32_t e = 0; e < hd; e++) {
+      const float qe = q[e] * scale, *ke = kt + (size_t)e * len;
 #pragma omp simd
-      for (uint32_t e = 0; e < hd; e++) o[e] += p * v[e];
+      for (uint32_t j = 0; j < len; j++) s[j] += qe * ke[j];
+    }
+    float mx = s[0], sum = 0;
+    for (uint32_t j = 1; j < len; j++) mx = s[j] > mx ? s[j] : mx;
+    for (uint32_t j = 0; j < len; j++) sum += s[j] = exp_neg(s[j] - mx);
+    float *o = out + (size_t)(start + i) * width + h * hd, inv = 1.0f / sum;
+    for (uint32_t e = 0; e < hd; e++) o[e] = 0;
+    for (uint32_t j = 0; j < len; j++) {
+      const float p = s[j] * inv, *vj = v + (size_t)j * hd;
+#pragma omp simd
+      for (uint32_t e = 0; e < hd; e++) o[e] += p * vj[e];
     }
   }
 }
@@ -168,20 +194,21 @@ static void attend(const float *qkv, uint32_t start, uint32_t len, uint32_t h, u
 int cpu_attention(struct ls_backend *be, const void *qkv, uint32_t heads, uint32_t head_dim, void *out, struct ls_err *err) {
   const struct cpu_batch *b = cpu_batch_of(be);
   uint32_t width = heads * head_dim, jobs = b->n_seqs * heads;
+  size_t scratch_n = (size_t)(b->max_len ? b->max_len : 1) * (2 * head_dim + 1);
   int rc = LS_OK;
 #pragma omp parallel
   {
-    float *scores = malloc((b->max_len ? b->max_len : 1) * sizeof *scores);
-    if (!scores) {
+    float *scratch = malloc(scratch_n * sizeof *scratch);
+    if (!scratch) {
 #pragma omp atomic write
       rc = LS_ENOMEM;
     }
 #pragma omp for schedule(dynamic, 4)
     for (uint32_t job = 0; job < jobs; job++) {
       uint32_t s = job / heads, h = job % heads;
-      if (scores) attend(qkv, b->offsets[s], b->offsets[s + 1] - b->offsets[s], h, head_dim, width, out, scores);
+      if (scratch) attend(qkv, b->offsets[s], b->offsets[s + 1] - b->offsets[s], h, head_dim, width, out, scratch);
     }
-    free(scores);
+    free(scratch);
   }
   return rc ? ls_err_set(err, rc, "cpu backend: out of memory in attention") : LS_OK;
 }
