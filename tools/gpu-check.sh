@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # gpu-check.sh — on a machine with an NVIDIA GPU (H100/H200: sm_90a), in one call: build with the
 # CUDA backend, check every CUDA op against its CPU twin (tests/unit/test_cuda.c), run the checks
-# under compute-sanitizer (memcheck, racecheck) where it is installed, and benchmark the
-# similarity-threshold op on both backends beside cuBLAS/OpenBLAS GEMM of the same shapes.
+# under compute-sanitizer (memcheck, racecheck) where it is installed, check the whole CUDA
+# encoder against the CPU encoder on random BERT models (cosine >= 0.999 at FP16), and
+# benchmark: the similarity-threshold op beside cuBLAS/OpenBLAS GEMM of the same shapes, and a
+# MiniLM-L6-shaped encoder on tweet-length texts beside the GEMM peak and, where torch and
+# transformers are installed, beside transformers' BertModel in FP16 on the same inputs.
 # Debian packages the build needs may be carried in as .deb files: DEBS_DIR=path/to/debs.
 # Usage: tools/gpu-check.sh [BUILD_DIR]   (results also in $OUT/gpu-check.txt when OUT is set)
 set -euo pipefail
@@ -36,6 +39,44 @@ if command -v compute-sanitizer >/dev/null; then
   done
 else
   echo "== compute-sanitizer not installed: sanitizer runs skipped"
+fi
+
+echo "== the CUDA encoder against the CPU encoder (FP16 vs FP32, cosine >= 0.999)"
+M="$ROOT/tests/tools/bert_model.py"
+W="$BUILD/gpu-models"
+mkdir -p "$W"
+for shape in tiny tiny64 minilm; do
+  "$M" write "$W/$shape" --shape="$shape"
+  "$BUILD/lockstep-gen" --tweets 5000 --seed 3 --out "$W/gen.jsonl" >/dev/null 2>&1
+  sed -nE 's/.*"text":"([^"]*)".*/\1/p' "$W/gen.jsonl" | head -n 4000 >"$W/texts.txt"
+  for backend in cpu cuda; do
+    "$BUILD/lockstep-embed" --model "$W/$shape" --backend "$backend" --format npy --out "$W/$shape-$backend.npy" <"$W/texts.txt"
+  done
+  "$M" compare "$W/$shape-cpu.npy" "$W/$shape-cuda.npy" 0.999
+done
+if command -v compute-sanitizer >/dev/null; then
+  for tool in memcheck racecheck; do
+    echo "== compute-sanitizer --tool $tool: the CUDA encoder"
+    head -n 200 "$W/texts.txt" | compute-sanitizer --tool "$tool" --error-exitcode 1 \
+      "$BUILD/lockstep-embed" --model "$W/tiny" --backend cuda >/dev/null
+    echo "   clean"
+  done
+fi
+
+echo "== encoder throughput, MiniLM-L6 shape, tweet-length texts (20-60 tokens)"
+"$BUILD/lockstep-bench" encoder --model "$W/minilm" --backend cuda --texts 262144 --reps 3 --max-batch-tokens 65536
+"$BUILD/lockstep-bench" encoder --model "$W/minilm" --backend cpu --texts 8192 --reps 2
+if python3 -c "import torch, transformers, safetensors" 2>/dev/null; then
+  echo "== PyTorch baseline: transformers BertModel FP16, same weights and inputs"
+  awk 'BEGIN { srand(5) } { n = 18 + int(rand() * 41); s = ""; for (i = 0; i < n; i++) s = s (i ? " " : "") "tok" int(rand() * 30000); print s }' \
+    "$W/texts.txt" "$W/texts.txt" "$W/texts.txt" "$W/texts.txt" >"$W/tweets.txt"
+  "$BUILD/lockstep-embed" --model "$W/minilm" --backend cuda --tokenize <"$W/tweets.txt" >"$W/tweets.ids"
+  "$BUILD/lockstep-embed" --model "$W/minilm" --backend cuda --format npy --out "$W/ours.npy" <"$W/tweets.txt"
+  python3 "$ROOT/tests/tools/torch_bert.py" "$W/minilm" "$W/tweets.ids" "$W/torch.npy" 512
+  echo "   ours vs transformers BertModel:"
+  "$M" compare "$W/torch.npy" "$W/ours.npy" 0.999
+else
+  echo "== torch/transformers not installed: PyTorch baseline skipped"
 fi
 
 echo "== unit tests on this machine"

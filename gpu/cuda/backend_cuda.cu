@@ -1,31 +1,14 @@
 /* backend_cuda.cu — the CUDA backend: device buffers, cuBLAS SGEMM, an L2-normalise kernel and
  * the similarity-threshold op (cuBLAS GEMM over tiles of the window, then a threshold kernel that
  * appends only the pairs ≥ tau through an atomic counter). Same contract as backend_cpu.c, which
- * tools/gpu-check.sh compares it with. */
+ * tools/gpu-check.sh compares it with. The encoder ops are in encoder_cuda.cu. */
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 
-extern "C" {
-#include "lockstep/backend.h"
-}
-
-namespace {
-
-constexpr uint32_t TILE_Q = 1024;
-constexpr uint32_t TILE_W = 8192;
-
-struct cuda_ctx {
-  int device;
-  cublasHandle_t blas;
-  cudaStream_t stream;
-  float *tile;            // TILE_Q × TILE_W
-  ls_pair *pairs;         // device pair buffer
-  uint32_t pairs_cap;
-  unsigned int *counter;  // device pair counter
-};
+#include "cuda_ctx.cuh"
 
 int cuda_fail(ls_err *err, const char *what, cudaError_t e) {
   return ls_err_set(err, LS_EIO, "cuda: %s: %s", what, cudaGetErrorString(e));
@@ -36,6 +19,14 @@ int blas_fail(ls_err *err, const char *what, cublasStatus_t s) {
 }
 
 cuda_ctx *ctx_of(ls_backend *be) { return static_cast<cuda_ctx *>(be->ctx); }
+
+namespace {
+
+constexpr uint32_t TILE_Q = 1024;
+constexpr uint32_t TILE_W = 8192;
+
+
+
 
 __global__ void threshold_kernel(const float *tile, uint32_t mi, uint32_t mj, uint32_t q0, uint32_t w0,
                                  float tau, ls_pair *out, uint32_t cap, unsigned int *counter) {
@@ -67,6 +58,7 @@ __global__ void l2_normalize_kernel(float *x, uint32_t d) {
 
 void cuda_destroy(ls_backend *be) {
   cuda_ctx *c = ctx_of(be);
+  cuda_encoder_release(c);
   cudaFree(c->tile);
   cudaFree(c->pairs);
   cudaFree(c->counter);
@@ -172,6 +164,7 @@ ls_backend_i make_interface() {
   i.gemm_nt = cuda_gemm_nt;
   i.l2_normalize = cuda_l2_normalize;
   i.sim_threshold = cuda_sim_threshold;
+  cuda_encoder_ops(&i);
   return i;
 }
 
@@ -203,6 +196,7 @@ extern "C" int ls_backend_cuda_create(ls_backend **out, ls_err *err) {
   if (rc == LS_OK && (e = cudaMalloc(&c->tile, (size_t)TILE_Q * TILE_W * sizeof(float))) != cudaSuccess)
     rc = cuda_fail(err, "tile", e);
   if (rc == LS_OK && (e = cudaMalloc(&c->counter, sizeof(unsigned int))) != cudaSuccess) rc = cuda_fail(err, "counter", e);
+  if (rc == LS_OK) rc = cuda_encoder_init(c, err);
   if (rc != LS_OK) {
     cuda_destroy(be);
     return rc;
