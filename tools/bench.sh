@@ -4,6 +4,7 @@
 #   2. Kafka → lockstepd → Redis + Kafka: tweets/s, beside a bare librdkafka poll loop reading the
 #      same topic (the ingestion ceiling), and peak memory
 #   3. the similarity-threshold op beside plain GEMM on the same backend
+#   4. a MiniLM-L6-shaped BERT encoder (random weights) on tweet-length texts beside the SGEMM peak
 # Writes bench/out/results.md and prints it. Usage: tools/bench.sh BUILD_DIR [TWEETS]
 set -euo pipefail
 LS_BIN=$(cd "${1:-build}" && pwd)
@@ -60,6 +61,11 @@ echo "-- 3. similarity-threshold op vs GEMM (CPU backend)"
 sim=$("$LS_BIN/lockstep-bench" similarity --backend cpu --window 16384 --batch 1024 --dim 256 --reps 5)
 echo "   $sim"
 
+echo "-- 4. MiniLM-L6-shaped encoder (384 hidden, 6 layers, 12 heads, 1536 FFN), CPU backend"
+"$ROOT/tests/tools/bert_model.py" write "$LS_WORK/minilm" --shape=minilm
+enc=$("$LS_BIN/lockstep-bench" encoder --model "$LS_WORK/minilm" --backend cpu --texts 2048 --reps 2)
+echo "   $enc"
+
 cat >"$OUT/results.md" <<MD
 Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed embedder, CPU backend) on $machine.
 
@@ -69,6 +75,7 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed emb
 | replay, length-delimited protobuf | $replay_pb tweets/s | — | — |
 | Kafka → lockstepd → Redis + Kafka (protobuf in) | $kafka_rate tweets/s | bare librdkafka poll loop: $poll_rate msg/s | $(ratio "$kafka_rate" "$poll_rate") |
 | similarity-threshold op, 1024 × 16384 × 256 | $(json sim_gflops "$sim") GFLOP/s | OpenBLAS SGEMM same shapes: $(json gemm_gflops "$sim") GFLOP/s | $(json ratio "$sim") |
+| MiniLM-L6-shaped encoder, $(json mean_tokens "$enc") tokens per text | $(json texts_per_s "$enc") texts/s, $(json tokens_per_s "$enc") tokens/s, $(json gflops "$enc") GFLOP/s | OpenBLAS SGEMM 2048³: $(json gemm_peak_gflops "$enc") GFLOP/s | $(json ratio "$enc") |
 | peak memory, replay | $replay_rss MiB RSS | — | — |
 | peak memory, Kafka mode | $kafka_rss MiB RSS | — | — |
 MD
