@@ -45,10 +45,12 @@ static int resolve_specials(struct ls_tokenizer *t, const char *file, struct ls_
   return LS_OK;
 }
 
+/* A token name given as a string or as an AddedToken object ({"content": …}); out is left as it
+ * is when absent or too long. */
 static void json_str(const struct ls_json_doc *d, int tok, char *out, size_t cap) {
+  if (tok >= 0 && d->toks[tok].type == LS_JSON_OBJECT) tok = ls_json_get(d, tok, "content");
   char tmp[64];
-  if (tok >= 0 && d->toks[tok].type == LS_JSON_OBJECT) tok = ls_json_get(d, tok, "content"); /* AddedToken form */
-  if (tok >= 0 && ls_json_string(d, tok, tmp, sizeof tmp) >= 0 && (size_t)snprintf(out, cap, "%s", tmp) < cap) return;
+  if (tok >= 0 && ls_json_string(d, tok, tmp, sizeof tmp) >= 0 && strlen(tmp) < cap) strcpy(out, tmp);
 }
 
 /* --- tokenizer.json --------------------------------------------------------------------------- */
