@@ -20,12 +20,13 @@ struct ls_embedder {
   struct ls_tokenizer *tok; /* NULL for hash */
   struct ls_encoder *enc;
   uint32_t dim, max_len;
+  struct ls_bert_config cfg; /* model embedders */
   struct ls_backend *be;
   char describe[768];
   int32_t *ids; /* n × max_len, tokenised texts */
   uint32_t *lens, *offsets;
   uint32_t cap;
-  int32_t *packed;
+  int32_t *packed; /* one encoder batch: max_tokens ids */
   uint64_t tokens;
 };
 
@@ -39,7 +40,10 @@ static int open_model(struct ls_embedder *e, const struct ls_embedder_opts *o, s
                     ls_tokenizer_vocab_size(e->tok), m.cfg.vocab);
   uint32_t budget = o->max_batch_tokens ? o->max_batch_tokens : 16384;
   if (!rc) rc = ls_encoder_create(&e->enc, e->be, &m, budget, o->unit, err);
+  if (!rc && !(e->packed = malloc((size_t)ls_encoder_max_tokens(e->enc) * sizeof *e->packed)))
+    rc = ls_err_set(err, LS_ENOMEM, "embedder: out of memory");
   if (!rc) {
+    e->cfg = m.cfg;
     e->dim = m.cfg.hidden;
     e->max_len = m.max_seq;
     snprintf(e->describe, sizeof e->describe,
@@ -86,6 +90,7 @@ double ls_embedder_default_threshold(const struct ls_embedder *e) { return e->to
 const char *ls_embedder_describe(const struct ls_embedder *e) { return e->describe; }
 uint32_t ls_embedder_max_len(const struct ls_embedder *e) { return e->max_len; }
 uint64_t ls_embedder_tokens(const struct ls_embedder *e) { return e->tokens; }
+double ls_embedder_flops(const struct ls_embedder *e, uint32_t len) { return e->tok ? ls_bert_flops(&e->cfg, len, len) : 0; }
 
 int ls_embedder_tokenize(const struct ls_embedder *e, const char *text, uint32_t len, int32_t *ids) {
   return e->tok ? (int)ls_tokenize(e->tok, text, len, ids) : -1;
@@ -93,12 +98,11 @@ int ls_embedder_tokenize(const struct ls_embedder *e, const char *text, uint32_t
 
 static int reserve(struct ls_embedder *e, uint32_t n, struct ls_err *err) {
   if (n <= e->cap) return LS_OK;
-  free(e->ids); free(e->lens); free(e->offsets); free(e->packed);
+  free(e->ids); free(e->lens); free(e->offsets);
   e->ids = malloc((size_t)n * e->max_len * sizeof *e->ids);
   e->lens = malloc(n * sizeof *e->lens);
   e->offsets = malloc(((size_t)n + 1) * sizeof *e->offsets);
-  e->packed = malloc((size_t)ls_encoder_max_tokens(e->enc) * sizeof *e->packed);
-  e->cap = e->ids && e->lens && e->offsets && e->packed ? n : 0;
+  e->cap = e->ids && e->lens && e->offsets ? n : 0;
   return e->cap ? LS_OK : ls_err_set(err, LS_ENOMEM, "embedder: out of memory for %u texts", n);
 }
 

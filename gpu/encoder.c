@@ -111,16 +111,15 @@ static int layer_forward(struct ls_encoder *e, const struct enc_layer *L, struct
   return rc;
 }
 
-/* The whole forward pass for the current batch shape; what run_graph records. The activation
- * buffers swap an even number of times per layer pair, so every replay sees the same pointers. */
+/* The whole forward pass for the current batch shape; what run_graph records. Each layer swaps
+ * the activation buffers twice, so every pass starts and ends with the same pointers and a
+ * replayed graph reads and writes what a direct run would. */
 static int forward(void *ctx, struct ls_err *err) {
   struct ls_encoder *e = ctx;
   const struct ls_backend_i *o = e->be->i;
-  void *x0 = e->x, *t0 = e->tmp;
   int rc = o->embed(e->be, e->word, e->pos, e->type, e->emb_g, e->emb_b, e->cfg.hidden, e->cfg.eps, e->x, err);
   for (uint32_t l = 0; !rc && l < e->cfg.layers; l++) rc = layer_forward(e, &e->layers[l], err);
   if (!rc) rc = o->pool(e->be, e->x, e->cfg.hidden, e->pooling, e->normalize, e->pooled, err);
-  e->x = x0, e->tmp = t0;
   return rc;
 }
 

@@ -15,7 +15,6 @@
 
 #include "lockstep/backend.h"
 #include "lockstep/embedder.h"
-#include "lockstep/model.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -144,9 +143,8 @@ static char *tweet_texts(uint32_t n, const char **texts, uint32_t *lens) {
 static int bench_encoder(const char *which, const char *model, uint32_t n, int reps, uint32_t budget) {
   struct ls_backend *be;
   struct ls_embedder *em;
-  struct ls_bert_model m;
   struct ls_err e;
-  if (ls_backend_open(&be, which, NULL, &e) || ls_bert_load(&m, model, &e)) { fprintf(stderr, "%s\n", e.msg); return 2; }
+  if (ls_backend_open(&be, which, NULL, &e)) { fprintf(stderr, "%s\n", e.msg); return 2; }
   struct ls_embedder_opts o = {.model = model, .max_batch_tokens = budget, .unit = true};
   if (ls_embedder_open(&em, &o, be, NULL, &e)) { fprintf(stderr, "%s\n", e.msg); return 2; }
   const char **texts = malloc(n * sizeof *texts);
@@ -158,7 +156,7 @@ static int bench_encoder(const char *which, const char *model, uint32_t n, int r
   double flop = 0, tokens = 0;
   for (uint32_t i = 0; i < n; i++) {
     int len = ls_embedder_tokenize(em, texts[i], lens[i], ids);
-    flop += ls_bert_flops(&m.cfg, len, len);
+    flop += ls_embedder_flops(em, (uint32_t)len);
     tokens += len;
   }
   double peak = gemm_peak(be, 2048, 3, &e);
@@ -178,7 +176,6 @@ static int bench_encoder(const char *which, const char *model, uint32_t n, int r
            be->i->name, be->device, ls_embedder_describe(em), n, tokens / n, best, n / best, tokens / best, flop / best / 1e9,
            peak, peak > 0 ? flop / best / 1e9 / peak : 0);
   free(texts); free(lens); free(out); free(ids); free(buf);
-  ls_bert_free(&m);
   ls_embedder_close(em);
   ls_backend_close(be);
   return rc ? 1 : 0;

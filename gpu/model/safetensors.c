@@ -219,13 +219,13 @@ float *ls_st_read(const struct ls_safetensors *st, const char *name, const char 
   uint64_t n = t->bytes / (t->dtype == LS_ST_F32 ? 4 : 2);
   float *out = malloc((n ? n : 1) * sizeof *out);
   if (!out) return ls_err_set(err, LS_ENOMEM, "%s: out of memory reading %s", st->path, t->name), NULL;
+  const unsigned char *p = t->data;
   for (uint64_t i = 0; i < n; i++) {
-    const unsigned char *p = t->data + i * (t->dtype == LS_ST_F32 ? 4 : 2);
-    uint16_t h = (uint16_t)(p[0] | p[1] << 8);
     if (t->dtype == LS_ST_F32) {
-      uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+      uint32_t bits = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
       memcpy(&out[i], &bits, 4);
     } else {
+      uint16_t h = (uint16_t)(p[2 * i] | p[2 * i + 1] << 8);
       out[i] = t->dtype == LS_ST_F16 ? ls_half_to_float(h) : ls_bf16_to_float(h);
     }
   }

@@ -38,5 +38,7 @@ int ls_embedder_tokenize(const struct ls_embedder *e, const char *text, uint32_t
 uint32_t ls_embedder_max_len(const struct ls_embedder *e);
 /* Tokens embedded so far (model embedders), for rates. */
 uint64_t ls_embedder_tokens(const struct ls_embedder *e);
+/* Floating-point operations of encoding one text of len tokens (0 for hash), for GFLOP/s. */
+double ls_embedder_flops(const struct ls_embedder *e, uint32_t len);
 
 #endif
