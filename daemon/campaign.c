@@ -30,6 +30,58 @@ void ls_campaign_samples_json(const struct ls_campaign_event *e, struct ls_jw *w
   ls_jw_arr_end(w);
 }
 
+static void parts_json(const struct ls_score_parts *p, struct ls_jw *w) {
+  const char *names[] = {"size", "synchrony", "content", "diversity", "accounts"};
+  const double v[] = {p->size, p->synchrony, p->content, p->diversity, p->accounts};
+  ls_jw_obj_begin(w);
+  for (int i = 0; i < 5; i++) {
+    ls_jw_key(w, names[i]);
+    ls_jw_f64(w, v[i]);
+  }
+  ls_jw_obj_end(w);
+}
+
+static void edges_json(const struct ls_evidence *ev, struct ls_jw *w) {
+  ls_jw_arr_begin(w);
+  for (uint32_t i = 0; ev && i < ev->n_top; i++) {
+    const struct ls_group_edge *x = &ev->top[i];
+    ls_jw_obj_begin(w);
+    ls_jw_key(w, "source");
+    ls_jw_u64_str(w, x->a);
+    ls_jw_key(w, "target");
+    ls_jw_u64_str(w, x->b);
+    ls_jw_key(w, "weight");
+    ls_jw_f64(w, x->weight);
+    ls_jw_key(w, "signals");
+    ls_jw_obj_begin(w);
+    for (int s = 0; s < LS_SIG_COUNT; s++) {
+      if (x->w[s] <= 0) continue;
+      ls_jw_key(w, ls_signal_name(s));
+      ls_jw_f64(w, x->w[s]);
+    }
+    ls_jw_obj_end(w);
+    ls_jw_obj_end(w);
+  }
+  ls_jw_arr_end(w);
+}
+
+static void activity_json(const struct ls_evidence *ev, struct ls_jw *w) {
+  ls_jw_obj_begin(w);
+  ls_jw_key(w, "start");
+  ls_jw_time(w, ev ? ev->hist_start_ms : 0);
+  ls_jw_key(w, "per_minute");
+  ls_jw_arr_begin(w);
+  for (uint32_t i = 0; ev && i < ev->n_hist; i++) ls_jw_u64(w, ev->hist[i]);
+  ls_jw_arr_end(w);
+  ls_jw_obj_end(w);
+}
+
+static void optional_id(const char *key, const char *id, struct ls_jw *w) {
+  if (!id[0]) return;
+  ls_jw_key(w, key);
+  ls_jw_str(w, id);
+}
+
 void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   ls_jw_obj_begin(w);
   ls_jw_key(w, "campaign_id");
@@ -63,7 +115,38 @@ void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   ls_campaign_samples_json(e, w);
   ls_jw_key(w, "representative_text");
   ls_jw_str(w, e->text ? e->text : "");
+  ls_jw_key(w, "score_parts");
+  parts_json(&e->parts, w);
+  ls_jw_key(w, "mean_gap_s");
+  ls_jw_f64(w, e->ev ? e->ev->mean_gap_s : 0);
+  ls_jw_key(w, "strongest_edges");
+  edges_json(e->ev, w);
+  ls_jw_key(w, "activity");
+  activity_json(e->ev, w);
+  optional_id("merged_into", e->merged_into, w);
+  optional_id("split_from", e->split_from, w);
   ls_jw_obj_end(w);
+}
+
+static void edges_protobuf(const struct ls_evidence *ev, Lockstep__Edge *edges, Lockstep__Edge **edge_ptrs,
+                           Lockstep__SignalWeight (*sw)[LS_SIG_COUNT], Lockstep__SignalWeight *(*sw_ptrs)[LS_SIG_COUNT]) {
+  for (uint32_t i = 0; i < ev->n_top; i++) {
+    const struct ls_group_edge *x = &ev->top[i];
+    lockstep__edge__init(&edges[i]);
+    edges[i].source = x->a;
+    edges[i].target = x->b;
+    edges[i].weight = x->weight;
+    for (int s = 0; s < LS_SIG_COUNT; s++) {
+      if (x->w[s] <= 0) continue;
+      Lockstep__SignalWeight *y = &sw[i][edges[i].n_signals];
+      lockstep__signal_weight__init(y);
+      y->signal = (char *)ls_signal_name(s);
+      y->weight = x->w[s];
+      sw_ptrs[i][edges[i].n_signals++] = y;
+    }
+    edges[i].signals = sw_ptrs[i];
+    edge_ptrs[i] = &edges[i];
+  }
 }
 
 size_t ls_campaign_to_protobuf(const struct ls_campaign_event *e, uint8_t **buf, size_t *cap) {
@@ -95,6 +178,28 @@ size_t ls_campaign_to_protobuf(const struct ls_campaign_event *e, uint8_t **buf,
     ptrs[m.n_signals++] = c;
   }
   m.signals = ptrs;
+  Lockstep__ScoreParts parts = LOCKSTEP__SCORE_PARTS__INIT;
+  parts.size = e->parts.size;
+  parts.synchrony = e->parts.synchrony;
+  parts.content = e->parts.content;
+  parts.diversity = e->parts.diversity;
+  parts.accounts = e->parts.accounts;
+  m.score_parts = &parts;
+  m.merged_into = (char *)e->merged_into;
+  m.split_from = (char *)e->split_from;
+  Lockstep__Edge edges[LS_TOP_EDGES], *edge_ptrs[LS_TOP_EDGES];
+  Lockstep__SignalWeight sw[LS_TOP_EDGES][LS_SIG_COUNT], *sw_ptrs[LS_TOP_EDGES][LS_SIG_COUNT];
+  Lockstep__Activity act = LOCKSTEP__ACTIVITY__INIT;
+  if (e->ev) {
+    edges_protobuf(e->ev, edges, edge_ptrs, sw, sw_ptrs);
+    m.n_strongest_edges = e->ev->n_top;
+    m.strongest_edges = edge_ptrs;
+    act.start_ms = e->ev->hist_start_ms;
+    act.n_counts = e->ev->n_hist;
+    act.counts = (uint32_t *)e->ev->hist;
+    m.activity = &act;
+    m.mean_gap_s = e->ev->mean_gap_s;
+  }
   char **names = e->usernames ? malloc((e->n_accounts + 1) * sizeof *names) : NULL;
   if (names) {
     for (uint32_t i = 0; i < e->n_accounts; i++) names[i] = (char *)e->usernames[i];

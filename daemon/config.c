@@ -31,7 +31,7 @@ struct option {
 #define SIGNAL(sec, idx, win, minw, what)                                                                     \
   BOOL(sec, "enabled", signal[idx].enabled, "true", "Detect " what "."),                                     \
   INT(sec, "window_s", signal[idx].window_s, win, 1, 86400, "Two actions count as coordinated within this many seconds (event time)."), \
-  INT(sec, "min_weight", signal[idx].min_weight, minw, 1, 1000000, "An edge needs at least this many distinct coordinated actions of this signal.")
+  DBL(sec, "min_weight", signal[idx].min_weight, minw, 0.1, 1000000, "An edge needs at least this weight of this signal: distinct coordinated actions, each discounted by detect.organic_accounts.")
 
 static const struct option OPTIONS[] = {
     STR("kafka", "brokers", kafka.brokers, "127.0.0.1:9092", "Bootstrap servers, host:port[,host:port...]."),
@@ -73,17 +73,18 @@ static const struct option OPTIONS[] = {
     INT("detect", "cluster_interval_ms", detect.cluster_interval_ms, "5000", 100, 3600000, "Clustering runs when event time has advanced this much (and at least once a second of processing time when idle)."),
     INT("detect", "close_after_s", detect.close_after_s, "1800", 10, 604800, "A campaign with no new coordinated action for this long (event time) is closed."),
     INT("detect", "edge_ttl_s", detect.edge_ttl_s, "3600", 10, 604800, "Edges not reinforced for this long (event time) are forgotten."),
-    INT("detect", "max_object_accounts", detect.max_object_accounts, "100", 2, 100000, "An object (retweeted tweet, text, URL, ...) acted on by more accounts than this within its window is treated as organic virality and forms no more edges."),
+    INT("detect", "organic_accounts", detect.organic_accounts, "30", 2, 100000, "Organic suppression: a coordinated action on an object (retweeted tweet, text, URL, ...) that n accounts acted on within its window weighs 1 up to this many accounts, then 1/(1+ln(n/organic_accounts)): viral objects make weak edges, repetition across many objects makes strong ones."),
+    INT("detect", "max_object_accounts", detect.max_object_accounts, "250", 2, 100000, "An object acted on by more accounts than this within its window is treated as organic virality and forms no more edges at all."),
     INT("detect", "max_objects", detect.max_objects, "262144", 1024, 67108864, "Capacity of the exact-signal object window (entries; stale ones are reused)."),
     INT("detect", "max_edges", detect.max_edges, "1048576", 1024, 268435456, "Capacity of the coordination graph (account pairs)."),
     INT("detect", "max_accounts", detect.max_accounts, "262144", 1024, 67108864, "Capacity of the table of accounts that took part in coordinated actions."),
     INT("detect", "dedup_capacity", detect.dedup_capacity, "1048576", 1024, 268435456, "Recent tweet ids remembered to drop duplicates (at-least-once delivery)."),
-    INT("detect", "window_capacity", detect.window_capacity, "16384", 256, 16777216, "Vectors in the co-similar-text window."),
+    INT("detect", "window_capacity", detect.window_capacity, "131072", 256, 67108864, "Vectors in the co-similar-text window (a ring; it should hold co_similar_text.window_s of original tweets: 600 s at 6,000 tweets/s needs 3.6 million). Memory: dim × 2 bytes (FP16) + 24 bytes per vector, printed at start-up."),
     SIGNAL("co_retweet", LS_SIG_RETWEET, "60", "3", "accounts retweeting the same tweet"),
     SIGNAL("co_reply", LS_SIG_REPLY, "60", "3", "accounts replying to the same tweet"),
-    SIGNAL("co_tweet", LS_SIG_TWEET, "60", "2", "accounts posting the same normalised text (at least 5 tokens, retweets excluded)"),
-    SIGNAL("co_similar_text", LS_SIG_SIMILAR, "60", "2", "accounts posting texts with embedding cosine >= embed.similarity_threshold"),
-    SIGNAL("co_link", LS_SIG_LINK, "60", "3", "accounts sharing the same normalised URL"),
+    SIGNAL("co_tweet", LS_SIG_TWEET, "600", "2", "accounts posting the same normalised text (at least 5 tokens, retweets excluded)"),
+    SIGNAL("co_similar_text", LS_SIG_SIMILAR, "600", "2", "accounts posting texts with embedding cosine >= embed.similarity_threshold"),
+    SIGNAL("co_link", LS_SIG_LINK, "300", "3", "accounts sharing the same normalised URL"),
     SIGNAL("co_hashtag", LS_SIG_HASHTAG, "60", "3", "accounts using the same ordered sequence of at least 2 hashtags"),
     STR("output", "file", output.file, "", "Also write campaign events as JSON lines to this file (--out sets it)."),
     STR("log", "level", output.level, "info", "debug, info, warn or error."),

@@ -17,7 +17,9 @@
 struct edge {
   uint64_t a, b; /* a < b; a == 0: never used */
   int64_t first_ms, last_ms;
-  uint16_t w[LS_SIG_COUNT];
+  float w[LS_SIG_COUNT];     /* discounted actions */
+  uint16_t n[LS_SIG_COUNT];  /* actions */
+  float gap_s;               /* sum of the actions' gaps */
 };
 
 struct account {
@@ -25,8 +27,10 @@ struct account {
   int64_t last_ms;
   uint64_t coord_tweets;
   uint64_t samples[3];
-  uint8_t n_samples, sample_head;
+  int64_t times[LS_ACCOUNT_TIMES]; /* coordinated tweets, ring */
+  uint8_t n_samples, sample_head, n_times, time_head;
   uint16_t text_len;
+  float suspicion; /* < 0: no metadata */
   char username[LS_USERNAME_MAX];
   char text[LS_TEXT_MAX];
 };
@@ -100,17 +104,21 @@ static struct account *account_slot(struct ls_graph *g, uint64_t id, bool create
   if (oldest->id != 0 && is_live(g, oldest->last_ms, g->watermark)) g->account_evictions++;
   memset(oldest, 0, sizeof *oldest);
   oldest->id = id;
+  oldest->suspicion = -1;
   return oldest;
 }
 
-void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t) {
+void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t, float weight, int64_t gap_ms) {
   if (a == b || a == 0 || b == 0) return;
   if (a > b) { uint64_t x = a; a = b; b = x; }
   if (t > g->watermark) g->watermark = t;
   struct edge *e = edge_slot(g, a, b);
   if (e->first_ms == 0 || t < e->first_ms) e->first_ms = t;
   if (t > e->last_ms) e->last_ms = t;
-  if (e->w[s] < UINT16_MAX) e->w[s]++;
+  if (e->n[s] == UINT16_MAX) return; /* saturated: a flooder, not more evidence */
+  e->n[s]++;
+  e->w[s] += weight;
+  e->gap_s += (float)(llabs(gap_ms) / 1000.0);
   for (int k = 0; k < 2; k++) {
     struct account *acc = account_slot(g, k ? b : a, true);
     if (t > acc->last_ms) acc->last_ms = t;
@@ -124,26 +132,42 @@ static uint32_t utf8_prefix(const char *s, uint32_t n, uint32_t cap) {
   return cap;
 }
 
-void ls_graph_touch(struct ls_graph *g, uint64_t id, const char *username, uint64_t tweet_id, const char *text,
-                    uint32_t text_len, int64_t t) {
+/* Indicators of an automated or throw-away account, each in [0, 1], averaged: a young account
+ * (under 30 days: 1, under 180: 0.5), the default profile image, following many while followed
+ * by few (≥ 100 followed, < 10 followers), and more than 144 tweets a day over its life. */
+double ls_account_suspicion(const struct ls_author *au, int64_t t) {
+  if (!au->present) return -1;
+  double age_days = au->created_at_ms > 0 && t > au->created_at_ms ? (t - au->created_at_ms) / 86400000.0 : -1;
+  double young = age_days < 0 ? 0 : age_days < 30 ? 1 : age_days < 180 ? 0.5 : 0;
+  double lopsided = au->following >= 100 && au->followers < 10;
+  double prolific = age_days > 0 && au->statuses / (age_days < 1 ? 1 : age_days) > 144;
+  return (young + au->default_profile_image + lopsided + prolific) / 4;
+}
+
+void ls_graph_touch(struct ls_graph *g, const struct ls_tweet *tw) {
+  int64_t t = tw->created_at_ms;
   if (t > g->watermark) g->watermark = t;
-  struct account *a = account_slot(g, id, true);
+  struct account *a = account_slot(g, tw->author_id, true);
   if (t > a->last_ms) a->last_ms = t;
   a->coord_tweets++;
-  a->samples[a->sample_head] = tweet_id;
+  a->samples[a->sample_head] = tw->id;
   a->sample_head = (uint8_t)((a->sample_head + 1) % 3);
   if (a->n_samples < 3) a->n_samples++;
-  if (username) snprintf(a->username, sizeof a->username, "%s", username);
-  if (text && text_len) {
-    a->text_len = (uint16_t)utf8_prefix(text, text_len, LS_TEXT_MAX);
-    memcpy(a->text, text, a->text_len);
+  a->times[a->time_head] = t;
+  a->time_head = (uint8_t)((a->time_head + 1) % LS_ACCOUNT_TIMES);
+  if (a->n_times < LS_ACCOUNT_TIMES) a->n_times++;
+  if (tw->author.present) a->suspicion = (float)ls_account_suspicion(&tw->author, t);
+  if (tw->username) snprintf(a->username, sizeof a->username, "%s", tw->username);
+  if (tw->text && tw->text_len) {
+    a->text_len = (uint16_t)utf8_prefix(tw->text, tw->text_len, LS_TEXT_MAX);
+    memcpy(a->text, tw->text, a->text_len);
   }
 }
 
 static bool is_strong(const struct ls_graph *g, const struct edge *e, int64_t now) {
   if (e->a == 0 || !is_live(g, e->last_ms, now)) return false;
   for (int s = 0; s < LS_SIG_COUNT; s++)
-    if (g->conf.min_weight[s] && e->w[s] >= g->conf.min_weight[s]) return true;
+    if (g->conf.min_weight[s] > 0 && e->w[s] >= g->conf.min_weight[s] - 1e-6) return true;
   return false;
 }
 
@@ -240,10 +264,38 @@ static uint64_t mode_of_sorted(const uint64_t *v, uint32_t n) {
   return best;
 }
 
-/* Tweet count, samples and the most common recent text of the group's accounts. */
+/* The group's coordinated tweets per minute over its latest LS_HIST_MINUTES minutes, from the
+ * times each account remembers. */
+static void histogram(const struct account *a, struct ls_evidence *ev, int64_t last_ms) {
+  int64_t last_min = last_ms / 60000, first_min = last_min - LS_HIST_MINUTES + 1;
+  for (uint32_t k = 0; k < a->n_times; k++) {
+    int64_t m = a->times[k] / 60000;
+    if (m < first_min || m > last_min) continue;
+    ev->hist[m - first_min]++;
+  }
+}
+
+/* Drops the empty minutes before the first busy one. */
+static void histogram_trim(struct ls_evidence *ev, int64_t last_ms) {
+  uint32_t lead = 0;
+  while (lead < LS_HIST_MINUTES && ev->hist[lead] == 0) lead++;
+  ev->n_hist = LS_HIST_MINUTES - lead;
+  memmove(ev->hist, ev->hist + lead, ev->n_hist * sizeof *ev->hist);
+  memset(ev->hist + ev->n_hist, 0, lead * sizeof *ev->hist);
+  ev->hist_start_ms = (last_ms / 60000 - LS_HIST_MINUTES + 1 + lead) * 60000;
+}
+
+/* Tweet count, samples, activity, account features and the most common recent text of the
+ * group's accounts. */
 static void describe(struct ls_graph *g, struct ls_group *grp) {
   uint64_t *hashes = malloc((grp->n_accounts + 1) * sizeof *hashes);
   uint32_t nh = 0;
+  double suspicion = 0;
+  int64_t latest = grp->last_ms;
+  for (uint32_t i = 0; i < grp->n_accounts; i++) {
+    const struct account *a = account_slot(g, grp->accounts[i], false);
+    if (a && a->last_ms > latest) latest = a->last_ms;
+  }
   for (uint32_t i = 0; i < grp->n_accounts; i++) {
     const struct account *a = account_slot(g, grp->accounts[i], false);
     grp->usernames[i][0] = '\0';
@@ -251,8 +303,15 @@ static void describe(struct ls_graph *g, struct ls_group *grp) {
     memcpy(grp->usernames[i], a->username, LS_USERNAME_MAX);
     grp->tweet_count += a->coord_tweets;
     for (uint32_t k = 0; k < a->n_samples && grp->n_samples < LS_SAMPLES; k++) grp->samples[grp->n_samples++] = a->samples[k];
+    histogram(a, &grp->ev, latest);
+    if (a->suspicion >= 0) {
+      suspicion += a->suspicion;
+      grp->ev.accounts_with_metadata++;
+    }
     if (a->text_len && hashes) hashes[nh++] = ls_hash64(a->text, a->text_len, 0) | 1;
   }
+  histogram_trim(&grp->ev, latest);
+  grp->ev.account_suspicion = grp->ev.accounts_with_metadata ? suspicion / grp->ev.accounts_with_metadata : 0;
   if (!hashes) return;
   qsort(hashes, nh, sizeof *hashes, cmp_u64);
   uint64_t want = mode_of_sorted(hashes, nh);
@@ -264,6 +323,45 @@ static void describe(struct ls_graph *g, struct ls_group *grp) {
     grp->text[a->text_len] = '\0';
     return;
   }
+}
+
+/* Signals whose actions repeat the same or near-same content count fully towards the content
+ * share; those that share only a link, a hashtag sequence or a reply target count half. */
+static const double CONTENT_PART[LS_SIG_COUNT] = {
+    [LS_SIG_RETWEET] = 1, [LS_SIG_REPLY] = 0.5, [LS_SIG_TWEET] = 1, [LS_SIG_SIMILAR] = 1, [LS_SIG_LINK] = 0.5, [LS_SIG_HASHTAG] = 0.5};
+
+/* Keeps the LS_TOP_EDGES heaviest edges, heaviest first. */
+static void keep_top(struct ls_evidence *ev, const struct edge *e) {
+  struct ls_group_edge x = {.a = e->a, .b = e->b};
+  for (int s = 0; s < LS_SIG_COUNT; s++) x.weight += x.w[s] = e->w[s];
+  uint32_t i = ev->n_top < LS_TOP_EDGES ? ev->n_top++ : LS_TOP_EDGES;
+  while (i > 0 && ev->top[i - 1].weight < x.weight) {
+    if (i < LS_TOP_EDGES) ev->top[i] = ev->top[i - 1];
+    i--;
+  }
+  if (i < LS_TOP_EDGES) ev->top[i] = x;
+}
+
+struct edge_totals { double weight, gap_s, content, actions; };
+
+static void add_edge(struct ls_group *grp, struct edge_totals *tot, const struct edge *e) {
+  grp->strong_edges++;
+  for (int s = 0; s < LS_SIG_COUNT; s++) {
+    grp->signal_actions[s] += e->n[s];
+    tot->weight += e->w[s];
+    tot->content += CONTENT_PART[s] * e->n[s];
+    tot->actions += e->n[s];
+  }
+  tot->gap_s += e->gap_s;
+  if (grp->first_ms == 0 || e->first_ms < grp->first_ms) grp->first_ms = e->first_ms;
+  if (e->last_ms > grp->last_ms) grp->last_ms = e->last_ms;
+  keep_top(&grp->ev, e);
+}
+
+static void finish_totals(struct ls_group *grp, const struct edge_totals *tot) {
+  grp->ev.mean_gap_s = tot->actions ? tot->gap_s / tot->actions : 0;
+  grp->ev.content_share = tot->actions ? tot->content / tot->actions : 0;
+  grp->ev.mean_edge_weight = grp->strong_edges ? tot->weight / grp->strong_edges : 0;
 }
 
 static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, struct ls_groups *out, struct ls_err *err) {
@@ -292,24 +390,19 @@ static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, s
     uint32_t gi = r->group_of[ls_uf_find(&r->uf, v)];
     if (gi) { struct ls_group *grp = &out->g[gi - 1]; grp->accounts[grp->n_accounts++] = r->id_of[v]; }
   }
+  struct edge_totals *tot = calloc(n_groups + 1, sizeof *tot);
+  if (!tot) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
   for (uint32_t k = 0; k < r->n_strong; k++) {
-    const struct edge *e = r->strong[k];
     uint32_t gi = r->group_of[ls_uf_find(&r->uf, r->end[2 * k])];
-    if (!gi) continue;
-    struct ls_group *grp = &out->g[gi - 1];
-    grp->strong_edges++;
-    for (int s = 0; s < LS_SIG_COUNT; s++) {
-      grp->signal_actions[s] += e->w[s];
-      grp->weight_sum += e->w[s];
-    }
-    if (grp->first_ms == 0 || e->first_ms < grp->first_ms) grp->first_ms = e->first_ms;
-    if (e->last_ms > grp->last_ms) grp->last_ms = e->last_ms;
+    if (gi) add_edge(&out->g[gi - 1], &tot[gi - 1], r->strong[k]);
   }
   out->n = n_groups;
   for (uint32_t i = 0; i < n_groups; i++) {
+    finish_totals(&out->g[i], &tot[i]);
     qsort(out->g[i].accounts, out->g[i].n_accounts, sizeof(uint64_t), cmp_u64);
     describe(g, &out->g[i]);
   }
+  free(tot);
   return LS_OK;
 }
 

@@ -114,7 +114,7 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (rc == LS_OK) rc = ls_objects_create(&p->objects, (uint32_t)c->detect.max_objects, (uint32_t)c->detect.max_object_accounts, err);
   struct ls_graph_conf gc = {.max_edges = (uint32_t)c->detect.max_edges, .max_accounts = (uint32_t)c->detect.max_accounts,
                              .edge_ttl_ms = c->detect.edge_ttl_s * 1000};
-  for (int s = 0; s < LS_SIG_COUNT; s++) gc.min_weight[s] = c->signal[s].enabled ? (uint32_t)c->signal[s].min_weight : 0;
+  for (int s = 0; s < LS_SIG_COUNT; s++) gc.min_weight[s] = c->signal[s].enabled ? c->signal[s].min_weight : 0;
   if (rc == LS_OK) rc = ls_graph_create(&p->graph, &gc, err);
   struct ls_tracker_conf tc = {(uint32_t)c->detect.min_accounts, c->detect.min_score, c->detect.close_after_s * 1000};
   if (rc == LS_OK) rc = ls_tracker_create(&p->tracker, &tc, err);
@@ -255,10 +255,11 @@ static void maybe_cluster(struct ls_pipeline *p, bool idle) {
 
 /* --- signals ---------------------------------------------------------------------------------- */
 
-static void on_pair(void *ud, uint64_t other, int64_t other_t) {
+static void on_pair(void *ud, uint64_t other, int64_t other_t, uint32_t object_accounts) {
   struct ls_pipeline *p = ud;
-  (void)other_t;
-  ls_graph_add(p->graph, p->cur_item->t->author_id, other, p->cur_sig, p->cur_item->t->created_at_ms);
+  const struct ls_tweet *t = p->cur_item->t;
+  float w = ls_organic_weight(object_accounts, (uint32_t)p->cfg.detect.organic_accounts);
+  ls_graph_add(p->graph, t->author_id, other, p->cur_sig, t->created_at_ms, w, t->created_at_ms - other_t);
   p->cur_item->coordinated = true;
   p->st.pairs[p->cur_sig]++;
   p->graph_dirty = true;
@@ -327,7 +328,7 @@ static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot
       if (matches[pr->q] > (uint32_t)p->cfg.detect.max_object_accounts) continue;
       p->cur_sig = LS_SIG_SIMILAR;
       p->cur_item = it;
-      on_pair(p, m->account, m->t);
+      on_pair(p, m->account, m->t, matches[pr->q] + 1);
     }
   }
   for (uint32_t q = 0; q < n; q++) p->st.suppressed += matches[q] > (uint32_t)p->cfg.detect.max_object_accounts;
@@ -440,8 +441,7 @@ static void process(struct ls_pipeline *p, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     const struct item *it = &p->items[i];
     if (it->t && it->coordinated)
-      ls_graph_touch(p->graph, it->t->author_id, it->t->username, it->t->id, it->t->text, it->t->text_len,
-                     it->t->created_at_ms);
+      ls_graph_touch(p->graph, it->t);
   }
   p->st.batches++;
 }

@@ -1,7 +1,9 @@
 /* tracker.c — campaign life cycle (see tracker.h). Matching: each group, largest first, votes
- * for the campaign holding most of its accounts; it claims that campaign when they share at
- * least half of the smaller one and no larger group claimed it first (a split keeps the id with
- * the larger part). Campaigns are few (one per coordinated group), so a plain array serves. */
+ * for the campaigns holding its accounts; it claims the one with most votes when they share at
+ * least half of the smaller one and no larger group claimed it first. A group that finds its
+ * best campaign already claimed is a split (split_from); other campaigns that the claiming group
+ * holds most of are merged into it (merged_into) and closed. Campaigns are few (one per
+ * coordinated group), so a plain array serves. */
 #include "lockstep/tracker.h"
 
 #include <math.h>
@@ -24,6 +26,9 @@ struct campaign {
   uint64_t samples[LS_SAMPLES];
   uint32_t n_samples;
   char text[LS_TEXT_MAX + 1];
+  struct ls_score_parts parts;
+  struct ls_evidence ev;
+  char merged_into[LS_CAMPAIGN_ID_MAX], split_from[LS_CAMPAIGN_ID_MAX];
   uint64_t emitted_actions;
   bool claimed;
 };
@@ -55,12 +60,17 @@ void ls_tracker_destroy(struct ls_tracker *t) {
   free(t);
 }
 
-double ls_group_score(const struct ls_group *g) {
-  double n = g->n_accounts;
-  double pairs = n * (n - 1) / 2;
-  double density = pairs > 0 ? g->strong_edges / pairs : 0;
-  double mean_w = g->strong_edges ? g->weight_sum / g->strong_edges : 0;
-  return 0.3 * (1 - exp(-n / 10)) + 0.3 * (density > 1 ? 1 : density) + 0.4 * (1 - exp(-mean_w / 5));
+/* README: scoring. Weights sum to 1; account features weigh least and never form a group. */
+double ls_group_score(const struct ls_group *g, struct ls_score_parts *parts) {
+  struct ls_score_parts p = {
+      .size = 1 - exp(-(double)g->n_accounts / 10),
+      .synchrony = g->strong_edges ? exp(-g->ev.mean_gap_s / 120) : 0,
+      .content = g->ev.content_share,
+      .diversity = 1 - exp(-g->ev.mean_edge_weight / 5),
+      .accounts = g->ev.account_suspicion,
+  };
+  if (parts) *parts = p;
+  return 0.25 * p.size + 0.25 * p.synchrony + 0.15 * p.content + 0.25 * p.diversity + 0.10 * p.accounts;
 }
 
 static uint64_t total_actions(const uint64_t *signals) {
@@ -74,8 +84,10 @@ static void emit(const struct campaign *c, enum ls_campaign_state state, ls_even
                                 .last_seen_ms = c->last_ms, .score = c->score, .accounts = c->accounts,
                                 .usernames = (const char(*)[LS_USERNAME_MAX])c->usernames,
                                 .n_accounts = c->n_accounts, .tweet_count = c->tweet_count,
-                                .n_samples = c->n_samples, .text = c->text};
+                                .n_samples = c->n_samples, .text = c->text, .parts = c->parts, .ev = &c->ev};
   memcpy(e.id, c->id, sizeof e.id);
+  memcpy(e.merged_into, c->merged_into, sizeof e.merged_into);
+  memcpy(e.split_from, c->split_from, sizeof e.split_from);
   memcpy(e.signals, c->signals, sizeof e.signals);
   memcpy(e.samples, c->samples, sizeof e.samples);
   fn(ud, &e);
@@ -98,7 +110,8 @@ static int absorb(struct campaign *c, const struct ls_group *g, bool *accounts_c
     memcpy(c->usernames[i], g->usernames ? g->usernames[i] : "", g->usernames ? LS_USERNAME_MAX : 1);
   if (g->first_ms < c->first_ms || c->first_ms == 0) c->first_ms = g->first_ms;
   if (g->last_ms > c->last_ms) c->last_ms = g->last_ms;
-  c->score = ls_group_score(g);
+  c->score = ls_group_score(g, &c->parts);
+  c->ev = g->ev;
   c->tweet_count = g->tweet_count;
   memcpy(c->signals, g->signal_actions, sizeof c->signals);
   memcpy(c->samples, g->samples, sizeof c->samples);
@@ -162,8 +175,9 @@ static int index_get(const struct index *x, uint64_t id) {
   return -1;
 }
 
-/* Campaign the group should continue, or -1. votes has one zeroed counter per campaign. */
-static int best_match(const struct ls_tracker *t, const struct index *x, const struct ls_group *g, uint32_t *votes) {
+/* Counts the group's accounts per campaign into votes (zeroed before); returns the campaign with
+ * most votes, or -1. */
+static int tally(const struct index *x, const struct ls_group *g, uint32_t *votes) {
   int best = -1;
   for (uint32_t k = 0; k < g->n_accounts; k++) {
     int c = index_get(x, g->accounts[k]);
@@ -171,16 +185,20 @@ static int best_match(const struct ls_tracker *t, const struct index *x, const s
     votes[c]++;
     if (best < 0 || votes[c] > votes[best]) best = c;
   }
-  int result = -1;
-  if (best >= 0) {
-    uint32_t smaller = g->n_accounts < t->c[best].n_accounts ? g->n_accounts : t->c[best].n_accounts;
-    if (!t->c[best].claimed && 2 * votes[best] >= smaller) result = best;
-  }
+  return best;
+}
+
+static void untally(const struct index *x, const struct ls_group *g, uint32_t *votes) {
   for (uint32_t k = 0; k < g->n_accounts; k++) {
     int c = index_get(x, g->accounts[k]);
     if (c >= 0) votes[c] = 0;
   }
-  return result;
+}
+
+/* The group and campaign c share at least half of the smaller of the two. */
+static bool same_campaign(const struct campaign *c, const struct ls_group *g, uint32_t shared) {
+  uint32_t smaller = g->n_accounts < c->n_accounts ? g->n_accounts : c->n_accounts;
+  return 2 * shared >= smaller;
 }
 
 static int by_size_desc(const void *a, const void *b) {
@@ -200,17 +218,29 @@ static void continue_campaign(struct campaign *c, const struct ls_group *g, ls_e
   }
 }
 
+/* Campaigns (other than the continued one) whose accounts the group holds most of are merged
+ * into the continued campaign; they close at the end of the round. */
+static void merge_others(struct ls_tracker *t, uint32_t known, int into, const uint32_t *votes) {
+  for (uint32_t i = 0; i < known; i++) {
+    struct campaign *c = &t->c[i];
+    if ((int)i == into || c->claimed || c->merged_into[0] || 2 * votes[i] < c->n_accounts || votes[i] == 0) continue;
+    memcpy(c->merged_into, t->c[into].id, sizeof c->merged_into);
+    c->claimed = true;
+  }
+}
+
 static void close_campaign(struct campaign *c, ls_event_fn fn, void *ud) {
   c->version++;
   emit(c, LS_CAMPAIGN_CLOSED, fn, ud);
   forget(c);
 }
 
+/* Closes the campaigns merged into others this round and those idle for close_after. */
 static void close_idle(struct ls_tracker *t, int64_t now, ls_event_fn fn, void *ud) {
   uint32_t kept = 0;
   for (uint32_t i = 0; i < t->n; i++) {
     struct campaign *c = &t->c[i];
-    if (!c->claimed && c->last_ms < now - t->conf.close_after_ms) close_campaign(c, fn, ud);
+    if (c->merged_into[0] || (!c->claimed && c->last_ms < now - t->conf.close_after_ms)) close_campaign(c, fn, ud);
     else t->c[kept++] = *c;
   }
   t->n = kept;
@@ -228,16 +258,21 @@ int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *gs, int64_t 
   if (rc == LS_OK) qsort(order, gs->n, sizeof *order, by_size_desc);
   for (uint32_t i = 0; rc == LS_OK && i < gs->n; i++) {
     const struct ls_group *g = order[i];
-    if (g->n_accounts < t->conf.min_accounts || ls_group_score(g) < t->conf.min_score ||
+    if (g->n_accounts < t->conf.min_accounts || ls_group_score(g, NULL) < t->conf.min_score ||
         g->last_ms < now - t->conf.close_after_ms)
       continue;
-    int m = best_match(t, &x, g, votes);
-    if (m >= 0 && (uint32_t)m < known) {
+    int m = tally(&x, g, votes);
+    bool related = m >= 0 && (uint32_t)m < known && same_campaign(&t->c[m], g, votes[m]);
+    if (related && !t->c[m].claimed) {
+      merge_others(t, known, m, votes);
       continue_campaign(&t->c[m], g, fn, ud);
+      untally(&x, g, votes);
       continue;
     }
+    untally(&x, g, votes);
     struct campaign *c = open_campaign(t, g);
     if (!c) { rc = ls_err_set(err, LS_ENOMEM, "tracker: out of memory"); break; }
+    if (related) memcpy(c->split_from, t->c[m].id, sizeof c->split_from);
     c->emitted_actions = total_actions(c->signals);
     emit(c, LS_CAMPAIGN_OPEN, fn, ud);
   }

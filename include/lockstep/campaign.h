@@ -15,6 +15,11 @@ const char *ls_campaign_state_name(enum ls_campaign_state s);
 
 #define LS_CAMPAIGN_ID_MAX 24
 
+/* The parts of a campaign's score, each in [0, 1] (README: scoring). */
+struct ls_score_parts {
+  double size, synchrony, content, diversity, accounts;
+};
+
 struct ls_campaign_event {
   char id[LS_CAMPAIGN_ID_MAX];
   uint32_t version;
@@ -29,6 +34,10 @@ struct ls_campaign_event {
   uint64_t samples[LS_SAMPLES];
   uint32_t n_samples;
   const char *text; /* representative text */
+  struct ls_score_parts parts;
+  const struct ls_evidence *ev; /* strongest edges, per-minute activity */
+  char merged_into[LS_CAMPAIGN_ID_MAX]; /* "" when none */
+  char split_from[LS_CAMPAIGN_ID_MAX];
 };
 
 void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w);

@@ -17,7 +17,7 @@
 struct ls_signal_conf {
   bool enabled;
   int64_t window_s;
-  int64_t min_weight;
+  double min_weight;
 };
 
 struct ls_config {
@@ -44,7 +44,7 @@ struct ls_config {
     int64_t max_tweets, max_latency_ms;
   } batch;
   struct {
-    int64_t min_accounts, cluster_interval_ms, close_after_s, edge_ttl_s, max_object_accounts;
+    int64_t min_accounts, cluster_interval_ms, close_after_s, edge_ttl_s, max_object_accounts, organic_accounts;
     int64_t max_objects, max_edges, max_accounts, dedup_capacity, window_capacity;
     double min_score;
   } detect;

@@ -1,7 +1,11 @@
 /* graph.h — the coordination graph: weighted edges between distinct accounts, per signal, and
- * the table of accounts that took part in coordinated actions (username, a recent coordinated
- * text, sample tweet ids). ls_graph_cluster() finds the connected groups over the edges that
- * pass their signal's minimum weight (union-find) and summarises each group.
+ * the table of accounts that took part in coordinated actions (username, author metadata, recent
+ * coordinated texts, times and tweet ids). An action adds its organic-suppression weight (1 for
+ * an object few accounts touched, less for a viral one) to its edge, so an edge's weight is the
+ * number of distinct coordinated actions, discounted for popular objects. ls_graph_cluster()
+ * finds the connected groups over the edges that pass their signal's minimum weight (union-find)
+ * and gathers each group's evidence: signal counts, synchrony, strongest edges, per-minute
+ * activity, account features, samples and the most common text.
  * Fixed capacities sized at creation; entries not reinforced within edge_ttl are reused. */
 #ifndef LOCKSTEP_GRAPH_H
 #define LOCKSTEP_GRAPH_H
@@ -12,24 +16,48 @@
 
 #include "lockstep/err.h"
 #include "lockstep/signal.h"
+#include "lockstep/tweet.h"
 
 #define LS_TEXT_MAX 280  /* bytes of representative text kept */
 #define LS_SAMPLES 5     /* sample tweet ids per campaign */
 #define LS_USERNAME_MAX 16 /* Twitter handles have at most 15 characters */
+#define LS_TOP_EDGES 5     /* strongest edges reported per campaign */
+#define LS_HIST_MINUTES 60 /* per-minute activity kept per campaign (the latest hour) */
+#define LS_ACCOUNT_TIMES 16 /* coordinated tweet times remembered per account */
 
 struct ls_graph_conf {
   uint32_t max_edges, max_accounts;
   int64_t edge_ttl_ms;
-  uint32_t min_weight[LS_SIG_COUNT]; /* 0: signal disabled */
+  double min_weight[LS_SIG_COUNT]; /* 0: signal disabled */
+};
+
+struct ls_group_edge {
+  uint64_t a, b;
+  double weight;             /* sum over signals */
+  float w[LS_SIG_COUNT];     /* per signal */
+};
+
+/* What a reviewer sees besides the accounts (README: campaign events). */
+struct ls_evidence {
+  struct ls_group_edge top[LS_TOP_EDGES]; /* strongest first */
+  uint32_t n_top;
+  int64_t hist_start_ms; /* minute of hist[0] */
+  uint32_t hist[LS_HIST_MINUTES]; /* coordinated tweets per minute */
+  uint32_t n_hist;
+  double mean_gap_s;       /* mean time between the two actions of a coordinated pair */
+  double content_share;    /* share of coordinated actions on the same or near-same content */
+  double mean_edge_weight; /* distinct objects per strong edge (discounted) */
+  double account_suspicion; /* mean over accounts with metadata (README: account features) */
+  uint32_t accounts_with_metadata;
 };
 
 struct ls_group {
   uint32_t n_accounts;
   uint64_t *accounts; /* sorted ascending */
   char (*usernames)[LS_USERNAME_MAX]; /* parallel to accounts; "" when unknown */
-  uint64_t signal_actions[LS_SIG_COUNT];
+  uint64_t signal_actions[LS_SIG_COUNT]; /* coordinated actions on the strong edges */
   uint32_t strong_edges;
-  double weight_sum;
+  struct ls_evidence ev;
   int64_t first_ms, last_ms;
   uint64_t tweet_count;
   uint64_t samples[LS_SAMPLES];
@@ -49,11 +77,15 @@ struct ls_graph;
 int ls_graph_create(struct ls_graph **out, const struct ls_graph_conf *conf, struct ls_err *err);
 void ls_graph_destroy(struct ls_graph *g);
 
-/* One coordinated action of a with b (a != b) on signal s at time t. */
-void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms);
-/* Records a tweet of account that took part in at least one coordinated action. */
-void ls_graph_touch(struct ls_graph *g, uint64_t account, const char *username, uint64_t tweet_id, const char *text,
-                    uint32_t text_len, int64_t t_ms);
+/* One coordinated action of a with b (a != b) on signal s at time t: weight in (0, 1] (organic
+ * suppression), gap_ms the time between the two accounts' actions. */
+void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms, float weight,
+                  int64_t gap_ms);
+/* Records a tweet of an account that took part in at least one coordinated action. */
+void ls_graph_touch(struct ls_graph *g, const struct ls_tweet *t);
+
+/* Suspicion in [0, 1] from author metadata at time t (README: account features); -1 without. */
+double ls_account_suspicion(const struct ls_author *a, int64_t t_ms);
 
 /* Groups of at least min_accounts over the edges alive at now_ms. Caller frees with ls_groups_free. */
 int ls_graph_cluster(struct ls_graph *g, uint32_t min_accounts, int64_t now_ms, struct ls_groups *out,

@@ -2,7 +2,10 @@
  * campaigns by shared accounts; a group that claims no campaign opens a new one. Ids are derived
  * from content (the group's accounts and first coordinated action), so replaying the same input
  * gives the same ids. A campaign whose accounts changed or whose coordinated actions grew by 10%
- * emits `updated` (version + 1); one idle for close_after emits `closed` and is forgotten. */
+ * emits `updated` (version + 1); one idle for close_after emits `closed` and is forgotten.
+ * Lineage: when one group takes in most of the accounts of two campaigns, the larger continues
+ * and the other closes with merged_into; when a campaign's accounts fall into several groups,
+ * the largest keeps the id and the others open new campaigns with split_from. */
 #ifndef LOCKSTEP_TRACKER_H
 #define LOCKSTEP_TRACKER_H
 
@@ -31,7 +34,7 @@ void ls_tracker_close_all(struct ls_tracker *t, ls_event_fn fn, void *ud);
 uint32_t ls_tracker_active(const struct ls_tracker *t);
 uint64_t ls_tracker_opened(const struct ls_tracker *t);
 
-/* The documented score in [0, 1] of a group (README: scoring). */
-double ls_group_score(const struct ls_group *g);
+/* The documented score in [0, 1] of a group and its parts (README: scoring); parts may be NULL. */
+double ls_group_score(const struct ls_group *g, struct ls_score_parts *parts);
 
 #endif

@@ -14,3 +14,7 @@ trap ls_cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { local what=$1; shift; if "$@"; then echo "ok - $what"; else fail "$what"; fi; }
+
+# Every signal window at one minute (the defaults reach ten): offsets trail event time by the
+# longest window, and the tests' streams span a few minutes.
+ONE_MINUTE_WINDOWS=(--set co_tweet.window_s=60 --set co_similar_text.window_s=60 --set co_link.window_s=60)

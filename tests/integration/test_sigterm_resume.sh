@@ -11,7 +11,7 @@ ls_start_broker tweets:4 tweets.dlq:1 campaigns:2
 GEN_PID=$!
 LS_PIDS+=("$GEN_PID")
 
-ls_start_daemon first --out "$LS_WORK/first.jsonl"
+ls_start_daemon first "${ONE_MINUTE_WINDOWS[@]}" --out "$LS_WORK/first.jsonl"
 for _ in $(seq 1 150); do [ "$(ls_stat messages_received)" -gt 20000 ] 2>/dev/null && break; sleep 0.2; done
 check "the first daemon is consuming mid-stream" [ "$(ls_stat messages_received)" -gt 20000 ]
 check "SIGTERM mid-stream: exit status 0" ls_stop "$DAEMON_PID"
@@ -23,7 +23,7 @@ processed=$(ls_stat messages_received)
 check "the last window's tail was held back ($processed processed, $committed committed)" [ "$committed" -lt "$processed" ]
 
 wait "$GEN_PID"
-ls_start_daemon second --out "$LS_WORK/second.jsonl"
+ls_start_daemon second "${ONE_MINUTE_WINDOWS[@]}" --out "$LS_WORK/second.jsonl"
 ls_wait_drained $((40000 - committed)) 120
 check "it resumed exactly at the committed offsets" [ "$(ls_stat messages_received)" = $((40000 - committed)) ]
 check "second SIGTERM: exit status 0" ls_stop "$DAEMON_PID"

@@ -14,6 +14,10 @@
 static const uint64_t ACCOUNTS[3] = {11, 22, 18446744073709551615ULL};
 static const char USERNAMES[3][LS_USERNAME_MAX] = {"alice", "", "bob"};
 
+static const struct ls_evidence EVIDENCE = {
+    .top = {{.a = 11, .b = 22, .weight = 2.5, .w = {[LS_SIG_TWEET] = 2, [LS_SIG_LINK] = 0.5f}}},
+    .n_top = 1, .hist_start_ms = 1709294400000LL, .hist = {3, 0, 7}, .n_hist = 3, .mean_gap_s = 4.5};
+
 static struct ls_campaign_event event(void) {
   struct ls_campaign_event e = {.version = 3, .state = LS_CAMPAIGN_UPDATED, .first_seen_ms = 1709294400000LL,
                                 .last_seen_ms = 1709294460500LL, .score = 0.75, .accounts = ACCOUNTS,
@@ -22,6 +26,9 @@ static struct ls_campaign_event event(void) {
   strcpy(e.id, "c0123456789abcdef");
   e.signals[LS_SIG_TWEET] = 9;
   e.signals[LS_SIG_LINK] = 4;
+  e.parts = (struct ls_score_parts){.size = 0.25, .synchrony = 0.5, .content = 1, .diversity = 0.75, .accounts = 0};
+  e.ev = &EVIDENCE;
+  strcpy(e.split_from, "cfedcba9876543210");
   return e;
 }
 
@@ -36,7 +43,12 @@ static void test_json(void **state) {
                              "\"score\":0.75,\"accounts\":[\"11\",\"22\",\"18446744073709551615\"],"
                              "\"usernames\":[\"alice\",null,\"bob\"],\"tweet_count\":42,"
                              "\"signals\":{\"co-tweet\":9,\"co-link\":4},\"sample_tweet_ids\":[\"5\",\"6\"],"
-                             "\"representative_text\":\"say \\\"this\\\"\"}");
+                             "\"representative_text\":\"say \\\"this\\\"\","
+                             "\"score_parts\":{\"size\":0.25,\"synchrony\":0.5,\"content\":1,\"diversity\":0.75,\"accounts\":0},"
+                             "\"mean_gap_s\":4.5,\"strongest_edges\":[{\"source\":\"11\",\"target\":\"22\",\"weight\":2.5,"
+                             "\"signals\":{\"co-tweet\":2,\"co-link\":0.5}}],"
+                             "\"activity\":{\"start\":\"2024-03-01T12:00:00.000Z\",\"per_minute\":[3,0,7]},"
+                             "\"split_from\":\"cfedcba9876543210\"}");
   ls_jw_free(&w);
 }
 
@@ -59,6 +71,15 @@ static void test_protobuf(void **state) {
   assert_int_equal(m->n_signals, 2);
   assert_string_equal(m->signals[0]->signal, "co-tweet");
   assert_string_equal(m->first_seen, "2024-03-01T12:00:00.000Z");
+  assert_float_equal(m->score_parts->diversity, 0.75, 1e-12);
+  assert_int_equal(m->n_strongest_edges, 1);
+  assert_true(m->strongest_edges[0]->source == 11 && m->strongest_edges[0]->target == 22);
+  assert_int_equal(m->strongest_edges[0]->n_signals, 2);
+  assert_string_equal(m->strongest_edges[0]->signals[1]->signal, "co-link");
+  assert_int_equal(m->activity->n_counts, 3);
+  assert_int_equal(m->activity->counts[2], 7);
+  assert_string_equal(m->split_from, "cfedcba9876543210");
+  assert_string_equal(m->merged_into, "");
   lockstep__campaign__free_unpacked(m, NULL);
   free(buf);
 }

@@ -1,5 +1,6 @@
 /* Unit tests: union-find, and clustering of the coordination graph — only edges that pass
- * their signal's minimum weight join accounts; groups under min_accounts are not reported. */
+ * their signal's minimum weight join accounts (discounted actions on viral objects count less);
+ * groups under min_accounts are not reported; each group carries its evidence. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,28 +34,51 @@ static struct ls_graph *make(void) {
   return g;
 }
 
+static void touch(struct ls_graph *g, uint64_t account, const char *user, uint64_t id, const char *text, int64_t t) {
+  struct ls_tweet tw = {.id = id, .author_id = account, .created_at_ms = t, .text = text,
+                        .text_len = (uint32_t)strlen(text), .username = user};
+  ls_graph_touch(g, &tw);
+}
+
 static void test_cluster(void **state) {
   (void)state;
   struct ls_graph *g = make();
-  /* a ring of 5 accounts, each edge with two co-retweets */
+  /* a ring of 5 accounts, each edge with two co-retweets 4 s apart; edge 105-101 also a co-link */
   for (int k = 0; k < 2; k++)
-    for (uint64_t a = 1; a <= 5; a++) ls_graph_add(g, 100 + a, 100 + a % 5 + 1, LS_SIG_RETWEET, 1000 + k);
+    for (uint64_t a = 1; a <= 5; a++) ls_graph_add(g, 100 + a, 100 + a % 5 + 1, LS_SIG_RETWEET, 60000 + k, 1, 4000);
+  ls_graph_add(g, 105, 101, LS_SIG_LINK, 60000, 1, 4000);
   /* weak edges (weight 1) to an outsider do not join it */
-  ls_graph_add(g, 101, 999, LS_SIG_RETWEET, 1000);
+  ls_graph_add(g, 101, 999, LS_SIG_RETWEET, 60000, 1, 0);
+  /* nor do many actions on viral objects (each discounted to 0.3) */
+  for (int k = 0; k < 6; k++) ls_graph_add(g, 102, 998, LS_SIG_RETWEET, 60000, 0.3f, 0);
   /* a strong pair of two accounts: too small */
-  for (int k = 0; k < 3; k++) ls_graph_add(g, 500, 501, LS_SIG_LINK, 1000);
-  ls_graph_touch(g, 103, "carol", 77, "the same text", 13, 1500);
-  ls_graph_touch(g, 104, "dave", 78, "the same text", 13, 1500);
-  ls_graph_touch(g, 105, NULL, 79, "other text", 10, 1500);
+  for (int k = 0; k < 3; k++) ls_graph_add(g, 500, 501, LS_SIG_LINK, 60000, 1, 0);
+  touch(g, 103, "carol", 77, "the same text", 61500);
+  touch(g, 104, "dave", 78, "the same text", 61500);
+  touch(g, 105, NULL, 79, "other text", 181500);
   struct ls_groups gs;
   struct ls_err e;
-  assert_int_equal(ls_graph_cluster(g, 3, 2000, &gs, &e), LS_OK);
+  assert_int_equal(ls_graph_cluster(g, 3, 190000, &gs, &e), LS_OK);
   assert_int_equal(gs.n, 1);
   const struct ls_group *grp = &gs.g[0];
   assert_int_equal(grp->n_accounts, 5);
   for (uint32_t i = 0; i < 5; i++) assert_true(grp->accounts[i] == 101 + i); /* sorted */
   assert_true(grp->signal_actions[LS_SIG_RETWEET] == 10);
+  assert_true(grp->signal_actions[LS_SIG_LINK] == 1);
   assert_int_equal(grp->strong_edges, 5);
+  /* evidence: the strongest edge first, mean gap, content share, activity per minute */
+  assert_int_equal(grp->ev.n_top, 5);
+  assert_true(grp->ev.top[0].a == 101 && grp->ev.top[0].b == 105);
+  assert_float_equal(grp->ev.top[0].weight, 3.0, 1e-6);
+  assert_float_equal(grp->ev.top[1].weight, 2.0, 1e-6);
+  assert_float_equal(grp->ev.mean_gap_s, 4.0, 1e-4);
+  assert_float_equal(grp->ev.content_share, (10 + 0.5) / 11, 1e-9);
+  assert_int_equal(grp->ev.n_hist, 3);           /* minutes 1, 2 and 3 */
+  assert_true(grp->ev.hist_start_ms == 60000);
+  assert_int_equal(grp->ev.hist[0], 2);
+  assert_int_equal(grp->ev.hist[1], 0);
+  assert_int_equal(grp->ev.hist[2], 1);
+  assert_int_equal(grp->ev.accounts_with_metadata, 0);
   assert_true(grp->tweet_count == 3);
   assert_string_equal(grp->text, "the same text"); /* the most common text */
   assert_string_equal(grp->usernames[2], "carol"); /* parallel to the sorted accounts */
@@ -62,7 +86,7 @@ static void test_cluster(void **state) {
   assert_string_equal(grp->usernames[4], "");      /* unknown */
   ls_groups_free(&gs);
   /* an hour later the edges have expired */
-  assert_int_equal(ls_graph_cluster(g, 3, 2000 + 3600001, &gs, &e), LS_OK);
+  assert_int_equal(ls_graph_cluster(g, 3, 181500 + 3600001, &gs, &e), LS_OK);
   assert_int_equal(gs.n, 0);
   ls_groups_free(&gs);
   ls_graph_destroy(g);
@@ -76,8 +100,8 @@ static void test_self_and_disabled(void **state) {
   struct ls_err e;
   assert_int_equal(ls_graph_create(&g, &c, &e), LS_OK);
   for (uint64_t a = 1; a < 5; a++) {
-    ls_graph_add(g, a, a, LS_SIG_TWEET, 10);        /* self pairs are ignored */
-    ls_graph_add(g, a, a + 1, LS_SIG_HASHTAG, 10);  /* disabled signal */
+    ls_graph_add(g, a, a, LS_SIG_TWEET, 10, 1, 0);        /* self pairs are ignored */
+    ls_graph_add(g, a, a + 1, LS_SIG_HASHTAG, 10, 1, 0);  /* disabled signal */
   }
   struct ls_groups gs;
   assert_int_equal(ls_graph_cluster(g, 2, 10, &gs, &e), LS_OK);
@@ -86,8 +110,23 @@ static void test_self_and_disabled(void **state) {
   ls_graph_destroy(g);
 }
 
+static void test_account_suspicion(void **state) {
+  (void)state;
+  int64_t now = 1700000000000LL, day = 86400000LL;
+  struct ls_author none = {0};
+  assert_true(ls_account_suspicion(&none, now) < 0); /* no metadata: no opinion */
+  struct ls_author veteran = {.present = true, .created_at_ms = now - 3000 * day, .followers = 500, .following = 300,
+                              .statuses = 9000};
+  assert_float_equal(ls_account_suspicion(&veteran, now), 0.0, 1e-9);
+  struct ls_author throwaway = {.present = true, .created_at_ms = now - 5 * day, .followers = 2, .following = 800,
+                                .statuses = 4000, .default_profile_image = true};
+  assert_float_equal(ls_account_suspicion(&throwaway, now), 1.0, 1e-9);
+  struct ls_author newish = {.present = true, .created_at_ms = now - 90 * day, .followers = 50, .following = 60, .statuses = 100};
+  assert_float_equal(ls_account_suspicion(&newish, now), 0.125, 1e-9);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_union_find), cmocka_unit_test(test_cluster),
-                                     cmocka_unit_test(test_self_and_disabled)};
+                                     cmocka_unit_test(test_self_and_disabled), cmocka_unit_test(test_account_suspicion)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

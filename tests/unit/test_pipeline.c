@@ -141,7 +141,7 @@ static void test_link_farm_behind_tracking_parameters(void **state) {
     for (int a = 0; a < 5; a++) {
       char text[64];
       snprintf(text, sizeof text, "round %d post %d with different words each time", round, a);
-      struct ls_tweet *t = add(&s, id, 200 + (uint64_t)a, T0 + round * 120000 + a * 2000, text);
+      struct ls_tweet *t = add(&s, id, 200 + (uint64_t)a, T0 + round * 400000 + a * 2000, text); /* rounds further apart than co_link.window_s */
       snprintf(s.url[s.n - 1], sizeof s.url[0], "%s", variants[a]);
       t->urls[0] = s.url[s.n - 1];
       t->n_urls = 1;

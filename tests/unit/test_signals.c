@@ -14,8 +14,9 @@ struct pairs {
   int n;
 };
 
-static void on_pair(void *ud, uint64_t other, int64_t t) {
+static void on_pair(void *ud, uint64_t other, int64_t t, uint32_t object_accounts) {
   (void)t;
+  (void)object_accounts;
   struct pairs *p = ud;
   if (p->n < 64) p->other[p->n] = other;
   p->n++;
@@ -60,6 +61,16 @@ static void test_virality_cap(void **state) {
   ls_objects_destroy(o);
 }
 
+static void test_organic_weight(void **state) {
+  (void)state;
+  assert_true(ls_organic_weight(1, 30) == 1.0f);
+  assert_true(ls_organic_weight(30, 30) == 1.0f);
+  assert_float_equal(ls_organic_weight(82, 30), 0.5, 0.01);  /* e · n0 */
+  assert_true(ls_organic_weight(1000, 30) < 0.25f);           /* a viral object weighs little */
+  assert_true(ls_organic_weight(1000, 30) > 0.0f);
+  for (uint32_t n = 31; n < 5000; n += 97) assert_true(ls_organic_weight(n, 30) < ls_organic_weight(n - 1, 30));
+}
+
 static void test_dedup(void **state) {
   (void)state;
   struct ls_dedup d;
@@ -74,7 +85,7 @@ static void test_dedup(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_virality_cap),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_virality_cap), cmocka_unit_test(test_organic_weight),
                                      cmocka_unit_test(test_dedup)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
