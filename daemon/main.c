@@ -28,7 +28,8 @@ static void on_signal(int sig) {
 
 static void usage(FILE *f) {
   fputs("usage: lockstepd [--config FILE] [--set SECTION.KEY=VALUE]...\n"
-        "       lockstepd --replay FILE [--out FILE.jsonl] [--dead-letter FILE.jsonl] [--config FILE] [--set ...]\n"
+        "       lockstepd --replay FILE [--out FILE.jsonl] [--dead-letter FILE.jsonl] [--export-edges FILE.csv]\n"
+        "                 [--config FILE] [--set ...]\n"
         "\n"
         "Streaming detection of coordinated campaigns (co-retweet, co-reply, co-tweet, co-similar-text,\n"
         "co-link, co-hashtag). Reads tweets from Kafka (or an archive file with --replay), writes campaign\n"
@@ -40,6 +41,9 @@ static void usage(FILE *f) {
         "                          instead of Kafka; runs in event time as fast as it can and exits when drained\n"
         "  -o, --out FILE          write campaign events as JSON lines (replay: default standard output)\n"
         "  -d, --dead-letter FILE  replay: write rejected records with their reason as JSON lines\n"
+        "  -e, --export-edges FILE replay: write the coordination network as the QUT toolkit's CSV edge list\n"
+        "                          (source,target,weight,edge_type) to FILE and as GraphML next to it\n"
+        "                          (FILE with .graphml for .csv), for Gephi or comparison with the toolkit\n"
         "      --print-config      print every key with its default and documentation, and exit\n"
         "      --check-config      validate the configuration, print the effective values, and exit\n"
         "  -h, --help              this text\n"
@@ -50,7 +54,7 @@ static void usage(FILE *f) {
 }
 
 struct opts {
-  const char *config, *replay, *out, *dead_letter;
+  const char *config, *replay, *out, *dead_letter, *export_edges;
   const char *sets[128];
   int n_sets;
   bool print_config, check_config;
@@ -60,11 +64,12 @@ static int parse_args(int argc, char **argv, struct opts *o) {
   static const struct option longs[] = {
       {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
       {"replay", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
-      {"dead-letter", required_argument, 0, 'd'}, {"print-config", no_argument, 0, 'P'},
+      {"dead-letter", required_argument, 0, 'd'}, {"export-edges", required_argument, 0, 'e'},
+      {"print-config", no_argument, 0, 'P'},
       {"check-config", no_argument, 0, 'C'}, {"help", no_argument, 0, 'h'},
       {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
   int c;
-  while ((c = getopt_long(argc, argv, "c:s:r:o:d:hV", longs, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:s:r:o:d:e:hV", longs, NULL)) != -1) {
     switch (c) {
       case 'c': o->config = optarg; break;
       case 's':
@@ -74,6 +79,7 @@ static int parse_args(int argc, char **argv, struct opts *o) {
       case 'r': o->replay = optarg; break;
       case 'o': o->out = optarg; break;
       case 'd': o->dead_letter = optarg; break;
+      case 'e': o->export_edges = optarg; break;
       case 'P': o->print_config = true; break;
       case 'C': o->check_config = true; break;
       case 'h': usage(stdout); return -1;
@@ -87,6 +93,10 @@ static int parse_args(int argc, char **argv, struct opts *o) {
   }
   if (o->dead_letter && !o->replay) {
     fprintf(stderr, "lockstepd: --dead-letter applies to --replay (Kafka mode uses kafka.dlq_topic)\n");
+    return 2;
+  }
+  if (o->export_edges && !o->replay) {
+    fprintf(stderr, "lockstepd: --export-edges applies to --replay (its memory grows with the input)\n");
     return 2;
   }
   return 0;
@@ -133,6 +143,7 @@ struct daemon {
   int n_consumers;
   struct ls_replay *replay;
   struct ls_pipeline *pipeline;
+  struct ls_export *export;
   char *props[LS_KAFKA_MAX_PROPS];
   int n_props;
   char props_buf[1024];
@@ -314,11 +325,48 @@ static void report_final(struct daemon *d) {
           secs, secs > 0 ? st.tweets / secs : 0, ru.ru_maxrss / 1024.0);
 }
 
+/* --- --export-edges ---------------------------------------------------------------------------- */
+
+static int open_export(struct daemon *d, struct ls_err *err) {
+  if (!d->opts.export_edges) return LS_OK;
+  int64_t window[LS_SIG_COUNT];
+  double min_weight[LS_SIG_COUNT];
+  for (int s = 0; s < LS_SIG_COUNT; s++) {
+    window[s] = d->cfg.signal[s].window_s * 1000;
+    min_weight[s] = d->cfg.signal[s].enabled ? d->cfg.signal[s].min_weight : 0;
+  }
+  int rc = ls_export_create(&d->export, window, min_weight, err);
+  if (rc == LS_OK) ls_pipeline_set_export(d->pipeline, d->export);
+  return rc;
+}
+
+/* FILE.csv → FILE.graphml; any other name gets .graphml appended. */
+static void graphml_path(const char *csv, char *out, size_t cap) {
+  size_t n = strlen(csv);
+  if (n > 4 && !strcmp(csv + n - 4, ".csv")) snprintf(out, cap, "%.*s.graphml", (int)(n - 4), csv);
+  else snprintf(out, cap, "%s.graphml", csv);
+}
+
+static int write_export(struct daemon *d) {
+  if (!d->export) return LS_OK;
+  char graphml[4096];
+  graphml_path(d->opts.export_edges, graphml, sizeof graphml);
+  uint64_t edges = 0;
+  struct ls_err err;
+  if (ls_export_write(d->export, d->opts.export_edges, graphml, &edges, &err) != LS_OK) {
+    ls_logf(&d->log, LS_LOG_ERROR, "export", "%s", err.msg);
+    return LS_EIO;
+  }
+  ls_logf(&d->log, LS_LOG_INFO, "export", "edges=%" PRIu64 " csv=%s graphml=%s", edges, d->opts.export_edges, graphml);
+  return LS_OK;
+}
+
 static void teardown(struct daemon *d) {
   report_final(d);
   for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_destroy(d->consumers[i]);
   ls_replay_close(d->replay);
   ls_pipeline_destroy(d->pipeline);
+  ls_export_destroy(d->export);
   for (int i = 0; i < d->n_sinks; i++) ls_sink_destroy(d->sinks[i]);
   for (int i = 0; i < LS_MAX_SOURCES; i++) ls_ring_destroy(d->rings[i]);
   ls_backend_close(d->be);
@@ -334,6 +382,7 @@ static int run(struct daemon *d) {
     rc = open_sinks(d, &err);
   }
   if (rc == LS_OK) rc = ls_pipeline_create(&d->pipeline, &d->cfg, d->be, d->sinks, d->n_sinks, &d->log, &err);
+  if (rc == LS_OK) rc = open_export(d, &err);
   if (rc == LS_OK) rc = d->opts.replay ? open_replay(d, &err) : open_consumers(d, &err);
   if (rc != LS_OK) {
     ls_logf(&d->log, LS_LOG_ERROR, "main", "%s", err.msg);
@@ -347,6 +396,7 @@ static int run(struct daemon *d) {
   if (d->replay) {
     ls_replay_stop(d->replay);
     rc = ls_pipeline_drain(d->pipeline, !atomic_load(&g_stop), 10000);
+    if (write_export(d) != LS_OK) rc = LS_EIO;
   } else {
     shutdown_kafka(d);
   }

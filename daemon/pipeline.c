@@ -30,7 +30,7 @@
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
 
 struct slot_meta { /* what a vector-window row stands for */
-  uint64_t account;
+  uint64_t account, tweet;
   int64_t t;
 };
 
@@ -71,6 +71,7 @@ struct ls_pipeline {
   struct ls_pair *pairs;
   uint32_t pairs_cap;
 
+  struct ls_export *export; /* NULL unless --export-edges */
   struct ls_offsets *offsets;
   int64_t max_window_ms; /* the longest enabled signal window: how far acknowledgements hold back */
   int64_t last_cluster_event_ms;
@@ -192,6 +193,8 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   free(p);
 }
 
+void ls_pipeline_set_export(struct ls_pipeline *p, struct ls_export *x) { p->export = x; }
+
 int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_source *src, struct ls_err *err) {
   if (p->n_src == LS_MAX_SOURCES) return ls_err_set(err, LS_EINVAL, "pipeline: at most %d sources", LS_MAX_SOURCES);
   p->src[p->n_src++] = *src;
@@ -270,6 +273,7 @@ static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, 
   p->cur_sig = sig;
   p->cur_item = it;
   uint64_t key = ls_hash_combine((uint64_t)sig + 1, object);
+  if (p->export) ls_export_action(p->export, sig, key, it->t->author_id, it->t->id, it->t->created_at_ms);
   if (ls_objects_observe(p->objects, key, it->t->author_id, it->t->created_at_ms, p->cfg.signal[sig].window_s * 1000,
                          on_pair, p) < 0)
     p->st.suppressed++;
@@ -308,6 +312,13 @@ static bool similar_candidate(const struct item *it) {
   return it->t && !it->t->retweet_of && it->tokens >= MIN_SIMILAR_TOKENS;
 }
 
+/* Both directions of a co-similar-text match, for the network export. */
+static void export_match(struct ls_pipeline *p, const struct ls_tweet *t, const struct slot_meta *m) {
+  if (!p->export) return;
+  ls_export_match(p->export, LS_SIG_SIMILAR, t->author_id, t->id, m->account);
+  ls_export_match(p->export, LS_SIG_SIMILAR, m->account, m->tweet, t->author_id);
+}
+
 /* Counts each query's matches from other accounts inside the window; a query with more than the
  * virality cap is organic (many independent near-identical posts) and forms no edges. */
 static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot, uint32_t found) {
@@ -324,7 +335,11 @@ static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot
       struct item *it = &p->items[p->embed_items[pr->q]];
       const struct slot_meta *m = &p->meta[pr->w];
       if (m->account == it->t->author_id || llabs(m->t - it->t->created_at_ms) > window) continue;
-      if (pass == 0) { matches[pr->q]++; continue; }
+      if (pass == 0) {
+        matches[pr->q]++;
+        export_match(p, it->t, m);
+        continue;
+      }
       if (matches[pr->q] > (uint32_t)p->cfg.detect.max_object_accounts) continue;
       p->cur_sig = LS_SIG_SIMILAR;
       p->cur_item = it;
@@ -366,7 +381,7 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
   if (rc == LS_OK) rc = ls_vecwin_append(p->vecwin, p->vectors, n, &first_slot, &err);
   for (uint32_t q = 0; rc == LS_OK && q < n; q++) {
     const struct ls_tweet *t = p->items[p->embed_items[q]].t;
-    p->meta[(first_slot + q) % ls_vecwin_capacity(p->vecwin)] = (struct slot_meta){t->author_id, t->created_at_ms};
+    p->meta[(first_slot + q) % ls_vecwin_capacity(p->vecwin)] = (struct slot_meta){t->author_id, t->id, t->created_at_ms};
   }
   if (rc == LS_OK)
     rc = ls_vecwin_query(p->vecwin, p->vectors, n, p->tau, p->pairs, p->pairs_cap, &found, &err);
@@ -435,6 +450,7 @@ static void process(struct ls_pipeline *p, uint32_t n) {
     p->st.tweets++;
     if (it->t->created_at_ms > p->st.watermark_ms) p->st.watermark_ms = it->t->created_at_ms;
     prepare_item(p, it, i);
+    if (p->export) ls_export_node(p->export, it->t->author_id, it->t->username, it->t->text, it->t->text_len);
     exact_signals(p, it);
   }
   similar_text(p, n);

@@ -13,6 +13,7 @@
 
 #include "lockstep/backend.h"
 #include "lockstep/config.h"
+#include "lockstep/export.h"
 #include "lockstep/log.h"
 #include "lockstep/ring.h"
 #include "lockstep/sink.h"
@@ -49,6 +50,9 @@ int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, st
                        struct ls_sink *const *sinks, int n_sinks, const struct ls_log *log, struct ls_err *err);
 void ls_pipeline_destroy(struct ls_pipeline *p);
 int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_source *src, struct ls_err *err);
+
+/* Records every exact-signal action, co-similar-text match and node into x (--export-edges). */
+void ls_pipeline_set_export(struct ls_pipeline *p, struct ls_export *x);
 
 typedef void (*ls_tick_fn)(void *ud, struct ls_pipeline *p);
 

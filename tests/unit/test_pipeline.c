@@ -1,7 +1,8 @@
 /* Unit tests: the pipeline in-process on small hand-made streams, with a sink that records
  * campaign events — a retweet ring becomes a campaign with exactly its accounts; the same link
  * behind different tracking parameters is one object; fans of one viral tweet are not a
- * campaign; a duplicated tweet id counts once. */
+ * campaign; a duplicated tweet id counts once; the exported exact-signal networks are the QUT
+ * toolkit's, edge for edge, on hand-made input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lockstep/pipeline.h"
 
@@ -62,13 +64,16 @@ static struct ls_tweet *add(struct stream *s, uint64_t id, uint64_t author, int6
 
 static bool finished(void *ud) { (void)ud; return true; }
 
-/* Runs the stream through a pipeline with min_accounts 4 and returns what the sink recorded. */
-static struct recorder *run(struct stream *s, struct ls_pipeline_stats *st) {
+/* Runs the stream through a pipeline with min_accounts 4 (and the extra settings, NULL-ended)
+ * and returns what the sink recorded; x (may be NULL) receives the network. */
+static struct recorder *run_with(struct stream *s, struct ls_pipeline_stats *st, const char *const *settings,
+                                 struct ls_export *x) {
   static struct recorder rec;
   memset(&rec, 0, sizeof rec);
   struct ls_config c;
   ls_config_defaults(&c);
   struct ls_err e;
+  for (int i = 0; settings && settings[i]; i++) assert_int_equal(ls_config_set(&c, settings[i], &e), LS_OK);
   assert_int_equal(ls_config_set(&c, "detect.min_accounts=4", &e), LS_OK);
   assert_int_equal(ls_config_set(&c, "detect.max_object_accounts=20", &e), LS_OK);
   assert_int_equal(ls_config_set(&c, "detect.max_edges=4096", &e), LS_OK);
@@ -82,6 +87,7 @@ static struct recorder *run(struct stream *s, struct ls_pipeline_stats *st) {
   struct ls_log quiet = {.min_level = LS_LOG_ERROR};
   struct ls_pipeline *p;
   assert_int_equal(ls_pipeline_create(&p, &c, be, sinks, 1, &quiet, &e), LS_OK);
+  ls_pipeline_set_export(p, x);
   struct ls_ring *ring;
   assert_int_equal(ls_ring_create(&ring, 1024, 4096, &e), LS_OK);
   for (int i = 0; i < s->n; i++) {
@@ -102,6 +108,8 @@ static struct recorder *run(struct stream *s, struct ls_pipeline_stats *st) {
   ls_backend_close(be);
   return &rec;
 }
+
+static struct recorder *run(struct stream *s, struct ls_pipeline_stats *st) { return run_with(s, st, NULL, NULL); }
 
 static void test_retweet_ring(void **state) {
   (void)state;
@@ -173,8 +181,114 @@ static void test_viral_fans_and_duplicates(void **state) {
   assert_true(st.tweets == 180);
 }
 
+/* --- the QUT toolkit's networks ---------------------------------------------------------------- */
+
+#define SEC 1000LL
+
+static void qut_stream(struct stream *s) {
+  s->n = 0;
+  /* co-retweet: A and B retweet 500 30 s apart; C 70 s after B (outside 60 s); A and B retweet
+   * 501 exactly 60 s apart (the window is inclusive); B's retweet delivered twice counts once */
+  add(s, 10, 1, T0, "RT @x: one")->retweet_of = 500;
+  add(s, 11, 2, T0 + 30 * SEC, "RT @x: one")->retweet_of = 500;
+  add(s, 12, 3, T0 + 100 * SEC, "RT @x: one")->retweet_of = 500;
+  add(s, 13, 1, T0 + 200 * SEC, "RT @x: two")->retweet_of = 501;
+  add(s, 14, 2, T0 + 260 * SEC, "RT @x: two")->retweet_of = 501;
+  add(s, 14, 2, T0 + 260 * SEC, "RT @x: two")->retweet_of = 501;
+  /* co-tweet: A posts the text twice, C once (with a mention the normalisation removes) */
+  add(s, 20, 1, T0 + 300 * SEC, "the quick brown fox jumps over");
+  add(s, 21, 3, T0 + 310 * SEC, "The quick brown fox jumps over @someone");
+  add(s, 22, 1, T0 + 320 * SEC, "the quick brown fox jumps over");
+  /* co-link: D and B share a link behind tracking parameters; then one message of D carries the
+   * link twice (a message counts once) */
+  struct ls_tweet *t = add(s, 30, 4, T0 + 400 * SEC, "read this");
+  t->urls[t->n_urls++] = "https://ex.com/a?utm_source=x";
+  t = add(s, 31, 2, T0 + 430 * SEC, "look at that");
+  t->urls[t->n_urls++] = "https://EX.com/a";
+  t = add(s, 32, 4, T0 + 500 * SEC, "and this");
+  t->urls[t->n_urls++] = "https://ex.com/b";
+  t->urls[t->n_urls++] = "https://ex.com/b#comments";
+  t = add(s, 33, 2, T0 + 510 * SEC, "this too");
+  t->urls[t->n_urls++] = "https://ex.com/b";
+  /* co-reply: A and D reply to 900 50 s apart */
+  add(s, 40, 1, T0 + 600 * SEC, "no way")->reply_to = 900;
+  add(s, 41, 4, T0 + 650 * SEC, "indeed")->reply_to = 900;
+}
+
+static char *slurp(const char *path) {
+  static char buf[8192];
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+/* Runs the QUT stream with every signal window at 60 s and min_weight w; returns the CSV. */
+static const char *qut_csv(const char *min_weight) {
+  static struct stream s;
+  qut_stream(&s);
+  char sets[6][48];
+  const char *settings[16] = {"co_similar_text.enabled=false", "co_hashtag.enabled=false"};
+  int n = 2;
+  const char *sig[] = {"co_retweet", "co_reply", "co_tweet", "co_link"};
+  for (int i = 0; i < 4; i++) {
+    snprintf(sets[i], sizeof sets[i], "%s.min_weight=%s", sig[i], min_weight);
+    settings[n++] = sets[i];
+  }
+  settings[n++] = "co_tweet.window_s=60";
+  settings[n++] = "co_link.window_s=60";
+  int64_t window[LS_SIG_COUNT];
+  double minw[LS_SIG_COUNT] = {0};
+  for (int i = 0; i < LS_SIG_COUNT; i++) window[i] = 60 * SEC;
+  minw[LS_SIG_RETWEET] = minw[LS_SIG_REPLY] = minw[LS_SIG_TWEET] = minw[LS_SIG_LINK] = atof(min_weight);
+  struct ls_export *x;
+  struct ls_err e;
+  assert_int_equal(ls_export_create(&x, window, minw, &e), LS_OK);
+  struct ls_pipeline_stats st;
+  run_with(&s, &st, settings, x);
+  assert_true(st.duplicates == 1);
+  char csv[] = "/tmp/lockstep-qut-XXXXXX";
+  int fd = mkstemp(csv);
+  assert_true(fd >= 0);
+  close(fd);
+  char graphml[64];
+  snprintf(graphml, sizeof graphml, "%s.graphml", csv);
+  uint64_t edges;
+  assert_int_equal(ls_export_write(x, csv, graphml, &edges, &e), LS_OK);
+  ls_export_destroy(x);
+  const char *text = slurp(csv);
+  unlink(csv);
+  unlink(graphml);
+  return text;
+}
+
+/* The toolkit: directed edges A → B weighted by A's distinct messages with a match of B on the
+ * same object within ±window, no self loops, `having weight >= min_edge_weight`. */
+static void test_qut_networks(void **state) {
+  (void)state;
+  assert_string_equal(qut_csv("1"),
+                      "\"source\",\"target\",\"weight\",\"edge_type\"\r\n"
+                      "\"1\",\"2\",\"2\",\"co_retweet\"\r\n"
+                      "\"2\",\"1\",\"2\",\"co_retweet\"\r\n"
+                      "\"1\",\"4\",\"1\",\"co_reply\"\r\n"
+                      "\"4\",\"1\",\"1\",\"co_reply\"\r\n"
+                      "\"1\",\"3\",\"2\",\"co_tweet\"\r\n"
+                      "\"3\",\"1\",\"1\",\"co_tweet\"\r\n"
+                      "\"2\",\"4\",\"2\",\"co_link\"\r\n"
+                      "\"4\",\"2\",\"2\",\"co_link\"\r\n");
+  assert_string_equal(qut_csv("2"),
+                      "\"source\",\"target\",\"weight\",\"edge_type\"\r\n"
+                      "\"1\",\"2\",\"2\",\"co_retweet\"\r\n"
+                      "\"2\",\"1\",\"2\",\"co_retweet\"\r\n"
+                      "\"1\",\"3\",\"2\",\"co_tweet\"\r\n"
+                      "\"2\",\"4\",\"2\",\"co_link\"\r\n"
+                      "\"4\",\"2\",\"2\",\"co_link\"\r\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_retweet_ring), cmocka_unit_test(test_link_farm_behind_tracking_parameters),
-                                     cmocka_unit_test(test_viral_fans_and_duplicates)};
+                                     cmocka_unit_test(test_viral_fans_and_duplicates), cmocka_unit_test(test_qut_networks)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
