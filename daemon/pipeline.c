@@ -452,6 +452,7 @@ static void process(struct ls_pipeline *p, uint32_t n) {
     prepare_item(p, it, i);
     if (p->export) ls_export_node(p->export, it->t->author_id, it->t->username, it->t->text, it->t->text_len);
     exact_signals(p, it);
+    it->norm_len = (uint32_t)ls_text_drop_hashtags(it->norm, it->norm_len, &it->tokens); /* prose for co-similar-text */
   }
   similar_text(p, n);
   for (uint32_t i = 0; i < n; i++) {

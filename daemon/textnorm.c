@@ -58,6 +58,24 @@ size_t ls_text_normalize(const char *in, size_t n, char *out, size_t cap, uint32
   return o;
 }
 
+size_t ls_text_drop_hashtags(char *s, size_t n, uint32_t *tokens) {
+  size_t o = 0;
+  uint32_t tok = 0;
+  for (size_t i = 0; i < n;) {
+    size_t end = skip_token(s, i, n);
+    if (s[i] != '#' || end == i + 1) {
+      if (o) s[o++] = ' ';
+      memmove(s + o, s + i, end - i);
+      o += end - i;
+      tok++;
+    }
+    i = end < n ? end + 1 : end; /* normalised: single spaces */
+  }
+  s[o] = '\0';
+  *tokens = tok;
+  return o;
+}
+
 static const char *const TRACKING[] = {"fbclid", "gclid", "dclid", "msclkid", "igshid", "mc_cid", "mc_eid", "ref_src", "_ga", "yclid"};
 
 static bool is_tracking(const char *p, size_t n) {

@@ -23,8 +23,12 @@
 #include "lockstep/hash.h"
 #include "lockstep/json.h"
 
-enum kind { K_COPY, K_RTRING, K_LINK, K_PARA, K_HASHTAG, K_KINDS };
-static const char *const KIND_NAMES[K_KINDS] = {"copy-paste", "rt-ring", "link-farm", "paraphrase", "hashtag"};
+enum kind { K_COPY, K_RTRING, K_LINK, K_PARA, K_HASHTAG, K_JITTER, K_DRIP, K_MIXED, K_KINDS };
+static const char *const KIND_NAMES[K_KINDS] = {"copy-paste", "rt-ring", "link-farm", "paraphrase",
+                                                "hashtag", "jitter", "slow-drip", "mixed"};
+enum organic_case { O_VIRAL, O_BREAKING, O_FANS, O_SCHEDULED, O_CASES };
+static const char *const ORGANIC_NAMES[O_CASES] = {"viral", "breaking", "fan-storm", "scheduled"};
+#define FIFTH 5 /* the truth records when a campaign's fifth account acted (detect.min_accounts) */
 
 struct opts {
   uint64_t seed;
@@ -35,10 +39,12 @@ struct opts {
   int64_t start_ms;
   const char *format, *out, *truth, *brokers, *topic;
   long bad, duplicates;
+  bool hard_organic;
 };
 
 struct gtweet {
   struct ls_tweet t;
+  int16_t campaign, member; /* planted campaign and member index, or -1 */
   char text[320];
   char url[160];
   char tags[2][32];
@@ -115,6 +121,29 @@ static int setup(struct gen *g) {
   return 0;
 }
 
+/* Author metadata, a pure function of the account: organic accounts are mostly years old with
+ * balanced followers; campaign accounts (bot) are days to weeks old, follow many, are followed by
+ * few, and often keep the default profile image. */
+static void author_meta(struct ls_tweet *t, bool bot) {
+  uint64_t h = ls_mix64(t->author_id ^ 0xa5a5a5a5ULL);
+  struct ls_author *a = &t->author;
+  a->present = true;
+  int64_t day = 86400000LL;
+  if (bot) {
+    a->created_at_ms = t->created_at_ms - (int64_t)(2 + h % 58) * day;
+    a->followers = h >> 8 & 7;
+    a->following = 150 + (h >> 16) % 900;
+    a->statuses = 200 + (h >> 24) % 3000;
+    a->default_profile_image = (h >> 40) % 10 < 6;
+    return;
+  }
+  a->created_at_ms = t->created_at_ms - (int64_t)(60 + h % 4000) * day;
+  a->followers = 20 + (h >> 8) % 3000;
+  a->following = 20 + (h >> 20) % 1200;
+  a->statuses = 100 + (h >> 32) % 20000;
+  a->default_profile_image = (h >> 48) % 100 < 3;
+}
+
 static struct gtweet *new_tweet(struct gen *g, uint64_t author, int64_t t) {
   if (g->n == g->cap) {
     long cap = g->cap * 2;
@@ -129,7 +158,9 @@ static struct gtweet *new_tweet(struct gen *g, uint64_t author, int64_t t) {
   x->t.author_id = author;
   x->t.created_at_ms = t;
   x->t.lang = "en";
+  x->campaign = x->member = -1;
   snprintf(x->user, sizeof x->user, "u%" PRIu64, (uint64_t)(author % 100000000000ULL));
+  author_meta(&x->t, false);
   return x;
 }
 
@@ -201,6 +232,7 @@ struct campaign {
   uint64_t *members;
   int n;
   long tweets;
+  int64_t fifth_ms; /* when the FIFTH distinct member acted; 0 if never */
 };
 
 static const char *const SYN[][4] = {
@@ -222,25 +254,74 @@ static void paraphrase(struct gen *g, int campaign, char *out, size_t cap) {
 static const char *const COPY_STYLES[] = {
     "Breaking: the %s report on %s proves everything they said about district %d was a lie, share now",
     "They do not want you to know about %s and %s. Case %d is being buried by the media. Retweet before it is deleted",
-    "URGENT %s alert for %s residents (zone %d): officials hid the numbers, spread the word to every group"};
+    "URGENT %s alert for %s residents (zone %d): officials hid the numbers, spread the word to every group",
+    "Wake up people, %s and %s are behind file %d and nobody in charge will say it out loud"};
+
+static struct gtweet *member_tweet(struct gen *g, struct campaign *c, int ci, int m, int64_t t) {
+  struct gtweet *x = new_tweet(g, c->members[m], t);
+  if (!x) return NULL;
+  x->campaign = (int16_t)ci;
+  x->member = (int16_t)m;
+  author_meta(&x->t, true);
+  c->tweets++;
+  return x;
+}
+
+/* The message of one campaign's burst: a style with words drawn for (campaign, burst), so that
+ * different campaigns' messages differ. */
+static void copy_text(struct gen *g, int ci, int burst, char *out, size_t cap) {
+  uint64_t h = ls_mix64(g->o.seed * 7919 + (uint64_t)ci * 104729 + (uint64_t)burst);
+  const char *w[5];
+  for (int i = 0; i < 5; i++, h = ls_mix64(h)) w[i] = g->words[300 + h % 2700];
+  int n = snprintf(out, cap, COPY_STYLES[ci % 4], w[0], w[1], ci * 100 + burst);
+  if (n > 0 && (size_t)n < cap) snprintf(out + n, cap - (size_t)n, " %s %s %s", w[2], w[3], w[4]);
+}
+
+static void retweet(struct gtweet *x, const struct gtweet *of) {
+  x->t.retweet_of = of->t.id;
+  snprintf(x->text, sizeof x->text, "RT @u%" PRIu64 ": %.200s", of->t.author_id, of->text);
+}
+
+/* The tweet carries its url buffer as its one link. */
+static void link_url(struct gtweet *x) {
+  x->t.urls[0] = x->url;
+  x->t.n_urls = 1;
+}
+
+#define FARM_LINK "HTTPS://Deals-Hub%d.example.net/offer/%d/?utm_source=tw%d&utm_medium=%d"
+
+/* mixed: member roles by index — retweet the leader's message, copy it with its link, or post
+ * the link with words of one's own. */
+static void mixed_action(struct gen *g, struct gtweet *x, int ci, int m, int burst, long leader) {
+  if (m % 3 == 0) {
+    retweet(x, &g->tw[leader]);
+    return;
+  }
+  if (m % 3 == 1) copy_text(g, ci, burst, x->text, sizeof x->text);
+  else random_words(g, x->text, sizeof x->text, 8 + (int)pick(g, 8));
+  snprintf(x->url, sizeof x->url, FARM_LINK, ci, burst, m, (int)pick(g, 9));
+  link_url(x);
+}
 
 static void campaign_action(struct gen *g, struct campaign *c, int ci, int m, int burst, int64_t t, long leader_tweet) {
-  struct gtweet *x = new_tweet(g, c->members[m], t);
+  struct gtweet *x = member_tweet(g, c, ci, m, t);
   if (!x) return;
-  c->tweets++;
   switch (c->kind) {
     case K_COPY: /* a new message each burst, from one of a few styles */
-      snprintf(x->text, sizeof x->text, COPY_STYLES[(ci / K_KINDS) % 3], g->words[(ci * 31 + burst * 7) % 900 + 1000],
-               g->words[(ci * 17 + burst * 13) % 900 + 2000], ci * 100 + burst);
+    case K_JITTER:
+    case K_DRIP:
+      copy_text(g, ci, burst, x->text, sizeof x->text);
       break;
     case K_RTRING:
-      x->t.retweet_of = g->tw[leader_tweet].t.id;
-      snprintf(x->text, sizeof x->text, "RT @u%" PRIu64 ": %.200s", g->tw[leader_tweet].t.author_id, g->tw[leader_tweet].text);
+      retweet(x, &g->tw[leader_tweet]);
+      break;
+    case K_MIXED:
+      mixed_action(g, x, ci, m, burst, leader_tweet);
       break;
     case K_LINK:
       random_words(g, x->text, sizeof x->text, 8 + (int)pick(g, 8));
-      snprintf(x->url, sizeof x->url, "HTTPS://Deals-Hub%d.example.net/offer/%d/?utm_source=tw%d&utm_medium=%d", ci, burst, m, (int)pick(g, 9));
-      x->t.urls[x->t.n_urls++] = x->url;
+      snprintf(x->url, sizeof x->url, FARM_LINK, ci, burst, m, (int)pick(g, 9));
+      link_url(x);
       break;
     case K_PARA:
       paraphrase(g, ci, x->text, sizeof x->text);
@@ -258,6 +339,26 @@ static void campaign_action(struct gen *g, struct campaign *c, int ci, int m, in
   }
 }
 
+/* How long one burst's actions spread (ms) and the share of members taking part. */
+static void burst_shape(enum kind k, int64_t *spread_ms, double *participation) {
+  *spread_ms = k == K_JITTER ? 240000 : k == K_DRIP ? 720000 : 25000;
+  *participation = k == K_DRIP ? 0.5 : 0.9;
+}
+
+/* The leader (member 0) posts the message that rt-ring and mixed campaigns amplify. */
+static long leader_post(struct gen *g, struct campaign *c, int ci, int burst, int64_t t) {
+  struct gtweet *x = member_tweet(g, c, ci, 0, t);
+  if (!x) return -1;
+  if (c->kind == K_MIXED) {
+    copy_text(g, ci, burst, x->text, sizeof x->text);
+    snprintf(x->url, sizeof x->url, FARM_LINK, ci, burst, 0, 0);
+    link_url(x);
+  } else {
+    random_words(g, x->text, sizeof x->text, 12);
+  }
+  return g->n - 1;
+}
+
 static void plant(struct gen *g, struct campaign *camps, int64_t duration_ms) {
   for (int ci = 0; ci < g->o.campaigns; ci++) {
     struct campaign *c = &camps[ci];
@@ -265,20 +366,144 @@ static void plant(struct gen *g, struct campaign *camps, int64_t duration_ms) {
     c->n = g->o.members + (int)pick(g, g->o.members / 2 + 1);
     c->members = malloc((size_t)c->n * sizeof *c->members);
     for (int m = 0; m < c->n; m++) c->members[m] = 900000000000ULL + ls_mix64(g->o.seed ^ ((uint64_t)ci << 32 | (uint64_t)m)) % 99999999999ULL;
+    int64_t spread;
+    double participation;
+    burst_shape(c->kind, &spread, &participation);
+    bool led = c->kind == K_RTRING || c->kind == K_MIXED;
     for (int b = 0; b < g->o.bursts; b++) {
       int64_t t0 = g->o.start_ms + (int64_t)(duration_ms * (b + unif(g) * 0.6) / g->o.bursts);
-      long leader = -1;
-      if (c->kind == K_RTRING) { /* the leader posts, the ring amplifies */
-        struct gtweet *x = new_tweet(g, c->members[0], t0 - 2000);
-        if (!x) return;
-        random_words(g, x->text, sizeof x->text, 12);
-        leader = g->n - 1;
-        c->tweets++;
-      }
-      for (int m = (c->kind == K_RTRING); m < c->n; m++)
-        if (unif(g) < 0.9) campaign_action(g, c, ci, m, b, t0 + (int64_t)(unif(g) * 25000), leader);
+      long leader = led ? leader_post(g, c, ci, b, t0 - 2000) : -1;
+      if (led && leader < 0) return;
+      for (int m = led; m < c->n; m++)
+        if (unif(g) < participation) campaign_action(g, c, ci, m, b, t0 + (int64_t)(unif(g) * spread), leader);
     }
   }
+}
+
+/* When each campaign's FIFTH distinct member acted (tweets sorted by time). */
+static void fifth_times(struct gen *g, struct campaign *camps) {
+  for (int ci = 0; ci < g->o.campaigns; ci++) {
+    bool *seen = calloc((size_t)camps[ci].n, 1);
+    int distinct = 0;
+    for (long i = 0; seen && i < g->n && distinct < FIFTH; i++) {
+      const struct gtweet *x = &g->tw[i];
+      if (x->campaign != ci || seen[x->member]) continue;
+      seen[x->member] = true;
+      if (++distinct == FIFTH) camps[ci].fifth_ms = x->t.created_at_ms;
+    }
+    free(seen);
+  }
+}
+
+/* --- hard organic cases ---------------------------------------------------------------------- */
+struct group { /* the accounts of one organic case, for the truth */
+  uint64_t *acc;
+  long n, cap;
+};
+
+static void group_add(struct group *gr, uint64_t id) {
+  if (gr->n == gr->cap) {
+    long cap = gr->cap ? gr->cap * 2 : 256;
+    uint64_t *a = realloc(gr->acc, (size_t)cap * sizeof *a);
+    if (!a) return;
+    gr->acc = a;
+    gr->cap = cap;
+  }
+  gr->acc[gr->n++] = id;
+}
+
+static uint64_t any_account(struct gen *g) { return g->acc_ids[pick(g, g->n_acc)]; }
+
+/* Three tweets each retweeted by a thousand accounts over five minutes, most in the first. */
+static void viral(struct gen *g, int64_t duration, struct group *gr) {
+  for (int k = 0; k < 3; k++) {
+    int64_t t0 = g->o.start_ms + duration * (2 * k + 1) / 6;
+    struct gtweet *star = new_tweet(g, any_account(g), t0);
+    if (!star) return;
+    random_words(g, star->text, sizeof star->text, 14);
+    long si = g->n - 1;
+    for (int i = 0; i < 1000; i++) {
+      uint64_t a = any_account(g);
+      struct gtweet *x = new_tweet(g, a, t0 + 1000 + (int64_t)(-log(1 - unif(g) * 0.99) * 60000));
+      if (!x) return;
+      retweet(x, &g->tw[si]);
+      group_add(gr, a);
+    }
+  }
+}
+
+static const char *const NEWS_PREFIX[] = {"BREAKING:", "Breaking -", "", "JUST IN:"};
+static const char *const NEWS_SUFFIX[] = {"", "via @wire", "(developing)"};
+
+/* Six headlines, each posted by 300 independent accounts within ten minutes, with small
+ * variations and links to one of twenty outlets' versions of the story. */
+static void breaking(struct gen *g, int64_t duration, struct group *gr) {
+  for (int k = 0; k < 6; k++) {
+    int64_t t0 = g->o.start_ms + duration * (2 * k + 1) / 12;
+    char headline[160] = "";
+    random_words(g, headline, sizeof headline, 12);
+    for (int i = 0; i < 300; i++) {
+      uint64_t a = any_account(g);
+      struct gtweet *x = new_tweet(g, a, t0 + (int64_t)(unif(g) * 600000));
+      if (!x) return;
+      snprintf(x->text, sizeof x->text, "%s %s %s", NEWS_PREFIX[pick(g, 4)], headline, NEWS_SUFFIX[pick(g, 3)]);
+      snprintf(x->url, sizeof x->url, "https://outlet%d.example.org/news/%d/%lld", (int)pick(g, 20), k, (long long)(t0 / 1000));
+      link_url(x);
+      group_add(gr, a);
+    }
+  }
+}
+
+/* A club's six goals: 1,500 fans; at each, 40% retweet the goal tweet and 25% post the same
+ * chant hashtags, within three minutes. */
+static void fan_storm(struct gen *g, int64_t duration, struct group *gr) {
+  uint64_t club = any_account(g), fans[1500];
+  for (int i = 0; i < 1500; i++) fans[i] = any_account(g);
+  for (int k = 0; k < 6; k++) {
+    int64_t t0 = g->o.start_ms + duration * (k + 1) / 7;
+    struct gtweet *goal = new_tweet(g, club, t0);
+    if (!goal) return;
+    snprintf(goal->text, sizeof goal->text, "GOAL! minute %d, what a strike", 10 + 12 * k);
+    long gi = g->n - 1;
+    for (int i = 0; i < 1500; i++) {
+      double r = unif(g);
+      if (r >= 0.65) continue;
+      struct gtweet *x = new_tweet(g, fans[i], t0 + 2000 + (int64_t)(unif(g) * 180000));
+      if (!x) return;
+      group_add(gr, fans[i]);
+      if (r < 0.40) {
+        retweet(x, &g->tw[gi]);
+        continue;
+      }
+      random_words(g, x->text, sizeof x->text, 3 + (int)pick(g, 6));
+      snprintf(x->tags[0], sizeof x->tags[0], "GOAL");
+      snprintf(x->tags[1], sizeof x->tags[1], "ClubFC");
+      x->t.hashtags[0] = x->tags[0];
+      x->t.hashtags[1] = x->tags[1];
+      x->t.n_hashtags = 2;
+      append_hashtags(x);
+    }
+  }
+}
+
+/* Thirty outlets posting their own story and link on every quarter hour, within two seconds. */
+static void scheduled(struct gen *g, int64_t duration, struct group *gr) {
+  uint64_t outlets[30];
+  for (int k = 0; k < 30; k++) group_add(gr, outlets[k] = any_account(g));
+  int64_t first = (g->o.start_ms / 900000 + 1) * 900000;
+  for (int64_t t = first; t < g->o.start_ms + duration; t += 900000)
+    for (int k = 0; k < 30; k++) {
+      struct gtweet *x = new_tweet(g, outlets[k], t + (int64_t)(unif(g) * 2000));
+      if (!x) return;
+      random_words(g, x->text, sizeof x->text, 10 + (int)pick(g, 6));
+      snprintf(x->url, sizeof x->url, "https://outlet%d.example.org/%lld/story/%d", k, (long long)(t / 1000), (int)pick(g, 100000));
+      link_url(x);
+    }
+}
+
+static void hard_organic(struct gen *g, int64_t duration, struct group *groups) {
+  void (*const make[O_CASES])(struct gen *, int64_t, struct group *) = {viral, breaking, fan_storm, scheduled};
+  for (int k = 0; k < O_CASES; k++) make[k](g, duration, &groups[k]);
 }
 
 /* --- output ----------------------------------------------------------------------------------- */
@@ -402,7 +627,34 @@ static int write_stream(struct gen *g, struct writer *w) {
   return rc;
 }
 
-static int write_truth(struct gen *g, struct campaign *camps) {
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void accounts_json(struct ls_jw *w, uint64_t *acc, long n) {
+  qsort(acc, (size_t)n, sizeof *acc, cmp_u64);
+  ls_jw_arr_begin(w);
+  for (long i = 0; i < n; i++)
+    if (i == 0 || acc[i] != acc[i - 1]) ls_jw_u64_str(w, acc[i]);
+  ls_jw_arr_end(w);
+}
+
+static void organic_json(struct ls_jw *w, struct group *groups, bool any) {
+  ls_jw_key(w, "organic");
+  ls_jw_arr_begin(w);
+  for (int k = 0; any && k < O_CASES; k++) {
+    ls_jw_obj_begin(w);
+    ls_jw_key(w, "kind");
+    ls_jw_str(w, ORGANIC_NAMES[k]);
+    ls_jw_key(w, "accounts");
+    accounts_json(w, groups[k].acc, groups[k].n);
+    ls_jw_obj_end(w);
+  }
+  ls_jw_arr_end(w);
+}
+
+static int write_truth(struct gen *g, struct campaign *camps, struct group *groups) {
   FILE *f = fopen(g->o.truth, "w");
   if (!f) { perror(g->o.truth); return -1; }
   struct ls_jw w;
@@ -419,13 +671,13 @@ static int write_truth(struct gen *g, struct campaign *camps) {
     ls_jw_key(&w, "id"); ls_jw_str(&w, id);
     ls_jw_key(&w, "kind"); ls_jw_str(&w, KIND_NAMES[camps[i].kind]);
     ls_jw_key(&w, "tweets"); ls_jw_u64(&w, (uint64_t)camps[i].tweets);
+    ls_jw_key(&w, "fifth_account_at"); ls_jw_time(&w, camps[i].fifth_ms);
     ls_jw_key(&w, "accounts");
-    ls_jw_arr_begin(&w);
-    for (int m = 0; m < camps[i].n; m++) ls_jw_u64_str(&w, camps[i].members[m]);
-    ls_jw_arr_end(&w);
+    accounts_json(&w, camps[i].members, camps[i].n);
     ls_jw_obj_end(&w);
   }
   ls_jw_arr_end(&w);
+  organic_json(&w, groups, g->o.hard_organic);
   ls_jw_obj_end(&w);
   fprintf(f, "%s\n", w.buf);
   ls_jw_free(&w);
@@ -442,7 +694,9 @@ static void usage(FILE *f) {
         "  --accounts N       organic accounts (default: the larger of tweets/4 and 100 x rate); organic\n"
         "                     activity is heavy-tailed and capped at 3 tweets a minute per account\n"
         "  --campaigns N      planted campaigns, kinds in turn: copy-paste, rt-ring, link-farm, paraphrase,\n"
-        "                     hashtag (default 6)\n"
+        "                     hashtag, jitter, slow-drip, mixed (default 8)\n"
+        "  --no-hard-organic  leave out the hard organic cases (viral cascades, breaking news, a fan storm,\n"
+        "                     scheduled news posts), which are otherwise mixed in and listed in the truth\n"
         "  --members N        accounts per campaign, N to 1.5N (default 12)\n"
         "  --bursts N         coordinated bursts per campaign over the stream (default 8)\n"
         "  --rate R           event-time tweets per second (default 200)\n"
@@ -456,7 +710,8 @@ static void usage(FILE *f) {
         "  --bad N            mix in N malformed messages (bad JSON, invalid UTF-8, missing id, future time,\n"
         "                     empty and 100 KB text, binary garbage); not for CSV\n"
         "  --duplicates N     send N tweets twice\n"
-        "  --truth FILE       write the ground truth (campaign -> accounts) as JSON\n"
+        "  --truth FILE       write the ground truth as JSON: planted campaigns (kind, accounts, when the\n"
+        "                     fifth account acted) and the accounts of each hard organic case\n"
         "\n"
         "Prints {\"messages\": N, \"tweets\": T, \"bad\": B, \"duplicates\": D} on standard output.\n",
         f);
@@ -468,8 +723,10 @@ static int parse(int argc, char **argv, struct opts *o) {
       {"members", 1, 0, 'm'}, {"bursts", 1, 0, 'B'}, {"rate", 1, 0, 'r'}, {"start", 1, 0, 's'},
       {"format", 1, 0, 'f'}, {"out", 1, 0, 'o'}, {"brokers", 1, 0, 'b'}, {"topic", 1, 0, 't'},
       {"pace", 1, 0, 'p'}, {"bad", 1, 0, 'x'}, {"duplicates", 1, 0, 'd'}, {"truth", 1, 0, 'T'},
+      {"no-hard-organic", 0, 0, 'O'},
       {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  *o = (struct opts){.seed = 1, .tweets = 200000, .campaigns = 6, .members = 12, .bursts = 8, .rate = 200, .topic = "tweets"};
+  *o = (struct opts){.seed = 1, .tweets = 200000, .campaigns = 8, .members = 12, .bursts = 8, .rate = 200, .topic = "tweets",
+                     .hard_organic = true};
   ls_parse_iso8601("2024-03-01T12:00:00Z", &o->start_ms);
   int c;
   while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -492,6 +749,7 @@ static int parse(int argc, char **argv, struct opts *o) {
       case 'x': o->bad = atol(optarg); break;
       case 'd': o->duplicates = atol(optarg); break;
       case 'T': o->truth = optarg; break;
+      case 'O': o->hard_organic = false; break;
       case 'h': usage(stdout); return -1;
       default: usage(stderr); return 2;
     }
@@ -560,21 +818,30 @@ int main(int argc, char **argv) {
   struct organic st;
   memset(&st, 0, sizeof st);
   for (int i = 0; i < HOT; i++) st.hot[i] = -1;
+  static struct group groups[O_CASES];
   plant(&g, camps, duration);
+  if (g.o.hard_organic) hard_organic(&g, duration, groups);
   long organic = g.o.tweets - g.n;
+  if (organic < 0) {
+    fprintf(stderr, "lockstep-gen: the campaigns and hard organic cases alone make %ld tweets, more than --tweets %ld: "
+            "raise --tweets or lower --campaigns/--members/--bursts (or --no-hard-organic)\n", g.n, g.o.tweets);
+    return 2;
+  }
   for (long i = 0; i < organic; i++) {
     organic_tweet(&g, &st, g.o.start_ms + (int64_t)((double)i / organic * duration));
     for (int k = 0; k < HOT; k++) if (st.hot[k] < 0) st.hot[k] = g.n - 1;
   }
   qsort(g.tw, (size_t)g.n, sizeof *g.tw, cmp_time);
   link_strings(&g);
+  fifth_times(&g, camps);
   static struct writer w;
   if ((rc = open_writer(&g, &w))) return rc;
   rc = write_stream(&g, &w);
   rc |= close_writer(&w);
-  if (!rc && g.o.truth) rc = write_truth(&g, camps);
+  if (!rc && g.o.truth) rc = write_truth(&g, camps, groups);
   fprintf(stderr, "info gen: %ld tweets (%ld organic, %d campaigns) over %.0f s of event time\n", g.n, organic, g.o.campaigns, duration / 1000.0);
   for (int i = 0; i < g.o.campaigns; i++) free(camps[i].members);
+  for (int k = 0; k < O_CASES; k++) free(groups[k].acc);
   free(camps);
   free(g.tw);
   free(g.words);

@@ -31,6 +31,24 @@ static const char *url(const char *in) {
   return ls_url_normalize(in, out, sizeof out) ? out : "(none)";
 }
 
+static void test_drop_hashtags(void **state) {
+  (void)state;
+  char s[64];
+  uint32_t tok;
+  strcpy(s, "#goal what a strike #clubfc #");
+  size_t n = ls_text_drop_hashtags(s, strlen(s), &tok);
+  assert_string_equal(s, "what a strike #"); /* a lone '#' is a word, not a hashtag */
+  assert_int_equal(n, strlen(s));
+  assert_int_equal(tok, 4);
+  strcpy(s, "#only #tags");
+  assert_int_equal(ls_text_drop_hashtags(s, strlen(s), &tok), 0);
+  assert_string_equal(s, "");
+  assert_int_equal(tok, 0);
+  strcpy(s, "no tags here");
+  assert_int_equal(ls_text_drop_hashtags(s, strlen(s), &tok), 12);
+  assert_int_equal(tok, 3);
+}
+
 static void test_url(void **state) {
   (void)state;
   assert_string_equal(url("HTTPS://Example.COM:443/Path/?utm_source=tw&id=7&fbclid=x#frag"), "https://example.com/Path?id=7");
@@ -42,6 +60,6 @@ static void test_url(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_text), cmocka_unit_test(test_url)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_text), cmocka_unit_test(test_drop_hashtags), cmocka_unit_test(test_url)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
