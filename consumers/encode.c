@@ -98,6 +98,10 @@ static void author(const struct ls_tweet *t, struct ls_jw *w) {
     ls_jw_time(w, t->author.created_at_ms);
     ls_jw_key(w, "verified");
     ls_jw_bool(w, t->author.verified);
+    if (t->author.default_profile_image) { /* the API's tell: the default image's URL */
+      ls_jw_key(w, "profile_image_url");
+      ls_jw_str(w, "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png");
+    }
     ls_jw_key(w, "public_metrics");
     ls_jw_obj_begin(w);
     ls_jw_key(w, "followers_count");

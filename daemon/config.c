@@ -80,6 +80,8 @@ static const struct option OPTIONS[] = {
     INT("detect", "max_accounts", detect.max_accounts, "262144", 1024, 67108864, "Capacity of the table of accounts that took part in coordinated actions."),
     INT("detect", "dedup_capacity", detect.dedup_capacity, "1048576", 1024, 268435456, "Recent tweet ids remembered to drop duplicates (at-least-once delivery)."),
     INT("detect", "window_capacity", detect.window_capacity, "131072", 256, 67108864, "Vectors in the co-similar-text window (a ring; it should hold co_similar_text.window_s of original tweets: 600 s at 6,000 tweets/s needs 3.6 million). Memory: dim × 2 bytes (FP16) + 24 bytes per vector, printed at start-up."),
+    INT("detect", "index_lists", detect.index_lists, "0", 0, 65536, "Inverted lists of the co-similar-text index, whose centroids are learnt on the stream's first vectors; 0: a power of two near the square root of window_capacity."),
+    INT("detect", "index_probes", detect.index_probes, "8", 1, 64, "Lists each query searches: more finds more of the pairs above the threshold at a higher cost (lockstep-bench window measures the recall against brute force)."),
     SIGNAL("co_retweet", LS_SIG_RETWEET, "60", "3", "accounts retweeting the same tweet"),
     SIGNAL("co_reply", LS_SIG_REPLY, "60", "3", "accounts replying to the same tweet"),
     SIGNAL("co_tweet", LS_SIG_TWEET, "600", "2", "accounts posting the same normalised text (at least 5 tokens, retweets excluded)"),

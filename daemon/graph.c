@@ -2,15 +2,14 @@
  * Edges and accounts live in two open-addressing tables that never empty a slot: an entry is
  * replaced when it is stale (older than edge_ttl) or, when its probe run is full, the least
  * recently updated entry of the run is evicted (counted). Clustering collects the strong edges in
- * one scan of the table, maps their accounts to dense indices once, joins them with union-find and
- * summarises each group of at least min_accounts. It allocates per run (not per tweet). */
+ * one scan of the table, maps their accounts to dense indices once, finds the connected
+ * components with the backend's components op and summarises each group of at least min_accounts. It allocates per run (not per tweet). */
 #include "lockstep/graph.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "lockstep/hash.h"
-#include "lockstep/unionfind.h"
 
 #define MAX_PROBE 32
 
@@ -195,7 +194,8 @@ struct run {
   uint32_t *end;       /* dense indices of the endpoints of strong edge k: end[2k], end[2k+1] */
   struct idmap map;
   uint64_t *id_of;     /* dense index → account id */
-  struct ls_uf uf;
+  uint32_t *label;     /* dense index → the smallest dense index of its component (backend op) */
+  uint32_t *size;      /* component size, at its label */
   uint32_t *group_of;  /* root → group number + 1 */
 };
 
@@ -206,7 +206,8 @@ static void run_free(struct run *r) {
   free(r->map.idx);
   free(r->id_of);
   free(r->group_of);
-  ls_uf_free(&r->uf);
+  free(r->label);
+  free(r->size);
 }
 
 /* The strong edges, in one scan of the table. */
@@ -226,7 +227,7 @@ static int strong_edges(const struct ls_graph *g, int64_t now, struct run *r, st
 }
 
 /* Dense indices for the endpoints, and their union. */
-static int collect(const struct ls_graph *g, int64_t now, struct run *r, struct ls_err *err) {
+static int collect(const struct ls_graph *g, struct ls_backend *be, int64_t now, struct run *r, struct ls_err *err) {
   int rc = strong_edges(g, now, r, err);
   if (rc != LS_OK) return rc;
   uint32_t n = r->n_strong, cap = pow2(4 * n + 2);
@@ -242,10 +243,13 @@ static int collect(const struct ls_graph *g, int64_t now, struct run *r, struct 
       r->id_of[v] = id;
       r->end[2 * k + (uint32_t)side] = v;
     }
-  if ((rc = ls_uf_init(&r->uf, r->map.n, err)) != LS_OK) return rc;
-  for (uint32_t k = 0; k < n; k++) ls_uf_union(&r->uf, r->end[2 * k], r->end[2 * k + 1]);
+  r->label = malloc((r->map.n + 1) * sizeof *r->label);
+  r->size = calloc(r->map.n + 1, sizeof *r->size);
   r->group_of = calloc(r->map.n + 1, sizeof *r->group_of);
-  return r->group_of ? LS_OK : ls_err_set(err, LS_ENOMEM, "cluster: out of memory");
+  if (!r->label || !r->size || !r->group_of) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory");
+  if ((rc = be->i->components(be, r->end, n, r->map.n, r->label, err)) != LS_OK) return rc;
+  for (uint32_t v = 0; v < r->map.n; v++) r->size[r->label[v]]++;
+  return LS_OK;
 }
 
 static int cmp_u64(const void *x, const void *y) {
@@ -367,10 +371,9 @@ static void finish_totals(struct ls_group *grp, const struct edge_totals *tot) {
 static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, struct ls_groups *out, struct ls_err *err) {
   uint32_t n_groups = 0, n_members = 0;
   for (uint32_t v = 0; v < r->map.n; v++) {
-    uint32_t root = ls_uf_find(&r->uf, v);
-    if (root == v && r->uf.size[v] >= min_accounts) {
+    if (r->label[v] == v && r->size[v] >= min_accounts) {
       r->group_of[v] = ++n_groups;
-      n_members += r->uf.size[v];
+      n_members += r->size[v];
     }
   }
   out->g = calloc(n_groups + 1, sizeof *out->g);
@@ -384,16 +387,16 @@ static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, s
     struct ls_group *grp = &out->g[r->group_of[v] - 1];
     grp->accounts = out->account_mem + next;
     grp->usernames = out->username_mem + next;
-    next += r->uf.size[v];
+    next += r->size[v];
   }
   for (uint32_t v = 0; v < r->map.n; v++) {
-    uint32_t gi = r->group_of[ls_uf_find(&r->uf, v)];
+    uint32_t gi = r->group_of[r->label[v]];
     if (gi) { struct ls_group *grp = &out->g[gi - 1]; grp->accounts[grp->n_accounts++] = r->id_of[v]; }
   }
   struct edge_totals *tot = calloc(n_groups + 1, sizeof *tot);
   if (!tot) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
   for (uint32_t k = 0; k < r->n_strong; k++) {
-    uint32_t gi = r->group_of[ls_uf_find(&r->uf, r->end[2 * k])];
+    uint32_t gi = r->group_of[r->label[r->end[2 * k]]];
     if (gi) add_edge(&out->g[gi - 1], &tot[gi - 1], r->strong[k]);
   }
   out->n = n_groups;
@@ -406,10 +409,11 @@ static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, s
   return LS_OK;
 }
 
-int ls_graph_cluster(struct ls_graph *g, uint32_t min_accounts, int64_t now, struct ls_groups *out, struct ls_err *err) {
+int ls_graph_cluster(struct ls_graph *g, struct ls_backend *be, uint32_t min_accounts, int64_t now, struct ls_groups *out,
+                     struct ls_err *err) {
   memset(out, 0, sizeof *out);
   struct run r = {0};
-  int rc = collect(g, now, &r, err);
+  int rc = collect(g, be, now, &r, err);
   if (rc == LS_OK) rc = summarise(g, &r, min_accounts, out, err);
   run_free(&r);
   if (rc != LS_OK) ls_groups_free(out);

@@ -24,7 +24,8 @@
 #include "lockstep/tracker.h"
 #include "lockstep/vecwin.h"
 
-#define MAX_SIMILAR_PAIRS_PER_TWEET 64
+#define MAX_SIMILAR_PAIRS_PER_TWEET 64 /* initial pair buffer per batch tweet */
+#define MAX_PAIRS (1u << 24)          /* largest pair buffer (192 MiB): beyond, pairs are dropped */
 #define OFFSET_CHECKPOINTS 4096 /* batches per partition within one window before hold-back shortens */
 #define MIN_TWEET_TOKENS 5   /* co-tweet: DESIGN.md §1 */
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
@@ -120,7 +121,9 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   struct ls_tracker_conf tc = {(uint32_t)c->detect.min_accounts, c->detect.min_score, c->detect.close_after_s * 1000};
   if (rc == LS_OK) rc = ls_tracker_create(&p->tracker, &tc, err);
   uint32_t wcap = (uint32_t)c->detect.window_capacity;
-  if (rc == LS_OK && c->signal[LS_SIG_SIMILAR].enabled) rc = ls_vecwin_create(&p->vecwin, p->be, wcap, dim, nb, err);
+  struct ls_vecwin_conf vc = {.capacity = wcap, .dim = dim, .max_batch = nb, .tau = p->tau,
+                              .lists = (uint32_t)c->detect.index_lists, .probes = (uint32_t)c->detect.index_probes};
+  if (rc == LS_OK && c->signal[LS_SIG_SIMILAR].enabled) rc = ls_vecwin_create(&p->vecwin, p->be, &vc, err);
   if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
   if (rc != LS_OK) return rc;
   p->norm_stride = (size_t)c->input.max_text_bytes + 1;
@@ -147,10 +150,14 @@ static void log_sizes(struct ls_pipeline *p) {
           "memory dedup=%.1fMiB objects=%.1fMiB graph=%.1fMiB batch=%.1fMiB backend=%s device=\"%s\"",
           mib(ls_dedup_bytes(&p->dedup)), mib(ls_objects_bytes(p->objects)), mib(ls_graph_bytes(p->graph)),
           mib(p->cfg.batch.max_tweets * (p->norm_stride + p->dim * sizeof(float))), p->be->i->name, p->be->device);
-  if (p->vecwin)
-    ls_logf(p->log, LS_LOG_INFO, "pipeline", "similar-text window capacity=%u vectors dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f",
-            ls_vecwin_capacity(p->vecwin), (unsigned)p->dim, mib(ls_vecwin_bytes(p->vecwin)),
-            (size_t)p->dim * sizeof(float) + sizeof(struct slot_meta), p->tau);
+  if (!p->vecwin) return;
+  struct ls_vecwin_stats vs;
+  ls_vecwin_stats(p->vecwin, &vs);
+  ls_logf(p->log, LS_LOG_INFO, "pipeline",
+          "similar-text window capacity=%u vectors (FP16) dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f "
+          "index lists=%u probes=%u list_capacity=%u sketch_max_hamming=%u",
+          vs.capacity, (unsigned)p->dim, mib(vs.bytes + (size_t)vs.capacity * sizeof(struct slot_meta)),
+          vs.bytes_per_row + sizeof(struct slot_meta), p->tau, vs.lists, vs.probes, vs.list_cap, vs.max_hamming);
 }
 
 int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, struct ls_backend *be,
@@ -242,7 +249,7 @@ static void cluster(struct ls_pipeline *p) {
   p->last_cluster_wall = wall_s();
   p->graph_dirty = false;
   p->st.cluster_runs++;
-  if (ls_graph_cluster(p->graph, (uint32_t)p->cfg.detect.min_accounts, p->st.watermark_ms, &groups, &err) != LS_OK ||
+  if (ls_graph_cluster(p->graph, p->be, (uint32_t)p->cfg.detect.min_accounts, p->st.watermark_ms, &groups, &err) != LS_OK ||
       ls_tracker_update(p->tracker, &groups, p->st.watermark_ms, on_event, p, &err) != LS_OK)
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "clustering failed: %s", err.msg);
   ls_groups_free(&groups);
@@ -323,7 +330,7 @@ static void export_match(struct ls_pipeline *p, const struct ls_tweet *t, const 
  * virality cap is organic (many independent near-identical posts) and forms no edges. */
 static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot, uint32_t found) {
   int64_t window = p->cfg.signal[LS_SIG_SIMILAR].window_s * 1000;
-  uint32_t cap = ls_vecwin_capacity(p->vecwin);
+  uint32_t cap = (uint32_t)p->cfg.detect.window_capacity;
   uint32_t *matches = p->matches;
   memset(matches, 0, n * sizeof *matches);
   if (found > p->pairs_cap) found = p->pairs_cap;
@@ -349,10 +356,34 @@ static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot
   for (uint32_t q = 0; q < n; q++) p->st.suppressed += matches[q] > (uint32_t)p->cfg.detect.max_object_accounts;
 }
 
+static int by_query_slot(const void *a, const void *b) {
+  const struct ls_pair *x = a, *y = b;
+  if (x->q != y->q) return x->q < y->q ? -1 : 1;
+  return x->w < y->w ? -1 : x->w > y->w;
+}
+
+/* Every pair of the batch, in (query, slot) order so that a replay is deterministic: the buffer
+ * grows (up to MAX_PAIRS) when a batch finds more than it holds, and the query runs again. */
+static int query_all(struct ls_pipeline *p, uint32_t *found, struct ls_err *err) {
+  int rc = ls_vecwin_query(p->vecwin, p->pairs, p->pairs_cap, found, err);
+  if (rc == LS_OK && *found > p->pairs_cap && p->pairs_cap < MAX_PAIRS) {
+    uint32_t cap = *found < MAX_PAIRS ? *found : MAX_PAIRS;
+    struct ls_pair *bigger = realloc(p->pairs, (size_t)cap * sizeof *bigger);
+    if (!bigger) return ls_err_set(err, LS_ENOMEM, "co-similar-text: cannot hold %u pairs", cap);
+    p->pairs = bigger;
+    p->pairs_cap = cap;
+    rc = ls_vecwin_query(p->vecwin, p->pairs, p->pairs_cap, found, err);
+  }
+  if (rc == LS_OK) qsort(p->pairs, *found < p->pairs_cap ? *found : p->pairs_cap, sizeof *p->pairs, by_query_slot);
+  return rc;
+}
+
 /* A full vector window must still reach back one co-similar-text window in event time, or pairs
  * are missed: say so (at most once a minute) with the fix. */
 static void check_window_span(struct ls_pipeline *p, uint32_t oldest_slot) {
-  if (ls_vecwin_filled(p->vecwin) < ls_vecwin_capacity(p->vecwin)) return;
+  struct ls_vecwin_stats vs;
+  ls_vecwin_stats(p->vecwin, &vs);
+  if (vs.filled < vs.capacity) return;
   int64_t span = p->st.watermark_ms - p->meta[oldest_slot].t;
   int64_t want = p->cfg.signal[LS_SIG_SIMILAR].window_s * 1000;
   double now = wall_s();
@@ -361,8 +392,8 @@ static void check_window_span(struct ls_pipeline *p, uint32_t oldest_slot) {
   ls_logf(p->log, LS_LOG_WARN, "pipeline",
           "co-similar-text window holds %.1f s of tweets, less than co_similar_text.window_s=%lld: similar pairs are "
           "missed; raise detect.window_capacity (now %u) to at least %.0f",
-          span / 1000.0, (long long)p->cfg.signal[LS_SIG_SIMILAR].window_s, ls_vecwin_capacity(p->vecwin),
-          span > 0 ? (double)ls_vecwin_capacity(p->vecwin) * want / span : 0.0);
+          span / 1000.0, (long long)p->cfg.signal[LS_SIG_SIMILAR].window_s, vs.capacity,
+          span > 0 ? (double)vs.capacity * want / span : 0.0);
 }
 
 static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
@@ -375,24 +406,24 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
     p->embed_items[n++] = i;
   }
   if (n == 0) return;
-  uint32_t first_slot, found = 0;
+  uint32_t first_slot = 0, found = 0, cap = (uint32_t)p->cfg.detect.window_capacity;
   struct ls_err err;
   int rc = ls_embedder_embed(p->embedder, p->embed_texts, p->embed_lens, n, p->vectors, &err);
-  if (rc == LS_OK) rc = ls_vecwin_append(p->vecwin, p->vectors, n, &first_slot, &err);
+  if (rc == LS_OK) rc = ls_vecwin_add(p->vecwin, p->vectors, n, &first_slot, &err);
+  if (rc == LS_OK) rc = query_all(p, &found, &err);
   for (uint32_t q = 0; rc == LS_OK && q < n; q++) {
     const struct ls_tweet *t = p->items[p->embed_items[q]].t;
-    p->meta[(first_slot + q) % ls_vecwin_capacity(p->vecwin)] = (struct slot_meta){t->author_id, t->id, t->created_at_ms};
+    p->meta[(first_slot + q) % cap] = (struct slot_meta){t->author_id, t->id, t->created_at_ms};
   }
-  if (rc == LS_OK)
-    rc = ls_vecwin_query(p->vecwin, p->vectors, n, p->tau, p->pairs, p->pairs_cap, &found, &err);
   if (rc != LS_OK) {
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", n, err.msg);
     return;
   }
   if (found > p->pairs_cap)
-    ls_logf(p->log, LS_LOG_WARN, "pipeline", "co-similar-text: %u pairs found, %u kept (raise batch limits or the threshold)", found, p->pairs_cap);
+    ls_logf(p->log, LS_LOG_WARN, "pipeline", "co-similar-text: %u pairs found, %u kept (lower batch.max_tweets or raise the threshold)",
+            found, p->pairs_cap);
   similar_pairs(p, n, first_slot, found);
-  check_window_span(p, (first_slot + n) % ls_vecwin_capacity(p->vecwin));
+  check_window_span(p, (first_slot + n) % cap);
 }
 
 /* --- batches ---------------------------------------------------------------------------------- */

@@ -1,30 +1,145 @@
-/* vecwin.c — ring of unit vectors on the backend (see vecwin.h). Appends wrap around; a query
- * uploads the query block once and runs the backend's similarity-threshold op over the filled
- * rows, which are contiguous in the buffer whatever the ring position. */
+/* vecwin.c — the co-similar-text window and its index (see vecwin.h), written once over the
+ * backend's window-index ops.
+ *
+ * Per batch: the vectors are stored as FP16 rows, their sketches are the signs of 256 fixed random
+ * projections (SimHash: two unit vectors at angle θ differ in each bit with probability θ/π), and
+ * once the centroids exist each vector enters the list of its nearest centroid. A query probes
+ * its nearest lists; within them, rows whose sketch is more than max_hamming bits from the
+ * query's are skipped — max_hamming is the expected distance at cosine tau plus four standard
+ * deviations, so a pair at tau survives the filter with probability > 0.9999 — and the exact
+ * dot product against the FP16 row decides.
+ *
+ * Centroids: spherical k-means (6 Lloyd rounds) on the first train_n vectors, which the ring
+ * holds without having wrapped (train_n ≤ capacity − max_batch), so slot s holds the s-th vector;
+ * then every filled row is entered into its list. Lists are rings of list_cap = 4 × capacity /
+ * lists entries; a list that fills overwrites its oldest entry, and a live row lost that way is
+ * counted (displaced). */
 #include "lockstep/vecwin.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "lockstep/hash.h"
+
+#define SKETCH_BITS (64 * LS_SKETCH_WORDS)
+#define KMEANS_ROUNDS 6
+#define TRAIN_PER_LIST 64
+#define LIST_SLACK 4
 
 struct ls_vecwin {
   struct ls_backend *be;
-  uint32_t capacity, dim, max_query;
-  uint32_t next, filled;
-  void *rows;  /* capacity × dim on the backend */
-  void *query; /* max_query × dim on the backend */
+  struct ls_vecwin_conf conf;
+  struct ls_ivf ix;
+  uint32_t next, seq, train_n, max_hamming;
+  bool trained;
+  uint32_t batch; /* vectors of the last batch added (in x, bits, probe) */
+  uint64_t displaced;
+  void *planes;    /* SKETCH_BITS × dim */
+  void *centroids; /* lists × dim */
+  void *x, *proj, *bits, *sims, *probe, *list_of; /* per-batch scratch */
+  size_t bytes;
 };
 
-int ls_vecwin_create(struct ls_vecwin **out, struct ls_backend *be, uint32_t capacity, uint32_t dim,
-                     uint32_t max_query, struct ls_err *err) {
-  if (capacity == 0 || dim == 0 || max_query == 0)
-    return ls_err_set(err, LS_EINVAL, "vector window: capacity, dim and batch must be positive");
+static uint32_t pow2_at_least(uint64_t n) {
+  uint32_t p = 1;
+  while (p < n && p < (1u << 31)) p <<= 1;
+  return p;
+}
+
+static void *balloc(struct ls_vecwin *w, size_t bytes, struct ls_err *err) {
+  w->bytes += bytes;
+  return w->be->i->alloc(w->be, bytes, err);
+}
+
+/* Gaussian hyperplanes from a fixed seed: the same sketches on every run and backend. */
+static int make_planes(struct ls_vecwin *w, struct ls_err *err) {
+  size_t n = (size_t)SKETCH_BITS * w->conf.dim;
+  float *p = malloc(n * sizeof *p);
+  if (!p) return ls_err_set(err, LS_ENOMEM, "vector window: out of memory");
+  uint64_t s = 0x5eed5eedULL;
+  for (size_t i = 0; i < n; i++) {
+    double u1 = ((s = ls_mix64(s + i)) >> 11) * 0x1.0p-53 + 0x1.0p-54, u2 = ((s = ls_mix64(s)) >> 11) * 0x1.0p-53;
+    p[i] = (float)(sqrt(-2 * log(u1)) * cos(2 * M_PI * u2));
+  }
+  int rc = w->be->i->upload(w->be, w->planes, 0, p, n * sizeof *p, err);
+  free(p);
+  return rc;
+}
+
+/* Expected sketch distance at cosine tau plus four standard deviations. */
+static uint32_t hamming_bound(float tau) {
+  double p = acos(tau > 1 ? 1 : tau < -1 ? -1 : tau) / M_PI;
+  double h = SKETCH_BITS * p + 4 * sqrt(SKETCH_BITS * p * (1 - p));
+  return h >= SKETCH_BITS ? SKETCH_BITS : (uint32_t)ceil(h);
+}
+
+static int check_conf(const struct ls_vecwin_conf *c, struct ls_err *err) {
+  if (!c->capacity || !c->dim || !c->max_batch || !c->probes)
+    return ls_err_set(err, LS_EINVAL, "vector window: capacity, dim, batch and probes must be positive");
+  if (c->capacity < 2 * c->max_batch)
+    return ls_err_set(err, LS_EINVAL, "vector window: capacity %u must be at least twice the batch %u", c->capacity,
+                      c->max_batch);
+  return LS_OK;
+}
+
+static void size_index(struct ls_vecwin *w) {
+  struct ls_vecwin_conf *c = &w->conf;
+  if (!c->lists) c->lists = pow2_at_least((uint64_t)sqrt((double)c->capacity));
+  if (c->lists < 16) c->lists = 16;
+  if (c->lists > c->capacity / 16) c->lists = c->capacity / 16 < 1 ? 1 : c->capacity / 16;
+  if (c->probes > c->lists) c->probes = c->lists;
+  if (c->probes > 64) c->probes = 64;
+  w->train_n = TRAIN_PER_LIST * c->lists;
+  if (w->train_n > c->capacity - c->max_batch) w->train_n = c->capacity - c->max_batch;
+  w->ix = (struct ls_ivf){.capacity = c->capacity, .dim = c->dim, .nlist = c->lists,
+                          .list_cap = pow2_at_least((uint64_t)LIST_SLACK * c->capacity / c->lists)};
+  w->max_hamming = hamming_bound(c->tau);
+}
+
+static int alloc_all(struct ls_vecwin *w, struct ls_err *err) {
+  const struct ls_vecwin_conf *c = &w->conf;
+  size_t cap = c->capacity, b = c->max_batch, d = c->dim, nl = c->lists;
+  struct ls_ivf *ix = &w->ix;
+  if (!(ix->rows = balloc(w, cap * d * 2, err)) || !(ix->sketch = balloc(w, cap * LS_SKETCH_WORDS * 8, err)) ||
+      !(ix->slot_seq = balloc(w, cap * 4, err)) || !(ix->entries = balloc(w, nl * ix->list_cap * sizeof(struct ls_ivf_entry), err)) ||
+      !(ix->heads = balloc(w, nl * 4, err)) || !(w->planes = balloc(w, SKETCH_BITS * d * 4, err)) ||
+      !(w->centroids = balloc(w, nl * d * 4, err)) || !(w->x = balloc(w, b * d * 4, err)) ||
+      !(w->proj = balloc(w, b * SKETCH_BITS * 4, err)) || !(w->bits = balloc(w, b * LS_SKETCH_WORDS * 8, err)) ||
+      !(w->sims = balloc(w, b * nl * 4, err)) || !(w->probe = balloc(w, b * c->probes * 4, err)) ||
+      !(w->list_of = balloc(w, b * 4, err)))
+    return LS_ENOMEM;
+  return LS_OK;
+}
+
+/* Zeroed list heads, and slot sequence numbers no row has yet. */
+static int clear_index(struct ls_vecwin *w, struct ls_err *err) {
+  size_t cap = w->conf.capacity, nl = w->conf.lists;
+  uint32_t *init = malloc((cap > nl ? cap : nl) * sizeof *init);
+  if (!init) return ls_err_set(err, LS_ENOMEM, "vector window: out of memory");
+  memset(init, 0xFF, cap * sizeof *init);
+  int rc = w->be->i->upload(w->be, w->ix.slot_seq, 0, init, cap * sizeof *init, err);
+  memset(init, 0, nl * sizeof *init);
+  if (rc == LS_OK) rc = w->be->i->upload(w->be, w->ix.heads, 0, init, nl * sizeof *init, err);
+  free(init);
+  return rc;
+}
+
+int ls_vecwin_create(struct ls_vecwin **out, struct ls_backend *be, const struct ls_vecwin_conf *conf,
+                     struct ls_err *err) {
+  int rc = check_conf(conf, err);
+  if (rc != LS_OK) return rc;
   struct ls_vecwin *w = calloc(1, sizeof *w);
   if (!w) return ls_err_set(err, LS_ENOMEM, "vector window: out of memory");
-  *w = (struct ls_vecwin){.be = be, .capacity = capacity, .dim = dim, .max_query = max_query};
-  w->rows = be->i->alloc(be, (size_t)capacity * dim * sizeof(float), err);
-  w->query = w->rows ? be->i->alloc(be, (size_t)max_query * dim * sizeof(float), err) : NULL;
-  if (!w->query) {
+  w->be = be;
+  w->conf = *conf;
+  size_index(w);
+  rc = alloc_all(w, err);
+  if (rc == LS_OK) rc = make_planes(w, err);
+  if (rc == LS_OK) rc = clear_index(w, err);
+  if (rc != LS_OK) {
     ls_vecwin_destroy(w);
-    return LS_ENOMEM;
+    return rc;
   }
   *out = w;
   return LS_OK;
@@ -32,41 +147,158 @@ int ls_vecwin_create(struct ls_vecwin **out, struct ls_backend *be, uint32_t cap
 
 void ls_vecwin_destroy(struct ls_vecwin *w) {
   if (!w) return;
-  if (w->rows) w->be->i->free(w->be, w->rows);
-  if (w->query) w->be->i->free(w->be, w->query);
+  void *bufs[] = {w->ix.rows, w->ix.sketch, w->ix.slot_seq, w->ix.entries, w->ix.heads, w->planes, w->centroids,
+                  w->x, w->proj, w->bits, w->sims, w->probe, w->list_of};
+  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
+    if (bufs[i]) w->be->i->free(w->be, bufs[i]);
   free(w);
 }
 
-int ls_vecwin_append(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *first_slot, struct ls_err *err) {
-  if (n > w->max_query) return ls_err_set(err, LS_EINVAL, "vector window: %u vectors over the batch limit %u", n, w->max_query);
-  *first_slot = w->next;
-  size_t row = (size_t)w->dim * sizeof(float);
-  uint32_t done = 0;
-  while (done < n) {
-    uint32_t run = w->capacity - w->next;
-    if (run > n - done) run = n - done;
-    int rc = w->be->i->upload(w->be, w->rows, (size_t)w->next * row, host + (size_t)done * w->dim, run * row, err);
-    if (rc != LS_OK) return rc;
-    done += run;
-    w->next = (w->next + run) % w->capacity;
+/* --- centroids ---------------------------------------------------------------------------------- */
+
+/* Nearest list of each of n float32 rows at x (device), into list_of. */
+static int nearest_lists(struct ls_vecwin *w, const void *x, uint32_t n, uint32_t k, void *out, struct ls_err *err) {
+  const struct ls_backend_i *b = w->be->i;
+  int rc = b->gemm_nt(w->be, n, w->conf.lists, w->conf.dim, 1.0f, x, w->centroids, 0.0f, w->sims, err);
+  return rc == LS_OK ? b->top_k(w->be, w->sims, n, w->conf.lists, k, out, err) : rc;
+}
+
+/* Each centroid becomes the normalised sum of its rows; an empty one takes a row in turn. */
+static void update_centroids(float *cen, const float *rows, const uint32_t *assign, uint32_t n, uint32_t lists,
+                             uint32_t d, uint32_t round) {
+  memset(cen, 0, (size_t)lists * d * sizeof *cen);
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t j = 0; j < d; j++) cen[(size_t)assign[i] * d + j] += rows[(size_t)i * d + j];
+  for (uint32_t l = 0; l < lists; l++) {
+    float *c = cen + (size_t)l * d;
+    double s = 0;
+    for (uint32_t j = 0; j < d; j++) s += (double)c[j] * c[j];
+    if (s == 0) {
+      memcpy(c, rows + (size_t)((l * 7919u + round * 104729u) % n) * d, d * sizeof *c);
+      continue;
+    }
+    for (uint32_t j = 0; j < d; j++) c[j] = (float)(c[j] / sqrt(s));
   }
-  w->filled = w->filled + n > w->capacity ? w->capacity : w->filled + n;
+}
+
+/* Lloyd rounds over the train_n rows (host copy), assigning on the backend batch by batch. */
+static int kmeans(struct ls_vecwin *w, void *scratch, float *rows, uint32_t *assign, float *cen, struct ls_err *err) {
+  const struct ls_backend_i *b = w->be->i;
+  uint32_t n = w->train_n, d = w->conf.dim, lists = w->conf.lists, bs = w->conf.max_batch;
+  for (uint32_t l = 0; l < lists; l++) memcpy(cen + (size_t)l * d, rows + (size_t)(l * (n / lists)) * d, d * sizeof *cen);
+  int rc = LS_OK;
+  for (uint32_t round = 0; rc == LS_OK && round < KMEANS_ROUNDS; round++) {
+    rc = b->upload(w->be, w->centroids, 0, cen, (size_t)lists * d * sizeof *cen, err);
+    for (uint32_t i0 = 0; rc == LS_OK && i0 < n; i0 += bs) {
+      uint32_t m = n - i0 < bs ? n - i0 : bs;
+      rc = b->upload(w->be, scratch, 0, rows + (size_t)i0 * d, (size_t)m * d * sizeof *rows, err);
+      if (rc == LS_OK) rc = nearest_lists(w, scratch, m, 1, w->list_of, err);
+      if (rc == LS_OK) rc = b->download(w->be, assign + i0, w->list_of, 0, m * sizeof *assign, err);
+    }
+    if (rc == LS_OK) update_centroids(cen, rows, assign, n, lists, d, round);
+  }
+  return rc == LS_OK ? b->upload(w->be, w->centroids, 0, cen, (size_t)lists * d * sizeof *cen, err) : rc;
+}
+
+/* Enters rows [0, filled) into their lists (the ring has not wrapped: slot s holds vector s). */
+static int index_filled(struct ls_vecwin *w, void *scratch, struct ls_err *err) {
+  const struct ls_backend_i *b = w->be->i;
+  uint32_t bs = w->conf.max_batch;
+  int rc = LS_OK;
+  for (uint32_t i0 = 0; rc == LS_OK && i0 < w->ix.filled; i0 += bs) {
+    uint32_t m = w->ix.filled - i0 < bs ? w->ix.filled - i0 : bs;
+    const void *bits = (const char *)w->ix.sketch + (size_t)i0 * LS_SKETCH_WORDS * 8;
+    uint32_t lost = 0;
+    rc = b->load_f16(w->be, &w->ix, i0, m, scratch, err);
+    if (rc == LS_OK) rc = nearest_lists(w, scratch, m, 1, w->list_of, err);
+    if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, bits, w->list_of, m, i0, i0, &lost, err);
+    w->displaced += lost;
+  }
+  return rc;
+}
+
+/* One-time: its buffers (host copy of the training rows, a backend scratch batch) are freed after. */
+static int train(struct ls_vecwin *w, struct ls_err *err) {
+  uint32_t n = w->train_n, d = w->conf.dim;
+  const struct ls_backend_i *b = w->be->i;
+  float *rows = malloc((size_t)n * d * sizeof *rows), *cen = malloc((size_t)w->conf.lists * d * sizeof *cen);
+  uint32_t *assign = malloc((size_t)n * sizeof *assign);
+  void *scratch = b->alloc(w->be, (size_t)w->conf.max_batch * d * sizeof(float), err);
+  int rc = rows && cen && assign ? LS_OK : ls_err_set(err, LS_ENOMEM, "vector window: out of memory for training");
+  if (!scratch) rc = LS_ENOMEM;
+  for (uint32_t i0 = 0; rc == LS_OK && i0 < n; i0 += w->conf.max_batch) {
+    uint32_t m = n - i0 < w->conf.max_batch ? n - i0 : w->conf.max_batch;
+    rc = b->load_f16(w->be, &w->ix, i0, m, scratch, err);
+    if (rc == LS_OK) rc = b->download(w->be, rows + (size_t)i0 * d, scratch, 0, (size_t)m * d * sizeof *rows, err);
+  }
+  if (rc == LS_OK) rc = kmeans(w, scratch, rows, assign, cen, err);
+  if (rc == LS_OK) rc = index_filled(w, scratch, err);
+  w->trained = rc == LS_OK;
+  if (scratch) b->free(w->be, scratch);
+  free(rows);
+  free(cen);
+  free(assign);
+  return rc;
+}
+
+/* --- batches ------------------------------------------------------------------------------------- */
+
+/* The batch's vectors into w->x, their sketches into w->bits. */
+static int prepare(struct ls_vecwin *w, const float *host, uint32_t n, struct ls_err *err) {
+  const struct ls_backend_i *b = w->be->i;
+  if (n > w->conf.max_batch)
+    return ls_err_set(err, LS_EINVAL, "vector window: %u vectors over the batch limit %u", n, w->conf.max_batch);
+  int rc = b->upload(w->be, w->x, 0, host, (size_t)n * w->conf.dim * sizeof *host, err);
+  if (rc == LS_OK) rc = b->gemm_nt(w->be, n, SKETCH_BITS, w->conf.dim, 1.0f, w->x, w->planes, 0.0f, w->proj, err);
+  return rc == LS_OK ? b->sign_pack(w->be, w->proj, n, w->bits, err) : rc;
+}
+
+static int append(struct ls_vecwin *w, uint32_t n, struct ls_err *err) {
+  const struct ls_backend_i *b = w->be->i;
+  uint32_t lost = 0;
+  int rc = b->store_f16(w->be, &w->ix, w->x, n, w->next, err);
+  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, n, 1, w->list_of, err);
+  if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, w->trained ? w->list_of : NULL, n, w->next, w->seq, &lost, err);
+  if (rc != LS_OK) return rc;
+  w->displaced += lost;
+  w->next = (w->next + n) % w->conf.capacity;
+  w->seq += n;
+  w->ix.filled = w->ix.filled + n > w->conf.capacity ? w->conf.capacity : w->ix.filled + n;
+  if (!w->trained && w->ix.filled >= w->train_n) return train(w, err);
   return LS_OK;
 }
 
-int ls_vecwin_query(struct ls_vecwin *w, const float *host, uint32_t n, float tau, struct ls_pair *out, uint32_t cap,
-                    uint32_t *n_found, struct ls_err *err) {
-  *n_found = 0;
-  if (n == 0 || w->filled == 0) return LS_OK;
-  if (n > w->max_query) return ls_err_set(err, LS_EINVAL, "vector window: %u queries over the batch limit %u", n, w->max_query);
-  int rc = w->be->i->upload(w->be, w->query, 0, host, (size_t)n * w->dim * sizeof(float), err);
-  if (rc != LS_OK) return rc;
-  /* Until the ring wraps the filled rows are [0, filled); afterwards all rows are filled. */
-  return w->be->i->sim_threshold(w->be, w->query, n, w->rows, 0, w->filled, w->dim, tau, out, cap, n_found, err);
+int ls_vecwin_add(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *first_slot, struct ls_err *err) {
+  *first_slot = w->next;
+  w->batch = 0;
+  if (n == 0) return LS_OK;
+  int rc = prepare(w, host, n, err);
+  if (rc == LS_OK) rc = append(w, n, err);
+  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, n, w->conf.probes, w->probe, err);
+  if (rc == LS_OK) w->batch = n;
+  return rc;
 }
 
-uint32_t ls_vecwin_capacity(const struct ls_vecwin *w) { return w->capacity; }
-uint32_t ls_vecwin_filled(const struct ls_vecwin *w) { return w->filled; }
-size_t ls_vecwin_bytes(const struct ls_vecwin *w) {
-  return ((size_t)w->capacity + w->max_query) * w->dim * sizeof(float);
+int ls_vecwin_query(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *n_found, struct ls_err *err) {
+  *n_found = 0;
+  if (w->batch == 0) return LS_OK;
+  return w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, w->trained ? w->probe : NULL, w->conf.probes,
+                             w->conf.tau, w->max_hamming, out, cap, n_found, err);
+}
+
+int ls_vecwin_exact(struct ls_vecwin *w, const float *host, uint32_t n, struct ls_pair *out, uint32_t cap,
+                    uint32_t *n_found, struct ls_err *err) {
+  *n_found = 0;
+  w->batch = 0; /* prepare() reuses the batch buffers */
+  int rc = n ? prepare(w, host, n, err) : LS_OK;
+  if (rc != LS_OK || n == 0) return rc;
+  return w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, n, NULL, 0, w->conf.tau, SKETCH_BITS, out, cap, n_found, err);
+}
+
+void ls_vecwin_stats(const struct ls_vecwin *w, struct ls_vecwin_stats *st) {
+  *st = (struct ls_vecwin_stats){.capacity = w->conf.capacity, .filled = w->ix.filled, .lists = w->conf.lists,
+                                 .probes = w->conf.probes, .list_cap = w->ix.list_cap, .max_hamming = w->max_hamming,
+                                 .trained = w->trained, .displaced = w->displaced, .bytes = w->bytes};
+  st->bytes_per_row = (size_t)w->conf.dim * 2 + LS_SKETCH_WORDS * 8 + 4 +
+                      (size_t)w->conf.lists * w->ix.list_cap * sizeof(struct ls_ivf_entry) / w->conf.capacity;
 }

@@ -47,7 +47,7 @@ W="$BUILD/gpu-models"
 mkdir -p "$W"
 for shape in tiny tiny64 minilm; do
   "$M" write "$W/$shape" --shape="$shape"
-  "$BUILD/lockstep-gen" --tweets 5000 --seed 3 --out "$W/gen.jsonl" >/dev/null 2>&1
+  "$BUILD/lockstep-gen" --tweets 5000 --no-hard-organic --seed 3 --out "$W/gen.jsonl" >/dev/null 2>&1
   sed -nE 's/.*"text":"([^"]*)".*/\1/p' "$W/gen.jsonl" | head -n 4000 >"$W/texts.txt"
   for backend in cpu cuda; do
     "$BUILD/lockstep-embed" --model "$W/$shape" --backend "$backend" --format npy --out "$W/$shape-$backend.npy" <"$W/texts.txt"

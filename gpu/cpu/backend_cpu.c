@@ -1,6 +1,7 @@
 /* backend_cpu.c — the CPU backend: buffers in host memory, GEMM through OpenBLAS, and the
  * similarity-threshold op as OpenBLAS tiles followed by a scan that keeps pairs ≥ tau. It is the
- * reference every CUDA kernel is checked against. */
+ * reference every CUDA kernel is checked against. The encoder ops are in encoder_cpu.c, the
+ * window-index ops in vecindex_cpu.c. */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -125,6 +126,13 @@ static const struct ls_backend_i CPU_I = {
     .gemm_nt = cpu_gemm_nt,
     .l2_normalize = cpu_l2_normalize,
     .sim_threshold = cpu_sim_threshold,
+    .store_f16 = cpu_store_f16,
+    .load_f16 = cpu_load_f16,
+    .sign_pack = cpu_sign_pack,
+    .top_k = cpu_top_k,
+    .ivf_insert = cpu_ivf_insert,
+    .ivf_probe = cpu_ivf_probe,
+    .components = cpu_components,
     .weight = cpu_weight,
     .act_alloc = cpu_act_alloc,
     .seqs_load = cpu_seqs_load,

@@ -1,9 +1,17 @@
-/* cpu_ops.h — the CPU backend's transformer-encoder ops (encoder_cpu.c), for backend_cpu.c's
- * function table. Private to gpu/cpu/. */
+/* cpu_ops.h — the CPU backend's transformer-encoder ops (encoder_cpu.c) and window-index ops
+ * (vecindex_cpu.c), for backend_cpu.c's function table. Private to gpu/cpu/. */
 #ifndef LOCKSTEP_GPU_CPU_OPS_H
 #define LOCKSTEP_GPU_CPU_OPS_H
 
 #include "lockstep/backend.h"
+
+/* Hot loops are built for AVX-512, AVX2 (with F16C and FMA) and baseline x86-64, chosen at load
+ * time (not under ASan, whose instrumentation does not mix with target clones). */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define HOT
+#endif
 
 /* The current batch, as seqs_load left it. */
 struct cpu_batch {
@@ -32,5 +40,19 @@ int cpu_run_graph(struct ls_backend *be, uint64_t key, int (*fn)(void *ctx, stru
                   struct ls_err *err);
 int cpu_fetch(struct ls_backend *be, void *host, const void *src, size_t n, struct ls_err *err);
 int cpu_sync(struct ls_backend *be, struct ls_err *err);
+
+
+int cpu_store_f16(struct ls_backend *be, const struct ls_ivf *ix, const void *x, uint32_t n, uint32_t first,
+                  struct ls_err *err);
+int cpu_load_f16(struct ls_backend *be, const struct ls_ivf *ix, uint32_t first, uint32_t n, void *x, struct ls_err *err);
+int cpu_sign_pack(struct ls_backend *be, const void *proj, uint32_t n, void *bits, struct ls_err *err);
+int cpu_top_k(struct ls_backend *be, const void *s, uint32_t n, uint32_t m, uint32_t k, void *out, struct ls_err *err);
+int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
+                   uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err);
+int cpu_ivf_probe(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,
+                  const void *probe, uint32_t nprobe, float tau, uint32_t max_hamming, struct ls_pair *out, uint32_t cap,
+                  uint32_t *n_found, struct ls_err *err);
+int cpu_components(struct ls_backend *be, const uint32_t *edges, uint32_t n_e, uint32_t n_v, uint32_t *labels,
+                   struct ls_err *err);
 
 #endif

@@ -12,11 +12,6 @@
 
 #include "cpu_ops.h"
 
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define HOT
-#endif
 
 void *cpu_weight(struct ls_backend *be, const float *host, size_t n, int matrix, struct ls_err *err) {
   (void)matrix;

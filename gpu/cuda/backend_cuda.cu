@@ -1,7 +1,8 @@
 /* backend_cuda.cu — the CUDA backend: device buffers, cuBLAS SGEMM, an L2-normalise kernel and
  * the similarity-threshold op (cuBLAS GEMM over tiles of the window, then a threshold kernel that
  * appends only the pairs ≥ tau through an atomic counter). Same contract as backend_cpu.c, which
- * tools/gpu-check.sh compares it with. The encoder ops are in encoder_cuda.cu. */
+ * tools/gpu-check.sh compares it with. The encoder ops are in encoder_cuda.cu, the window-index
+ * ops in vecindex_cuda.cu. */
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -108,7 +109,9 @@ int cuda_l2_normalize(ls_backend *be, void *x, uint32_t n, uint32_t d, ls_err *e
   return e == cudaSuccess ? LS_OK : cuda_fail(err, "l2_normalize", e);
 }
 
-int ensure_pairs(cuda_ctx *c, uint32_t cap, ls_err *err) {
+}  // namespace
+
+int cuda_ensure_pairs(cuda_ctx *c, uint32_t cap, ls_err *err) {
   if (cap <= c->pairs_cap) return LS_OK;
   cudaFree(c->pairs);
   c->pairs = nullptr;
@@ -119,10 +122,27 @@ int ensure_pairs(cuda_ctx *c, uint32_t cap, ls_err *err) {
   return LS_OK;
 }
 
+int cuda_fetch_pairs(cuda_ctx *c, ls_pair *out, uint32_t cap, uint32_t *n_found, ls_err *err) {
+  unsigned int found = 0;
+  cudaError_t e = cudaMemcpyAsync(&found, c->counter, sizeof found, cudaMemcpyDeviceToHost, c->stream);
+  if (e == cudaSuccess) e = cudaStreamSynchronize(c->stream);
+  if (e != cudaSuccess) return cuda_fail(err, "pair count", e);
+  uint32_t keep = found < cap ? found : cap;
+  if (keep) {
+    e = cudaMemcpyAsync(out, c->pairs, (size_t)keep * sizeof(ls_pair), cudaMemcpyDeviceToHost, c->stream);
+    if (e == cudaSuccess) e = cudaStreamSynchronize(c->stream);
+    if (e != cudaSuccess) return cuda_fail(err, "pair copy", e);
+  }
+  *n_found = found;
+  return LS_OK;
+}
+
+namespace {
+
 int cuda_sim_threshold(ls_backend *be, const void *q, uint32_t nq, const void *w, uint32_t w0, uint32_t nw,
                        uint32_t d, float tau, ls_pair *out, uint32_t cap, uint32_t *n_found, ls_err *err) {
   cuda_ctx *c = ctx_of(be);
-  int rc = ensure_pairs(c, cap ? cap : 1, err);
+  int rc = cuda_ensure_pairs(c, cap ? cap : 1, err);
   if (rc != LS_OK) return rc;
   cudaError_t e = cudaMemsetAsync(c->counter, 0, sizeof(unsigned int), c->stream);
   if (e != cudaSuccess) return cuda_fail(err, "memset", e);
@@ -139,18 +159,7 @@ int cuda_sim_threshold(ls_backend *be, const void *q, uint32_t nq, const void *w
       if ((e = cudaGetLastError()) != cudaSuccess) return cuda_fail(err, "threshold kernel", e);
     }
   }
-  unsigned int found = 0;
-  e = cudaMemcpyAsync(&found, c->counter, sizeof found, cudaMemcpyDeviceToHost, c->stream);
-  if (e == cudaSuccess) e = cudaStreamSynchronize(c->stream);
-  if (e != cudaSuccess) return cuda_fail(err, "pair count", e);
-  uint32_t keep = found < cap ? found : cap;
-  if (keep) {
-    e = cudaMemcpyAsync(out, c->pairs, (size_t)keep * sizeof(ls_pair), cudaMemcpyDeviceToHost, c->stream);
-    if (e == cudaSuccess) e = cudaStreamSynchronize(c->stream);
-    if (e != cudaSuccess) return cuda_fail(err, "pair copy", e);
-  }
-  *n_found = found;
-  return LS_OK;
+  return cuda_fetch_pairs(c, out, cap, n_found, err);
 }
 
 ls_backend_i make_interface() {
@@ -165,6 +174,7 @@ ls_backend_i make_interface() {
   i.l2_normalize = cuda_l2_normalize;
   i.sim_threshold = cuda_sim_threshold;
   cuda_encoder_ops(&i);
+  cuda_vecindex_ops(&i);
   return i;
 }
 

@@ -53,6 +53,12 @@ int cuda_fail(ls_err *err, const char *what, cudaError_t e);
 int blas_fail(ls_err *err, const char *what, cublasStatus_t s);
 cuda_ctx *ctx_of(ls_backend *be);
 
+/* The device pair buffer holds at least cap pairs. */
+int cuda_ensure_pairs(cuda_ctx *c, uint32_t cap, ls_err *err);
+/* Copies the pair counter and up to cap pairs to the host (synchronising the stream). */
+int cuda_fetch_pairs(cuda_ctx *c, ls_pair *out, uint32_t cap, uint32_t *n_found, ls_err *err);
+void cuda_vecindex_ops(ls_backend_i *i);
+
 int cuda_encoder_init(cuda_ctx *c, ls_err *err);
 void cuda_encoder_release(cuda_ctx *c);
 void cuda_encoder_ops(ls_backend_i *i);

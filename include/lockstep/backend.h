@@ -36,6 +36,26 @@ struct ls_seq_shape {
   uint32_t tokens, seqs, len;
 };
 
+/* The co-similar-text window index (gpu/vecwin.c), held in device buffers: a ring of FP16 unit
+ * vectors, a 256-bit SimHash sketch per row, and an inverted file of nlist lists, each a ring of
+ * list_cap entries. An entry is stale once its slot has been overwritten (slot_seq moved on). */
+#define LS_SKETCH_WORDS 4 /* 256-bit sketches */
+
+struct ls_ivf_entry {
+  uint32_t slot, seq;
+  uint64_t sketch[LS_SKETCH_WORDS];
+};
+
+struct ls_ivf {
+  uint32_t capacity, dim, nlist, list_cap;
+  uint32_t filled; /* rows [0, filled) have been written */
+  void *rows;      /* capacity × dim FP16 */
+  void *sketch;    /* capacity × LS_SKETCH_WORDS uint64 */
+  void *slot_seq;  /* capacity uint32: the sequence number of the row each slot holds */
+  void *entries;   /* nlist × list_cap struct ls_ivf_entry */
+  void *heads;     /* nlist uint32: entries ever appended to each list */
+};
+
 enum ls_act { LS_ACT_NONE, LS_ACT_GELU };
 enum ls_pooling { LS_POOL_MEAN, LS_POOL_CLS, LS_POOL_MAX };
 
@@ -62,6 +82,37 @@ struct ls_backend_i {
   int (*sim_threshold)(struct ls_backend *be, const void *q, uint32_t nq, const void *w,
                        uint32_t w0, uint32_t nw, uint32_t d, float tau, struct ls_pair *out,
                        uint32_t cap, uint32_t *n_found, struct ls_err *err);
+
+  /* --- window index ops: gpu/vecwin.c is written once over these ---------------------------- */
+  /* Rows x[n×d] (float32) stored as FP16 into rows [first, first+n) of ix->rows, wrapping at
+   * ix->capacity. */
+  int (*store_f16)(struct ls_backend *be, const struct ls_ivf *ix, const void *x, uint32_t n, uint32_t first,
+                   struct ls_err *err);
+  /* FP16 rows [first, first+n) of ix->rows (no wrap) into x[n×d] float32. */
+  int (*load_f16)(struct ls_backend *be, const struct ls_ivf *ix, uint32_t first, uint32_t n, void *x,
+                  struct ls_err *err);
+  /* bits[n × LS_SKETCH_WORDS]: bit j of row i is proj[i][j] ≥ 0, for proj[n × 64·LS_SKETCH_WORDS]. */
+  int (*sign_pack)(struct ls_backend *be, const void *proj, uint32_t n, void *bits, struct ls_err *err);
+  /* out[n×k] (device): the columns of the k largest values of each row of s[n×m], best first. */
+  int (*top_k)(struct ls_backend *be, const void *s, uint32_t n, uint32_t m, uint32_t k, void *out,
+               struct ls_err *err);
+  /* Rows first+i (mod capacity), i < n, get sequence number seq0+i and sketch bits[i]; with
+   * list_of (device, n) each also gets an entry at the head of list list_of[i]. *displaced counts
+   * live entries that full lists overwrote. */
+  int (*ivf_insert)(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
+                    uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err);
+  /* Every (i, slot) with dot(q_i, row) ≥ tau for queries q[n×d] (float32) with sketches qbits,
+   * over the live entries of lists probe[i×nprobe ...] (device), or over every filled row when
+   * probe is NULL. Rows whose sketch differs from the query's in more than max_hamming bits are
+   * skipped before the exact dot product (a filter tuned for recall at tau, gpu/vecwin.c).
+   * Fused: no similarity matrix is written. Pairs as sim_threshold (w is the slot). */
+  int (*ivf_probe)(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,
+                   const void *probe, uint32_t nprobe, float tau, uint32_t max_hamming, struct ls_pair *out,
+                   uint32_t cap, uint32_t *n_found, struct ls_err *err);
+  /* Connected components of n_v vertices and n_e edges (host array of vertex pairs): labels[v]
+   * (host) is the smallest vertex of v's component. */
+  int (*components)(struct ls_backend *be, const uint32_t *edges, uint32_t n_e, uint32_t n_v, uint32_t *labels,
+                    struct ls_err *err);
 
   /* --- transformer encoder ops: gpu/encoder.c is the graph, written once over these --------- */
   /* A weight tensor of n values from host float32; matrices may be stored at lower precision. */

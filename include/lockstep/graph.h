@@ -3,7 +3,7 @@
  * coordinated texts, times and tweet ids). An action adds its organic-suppression weight (1 for
  * an object few accounts touched, less for a viral one) to its edge, so an edge's weight is the
  * number of distinct coordinated actions, discounted for popular objects. ls_graph_cluster()
- * finds the connected groups over the edges that pass their signal's minimum weight (union-find)
+ * finds the connected groups over the edges that pass their signal's minimum weight (components)
  * and gathers each group's evidence: signal counts, synchrony, strongest edges, per-minute
  * activity, account features, samples and the most common text.
  * Fixed capacities sized at creation; entries not reinforced within edge_ttl are reused. */
@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lockstep/backend.h"
 #include "lockstep/err.h"
 #include "lockstep/signal.h"
 #include "lockstep/tweet.h"
@@ -87,9 +88,10 @@ void ls_graph_touch(struct ls_graph *g, const struct ls_tweet *t);
 /* Suspicion in [0, 1] from author metadata at time t (README: account features); -1 without. */
 double ls_account_suspicion(const struct ls_author *a, int64_t t_ms);
 
-/* Groups of at least min_accounts over the edges alive at now_ms. Caller frees with ls_groups_free. */
-int ls_graph_cluster(struct ls_graph *g, uint32_t min_accounts, int64_t now_ms, struct ls_groups *out,
-                     struct ls_err *err);
+/* Groups of at least min_accounts over the edges alive at now_ms, their connected components found
+ * by the backend (be). Caller frees with ls_groups_free. */
+int ls_graph_cluster(struct ls_graph *g, struct ls_backend *be, uint32_t min_accounts, int64_t now_ms,
+                     struct ls_groups *out, struct ls_err *err);
 void ls_groups_free(struct ls_groups *gs);
 
 struct ls_graph_stats {

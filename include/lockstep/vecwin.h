@@ -1,28 +1,51 @@
-/* vecwin.h — the window of recent vectors that new tweets are compared with: a fixed-capacity
- * ring of unit vectors resident on the backend (device memory on CUDA). Appending overwrites the
- * oldest rows; a query finds every window row whose similarity with a query vector is ≥ tau,
- * tile by tile. Rows are named by slot index; the caller keeps what each slot means. */
+/* vecwin.h — the co-similar-text window: a fixed-capacity ring of unit vectors held in FP16 on
+ * the backend (device memory on CUDA), with an index so that a query costs a fraction of the
+ * window, not all of it. Candidates come from an inverted file whose centroids are learnt (by
+ * spherical k-means) on the stream's first vectors: each query probes its `probes` nearest lists;
+ * a 256-bit SimHash sketch per row then skips rows that cannot reach tau, and the exact cosine
+ * decides. Until the centroids are learnt, every row is a candidate. Appending overwrites the
+ * oldest rows; rows are named by slot index, and the caller keeps what each slot means. */
 #ifndef LOCKSTEP_VECWIN_H
 #define LOCKSTEP_VECWIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "lockstep/backend.h"
 
+struct ls_vecwin_conf {
+  uint32_t capacity, dim, max_batch;
+  float tau;
+  uint32_t lists;  /* inverted lists; 0: a power of two near √capacity */
+  uint32_t probes; /* lists probed per query */
+};
+
+struct ls_vecwin_stats {
+  uint32_t capacity, filled, lists, probes, list_cap, max_hamming;
+  bool trained;
+  uint64_t displaced; /* live rows dropped from a full list (the index missed them) */
+  size_t bytes, bytes_per_row;
+};
+
 struct ls_vecwin;
 
-int ls_vecwin_create(struct ls_vecwin **out, struct ls_backend *be, uint32_t capacity, uint32_t dim,
-                     uint32_t max_query, struct ls_err *err);
-void ls_vecwin_destroy(struct ls_vecwin *w);
-/* Appends n ≤ max_query host vectors; slot of vector i is (*first_slot + i) % capacity. */
-int ls_vecwin_append(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *first_slot,
+/* capacity must be at least twice max_batch. */
+int ls_vecwin_create(struct ls_vecwin **out, struct ls_backend *be, const struct ls_vecwin_conf *conf,
                      struct ls_err *err);
-/* Pairs (query row, slot, sim) over the filled part of the window; see sim_threshold. */
-int ls_vecwin_query(struct ls_vecwin *w, const float *host, uint32_t n, float tau,
-                    struct ls_pair *out, uint32_t cap, uint32_t *n_found, struct ls_err *err);
-uint32_t ls_vecwin_capacity(const struct ls_vecwin *w);
-uint32_t ls_vecwin_filled(const struct ls_vecwin *w);
-size_t ls_vecwin_bytes(const struct ls_vecwin *w);
+void ls_vecwin_destroy(struct ls_vecwin *w);
+
+/* Appends n ≤ max_batch host unit vectors: vector i goes to slot (*first_slot + i) % capacity. */
+int ls_vecwin_add(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *first_slot, struct ls_err *err);
+/* For each vector of the batch just added, every window row (the batch included, itself too)
+ * with cosine ≥ tau: pairs (i, slot, sim), at most cap of them, in no particular order;
+ * *n_found may exceed cap (pairs were dropped: query again with room for them). */
+int ls_vecwin_query(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *n_found, struct ls_err *err);
+/* The same search over every filled row without the index (brute force): the reference for the
+ * index's recall. Does not append. */
+int ls_vecwin_exact(struct ls_vecwin *w, const float *host, uint32_t n, struct ls_pair *out, uint32_t cap,
+                    uint32_t *n_found, struct ls_err *err);
+
+void ls_vecwin_stats(const struct ls_vecwin *w, struct ls_vecwin_stats *st);
 
 #endif

@@ -28,7 +28,7 @@ expect_exit 1 'No such configuration property: "bogus.prop"' -- "$D" --set 'kafk
 expect_exit 0 "usage: lockstepd" -- "$D" --help
 
 # A replay file with bad records: counted, dead-lettered with the reason, the rest processed
-"$LS_BIN/lockstep-gen" --tweets 2000 --campaigns 1 --bad 7 --out "$LS_WORK/mixed.jsonl" >/dev/null 2>&1
+"$LS_BIN/lockstep-gen" --tweets 2000 --campaigns 1 --no-hard-organic --bad 7 --out "$LS_WORK/mixed.jsonl" >/dev/null 2>&1
 "$D" --replay "$LS_WORK/mixed.jsonl" --out "$LS_WORK/ev.jsonl" --dead-letter "$LS_WORK/dead.jsonl" 2>"$LS_WORK/replay.log" ||
   fail "replay with bad records failed"
 check "7 records dead-lettered" [ "$(grep -c . "$LS_WORK/dead.jsonl")" = 7 ]

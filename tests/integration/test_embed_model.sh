@@ -56,7 +56,7 @@ while IFS=$'\t' read -r kind message; do
 done < <("$M" corruptions)
 
 # lockstepd with the model as its embedder, in replay mode.
-"$LS_BIN/lockstep-gen" --tweets 3000 --seed 7 --out "$W/stream.jsonl" --truth "$W/truth.json" >/dev/null 2>&1
+"$LS_BIN/lockstep-gen" --tweets 3000 --campaigns 3 --no-hard-organic --seed 7 --out "$W/stream.jsonl" --truth "$W/truth.json" >/dev/null 2>&1
 "$LS_BIN/lockstepd" --replay "$W/stream.jsonl" --out "$W/campaigns.jsonl" --set embed.model="$W/model" \
   --set embed.backend=cpu >"$W/daemon.log" 2>&1
 check "lockstepd loads the model and says so" grep -q "embed: model $W/model (bert: 2 layers" "$W/daemon.log"

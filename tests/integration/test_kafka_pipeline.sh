@@ -11,7 +11,7 @@ ls_start_redis
 ls_start_broker tweets:8 tweets.dlq:1 campaigns:4
 ls_start_daemon lockstepd "${ONE_MINUTE_WINDOWS[@]}" --out "$LS_WORK/events.jsonl"
 
-summary=$("$LS_BIN/lockstep-gen" --seed 11 --tweets 40000 --campaigns 5 --bursts 8 --brokers "$BROKERS" \
+summary=$("$LS_BIN/lockstep-gen" --seed 11 --tweets 40000 --campaigns 5 --no-hard-organic --bursts 8 --brokers "$BROKERS" \
   --format mixed --bad 14 --duplicates 50 --truth "$LS_WORK/truth.json" 2>"$LS_WORK/gen.log")
 echo "generator: $summary"
 messages=$(sed -E 's/.*"messages": ([0-9]+).*/\1/' <<<"$summary")

@@ -1,6 +1,6 @@
-/* Unit tests: the CPU backend (the reference for CUDA) and the vector window — GEMM against a
- * naive product, the similarity-threshold op against brute force across tile boundaries and
- * with a full output buffer, normalisation, and window wrap-around. */
+/* Unit tests: the CPU backend (the reference for CUDA) — GEMM against a naive product, the
+ * similarity-threshold op against brute force across tile boundaries and with a full output
+ * buffer, normalisation, and the backend choice. The window index is test_vecwin.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "lockstep/backend.h"
-#include "lockstep/vecwin.h"
 
 static struct ls_backend *be;
 static uint64_t rng = 12345;
@@ -98,29 +97,6 @@ static void test_sim_threshold_matches_brute_force(void **state) {
   free(q); free(w); free(out);
 }
 
-static void test_vecwin_wraps(void **state) {
-  (void)state;
-  struct ls_vecwin *w;
-  struct ls_err e;
-  uint32_t d = 8;
-  assert_int_equal(ls_vecwin_create(&w, be, 10, d, 4, &e), LS_OK);
-  float *v = random_unit(12, d);
-  uint32_t first;
-  for (uint32_t k = 0; k < 3; k++) assert_int_equal(ls_vecwin_append(w, v + k * 4 * d, 4, &first, &e), LS_OK);
-  assert_int_equal(first, 8); /* rows 8, 9, 0, 1 */
-  assert_int_equal(ls_vecwin_filled(w), 10);
-  struct ls_pair out[16];
-  uint32_t found;
-  assert_int_equal(ls_vecwin_query(w, v + 10 * d, 1, 0.9999f, out, 16, &found, &e), LS_OK);
-  assert_int_equal(found, 1);
-  assert_int_equal(out[0].w, 0); /* vector 10 wrapped to row 0 */
-  assert_int_equal(ls_vecwin_query(w, v, 1, 0.9999f, out, 16, &found, &e), LS_OK);
-  assert_int_equal(found, 0); /* vector 0 was overwritten */
-  assert_int_equal(ls_vecwin_append(w, v, 5, &first, &e), LS_EINVAL);
-  ls_vecwin_destroy(w);
-  free(v);
-}
-
 static void test_backend_choice(void **state) {
   (void)state;
   struct ls_backend *b;
@@ -134,6 +110,6 @@ static void test_backend_choice(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_gemm), cmocka_unit_test(test_l2_normalize),
                                      cmocka_unit_test(test_sim_threshold_matches_brute_force),
-                                     cmocka_unit_test(test_vecwin_wraps), cmocka_unit_test(test_backend_choice)};
+                                     cmocka_unit_test(test_backend_choice)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

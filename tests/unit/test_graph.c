@@ -1,4 +1,4 @@
-/* Unit tests: union-find, and clustering of the coordination graph — only edges that pass
+/* Unit tests: clustering of the coordination graph — only edges that pass
  * their signal's minimum weight join accounts (discounted actions on viral objects count less);
  * groups under min_accounts are not reported; each group carries its evidence. */
 #include <setjmp.h>
@@ -9,20 +9,19 @@
 #include <string.h>
 
 #include "lockstep/graph.h"
-#include "lockstep/unionfind.h"
 
-static void test_union_find(void **state) {
+static struct ls_backend *be;
+
+static int setup(void **state) {
   (void)state;
-  struct ls_uf u;
   struct ls_err e;
-  assert_int_equal(ls_uf_init(&u, 10, &e), LS_OK);
-  ls_uf_union(&u, 1, 2);
-  ls_uf_union(&u, 3, 4);
-  ls_uf_union(&u, 2, 4);
-  assert_int_equal(ls_uf_find(&u, 1), ls_uf_find(&u, 3));
-  assert_true(ls_uf_find(&u, 5) != ls_uf_find(&u, 1));
-  assert_int_equal(u.size[ls_uf_find(&u, 1)], 4);
-  ls_uf_free(&u);
+  return ls_backend_cpu_create(&be, &e);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  ls_backend_close(be);
+  return 0;
 }
 
 static struct ls_graph *make(void) {
@@ -58,7 +57,7 @@ static void test_cluster(void **state) {
   touch(g, 105, NULL, 79, "other text", 181500);
   struct ls_groups gs;
   struct ls_err e;
-  assert_int_equal(ls_graph_cluster(g, 3, 190000, &gs, &e), LS_OK);
+  assert_int_equal(ls_graph_cluster(g, be, 3, 190000, &gs, &e), LS_OK);
   assert_int_equal(gs.n, 1);
   const struct ls_group *grp = &gs.g[0];
   assert_int_equal(grp->n_accounts, 5);
@@ -86,7 +85,7 @@ static void test_cluster(void **state) {
   assert_string_equal(grp->usernames[4], "");      /* unknown */
   ls_groups_free(&gs);
   /* an hour later the edges have expired */
-  assert_int_equal(ls_graph_cluster(g, 3, 181500 + 3600001, &gs, &e), LS_OK);
+  assert_int_equal(ls_graph_cluster(g, be, 3, 181500 + 3600001, &gs, &e), LS_OK);
   assert_int_equal(gs.n, 0);
   ls_groups_free(&gs);
   ls_graph_destroy(g);
@@ -104,7 +103,7 @@ static void test_self_and_disabled(void **state) {
     ls_graph_add(g, a, a + 1, LS_SIG_HASHTAG, 10, 1, 0);  /* disabled signal */
   }
   struct ls_groups gs;
-  assert_int_equal(ls_graph_cluster(g, 2, 10, &gs, &e), LS_OK);
+  assert_int_equal(ls_graph_cluster(g, be, 2, 10, &gs, &e), LS_OK);
   assert_int_equal(gs.n, 0);
   ls_groups_free(&gs);
   ls_graph_destroy(g);
@@ -126,7 +125,7 @@ static void test_account_suspicion(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_union_find), cmocka_unit_test(test_cluster),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_cluster),
                                      cmocka_unit_test(test_self_and_disabled), cmocka_unit_test(test_account_suspicion)};
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, setup, teardown);
 }

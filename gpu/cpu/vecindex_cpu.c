@@ -1,0 +1,175 @@
+/* vecindex_cpu.c — the CPU twins of the window-index ops (backend.h): FP16 rows, sign-packed
+ * sketches, top-k list choice, inverted-file inserts, the fused probe (sketch filter, then the
+ * exact dot product against the FP16 row, pairs ≥ tau appended through an atomic counter) and
+ * connected components by union-find. The reference the CUDA kernels are checked against. */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu_ops.h"
+
+typedef _Float16 half;
+
+int cpu_store_f16(struct ls_backend *be, const struct ls_ivf *ix, const void *x, uint32_t n, uint32_t first,
+                  struct ls_err *err) {
+  (void)be; (void)err;
+  const float *src = x;
+  half *rows = ix->rows;
+  for (uint32_t i = 0; i < n; i++) {
+    half *dst = rows + (size_t)((first + i) % ix->capacity) * ix->dim;
+    for (uint32_t j = 0; j < ix->dim; j++) dst[j] = (half)src[(size_t)i * ix->dim + j];
+  }
+  return LS_OK;
+}
+
+int cpu_load_f16(struct ls_backend *be, const struct ls_ivf *ix, uint32_t first, uint32_t n, void *x, struct ls_err *err) {
+  (void)be; (void)err;
+  const half *src = (const half *)ix->rows + (size_t)first * ix->dim;
+  float *dst = x;
+  for (size_t i = 0; i < (size_t)n * ix->dim; i++) dst[i] = (float)src[i];
+  return LS_OK;
+}
+
+int cpu_sign_pack(struct ls_backend *be, const void *proj, uint32_t n, void *bits, struct ls_err *err) {
+  (void)be; (void)err;
+  const float *p = proj;
+  uint64_t *b = bits;
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t w = 0; w < LS_SKETCH_WORDS; w++) {
+      uint64_t word = 0;
+      for (uint32_t j = 0; j < 64; j++) word |= (uint64_t)(p[(size_t)i * 64 * LS_SKETCH_WORDS + w * 64 + j] >= 0.0f) << j;
+      b[(size_t)i * LS_SKETCH_WORDS + w] = word;
+    }
+  return LS_OK;
+}
+
+/* Insertion into a best-first list of k (value, column) pairs. */
+static void keep_best(float *val, uint32_t *col, uint32_t *have, uint32_t k, float v, uint32_t c) {
+  if (*have == k && v <= val[k - 1]) return;
+  uint32_t i = *have < k ? (*have)++ : k - 1;
+  while (i > 0 && val[i - 1] < v) {
+    val[i] = val[i - 1];
+    col[i] = col[i - 1];
+    i--;
+  }
+  val[i] = v;
+  col[i] = c;
+}
+
+int cpu_top_k(struct ls_backend *be, const void *s, uint32_t n, uint32_t m, uint32_t k, void *out, struct ls_err *err) {
+  (void)be;
+  if (k == 0 || k > 64 || k > m) return ls_err_set(err, LS_EINVAL, "top_k: k=%u must be in [1, min(64, %u)]", k, m);
+  const float *sv = s;
+#pragma omp parallel for schedule(static)
+  for (uint32_t i = 0; i < n; i++) {
+    float val[64];
+    uint32_t have = 0;
+    for (uint32_t j = 0; j < m; j++) keep_best(val, (uint32_t *)out + (size_t)i * k, &have, k, sv[(size_t)i * m + j], j);
+  }
+  return LS_OK;
+}
+
+int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
+                   uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err) {
+  (void)be; (void)err;
+  uint32_t *slot_seq = ix->slot_seq, *heads = ix->heads, lost = 0;
+  uint64_t *sketch = ix->sketch;
+  const uint64_t *b = bits;
+  struct ls_ivf_entry *entries = ix->entries;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t slot = (first + i) % ix->capacity;
+    slot_seq[slot] = seq0 + i;
+    memcpy(sketch + (size_t)slot * LS_SKETCH_WORDS, b + (size_t)i * LS_SKETCH_WORDS, LS_SKETCH_WORDS * sizeof(uint64_t));
+    if (!list_of) continue;
+    uint32_t list = ((const uint32_t *)list_of)[i];
+    struct ls_ivf_entry *e = entries + (size_t)list * ix->list_cap + heads[list]++ % ix->list_cap;
+    lost += heads[list] > ix->list_cap && slot_seq[e->slot] == e->seq && e->slot != slot;
+    e->slot = slot;
+    e->seq = seq0 + i;
+    memcpy(e->sketch, b + (size_t)i * LS_SKETCH_WORDS, sizeof e->sketch);
+  }
+  if (displaced) *displaced = lost;
+  return LS_OK;
+}
+
+static uint32_t hamming(const uint64_t *a, const uint64_t *b) {
+  uint32_t h = 0;
+  for (int w = 0; w < LS_SKETCH_WORDS; w++) h += (uint32_t)__builtin_popcountll(a[w] ^ b[w]);
+  return h;
+}
+
+HOT static float dot_f16(const float *q, const half *r, uint32_t d) {
+  float s = 0;
+  for (uint32_t j = 0; j < d; j++) s += q[j] * (float)r[j];
+  return s;
+}
+
+struct probe_out {
+  struct ls_pair *pairs;
+  uint32_t cap, found;
+};
+
+/* The exact test on one candidate row, after the sketch filter. */
+static void candidate(const struct ls_ivf *ix, const float *q, uint32_t qi, uint32_t slot, float tau, struct probe_out *o) {
+  float s = dot_f16(q, (const half *)ix->rows + (size_t)slot * ix->dim, ix->dim);
+  if (s < tau) return;
+  uint32_t k;
+#pragma omp atomic capture
+  k = o->found++;
+  if (k < o->cap) o->pairs[k] = (struct ls_pair){qi, slot, s};
+}
+
+static void probe_list(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, uint32_t list,
+                       float tau, uint32_t max_h, struct probe_out *o) {
+  const struct ls_ivf_entry *e = (const struct ls_ivf_entry *)ix->entries + (size_t)list * ix->list_cap;
+  const uint32_t *slot_seq = ix->slot_seq, heads = ((const uint32_t *)ix->heads)[list];
+  uint32_t n = heads < ix->list_cap ? heads : ix->list_cap;
+  for (uint32_t k = 0; k < n; k++)
+    if (hamming(e[k].sketch, qb) <= max_h && slot_seq[e[k].slot] == e[k].seq) candidate(ix, q, qi, e[k].slot, tau, o);
+}
+
+static void probe_flat(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, float tau,
+                       uint32_t max_h, struct probe_out *o) {
+  const uint64_t *sk = ix->sketch;
+  for (uint32_t slot = 0; slot < ix->filled; slot++)
+    if (hamming(sk + (size_t)slot * LS_SKETCH_WORDS, qb) <= max_h) candidate(ix, q, qi, slot, tau, o);
+}
+
+int cpu_ivf_probe(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,
+                  const void *probe, uint32_t nprobe, float tau, uint32_t max_hamming, struct ls_pair *out, uint32_t cap,
+                  uint32_t *n_found, struct ls_err *err) {
+  (void)be; (void)err;
+  struct probe_out o = {out, cap, 0};
+#pragma omp parallel for schedule(dynamic, 4)
+  for (uint32_t i = 0; i < n; i++) {
+    const float *qi = (const float *)q + (size_t)i * ix->dim;
+    const uint64_t *qb = (const uint64_t *)qbits + (size_t)i * LS_SKETCH_WORDS;
+    if (!probe) {
+      probe_flat(ix, qi, qb, i, tau, max_hamming, &o);
+      continue;
+    }
+    for (uint32_t p = 0; p < nprobe; p++)
+      probe_list(ix, qi, qb, i, ((const uint32_t *)probe)[(size_t)i * nprobe + p], tau, max_hamming, &o);
+  }
+  *n_found = o.found;
+  return LS_OK;
+}
+
+static uint32_t find(uint32_t *parent, uint32_t v) {
+  while (parent[v] != v) v = parent[v] = parent[parent[v]];
+  return v;
+}
+
+/* Union by smaller index, so every root is its component's smallest vertex. */
+int cpu_components(struct ls_backend *be, const uint32_t *edges, uint32_t n_e, uint32_t n_v, uint32_t *labels,
+                   struct ls_err *err) {
+  (void)be; (void)err;
+  for (uint32_t v = 0; v < n_v; v++) labels[v] = v;
+  for (uint32_t k = 0; k < n_e; k++) {
+    uint32_t a = find(labels, edges[2 * k]), b = find(labels, edges[2 * k + 1]);
+    if (a < b) labels[b] = a;
+    else labels[a] = b;
+  }
+  for (uint32_t v = 0; v < n_v; v++) labels[v] = find(labels, v);
+  return LS_OK;
+}
