@@ -33,7 +33,36 @@ struct ls_replay {
   uint64_t record; /* current record number (1-based) */
   struct ls_source_stats stats;
   struct ls_jw jw;
+  _Atomic int64_t pace_t0; /* event time of the first tweet (paced replay), 0 before it */
+  _Atomic double pace_w0;  /* wall clock (s) when it was published */
 };
+
+static double wall_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Paced replay: waits until the wall clock reaches the tweet's event time (scaled). */
+static void pace(struct ls_replay *r, int64_t t_ms) {
+  if (r->conf.speed <= 0 || t_ms <= 0) return;
+  if (atomic_load(&r->pace_t0) == 0) {
+    atomic_store(&r->pace_w0, wall_s());
+    atomic_store(&r->pace_t0, t_ms);
+    return;
+  }
+  double due = atomic_load(&r->pace_w0) + (t_ms - atomic_load(&r->pace_t0)) / 1000.0 / r->conf.speed;
+  for (double now = wall_s(); now < due && !atomic_load(&r->stop); now = wall_s()) {
+    double wait = due - now > 0.01 ? 0.01 : due - now;
+    nanosleep(&(struct timespec){0, (long)(wait * 1e9)}, NULL);
+  }
+}
+
+int64_t ls_replay_clock_ms(struct ls_replay *r) {
+  int64_t t0 = atomic_load(&r->pace_t0);
+  if (r->conf.speed <= 0 || t0 == 0) return -1;
+  return t0 + (int64_t)((wall_s() - atomic_load(&r->pace_w0)) * 1000.0 * r->conf.speed);
+}
 
 static enum ls_format detect(const char *p, size_t n) {
   if (n >= 11 && memcmp(p, "message_id,", 11) == 0) return LS_FMT_CSV;
@@ -132,6 +161,7 @@ static int on_tweet(void *ud, const struct ls_tweet *t) {
   s->tweet.source = -1;
   s->tweet.partition = 0;
   s->tweet.offset = (int64_t)r->record;
+  pace(r, t->created_at_ms);
   ls_ring_publish(r->conf.ring);
   atomic_fetch_add(&r->stats.tweets, 1);
   return 0;

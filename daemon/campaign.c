@@ -94,6 +94,10 @@ void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   ls_jw_time(w, e->first_seen_ms);
   ls_jw_key(w, "last_seen");
   ls_jw_time(w, e->last_seen_ms);
+  ls_jw_key(w, "as_of");
+  ls_jw_time(w, e->as_of_ms);
+  ls_jw_key(w, "qualified_at");
+  ls_jw_time(w, e->qualified_ms);
   ls_jw_key(w, "score");
   ls_jw_f64(w, e->score);
   ls_jw_key(w, "accounts");
@@ -186,6 +190,8 @@ size_t ls_campaign_to_protobuf(const struct ls_campaign_event *e, uint8_t **buf,
   parts.accounts = e->parts.accounts;
   m.score_parts = &parts;
   m.merged_into = (char *)e->merged_into;
+  m.as_of_ms = e->as_of_ms;
+  m.qualified_at_ms = e->qualified_ms;
   m.split_from = (char *)e->split_from;
   Lockstep__Edge edges[LS_TOP_EDGES], *edge_ptrs[LS_TOP_EDGES];
   Lockstep__SignalWeight sw[LS_TOP_EDGES][LS_SIG_COUNT], *sw_ptrs[LS_TOP_EDGES][LS_SIG_COUNT];

@@ -19,6 +19,8 @@ struct edge {
   float w[LS_SIG_COUNT];     /* discounted actions */
   uint16_t n[LS_SIG_COUNT];  /* actions */
   float gap_s;               /* sum of the actions' gaps */
+  bool listed;               /* in the strong list */
+  int64_t strong_ms;         /* when it (last) reached a minimum weight */
 };
 
 struct account {
@@ -34,6 +36,11 @@ struct account {
   char text[LS_TEXT_MAX];
 };
 
+struct strong_ref { /* an edge slot, and the pair it held when it became strong */
+  uint32_t slot;
+  uint64_t a, b;
+};
+
 struct ls_graph {
   struct ls_graph_conf conf;
   struct edge *edges;
@@ -42,6 +49,8 @@ struct ls_graph {
   uint32_t account_mask;
   int64_t watermark;
   uint64_t edge_evictions, account_evictions;
+  struct strong_ref *strong; /* edges that reached a minimum weight: what clustering reads */
+  uint32_t n_strong, cap_strong;
 };
 
 static uint32_t pow2(uint32_t n) {
@@ -69,6 +78,7 @@ int ls_graph_create(struct ls_graph **out, const struct ls_graph_conf *conf, str
 
 void ls_graph_destroy(struct ls_graph *g) {
   if (!g) return;
+  free(g->strong);
   free(g->edges);
   free(g->accounts);
   free(g);
@@ -86,7 +96,7 @@ static struct edge *edge_slot(struct ls_graph *g, uint64_t a, uint64_t b) {
     if (!oldest || e->last_ms < oldest->last_ms) oldest = e;
   }
   if (oldest->a != 0 && is_live(g, oldest->last_ms, g->watermark)) g->edge_evictions++;
-  *oldest = (struct edge){.a = a, .b = b};
+  *oldest = (struct edge){.a = a, .b = b}; /* a listed ref to the old pair goes stale */
   return oldest;
 }
 
@@ -107,14 +117,37 @@ static struct account *account_slot(struct ls_graph *g, uint64_t id, bool create
   return oldest;
 }
 
-void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t, float weight, int64_t gap_ms) {
-  if (a == b || a == 0 || b == 0) return;
+static bool is_strong(const struct ls_graph *g, const struct edge *e, int64_t now) {
+  if (e->a == 0 || !is_live(g, e->last_ms, now)) return false;
+  for (int s = 0; s < LS_SIG_COUNT; s++)
+    if (g->conf.min_weight[s] > 0 && e->w[s] >= g->conf.min_weight[s] - 1e-6) return true;
+  return false;
+}
+
+/* Lists an edge that just reached a minimum weight; false when the list cannot grow (out of
+ * memory: the edge is listed at a later action). */
+static bool list_strong(struct ls_graph *g, struct edge *e, int64_t t) {
+  if (g->n_strong == g->cap_strong) {
+    uint32_t cap = g->cap_strong ? 2 * g->cap_strong : 1024;
+    struct strong_ref *s = realloc(g->strong, cap * sizeof *s);
+    if (!s) return false;
+    g->strong = s;
+    g->cap_strong = cap;
+  }
+  g->strong[g->n_strong++] = (struct strong_ref){(uint32_t)(e - g->edges), e->a, e->b};
+  e->listed = true;
+  e->strong_ms = t;
+  return true;
+}
+
+bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t, float weight, int64_t gap_ms) {
+  if (a == b || a == 0 || b == 0) return false;
   if (a > b) { uint64_t x = a; a = b; b = x; }
   if (t > g->watermark) g->watermark = t;
   struct edge *e = edge_slot(g, a, b);
   if (e->first_ms == 0 || t < e->first_ms) e->first_ms = t;
   if (t > e->last_ms) e->last_ms = t;
-  if (e->n[s] == UINT16_MAX) return; /* saturated: a flooder, not more evidence */
+  if (e->n[s] == UINT16_MAX) return false; /* saturated: a flooder, not more evidence */
   e->n[s]++;
   e->w[s] += weight;
   e->gap_s += (float)(llabs(gap_ms) / 1000.0);
@@ -122,6 +155,7 @@ void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, 
     struct account *acc = account_slot(g, k ? b : a, true);
     if (t > acc->last_ms) acc->last_ms = t;
   }
+  return !e->listed && is_strong(g, e, g->watermark) && list_strong(g, e, t);
 }
 
 /* Longest prefix of s[0..n) that fits in cap bytes without cutting a UTF-8 sequence. */
@@ -163,12 +197,6 @@ void ls_graph_touch(struct ls_graph *g, const struct ls_tweet *tw) {
   }
 }
 
-static bool is_strong(const struct ls_graph *g, const struct edge *e, int64_t now) {
-  if (e->a == 0 || !is_live(g, e->last_ms, now)) return false;
-  for (int s = 0; s < LS_SIG_COUNT; s++)
-    if (g->conf.min_weight[s] > 0 && e->w[s] >= g->conf.min_weight[s] - 1e-6) return true;
-  return false;
-}
 
 /* --- clustering ----------------------------------------------------------------------------- */
 
@@ -190,11 +218,12 @@ static uint32_t idmap_get(struct idmap *m, uint64_t id) {
 
 struct run {
   const struct edge **strong;
-  uint32_t n_strong, cap_strong;
+  uint32_t n_strong;
   uint32_t *end;       /* dense indices of the endpoints of strong edge k: end[2k], end[2k+1] */
   struct idmap map;
   uint64_t *id_of;     /* dense index → account id */
   uint32_t *label;     /* dense index → the smallest dense index of its component (backend op) */
+  int64_t *join;       /* dense index → when its first strong edge became strong */
   uint32_t *size;      /* component size, at its label */
   uint32_t *group_of;  /* root → group number + 1 */
 };
@@ -208,26 +237,32 @@ static void run_free(struct run *r) {
   free(r->group_of);
   free(r->label);
   free(r->size);
+  free(r->join);
 }
 
-/* The strong edges, in one scan of the table. */
-static int strong_edges(const struct ls_graph *g, int64_t now, struct run *r, struct ls_err *err) {
-  for (uint32_t i = 0; i <= g->edge_mask; i++) {
-    if (!is_strong(g, &g->edges[i], now)) continue;
-    if (r->n_strong == r->cap_strong) {
-      uint32_t cap = r->cap_strong ? 2 * r->cap_strong : 1024;
-      const struct edge **s = realloc(r->strong, cap * sizeof *s);
-      if (!s) return ls_err_set(err, LS_ENOMEM, "cluster: cannot hold %u edges", cap);
-      r->strong = s;
-      r->cap_strong = cap;
+/* The strong edges from the strong list, which is compacted on the way: refs whose slot now
+ * holds another pair, and edges no longer strong (expired), leave it. */
+static int strong_edges(struct ls_graph *g, int64_t now, struct run *r, struct ls_err *err) {
+  r->strong = malloc((g->n_strong + 1) * sizeof *r->strong);
+  if (!r->strong) return ls_err_set(err, LS_ENOMEM, "cluster: cannot hold %u edges", g->n_strong);
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < g->n_strong; i++) {
+    struct strong_ref ref = g->strong[i];
+    struct edge *e = &g->edges[ref.slot];
+    if (e->a != ref.a || e->b != ref.b) continue;
+    if (!is_strong(g, e, now)) {
+      e->listed = false;
+      continue;
     }
-    r->strong[r->n_strong++] = &g->edges[i];
+    g->strong[kept++] = ref;
+    r->strong[r->n_strong++] = e;
   }
+  g->n_strong = kept;
   return LS_OK;
 }
 
 /* Dense indices for the endpoints, and their union. */
-static int collect(const struct ls_graph *g, struct ls_backend *be, int64_t now, struct run *r, struct ls_err *err) {
+static int collect(struct ls_graph *g, struct ls_backend *be, int64_t now, struct run *r, struct ls_err *err) {
   int rc = strong_edges(g, now, r, err);
   if (rc != LS_OK) return rc;
   uint32_t n = r->n_strong, cap = pow2(4 * n + 2);
@@ -245,8 +280,15 @@ static int collect(const struct ls_graph *g, struct ls_backend *be, int64_t now,
     }
   r->label = malloc((r->map.n + 1) * sizeof *r->label);
   r->size = calloc(r->map.n + 1, sizeof *r->size);
+  r->join = malloc((r->map.n + 1) * sizeof *r->join);
+  for (uint32_t v = 0; r->join && v < r->map.n; v++) r->join[v] = INT64_MAX;
+  for (uint32_t k = 0; r->join && k < n; k++)
+    for (int side = 0; side < 2; side++) {
+      int64_t *j = &r->join[r->end[2 * k + (uint32_t)side]];
+      if (r->strong[k]->strong_ms < *j) *j = r->strong[k]->strong_ms;
+    }
   r->group_of = calloc(r->map.n + 1, sizeof *r->group_of);
-  if (!r->label || !r->size || !r->group_of) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory");
+  if (!r->label || !r->size || !r->join || !r->group_of) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory");
   if ((rc = be->i->components(be, r->end, n, r->map.n, r->label, err)) != LS_OK) return rc;
   for (uint32_t v = 0; v < r->map.n; v++) r->size[r->label[v]]++;
   return LS_OK;
@@ -368,6 +410,18 @@ static void finish_totals(struct ls_group *grp, const struct edge_totals *tot) {
   grp->ev.mean_edge_weight = grp->strong_edges ? tot->weight / grp->strong_edges : 0;
 }
 
+static int cmp_i64(const void *x, const void *y) {
+  int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* When the group's k-th account got its first strong edge: the moment it could first be
+ * flagged (the min_accounts-th account's coordinated action). */
+static int64_t nth_join(int64_t *joins, uint32_t n, uint32_t k) {
+  qsort(joins, n, sizeof *joins, cmp_i64);
+  return joins[(k ? k : 1) <= n ? (k ? k : 1) - 1 : n - 1];
+}
+
 static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, struct ls_groups *out, struct ls_err *err) {
   uint32_t n_groups = 0, n_members = 0;
   for (uint32_t v = 0; v < r->map.n; v++) {
@@ -389,10 +443,18 @@ static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, s
     grp->usernames = out->username_mem + next;
     next += r->size[v];
   }
+  int64_t *joins = malloc((n_members + 1) * sizeof *joins);
+  if (!joins) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
   for (uint32_t v = 0; v < r->map.n; v++) {
     uint32_t gi = r->group_of[r->label[v]];
-    if (gi) { struct ls_group *grp = &out->g[gi - 1]; grp->accounts[grp->n_accounts++] = r->id_of[v]; }
+    if (!gi) continue;
+    struct ls_group *grp = &out->g[gi - 1];
+    joins[grp->accounts - out->account_mem + grp->n_accounts] = r->join[v];
+    grp->accounts[grp->n_accounts++] = r->id_of[v];
   }
+  for (uint32_t i = 0; i < n_groups; i++)
+    out->g[i].qualified_ms = nth_join(joins + (out->g[i].accounts - out->account_mem), out->g[i].n_accounts, min_accounts);
+  free(joins);
   struct edge_totals *tot = calloc(n_groups + 1, sizeof *tot);
   if (!tot) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
   for (uint32_t k = 0; k < r->n_strong; k++) {

@@ -41,6 +41,8 @@ static void usage(FILE *f) {
         "                          instead of Kafka; runs in event time as fast as it can and exits when drained\n"
         "  -o, --out FILE          write campaign events as JSON lines (replay: default standard output)\n"
         "  -d, --dead-letter FILE  replay: write rejected records with their reason as JSON lines\n"
+        "      --replay-speed X    replay paced so that event time runs X times the wall clock (1: real time,\n"
+        "                          as a live stream; default: as fast as possible)\n"
         "  -e, --export-edges FILE replay: write the coordination network as the QUT toolkit's CSV edge list\n"
         "                          (source,target,weight,edge_type) to FILE and as GraphML next to it\n"
         "                          (FILE with .graphml for .csv), for Gephi or comparison with the toolkit\n"
@@ -55,6 +57,7 @@ static void usage(FILE *f) {
 
 struct opts {
   const char *config, *replay, *out, *dead_letter, *export_edges;
+  double replay_speed;
   const char *sets[128];
   int n_sets;
   bool print_config, check_config;
@@ -65,6 +68,7 @@ static int parse_args(int argc, char **argv, struct opts *o) {
       {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
       {"replay", required_argument, 0, 'r'}, {"out", required_argument, 0, 'o'},
       {"dead-letter", required_argument, 0, 'd'}, {"export-edges", required_argument, 0, 'e'},
+      {"replay-speed", required_argument, 0, 'S'},
       {"print-config", no_argument, 0, 'P'},
       {"check-config", no_argument, 0, 'C'}, {"help", no_argument, 0, 'h'},
       {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
@@ -80,6 +84,15 @@ static int parse_args(int argc, char **argv, struct opts *o) {
       case 'o': o->out = optarg; break;
       case 'd': o->dead_letter = optarg; break;
       case 'e': o->export_edges = optarg; break;
+      case 'S': {
+        char *end;
+        o->replay_speed = strtod(optarg, &end);
+        if (end == optarg || *end || !(o->replay_speed > 0) || o->replay_speed > 1e6) {
+          fprintf(stderr, "lockstepd: --replay-speed: \"%s\" is not a positive factor (1: real time)\n", optarg);
+          return 2;
+        }
+        break;
+      }
       case 'P': o->print_config = true; break;
       case 'C': o->check_config = true; break;
       case 'h': usage(stdout); return -1;
@@ -93,6 +106,10 @@ static int parse_args(int argc, char **argv, struct opts *o) {
   }
   if (o->dead_letter && !o->replay) {
     fprintf(stderr, "lockstepd: --dead-letter applies to --replay (Kafka mode uses kafka.dlq_topic)\n");
+    return 2;
+  }
+  if (o->replay_speed > 0 && !o->replay) {
+    fprintf(stderr, "lockstepd: --replay-speed applies to --replay\n");
     return 2;
   }
   if (o->export_edges && !o->replay) {
@@ -215,16 +232,18 @@ static void decode_limits(const struct ls_config *c, struct ls_decode_limits *l)
 static size_t slot_bytes(const struct ls_config *c) { return (size_t)c->input.max_text_bytes * 2 + 4096; }
 
 static bool replay_finished(void *ud) { return ls_replay_finished(ud); }
+static int64_t replay_clock(void *ud) { return ls_replay_clock_ms(ud); }
 static bool kafka_finished(void *ud) { return ls_kafka_consumer_finished(ud); }
 static int kafka_ack(void *ud, int32_t partition, int64_t next) { return ls_kafka_consumer_ack(ud, partition, next); }
 
 static int open_replay(struct daemon *d, struct ls_err *err) {
   int rc = ls_ring_create(&d->rings[0], (size_t)d->cfg.input.ring_capacity, slot_bytes(&d->cfg), err);
-  struct ls_replay_conf rc_ = {.path = d->opts.replay, .ring = d->rings[0], .dead_letter_path = d->opts.dead_letter, .log = &d->log};
+  struct ls_replay_conf rc_ = {.path = d->opts.replay, .ring = d->rings[0], .dead_letter_path = d->opts.dead_letter,
+                               .log = &d->log, .speed = d->opts.replay_speed};
   decode_limits(&d->cfg, &rc_.limits);
   if (rc == LS_OK) rc = ls_replay_open(&d->replay, &rc_, err);
   if (rc != LS_OK) return rc;
-  struct ls_pipeline_source src = {d->rings[0], ls_replay_stats(d->replay), d->replay, replay_finished, NULL};
+  struct ls_pipeline_source src = {d->rings[0], ls_replay_stats(d->replay), d->replay, replay_finished, NULL, replay_clock};
   rc = ls_pipeline_add_source(d->pipeline, &src, err);
   return rc == LS_OK ? ls_replay_start(d->replay, err) : rc;
 }
@@ -245,7 +264,7 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
     if (rc != LS_OK) return rc;
     d->n_consumers++;
     struct ls_pipeline_source src = {d->rings[i], ls_kafka_consumer_stats(d->consumers[i]), d->consumers[i], kafka_finished,
-                                     kafka_ack};
+                                     kafka_ack, NULL};
     if ((rc = ls_pipeline_add_source(d->pipeline, &src, err)) != LS_OK) return rc;
   }
   ls_logf(&d->log, LS_LOG_INFO, "main", "rings=%d capacity=%lld slot=%zuB memory=%.1fMiB", d->n_consumers,

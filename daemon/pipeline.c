@@ -27,6 +27,7 @@
 #define MAX_SIMILAR_PAIRS_PER_TWEET 64 /* initial pair buffer per batch tweet */
 #define MAX_PAIRS (1u << 24)          /* largest pair buffer (192 MiB): beyond, pairs are dropped */
 #define OFFSET_CHECKPOINTS 4096 /* batches per partition within one window before hold-back shortens */
+#define STRONG_GAP_MS 200  /* least event time between clusterings triggered by new strong edges */
 #define MIN_TWEET_TOKENS 5   /* co-tweet: DESIGN.md §1 */
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
 
@@ -79,6 +80,7 @@ struct ls_pipeline {
   double last_cluster_wall;
   double last_span_warning;
   bool graph_dirty;
+  bool strong_new; /* an edge reached its minimum weight since the last clustering */
   struct ls_pipeline_stats st;
 
   /* pair callback context */
@@ -210,8 +212,20 @@ int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_sourc
 
 /* --- events and sinks ------------------------------------------------------------------------ */
 
-static void on_event(void *ud, const struct ls_campaign_event *e) {
+/* The stream's event time now: a paced source's clock, else the newest event time seen. */
+static int64_t stream_now(const struct ls_pipeline *p) {
+  for (int s = 0; s < p->n_src; s++) {
+    int64_t t = p->src[s].clock_ms ? p->src[s].clock_ms(p->src[s].ud) : -1;
+    if (t > 0) return t;
+  }
+  return p->st.watermark_ms;
+}
+
+static void on_event(void *ud, const struct ls_campaign_event *ev) {
   struct ls_pipeline *p = ud;
+  struct ls_campaign_event stamped = *ev;
+  stamped.as_of_ms = stream_now(p);
+  const struct ls_campaign_event *e = &stamped;
   uint64_t *count = e->state == LS_CAMPAIGN_OPEN ? &p->st.events_open
                     : e->state == LS_CAMPAIGN_UPDATED ? &p->st.events_updated : &p->st.events_closed;
   (*count)++;
@@ -247,7 +261,7 @@ static void cluster(struct ls_pipeline *p) {
   struct ls_err err;
   p->last_cluster_event_ms = p->st.watermark_ms;
   p->last_cluster_wall = wall_s();
-  p->graph_dirty = false;
+  p->graph_dirty = p->strong_new = false;
   p->st.cluster_runs++;
   if (ls_graph_cluster(p->graph, p->be, (uint32_t)p->cfg.detect.min_accounts, p->st.watermark_ms, &groups, &err) != LS_OK ||
       ls_tracker_update(p->tracker, &groups, p->st.watermark_ms, on_event, p, &err) != LS_OK)
@@ -257,8 +271,11 @@ static void cluster(struct ls_pipeline *p) {
   p->st.campaigns_opened = ls_tracker_opened(p->tracker);
 }
 
+/* Clustering runs on a new strong edge (at most every STRONG_GAP_MS of event time: what bounds
+ * detection latency), every cluster_interval_ms of event time, and after a second idle. */
 static void maybe_cluster(struct ls_pipeline *p, bool idle) {
-  bool event_due = p->st.watermark_ms - p->last_cluster_event_ms >= p->cfg.detect.cluster_interval_ms;
+  int64_t since = p->st.watermark_ms - p->last_cluster_event_ms;
+  bool event_due = since >= p->cfg.detect.cluster_interval_ms || (p->strong_new && since >= STRONG_GAP_MS);
   bool idle_due = idle && p->graph_dirty && wall_s() - p->last_cluster_wall >= 1.0;
   if (event_due || idle_due) cluster(p);
 }
@@ -269,7 +286,8 @@ static void on_pair(void *ud, uint64_t other, int64_t other_t, uint32_t object_a
   struct ls_pipeline *p = ud;
   const struct ls_tweet *t = p->cur_item->t;
   float w = ls_organic_weight(object_accounts, (uint32_t)p->cfg.detect.organic_accounts);
-  ls_graph_add(p->graph, t->author_id, other, p->cur_sig, t->created_at_ms, w, t->created_at_ms - other_t);
+  if (ls_graph_add(p->graph, t->author_id, other, p->cur_sig, t->created_at_ms, w, t->created_at_ms - other_t))
+    p->strong_new = true;
   p->cur_item->coordinated = true;
   p->st.pairs[p->cur_sig]++;
   p->graph_dirty = true;

@@ -16,7 +16,7 @@
 struct campaign {
   char id[LS_CAMPAIGN_ID_MAX];
   uint32_t version;
-  int64_t first_ms, last_ms;
+  int64_t first_ms, last_ms, qualified_ms;
   double score;
   uint64_t *accounts;
   char (*usernames)[LS_USERNAME_MAX];
@@ -81,7 +81,7 @@ static uint64_t total_actions(const uint64_t *signals) {
 
 static void emit(const struct campaign *c, enum ls_campaign_state state, ls_event_fn fn, void *ud) {
   struct ls_campaign_event e = {.version = c->version, .state = state, .first_seen_ms = c->first_ms,
-                                .last_seen_ms = c->last_ms, .score = c->score, .accounts = c->accounts,
+                                .last_seen_ms = c->last_ms, .qualified_ms = c->qualified_ms, .score = c->score, .accounts = c->accounts,
                                 .usernames = (const char(*)[LS_USERNAME_MAX])c->usernames,
                                 .n_accounts = c->n_accounts, .tweet_count = c->tweet_count,
                                 .n_samples = c->n_samples, .text = c->text, .parts = c->parts, .ev = &c->ev};
@@ -109,6 +109,7 @@ static int absorb(struct campaign *c, const struct ls_group *g, bool *accounts_c
   for (uint32_t i = 0; i < g->n_accounts; i++) /* names may become known later */
     memcpy(c->usernames[i], g->usernames ? g->usernames[i] : "", g->usernames ? LS_USERNAME_MAX : 1);
   if (g->first_ms < c->first_ms || c->first_ms == 0) c->first_ms = g->first_ms;
+  if (c->qualified_ms == 0) c->qualified_ms = g->qualified_ms; /* the moment it first qualified */
   if (g->last_ms > c->last_ms) c->last_ms = g->last_ms;
   c->score = ls_group_score(g, &c->parts);
   c->ev = g->ev;

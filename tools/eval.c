@@ -1,9 +1,13 @@
 /* lockstep-eval — scores campaign events against a generator's ground truth.
- * The final version of each campaign (the last event per campaign_id) is its prediction.
- * Account level: predicted accounts = union over campaigns; precision, recall and F1 against the
- * union of planted accounts. Campaign level: a planted campaign is found when one predicted
- * campaign holds at least --overlap of its accounts; a predicted campaign is false when less than
- * --overlap of its accounts are planted. Prints both tables and the scores (or JSON). */
+ * The final version of each campaign (the last event per campaign_id) is its prediction; its
+ * first event's as_of is when it was flagged. Account level: predicted accounts = union over
+ * campaigns; precision, recall and F1 against the union of planted accounts. Campaign level: a
+ * planted campaign is found when one predicted campaign holds at least --overlap of its
+ * accounts; a predicted campaign is false when less than --overlap of its accounts are planted.
+ * Per scenario (planted kind): account precision/recall/F1 — each predicted campaign is credited
+ * to the planted campaign it overlaps most — campaign recall, and the time from the campaign's
+ * fifth account to its first flag; per hard organic case: accounts wrongly flagged and false
+ * campaigns drawn from it. False campaigns per million tweets. Prints tables (or JSON). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,6 +23,9 @@ struct camp {
   uint32_t n, version;
   uint64_t tweets;
   double score;
+  int64_t flagged_ms; /* predictions: as_of of the first event; truth: when the fifth account acted */
+  int64_t qualified_ms; /* predictions: qualified_at of the first event */
+  int credit;         /* predictions: the planted campaign it overlaps most, or -1 */
 };
 
 struct set { uint64_t *v; uint32_t mask, n; };
@@ -80,6 +87,12 @@ static void read_signals(const struct ls_json_doc *d, int obj, char *out, size_t
   }
 }
 
+static void read_time(const struct ls_json_doc *d, int tok, int64_t *ms) {
+  char iso[40] = "";
+  *ms = 0;
+  if (tok >= 0 && ls_json_string(d, tok, iso, sizeof iso) >= 0 && iso[0] && !ls_parse_iso8601(iso, ms)) *ms = 0;
+}
+
 /* Keeps the highest version per campaign id. */
 static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
   size_t len;
@@ -116,13 +129,22 @@ static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
     ls_json_string(&d, tt, text, sizeof text);
     snprintf(c.text, sizeof c.text, "%.60s", text);
     read_signals(&d, ls_json_get(&d, 0, "signals"), c.signals, sizeof c.signals);
+    read_time(&d, ls_json_get(&d, 0, "as_of"), &c.flagged_ms);
+    read_time(&d, ls_json_get(&d, 0, "qualified_at"), &c.qualified_ms);
     if (read_accounts(&d, ls_json_get(&d, 0, "accounts"), &c)) continue;
     uint32_t i = 0;
     while (i < n && strcmp(cs[i].id, c.id)) i++;
-    if (i < n) {
-      if (cs[i].version > c.version) { free(c.acc); continue; }
-      free(cs[i].acc);
-      cs[i] = c;
+    if (i < n) { /* the first event's times, the last version's accounts */
+      bool earlier = c.flagged_ms && c.flagged_ms < cs[i].flagged_ms;
+      int64_t flagged = earlier ? c.flagged_ms : cs[i].flagged_ms, qualified = earlier ? c.qualified_ms : cs[i].qualified_ms;
+      if (cs[i].version > c.version) {
+        free(c.acc);
+      } else {
+        free(cs[i].acc);
+        cs[i] = c;
+      }
+      cs[i].flagged_ms = flagged;
+      cs[i].qualified_ms = qualified;
       continue;
     }
     if (n == cap) {
@@ -138,7 +160,30 @@ static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
   return 0;
 }
 
-static int load_truth(const char *path, struct camp **out, uint32_t *n_out) {
+struct truth {
+  struct camp *planted, *organic;
+  uint32_t n_planted, n_organic;
+  uint64_t tweets;
+};
+
+/* The groups of one array of the truth ("campaigns" or "organic"). */
+static struct camp *read_groups(const struct ls_json_doc *d, const char *key, uint32_t *n_out) {
+  int arr = ls_json_get(d, 0, key);
+  uint32_t n = arr >= 0 && d->toks[arr].type == LS_JSON_ARRAY ? d->toks[arr].count : 0;
+  struct camp *cs = calloc(n + 1, sizeof *cs);
+  for (uint32_t i = 0; cs && i < n; i++) {
+    int c = ls_json_index(d, arr, i);
+    ls_json_string(d, ls_json_get(d, c, "id"), cs[i].id, sizeof cs[i].id);
+    ls_json_string(d, ls_json_get(d, c, "kind"), cs[i].kind, sizeof cs[i].kind);
+    ls_json_u64(d, ls_json_get(d, c, "tweets"), &cs[i].tweets);
+    read_time(d, ls_json_get(d, c, "fifth_account_at"), &cs[i].flagged_ms);
+    read_accounts(d, ls_json_get(d, c, "accounts"), &cs[i]);
+  }
+  *n_out = cs ? n : 0;
+  return cs;
+}
+
+static int load_truth(const char *path, struct truth *t) {
   size_t len;
   char *buf = slurp(path, &len);
   if (!buf) return -1;
@@ -146,23 +191,15 @@ static int load_truth(const char *path, struct camp **out, uint32_t *n_out) {
   struct ls_json_doc d = {.toks = toks, .cap = (uint32_t)(len / 2 + 16)};
   struct ls_err err;
   int rc = -1;
-  if (ls_json_parse(&d, buf, len, &err) != LS_OK) {
-    fprintf(stderr, "%s: %s\n", path, err.msg);
+  if (!toks || ls_json_parse(&d, buf, len, &err) != LS_OK) {
+    fprintf(stderr, "%s: %s\n", path, toks ? err.msg : "out of memory");
+  } else if (ls_json_get(&d, 0, "campaigns") < 0) {
+    fprintf(stderr, "%s: no \"campaigns\" array (is this lockstep-gen --truth output?)\n", path);
   } else {
-    int arr = ls_json_get(&d, 0, "campaigns");
-    uint32_t n = arr >= 0 ? d.toks[arr].count : 0;
-    struct camp *cs = calloc(n + 1, sizeof *cs);
-    for (uint32_t i = 0; i < n; i++) {
-      int c = ls_json_index(&d, arr, i);
-      ls_json_string(&d, ls_json_get(&d, c, "id"), cs[i].id, sizeof cs[i].id);
-      ls_json_string(&d, ls_json_get(&d, c, "kind"), cs[i].kind, sizeof cs[i].kind);
-      ls_json_u64(&d, ls_json_get(&d, c, "tweets"), &cs[i].tweets);
-      read_accounts(&d, ls_json_get(&d, c, "accounts"), &cs[i]);
-    }
-    *out = cs;
-    *n_out = n;
-    rc = arr >= 0 ? 0 : -1;
-    if (arr < 0) fprintf(stderr, "%s: no \"campaigns\" array\n", path);
+    t->planted = read_groups(&d, "campaigns", &t->n_planted);
+    t->organic = read_groups(&d, "organic", &t->n_organic);
+    ls_json_u64(&d, ls_json_get(&d, 0, "tweets"), &t->tweets);
+    rc = 0;
   }
   free(toks);
   free(buf);
@@ -217,6 +254,208 @@ static int compare_runs(const char *a_path, const char *b_path, double min_jacca
   return rc;
 }
 
+/* --- scoring ------------------------------------------------------------------------------------ */
+
+struct scores {
+  double precision, recall, f1;
+  uint32_t found, false_campaigns;
+  int *found_by; /* per planted campaign: the predicted campaign holding ≥ overlap of it, or -1 */
+};
+
+static int set_of(struct set *s, const struct camp *c, uint32_t n) {
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < n; i++) total += c[i].n;
+  if (set_init(s, total)) return -1;
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t k = 0; k < c[i].n; k++) set_add(s, c[i].acc[k]);
+  return 0;
+}
+
+/* Accounts of a that are also in b. */
+static uint32_t shared(const struct camp *a, const struct camp *b) {
+  struct set s;
+  if (set_of(&s, b, 1)) return 0;
+  uint32_t k = overlap(a, &s);
+  free(s.v);
+  return k;
+}
+
+static double f1_of(double p, double r) { return p + r > 0 ? 2 * p * r / (p + r) : 0; }
+
+static int score(struct camp *pred, uint32_t np, const struct truth *t, double min_overlap, struct scores *sc) {
+  struct set ps, ts;
+  if (set_of(&ps, pred, np) || set_of(&ts, t->planted, t->n_planted)) return -1;
+  uint32_t tp = 0;
+  for (uint32_t i = 0; i <= ps.mask; i++) tp += ps.v[i] && set_has(&ts, ps.v[i]);
+  sc->precision = ps.n ? (double)tp / ps.n : 1;
+  sc->recall = ts.n ? (double)tp / ts.n : 1;
+  sc->f1 = f1_of(sc->precision, sc->recall);
+  sc->found_by = malloc((t->n_planted + 1) * sizeof *sc->found_by);
+  if (!sc->found_by) return -1;
+  for (uint32_t j = 0; j < np; j++) {
+    pred[j].credit = -1;
+    uint32_t best = 0;
+    for (uint32_t i = 0; i < t->n_planted; i++) {
+      uint32_t k = shared(&pred[j], &t->planted[i]);
+      if (k > best) { best = k; pred[j].credit = (int)i; }
+    }
+    sc->false_campaigns += pred[j].n == 0 || overlap(&pred[j], &ts) < min_overlap * pred[j].n;
+  }
+  for (uint32_t i = 0; i < t->n_planted; i++) {
+    sc->found_by[i] = -1;
+    uint32_t best = 0;
+    for (uint32_t j = 0; j < np; j++) {
+      uint32_t k = shared(&t->planted[i], &pred[j]);
+      if (k > best) { best = k; sc->found_by[i] = (int)j; }
+    }
+    if (!t->planted[i].n || best < min_overlap * t->planted[i].n) sc->found_by[i] = -1;
+    sc->found += sc->found_by[i] >= 0;
+  }
+  free(ps.v);
+  free(ts.v);
+  return 0;
+}
+
+struct kind_score {
+  char kind[32];
+  uint32_t planted, found, members, hit, credited, credited_true;
+  double fifth_sum, detect_sum, detect_max; /* seconds: fifth account → flag; qualified → flag */
+  uint32_t latencies;
+};
+
+/* Account and campaign scores of one planted kind. */
+static void kind_score(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc,
+                       const char *kind, struct kind_score *k) {
+  memset(k, 0, sizeof *k);
+  snprintf(k->kind, sizeof k->kind, "%s", kind);
+  struct set ps;
+  if (set_of(&ps, pred, np)) return;
+  for (uint32_t i = 0; i < t->n_planted; i++) {
+    const struct camp *c = &t->planted[i];
+    if (strcmp(c->kind, kind)) continue;
+    k->planted++;
+    k->members += c->n;
+    k->hit += overlap(c, &ps);
+    int j = sc->found_by[i];
+    if (j < 0) continue;
+    k->found++;
+    if (pred[j].flagged_ms && c->flagged_ms && pred[j].qualified_ms) {
+      double detect = (pred[j].flagged_ms - pred[j].qualified_ms) / 1000.0;
+      k->fifth_sum += (pred[j].flagged_ms - c->flagged_ms) / 1000.0;
+      k->detect_sum += detect;
+      if (detect > k->detect_max || k->latencies == 0) k->detect_max = detect;
+      k->latencies++;
+    }
+  }
+  for (uint32_t j = 0; j < np; j++) {
+    if (pred[j].credit < 0 || strcmp(t->planted[pred[j].credit].kind, kind)) continue;
+    k->credited += pred[j].n;
+    k->credited_true += shared(&pred[j], &t->planted[pred[j].credit]);
+  }
+  free(ps.v);
+}
+
+/* Accounts of one hard organic case that were flagged, and false campaigns mostly drawn from it. */
+static void organic_score(const struct camp *pred, uint32_t np, const struct set *planted, const struct camp *o,
+                          uint32_t *flagged, uint32_t *false_campaigns) {
+  struct set os;
+  *flagged = *false_campaigns = 0;
+  if (set_of(&os, o, 1)) return;
+  struct set ps;
+  if (set_of(&ps, pred, np)) { free(os.v); return; }
+  *flagged = overlap(o, &ps);
+  for (uint32_t j = 0; j < np; j++) {
+    uint32_t from_o = overlap(&pred[j], &os);
+    *false_campaigns += from_o * 2 > pred[j].n && overlap(&pred[j], planted) * 2 < pred[j].n;
+  }
+  free(ps.v);
+  free(os.v);
+}
+
+/* The distinct planted kinds, in order of first appearance. */
+static uint32_t kinds_of(const struct truth *t, const char **kinds) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < t->n_planted; i++) {
+    uint32_t k = 0;
+    while (k < n && strcmp(kinds[k], t->planted[i].kind)) k++;
+    if (k == n) kinds[n++] = t->planted[i].kind;
+  }
+  return n;
+}
+
+static double per_million(uint32_t n, uint64_t tweets) { return tweets ? n * 1e6 / (double)tweets : 0; }
+
+static void print_kind(const struct kind_score *k, bool json) {
+  double p = k->credited ? (double)k->credited_true / k->credited : 1, r = k->members ? (double)k->hit / k->members : 1;
+  double n = k->latencies ? k->latencies : 1, fifth = k->fifth_sum / n, detect = k->detect_sum / n;
+  double cr = k->planted ? (double)k->found / k->planted : 1;
+  if (json)
+    printf("{\"kind\": \"%s\", \"planted\": %u, \"found\": %u, \"precision\": %.4f, \"recall\": %.4f, \"f1\": %.4f, "
+           "\"campaign_recall\": %.4f, \"fifth_account_to_flag_s\": %.2f, \"detection_latency_mean_s\": %.3f, "
+           "\"detection_latency_max_s\": %.3f}",
+           k->kind, k->planted, k->found, p, r, f1_of(p, r), cr, fifth, detect, k->detect_max);
+  else
+    printf("%-12s %7u %5u  %9.3f %6.3f %6.3f  %15.2f %13.1f %11.3f %10.3f\n", k->kind, k->planted, k->found, p, r,
+           f1_of(p, r), cr, fifth, detect, k->detect_max);
+}
+
+static void print_scenarios(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc, bool json) {
+  const char *kinds[64];
+  uint32_t nk = kinds_of(t, kinds);
+  if (!json) printf("\n%-12s %7s %5s  %9s %6s %6s  %15s %13s %11s %10s\n", "scenario", "planted", "found", "precision",
+                    "recall", "F1", "campaign_recall", "5th→flag_s", "detect_s", "detect_max");
+  if (json) printf(", \"scenarios\": [");
+  for (uint32_t i = 0; i < nk; i++) {
+    struct kind_score k;
+    kind_score(pred, np, t, sc, kinds[i], &k);
+    if (json && i) printf(", ");
+    print_kind(&k, json);
+  }
+  if (json) printf("], \"organic\": [");
+  struct set ts;
+  if (set_of(&ts, t->planted, t->n_planted)) return;
+  if (!json && t->n_organic) printf("\n%-12s %8s %8s %15s\n", "organic case", "accounts", "flagged", "false_campaigns");
+  for (uint32_t i = 0; i < t->n_organic; i++) {
+    uint32_t flagged, fc;
+    organic_score(pred, np, &ts, &t->organic[i], &flagged, &fc);
+    if (json) printf("%s{\"kind\": \"%s\", \"accounts\": %u, \"flagged\": %u, \"false_campaigns\": %u}", i ? ", " : "",
+                     t->organic[i].kind, t->organic[i].n, flagged, fc);
+    else printf("%-12s %8u %8u %15u\n", t->organic[i].kind, t->organic[i].n, flagged, fc);
+  }
+  if (json) printf("]");
+  free(ts.v);
+}
+
+static void print_json(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc) {
+  printf("{\"precision\": %.4f, \"recall\": %.4f, \"f1\": %.4f, \"campaign_recall\": %.4f, \"planted\": %u, \"found\": %u, "
+         "\"campaigns\": %u, \"false_campaigns\": %u, \"tweets\": %" PRIu64 ", \"false_campaigns_per_million\": %.3f",
+         sc->precision, sc->recall, sc->f1, t->n_planted ? (double)sc->found / t->n_planted : 1, t->n_planted, sc->found, np,
+         sc->false_campaigns, t->tweets, per_million(sc->false_campaigns, t->tweets));
+  print_scenarios(pred, np, t, sc, true);
+  printf("}\n");
+}
+
+static void print_tables(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc) {
+  printf("%-11s %-11s %8s  %-19s %7s\n", "planted", "kind", "accounts", "found as", "overlap");
+  for (uint32_t i = 0; i < t->n_planted; i++) {
+    const struct camp *c = &t->planted[i];
+    int j = sc->found_by[i];
+    printf("%-11s %-11s %8u  %-19s %6.0f%%\n", c->id, c->kind, c->n, j >= 0 ? pred[j].id : "NOT FOUND",
+           j >= 0 && c->n ? 100.0 * shared(c, &pred[j]) / c->n : 0);
+  }
+  printf("\n%-18s %8s %7s %6s  %-40s %s\n", "campaign", "accounts", "tweets", "score", "signals", "representative text");
+  for (uint32_t j = 0; j < np; j++) {
+    bool planted = pred[j].credit >= 0 && shared(&pred[j], &t->planted[pred[j].credit]) * 2 >= pred[j].n;
+    printf("%-18s %8u %7" PRIu64 " %6.3f  %-40s %s%s\n", pred[j].id, pred[j].n, pred[j].tweets, pred[j].score, pred[j].signals,
+           pred[j].text, planted ? "" : "   <- not planted");
+  }
+  print_scenarios(pred, np, t, sc, false);
+  printf("\naccounts: precision %.3f recall %.3f F1 %.3f | campaigns: %u/%u planted found, %u reported, %u false "
+         "(%.2f per million tweets)\n",
+         sc->precision, sc->recall, sc->f1, sc->found, t->n_planted, np, sc->false_campaigns,
+         per_million(sc->false_campaigns, t->tweets));
+}
+
 static void usage(FILE *f) {
   fputs("usage: lockstep-eval --events EVENTS.jsonl --truth TRUTH.json [--overlap F] [--json]\n"
         "                     [--min-f1 F] [--require-all]\n"
@@ -256,59 +495,20 @@ int main(int argc, char **argv) {
   }
   if (events && against) return compare_runs(events, against, min_jaccard);
   if (!events || !truth) { usage(stderr); return 2; }
-  struct camp *pred, *tru;
-  uint32_t np, nt;
-  if (load_events(events, &pred, &np) || load_truth(truth, &tru, &nt)) return 2;
-  struct set ps, ts;
-  uint32_t total = 0;
-  for (uint32_t i = 0; i < np; i++) total += pred[i].n;
-  for (uint32_t i = 0; i < nt; i++) total += tru[i].n;
-  set_init(&ps, total);
-  set_init(&ts, total);
-  for (uint32_t i = 0; i < np; i++) for (uint32_t k = 0; k < pred[i].n; k++) set_add(&ps, pred[i].acc[k]);
-  for (uint32_t i = 0; i < nt; i++) for (uint32_t k = 0; k < tru[i].n; k++) set_add(&ts, tru[i].acc[k]);
-  uint32_t tp = 0;
-  for (uint32_t i = 0; i <= ps.mask; i++) tp += ps.v[i] && set_has(&ts, ps.v[i]);
-  double precision = ps.n ? (double)tp / ps.n : 0, recall = ts.n ? (double)tp / ts.n : 1;
-  double f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
-  uint32_t found = 0, false_campaigns = 0;
-  if (!json) printf("%-11s %-11s %8s  %-19s %7s\n", "planted", "kind", "accounts", "found as", "overlap");
-  for (uint32_t i = 0; i < nt; i++) {
-    struct set one;
-    set_init(&one, tru[i].n);
-    for (uint32_t k = 0; k < tru[i].n; k++) set_add(&one, tru[i].acc[k]);
-    int best = -1;
-    uint32_t best_k = 0;
-    for (uint32_t j = 0; j < np; j++) {
-      uint32_t k = overlap(&pred[j], &one);
-      if (k > best_k) { best_k = k; best = (int)j; }
-    }
-    bool ok = tru[i].n && best_k >= min_overlap * tru[i].n;
-    found += ok;
-    if (!json) printf("%-11s %-11s %8u  %-19s %6.0f%%\n", tru[i].id, tru[i].kind, tru[i].n, ok ? pred[best].id : "NOT FOUND",
-                      tru[i].n ? 100.0 * best_k / tru[i].n : 0);
-    free(one.v);
-  }
-  if (!json) printf("\n%-18s %8s %7s %6s  %-40s %s\n", "campaign", "accounts", "tweets", "score", "signals", "representative text");
-  for (uint32_t j = 0; j < np; j++) {
-    bool is_false = pred[j].n == 0 || overlap(&pred[j], &ts) < min_overlap * pred[j].n;
-    false_campaigns += is_false;
-    if (!json) printf("%-18s %8u %7" PRIu64 " %6.3f  %-40s %s%s\n", pred[j].id, pred[j].n, pred[j].tweets, pred[j].score,
-                      pred[j].signals, pred[j].text, is_false ? "   <- not planted" : "");
-  }
-  if (json)
-    printf("{\"precision\": %.4f, \"recall\": %.4f, \"f1\": %.4f, \"campaign_recall\": %.4f, \"planted\": %u, \"found\": %u, "
-           "\"campaigns\": %u, \"false_campaigns\": %u}\n",
-           precision, recall, f1, nt ? (double)found / nt : 1, nt, found, np, false_campaigns);
-  else
-    printf("\naccounts: precision %.3f recall %.3f F1 %.3f | campaigns: %u/%u planted found, %u reported, %u false\n",
-           precision, recall, f1, found, nt, np, false_campaigns);
+  struct camp *pred;
+  uint32_t np;
+  struct truth tr = {0};
+  if (load_events(events, &pred, &np) || load_truth(truth, &tr)) return 2;
+  struct scores sc = {0};
+  if (score(pred, np, &tr, min_overlap, &sc)) { fprintf(stderr, "lockstep-eval: out of memory\n"); return 2; }
+  if (json) print_json(pred, np, &tr, &sc);
+  else print_tables(pred, np, &tr, &sc);
   int rc = 0;
-  if (min_f1 >= 0 && f1 < min_f1) rc = 1;
-  if (require_all && found < nt) rc = 1;
-  free(ps.v);
-  free(ts.v);
+  if (min_f1 >= 0 && sc.f1 < min_f1) rc = 1;
+  if (require_all && sc.found < tr.n_planted) rc = 1;
+  free(sc.found_by);
   free_camps(pred, np);
-  free_camps(tru, nt);
+  free_camps(tr.planted, tr.n_planted);
+  free_camps(tr.organic, tr.n_organic);
   return rc;
 }

@@ -25,6 +25,8 @@ struct ls_campaign_event {
   uint32_t version;
   enum ls_campaign_state state;
   int64_t first_seen_ms, last_seen_ms;
+  int64_t as_of_ms; /* the stream's event time when the event was emitted */
+  int64_t qualified_ms; /* when the campaign first had min_accounts accounts with strong edges */
   double score;
   const uint64_t *accounts;
   const char (*usernames)[LS_USERNAME_MAX]; /* parallel to accounts, "" when unknown; may be NULL */

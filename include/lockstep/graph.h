@@ -60,6 +60,7 @@ struct ls_group {
   uint32_t strong_edges;
   struct ls_evidence ev;
   int64_t first_ms, last_ms;
+  int64_t qualified_ms; /* when the min_accounts-th account got its first strong edge */
   uint64_t tweet_count;
   uint64_t samples[LS_SAMPLES];
   uint32_t n_samples;
@@ -79,8 +80,9 @@ int ls_graph_create(struct ls_graph **out, const struct ls_graph_conf *conf, str
 void ls_graph_destroy(struct ls_graph *g);
 
 /* One coordinated action of a with b (a != b) on signal s at time t: weight in (0, 1] (organic
- * suppression), gap_ms the time between the two accounts' actions. */
-void ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms, float weight,
+ * suppression), gap_ms the time between the two accounts' actions. True when it made the edge
+ * reach its minimum weight (a new strong edge: worth clustering soon). */
+bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms, float weight,
                   int64_t gap_ms);
 /* Records a tweet of an account that took part in at least one coordinated action. */
 void ls_graph_touch(struct ls_graph *g, const struct ls_tweet *t);

@@ -28,6 +28,7 @@ struct ls_pipeline_source {
   void *ud;
   bool (*finished)(void *ud); /* no more tweets will come (replay: end of file; Kafka: stopped) */
   int (*ack)(void *ud, int32_t partition, int64_t next_offset); /* NULL: nothing to acknowledge */
+  int64_t (*clock_ms)(void *ud); /* NULL, or the event time a paced source has reached (< 0: none) */
 };
 
 struct ls_pipeline_stats {

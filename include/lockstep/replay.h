@@ -21,6 +21,7 @@ struct ls_replay_conf {
   struct ls_decode_limits limits;
   const char *dead_letter_path; /* NULL: count and log only */
   const struct ls_log *log;
+  double speed; /* > 0: paced so that event time runs `speed` times the wall clock (1: real time) */
 };
 
 struct ls_replay;
@@ -33,6 +34,9 @@ bool ls_replay_finished(struct ls_replay *r);
 void ls_replay_stop(struct ls_replay *r);
 void ls_replay_close(struct ls_replay *r);
 struct ls_source_stats *ls_replay_stats(struct ls_replay *r);
+/* Paced replay: the event time the stream has reached by the wall clock now (what a live source
+ * would be at); -1 when not paced or not started. */
+int64_t ls_replay_clock_ms(struct ls_replay *r);
 /* Bytes consumed and file size, for progress. */
 void ls_replay_progress(struct ls_replay *r, uint64_t *done, uint64_t *total);
 

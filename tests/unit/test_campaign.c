@@ -20,7 +20,7 @@ static const struct ls_evidence EVIDENCE = {
 
 static struct ls_campaign_event event(void) {
   struct ls_campaign_event e = {.version = 3, .state = LS_CAMPAIGN_UPDATED, .first_seen_ms = 1709294400000LL,
-                                .last_seen_ms = 1709294460500LL, .score = 0.75, .accounts = ACCOUNTS,
+                                .last_seen_ms = 1709294460500LL, .as_of_ms = 1709294461000LL, .qualified_ms = 1709294460500LL, .score = 0.75, .accounts = ACCOUNTS,
                                 .usernames = USERNAMES, .n_accounts = 3,
                                 .tweet_count = 42, .samples = {5, 6}, .n_samples = 2, .text = "say \"this\""};
   strcpy(e.id, "c0123456789abcdef");
@@ -40,6 +40,7 @@ static void test_json(void **state) {
   ls_campaign_to_json(&e, &w);
   assert_string_equal(w.buf, "{\"campaign_id\":\"c0123456789abcdef\",\"version\":3,\"state\":\"updated\","
                              "\"first_seen\":\"2024-03-01T12:00:00.000Z\",\"last_seen\":\"2024-03-01T12:01:00.500Z\","
+                             "\"as_of\":\"2024-03-01T12:01:01.000Z\",\"qualified_at\":\"2024-03-01T12:01:00.500Z\","
                              "\"score\":0.75,\"accounts\":[\"11\",\"22\",\"18446744073709551615\"],"
                              "\"usernames\":[\"alice\",null,\"bob\"],\"tweet_count\":42,"
                              "\"signals\":{\"co-tweet\":9,\"co-link\":4},\"sample_tweet_ids\":[\"5\",\"6\"],"
@@ -80,6 +81,7 @@ static void test_protobuf(void **state) {
   assert_int_equal(m->activity->counts[2], 7);
   assert_string_equal(m->split_from, "cfedcba9876543210");
   assert_string_equal(m->merged_into, "");
+  assert_true(m->as_of_ms == 1709294461000LL);
   lockstep__campaign__free_unpacked(m, NULL);
   free(buf);
 }

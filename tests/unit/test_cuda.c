@@ -1,5 +1,6 @@
 /* Unit tests: every CUDA backend op against its CPU twin on fresh random inputs (GEMM,
- * L2 normalisation, similarity threshold across tiles). Skipped, and says so, where no CUDA
+ * L2 normalisation, similarity threshold across tiles; the window index — FP16 rows, sketches,
+ * top-k, inserts and the fused probe — through the same stream on both; connected components). Skipped, and says so, where no CUDA
  * device is usable; tools/gpu-check.sh runs it on a GPU machine. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "lockstep/backend.h"
+#include "lockstep/vecwin.h"
 
 static struct ls_backend *cpu, *gpu;
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -132,8 +134,71 @@ static void test_sim_threshold(void **state) {
   free(q); free(w); free(pc); free(pg);
 }
 
+/* Pair sets of the two backends agree except within float rounding of tau. */
+static void same_pairs(struct ls_pair *pc, uint32_t nc, struct ls_pair *pg, uint32_t ng, float tau) {
+  qsort(pc, nc, sizeof *pc, by_pair);
+  qsort(pg, ng, sizeof *pg, by_pair);
+  uint32_t i = 0, j = 0, differ = 0;
+  while (i < nc || j < ng) {
+    int c = i < nc && j < ng ? by_pair(&pc[i], &pg[j]) : (i < nc ? -1 : 1);
+    if (c == 0) { assert_true(fabsf(pc[i].sim - pg[j].sim) < 1e-3f); i++; j++; continue; }
+    const struct ls_pair *only = c < 0 ? &pc[i++] : &pg[j++];
+    assert_true(fabsf(only->sim - tau) < 2e-3f);
+    differ++;
+  }
+  assert_true(differ <= 1 + nc / 1000);
+}
+
+static void test_window_index(void **state) {
+  (void)state;
+  if (!gpu) skip();
+  const uint32_t d = 64, batch = 512, cap = 16384, rounds = 40;
+  struct ls_vecwin_conf c = {.capacity = cap, .dim = d, .max_batch = batch, .tau = 0.7f, .probes = 8};
+  struct ls_vecwin *wc, *wg;
+  struct ls_err e;
+  assert_int_equal(ls_vecwin_create(&wc, cpu, &c, &e), LS_OK);
+  assert_int_equal(ls_vecwin_create(&wg, gpu, &c, &e), LS_OK);
+  float *topics = random_matrix(64 * (size_t)d), *x = malloc((size_t)batch * d * sizeof *x);
+  cpu->i->l2_normalize(cpu, topics, 64, d, &e);
+  uint32_t pcap = 1u << 22;
+  struct ls_pair *pc = malloc(pcap * sizeof *pc), *pg = malloc(pcap * sizeof *pg);
+  for (uint32_t r = 0; r < rounds; r++) {
+    for (uint32_t i = 0; i < batch; i++)
+      for (uint32_t j = 0; j < d; j++) x[(size_t)i * d + j] = topics[(size_t)(i % 64) * d + j] + 0.12f * frand();
+    cpu->i->l2_normalize(cpu, x, batch, d, &e);
+    uint32_t fc, fg, nc, ng;
+    assert_int_equal(ls_vecwin_add(wc, x, batch, &fc, &e), LS_OK);
+    assert_int_equal(ls_vecwin_add(wg, x, batch, &fg, &e), LS_OK);
+    assert_int_equal(fc, fg);
+    assert_int_equal(ls_vecwin_query(wc, pc, pcap, &nc, &e), LS_OK);
+    assert_int_equal(ls_vecwin_query(wg, pg, pcap, &ng, &e), LS_OK);
+    if (r == 2 || r == rounds - 1) same_pairs(pc, nc, pg, ng, c.tau); /* before training, and trained and wrapped */
+  }
+  struct ls_vecwin_stats sc, sg;
+  ls_vecwin_stats(wc, &sc);
+  ls_vecwin_stats(wg, &sg);
+  assert_true(sc.trained && sg.trained);
+  ls_vecwin_destroy(wc);
+  ls_vecwin_destroy(wg);
+  free(topics); free(x); free(pc); free(pg);
+}
+
+static void test_components(void **state) {
+  (void)state;
+  if (!gpu) skip();
+  uint32_t nv = 100000, ne = 60000;
+  uint32_t *edges = malloc(2 * (size_t)ne * sizeof *edges), *lc = malloc(nv * sizeof *lc), *lg = malloc(nv * sizeof *lg);
+  for (uint32_t k = 0; k < 2 * ne; k++) edges[k] = (uint32_t)((frand() + 0.5f) * (nv - 1));
+  struct ls_err e;
+  assert_int_equal(cpu->i->components(cpu, edges, ne, nv, lc, &e), LS_OK);
+  assert_int_equal(gpu->i->components(gpu, edges, ne, nv, lg, &e), LS_OK);
+  assert_memory_equal(lc, lg, nv * sizeof *lc);
+  free(edges); free(lc); free(lg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_gemm), cmocka_unit_test(test_l2_normalize),
-                                     cmocka_unit_test(test_sim_threshold)};
+                                     cmocka_unit_test(test_sim_threshold), cmocka_unit_test(test_window_index),
+                                     cmocka_unit_test(test_components)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

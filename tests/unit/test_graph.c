@@ -78,6 +78,7 @@ static void test_cluster(void **state) {
   assert_int_equal(grp->ev.hist[1], 0);
   assert_int_equal(grp->ev.hist[2], 1);
   assert_int_equal(grp->ev.accounts_with_metadata, 0);
+  assert_true(grp->qualified_ms == 60001); /* the ring's edges reached weight 2 with the second round */
   assert_true(grp->tweet_count == 3);
   assert_string_equal(grp->text, "the same text"); /* the most common text */
   assert_string_equal(grp->usernames[2], "carol"); /* parallel to the sorted accounts */

@@ -97,7 +97,7 @@ static struct recorder *run_with(struct stream *s, struct ls_pipeline_stats *st,
     ls_ring_publish(ring);
   }
   struct ls_source_stats stats = {0};
-  struct ls_pipeline_source src = {ring, &stats, NULL, finished, NULL};
+  struct ls_pipeline_source src = {ring, &stats, NULL, finished, NULL, NULL};
   assert_int_equal(ls_pipeline_add_source(p, &src, &e), LS_OK);
   atomic_bool stop = false;
   ls_pipeline_run(p, &stop, NULL, NULL);
