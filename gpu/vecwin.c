@@ -9,9 +9,12 @@
  * deviations, so a pair at tau survives the filter with probability > 0.9999 — and the exact
  * dot product against the FP16 row decides.
  *
- * Centroids: spherical k-means (6 Lloyd rounds) on the first train_n vectors, which the ring
- * holds without having wrapped (train_n ≤ capacity − max_batch), so slot s holds the s-th vector;
- * then every filled row is entered into its list. Lists are rings of list_cap = 4 × capacity /
+ * Centroids: spherical k-means (6 Lloyd rounds) on the first train_n vectors, centred on their
+ * mean and renormalised: embeddings share a common direction (frequent words), which would
+ * otherwise pull most rows into a few lists. A row's list is argmax_l (x − μ)·c_l, computed as
+ * x·c_l + bias_l with bias_l = −μ·c_l. The ring holds the training vectors without having wrapped
+ * (train_n ≤ capacity − max_batch), so slot s holds the s-th vector; then every filled row is
+ * entered into its list. Lists are rings of list_cap = 4 × capacity /
  * lists entries; a list that fills overwrites its oldest entry, and a live row lost that way is
  * counted (displaced). */
 #include "lockstep/vecwin.h"
@@ -24,7 +27,8 @@
 
 #define SKETCH_BITS (64 * LS_SKETCH_WORDS)
 #define KMEANS_ROUNDS 6
-#define TRAIN_PER_LIST 64
+#define TRAIN_PER_LIST 16
+#define TRAIN_MAX 65536
 #define LIST_SLACK 4
 
 struct ls_vecwin {
@@ -37,6 +41,7 @@ struct ls_vecwin {
   uint64_t displaced;
   void *planes;    /* SKETCH_BITS × dim */
   void *centroids; /* lists × dim */
+  void *bias;      /* lists: −μ·c_l */
   void *x, *proj, *bits, *sims, *probe, *list_of; /* per-batch scratch */
   size_t bytes;
 };
@@ -85,12 +90,13 @@ static int check_conf(const struct ls_vecwin_conf *c, struct ls_err *err) {
 
 static void size_index(struct ls_vecwin *w) {
   struct ls_vecwin_conf *c = &w->conf;
-  if (!c->lists) c->lists = pow2_at_least((uint64_t)sqrt((double)c->capacity));
+  if (!c->lists) c->lists = pow2_at_least((uint64_t)(2 * sqrt((double)c->capacity)));
   if (c->lists < 16) c->lists = 16;
   if (c->lists > c->capacity / 16) c->lists = c->capacity / 16 < 1 ? 1 : c->capacity / 16;
   if (c->probes > c->lists) c->probes = c->lists;
   if (c->probes > 64) c->probes = 64;
   w->train_n = TRAIN_PER_LIST * c->lists;
+  if (w->train_n > TRAIN_MAX) w->train_n = TRAIN_MAX;
   if (w->train_n > c->capacity - c->max_batch) w->train_n = c->capacity - c->max_batch;
   w->ix = (struct ls_ivf){.capacity = c->capacity, .dim = c->dim, .nlist = c->lists,
                           .list_cap = pow2_at_least((uint64_t)LIST_SLACK * c->capacity / c->lists)};
@@ -104,7 +110,7 @@ static int alloc_all(struct ls_vecwin *w, struct ls_err *err) {
   if (!(ix->rows = balloc(w, cap * d * 2, err)) || !(ix->sketch = balloc(w, cap * LS_SKETCH_WORDS * 8, err)) ||
       !(ix->slot_seq = balloc(w, cap * 4, err)) || !(ix->entries = balloc(w, nl * ix->list_cap * sizeof(struct ls_ivf_entry), err)) ||
       !(ix->heads = balloc(w, nl * 4, err)) || !(w->planes = balloc(w, SKETCH_BITS * d * 4, err)) ||
-      !(w->centroids = balloc(w, nl * d * 4, err)) || !(w->x = balloc(w, b * d * 4, err)) ||
+      !(w->centroids = balloc(w, nl * d * 4, err)) || !(w->bias = balloc(w, nl * 4, err)) || !(w->x = balloc(w, b * d * 4, err)) ||
       !(w->proj = balloc(w, b * SKETCH_BITS * 4, err)) || !(w->bits = balloc(w, b * LS_SKETCH_WORDS * 8, err)) ||
       !(w->sims = balloc(w, b * nl * 4, err)) || !(w->probe = balloc(w, b * c->probes * 4, err)) ||
       !(w->list_of = balloc(w, b * 4, err)))
@@ -147,7 +153,7 @@ int ls_vecwin_create(struct ls_vecwin **out, struct ls_backend *be, const struct
 
 void ls_vecwin_destroy(struct ls_vecwin *w) {
   if (!w) return;
-  void *bufs[] = {w->ix.rows, w->ix.sketch, w->ix.slot_seq, w->ix.entries, w->ix.heads, w->planes, w->centroids,
+  void *bufs[] = {w->ix.rows, w->ix.sketch, w->ix.slot_seq, w->ix.entries, w->ix.heads, w->planes, w->centroids, w->bias,
                   w->x, w->proj, w->bits, w->sims, w->probe, w->list_of};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     if (bufs[i]) w->be->i->free(w->be, bufs[i]);
@@ -156,11 +162,13 @@ void ls_vecwin_destroy(struct ls_vecwin *w) {
 
 /* --- centroids ---------------------------------------------------------------------------------- */
 
-/* Nearest list of each of n float32 rows at x (device), into list_of. */
-static int nearest_lists(struct ls_vecwin *w, const void *x, uint32_t n, uint32_t k, void *out, struct ls_err *err) {
+/* The k nearest lists of each of n float32 rows at x (device), into out; bias: centred rows
+ * (NULL while training on rows already centred). */
+static int nearest_lists(struct ls_vecwin *w, const void *x, const void *bias, uint32_t n, uint32_t k, void *out,
+                         struct ls_err *err) {
   const struct ls_backend_i *b = w->be->i;
   int rc = b->gemm_nt(w->be, n, w->conf.lists, w->conf.dim, 1.0f, x, w->centroids, 0.0f, w->sims, err);
-  return rc == LS_OK ? b->top_k(w->be, w->sims, n, w->conf.lists, k, out, err) : rc;
+  return rc == LS_OK ? b->top_k(w->be, w->sims, bias, n, w->conf.lists, k, out, err) : rc;
 }
 
 /* Each centroid becomes the normalised sum of its rows; an empty one takes a row in turn. */
@@ -192,7 +200,7 @@ static int kmeans(struct ls_vecwin *w, void *scratch, float *rows, uint32_t *ass
     for (uint32_t i0 = 0; rc == LS_OK && i0 < n; i0 += bs) {
       uint32_t m = n - i0 < bs ? n - i0 : bs;
       rc = b->upload(w->be, scratch, 0, rows + (size_t)i0 * d, (size_t)m * d * sizeof *rows, err);
-      if (rc == LS_OK) rc = nearest_lists(w, scratch, m, 1, w->list_of, err);
+      if (rc == LS_OK) rc = nearest_lists(w, scratch, NULL, m, 1, w->list_of, err);
       if (rc == LS_OK) rc = b->download(w->be, assign + i0, w->list_of, 0, m * sizeof *assign, err);
     }
     if (rc == LS_OK) update_centroids(cen, rows, assign, n, lists, d, round);
@@ -210,10 +218,43 @@ static int index_filled(struct ls_vecwin *w, void *scratch, struct ls_err *err) 
     const void *bits = (const char *)w->ix.sketch + (size_t)i0 * LS_SKETCH_WORDS * 8;
     uint32_t lost = 0;
     rc = b->load_f16(w->be, &w->ix, i0, m, scratch, err);
-    if (rc == LS_OK) rc = nearest_lists(w, scratch, m, 1, w->list_of, err);
+    if (rc == LS_OK) rc = nearest_lists(w, scratch, w->bias, m, 1, w->list_of, err);
     if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, bits, w->list_of, m, i0, i0, &lost, err);
     w->displaced += lost;
   }
+  return rc;
+}
+
+/* Subtracts the rows' mean from each and renormalises; returns the mean (caller frees). */
+static float *centre(float *rows, uint32_t n, uint32_t d) {
+  float *mean = calloc(d, sizeof *mean);
+  if (!mean) return NULL;
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t j = 0; j < d; j++) mean[j] += rows[(size_t)i * d + j] / (float)n;
+  for (uint32_t i = 0; i < n; i++) {
+    float *r = rows + (size_t)i * d;
+    double s = 0;
+    for (uint32_t j = 0; j < d; j++) {
+      r[j] -= mean[j];
+      s += (double)r[j] * r[j];
+    }
+    for (uint32_t j = 0; s > 0 && j < d; j++) r[j] = (float)(r[j] / sqrt(s));
+  }
+  return mean;
+}
+
+/* bias_l = −μ·c_l, so that x·c_l + bias_l ranks lists as (x − μ)·c_l does. */
+static int upload_bias(struct ls_vecwin *w, const float *cen, const float *mean, struct ls_err *err) {
+  uint32_t lists = w->conf.lists, d = w->conf.dim;
+  float *bias = malloc(lists * sizeof *bias);
+  if (!bias) return ls_err_set(err, LS_ENOMEM, "vector window: out of memory for training");
+  for (uint32_t l = 0; l < lists; l++) {
+    double s = 0;
+    for (uint32_t j = 0; j < d; j++) s += (double)mean[j] * cen[(size_t)l * d + j];
+    bias[l] = (float)-s;
+  }
+  int rc = w->be->i->upload(w->be, w->bias, 0, bias, lists * sizeof *bias, err);
+  free(bias);
   return rc;
 }
 
@@ -231,7 +272,11 @@ static int train(struct ls_vecwin *w, struct ls_err *err) {
     rc = b->load_f16(w->be, &w->ix, i0, m, scratch, err);
     if (rc == LS_OK) rc = b->download(w->be, rows + (size_t)i0 * d, scratch, 0, (size_t)m * d * sizeof *rows, err);
   }
+  float *mean = rc == LS_OK ? centre(rows, n, d) : NULL;
+  if (rc == LS_OK && !mean) rc = ls_err_set(err, LS_ENOMEM, "vector window: out of memory for training");
   if (rc == LS_OK) rc = kmeans(w, scratch, rows, assign, cen, err);
+  if (rc == LS_OK) rc = upload_bias(w, cen, mean, err);
+  free(mean);
   if (rc == LS_OK) rc = index_filled(w, scratch, err);
   w->trained = rc == LS_OK;
   if (scratch) b->free(w->be, scratch);
@@ -257,7 +302,7 @@ static int append(struct ls_vecwin *w, uint32_t n, struct ls_err *err) {
   const struct ls_backend_i *b = w->be->i;
   uint32_t lost = 0;
   int rc = b->store_f16(w->be, &w->ix, w->x, n, w->next, err);
-  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, n, 1, w->list_of, err);
+  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, w->bias, n, 1, w->list_of, err);
   if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, w->trained ? w->list_of : NULL, n, w->next, w->seq, &lost, err);
   if (rc != LS_OK) return rc;
   w->displaced += lost;
@@ -274,7 +319,7 @@ int ls_vecwin_add(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *
   if (n == 0) return LS_OK;
   int rc = prepare(w, host, n, err);
   if (rc == LS_OK) rc = append(w, n, err);
-  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, n, w->conf.probes, w->probe, err);
+  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, w->bias, n, w->conf.probes, w->probe, err);
   if (rc == LS_OK) w->batch = n;
   return rc;
 }

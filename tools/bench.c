@@ -5,6 +5,8 @@
  *               backend's plain GEMM on the same shapes (the op's arithmetic peak)
  *   encoder     a model's whole encoder on tweet-length texts (20–60 tokens): texts/s, tokens/s
  *               and GFLOP/s, beside the backend's measured GEMM peak (a 2048³ SGEMM)
+ *   window      the co-similar-text index on a tweet stream, beside brute force over the same
+ *               window: recall of the pairs above tau and queries/s of both (bench_window.c)
  * Each prints one JSON object. */
 #include <getopt.h>
 #include <librdkafka/rdkafka.h>
@@ -15,6 +17,7 @@
 
 #include "lockstep/backend.h"
 #include "lockstep/embedder.h"
+#include "bench_window.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -185,10 +188,13 @@ static void usage(FILE *f) {
   fputs("usage: lockstep-bench poll --brokers B --topic T --messages N\n"
         "       lockstep-bench similarity [--backend cpu|cuda|auto] [--window N] [--batch N] [--dim N] [--reps N]\n"
         "       lockstep-bench encoder --model DIR [--backend cpu|cuda|auto] [--texts N] [--reps N] [--max-batch-tokens N]\n"
+        "       lockstep-bench window --input TWEETS.jsonl [--backend B] [--window N] [--dim N] [--probes N]\n"
+        "                      [--tau F] [--batch N] [--check-every N] [--check-queries N]\n"
         "\n"
         "Baselines for `make bench`: a bare librdkafka poll loop (the ingestion ceiling), and the\n"
         "similarity-threshold op beside plain GEMM on the same backend, and a model's encoder on\n"
-        "tweet-length texts beside the backend's GEMM peak. Prints one JSON object.\n",
+        "tweet-length texts beside the backend's GEMM peak, and the co-similar-text index beside brute force\n"
+        "on a tweet stream (recall and queries/s). Prints one JSON object.\n",
         f);
 }
 
@@ -197,11 +203,14 @@ int main(int argc, char **argv) {
   static const struct option longs[] = {{"brokers", 1, 0, 'b'}, {"topic", 1, 0, 't'}, {"messages", 1, 0, 'n'},
                                         {"backend", 1, 0, 'k'}, {"window", 1, 0, 'w'}, {"batch", 1, 0, 'q'},
                                         {"dim", 1, 0, 'd'}, {"reps", 1, 0, 'r'}, {"model", 1, 0, 'm'},
-                                        {"texts", 1, 0, 'x'}, {"max-batch-tokens", 1, 0, 'B'}, {0, 0, 0, 0}};
+                                        {"texts", 1, 0, 'x'}, {"max-batch-tokens", 1, 0, 'B'}, {"input", 1, 0, 'i'},
+                                        {"probes", 1, 0, 'p'}, {"tau", 1, 0, 'T'}, {"check-every", 1, 0, 'C'},
+                                        {"check-queries", 1, 0, 'Q'}, {0, 0, 0, 0}};
   const char *brokers = NULL, *topic = "tweets", *backend = "auto", *model = NULL;
   uint32_t texts = 8192, budget = 16384;
   long messages = 0;
   uint32_t window = 16384, batch = 1024, dim = 256;
+  struct bench_window_opts wo = {.probes = 8, .check_every = 16, .check_queries = 64, .tau = 0.7f};
   int reps = 5, c;
   optind = 2;
   while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -217,6 +226,11 @@ int main(int argc, char **argv) {
       case 'm': model = optarg; break;
       case 'x': texts = (uint32_t)atol(optarg); break;
       case 'B': budget = (uint32_t)atol(optarg); break;
+      case 'i': wo.input = optarg; break;
+      case 'p': wo.probes = (uint32_t)atol(optarg); break;
+      case 'T': wo.tau = (float)atof(optarg); break;
+      case 'C': wo.check_every = (uint32_t)atol(optarg); break;
+      case 'Q': wo.check_queries = (uint32_t)atol(optarg); break;
       default: usage(stderr); return 2;
     }
   }
@@ -227,6 +241,14 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "encoder")) {
     if (!model || texts == 0 || budget < 256) { usage(stderr); return 2; }
     return bench_encoder(backend, model, texts, reps > 0 ? reps : 1, budget);
+  }
+  if (!strcmp(argv[1], "window")) {
+    wo.backend = backend;
+    wo.capacity = window;
+    wo.dim = dim;
+    wo.batch = batch;
+    if (!wo.input || !wo.probes || !wo.check_every || !wo.check_queries || wo.capacity < 2 * batch) { usage(stderr); return 2; }
+    return bench_window(&wo);
   }
   if (!strcmp(argv[1], "similarity")) return bench_similarity(backend, window, batch, dim, reps > 0 ? reps : 1);
   usage(stderr);

@@ -56,15 +56,17 @@ static void keep_best(float *val, uint32_t *col, uint32_t *have, uint32_t k, flo
   col[i] = c;
 }
 
-int cpu_top_k(struct ls_backend *be, const void *s, uint32_t n, uint32_t m, uint32_t k, void *out, struct ls_err *err) {
+int cpu_top_k(struct ls_backend *be, const void *s, const void *bias, uint32_t n, uint32_t m, uint32_t k, void *out,
+              struct ls_err *err) {
   (void)be;
   if (k == 0 || k > 64 || k > m) return ls_err_set(err, LS_EINVAL, "top_k: k=%u must be in [1, min(64, %u)]", k, m);
-  const float *sv = s;
+  const float *sv = s, *b = bias;
 #pragma omp parallel for schedule(static)
   for (uint32_t i = 0; i < n; i++) {
     float val[64];
     uint32_t have = 0;
-    for (uint32_t j = 0; j < m; j++) keep_best(val, (uint32_t *)out + (size_t)i * k, &have, k, sv[(size_t)i * m + j], j);
+    for (uint32_t j = 0; j < m; j++)
+      keep_best(val, (uint32_t *)out + (size_t)i * k, &have, k, sv[(size_t)i * m + j] + (b ? b[j] : 0.0f), j);
   }
   return LS_OK;
 }
@@ -92,13 +94,13 @@ int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *b
   return LS_OK;
 }
 
-static uint32_t hamming(const uint64_t *a, const uint64_t *b) {
+static inline uint32_t hamming(const uint64_t *a, const uint64_t *b) {
   uint32_t h = 0;
   for (int w = 0; w < LS_SKETCH_WORDS; w++) h += (uint32_t)__builtin_popcountll(a[w] ^ b[w]);
   return h;
 }
 
-HOT static float dot_f16(const float *q, const half *r, uint32_t d) {
+static inline float dot_f16(const float *q, const half *r, uint32_t d) {
   float s = 0;
   for (uint32_t j = 0; j < d; j++) s += q[j] * (float)r[j];
   return s;
@@ -110,7 +112,7 @@ struct probe_out {
 };
 
 /* The exact test on one candidate row, after the sketch filter. */
-static void candidate(const struct ls_ivf *ix, const float *q, uint32_t qi, uint32_t slot, float tau, struct probe_out *o) {
+static inline void candidate(const struct ls_ivf *ix, const float *q, uint32_t qi, uint32_t slot, float tau, struct probe_out *o) {
   float s = dot_f16(q, (const half *)ix->rows + (size_t)slot * ix->dim, ix->dim);
   if (s < tau) return;
   uint32_t k;
@@ -119,7 +121,11 @@ static void candidate(const struct ls_ivf *ix, const float *q, uint32_t qi, uint
   if (k < o->cap) o->pairs[k] = (struct ls_pair){qi, slot, s};
 }
 
-static void probe_list(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, uint32_t list,
+/* The scans are cloned per instruction set (hamming and dot_f16 inline into each clone: POPCNT,
+ * F16C and FMA where the CPU has them). */
+HOT /* The scans are cloned per instruction set (hamming and dot_f16 inline into each clone: POPCNT,
+ * F16C and FMA where the CPU has them). */
+HOT static void probe_list(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, uint32_t list,
                        float tau, uint32_t max_h, struct probe_out *o) {
   const struct ls_ivf_entry *e = (const struct ls_ivf_entry *)ix->entries + (size_t)list * ix->list_cap;
   const uint32_t *slot_seq = ix->slot_seq, heads = ((const uint32_t *)ix->heads)[list];
@@ -128,7 +134,7 @@ static void probe_list(const struct ls_ivf *ix, const float *q, const uint64_t *
     if (hamming(e[k].sketch, qb) <= max_h && slot_seq[e[k].slot] == e[k].seq) candidate(ix, q, qi, e[k].slot, tau, o);
 }
 
-static void probe_flat(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, float tau,
+HOT HOT static void probe_flat(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, float tau,
                        uint32_t max_h, struct probe_out *o) {
   const uint64_t *sk = ix->sketch;
   for (uint32_t slot = 0; slot < ix->filled; slot++)

@@ -40,13 +40,13 @@ __global__ void sign_pack_kernel(const float *proj, uint32_t n, unsigned long lo
   bits[k] = w;
 }
 
-__global__ void top_k_kernel(const float *s, uint32_t n, uint32_t m, uint32_t k, uint32_t *out) {
+__global__ void top_k_kernel(const float *s, const float *bias, uint32_t n, uint32_t m, uint32_t k, uint32_t *out) {
   uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
   float val[64];
   uint32_t *col = out + (size_t)i * k, have = 0;
   for (uint32_t j = 0; j < m; j++) {
-    float v = s[(size_t)i * m + j];
+    float v = s[(size_t)i * m + j] + (bias ? bias[j] : 0.0f);
     if (have == k && v <= val[k - 1]) continue;
     uint32_t p = have < k ? have++ : k - 1;
     while (p > 0 && val[p - 1] < v) {
@@ -193,10 +193,11 @@ int cuda_sign_pack(ls_backend *be, const void *proj, uint32_t n, void *bits, ls_
   return launched(err, "sign_pack");
 }
 
-int cuda_top_k(ls_backend *be, const void *s, uint32_t n, uint32_t m, uint32_t k, void *out, ls_err *err) {
+int cuda_top_k(ls_backend *be, const void *s, const void *bias, uint32_t n, uint32_t m, uint32_t k, void *out, ls_err *err) {
   if (k == 0 || k > 64 || k > m) return ls_err_set(err, LS_EINVAL, "top_k: k=%u must be in [1, min(64, %u)]", k, m);
   if (n == 0) return LS_OK;
-  top_k_kernel<<<blocks(n, 128), 128, 0, ctx_of(be)->stream>>>(static_cast<const float *>(s), n, m, k,
+  top_k_kernel<<<blocks(n, 128), 128, 0, ctx_of(be)->stream>>>(static_cast<const float *>(s),
+                                                                  static_cast<const float *>(bias), n, m, k,
                                                                   static_cast<uint32_t *>(out));
   return launched(err, "top_k");
 }

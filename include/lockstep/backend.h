@@ -93,8 +93,9 @@ struct ls_backend_i {
                   struct ls_err *err);
   /* bits[n × LS_SKETCH_WORDS]: bit j of row i is proj[i][j] ≥ 0, for proj[n × 64·LS_SKETCH_WORDS]. */
   int (*sign_pack)(struct ls_backend *be, const void *proj, uint32_t n, void *bits, struct ls_err *err);
-  /* out[n×k] (device): the columns of the k largest values of each row of s[n×m], best first. */
-  int (*top_k)(struct ls_backend *be, const void *s, uint32_t n, uint32_t m, uint32_t k, void *out,
+  /* out[n×k] (device): the columns of the k largest values of each row of s[n×m] + bias[m]
+   * (bias a device vector, or NULL), best first. */
+  int (*top_k)(struct ls_backend *be, const void *s, const void *bias, uint32_t n, uint32_t m, uint32_t k, void *out,
                struct ls_err *err);
   /* Rows first+i (mod capacity), i < n, get sequence number seq0+i and sketch bits[i]; with
    * list_of (device, n) each also gets an entry at the head of list list_of[i]. *displaced counts

@@ -141,10 +141,14 @@ static void test_top_k_and_sign_pack(void **state) {
   struct ls_err e;
   float s[2 * 5] = {0.1f, 0.9f, -1, 0.5f, 0.7f, 3, 2, 1, 0, -1};
   uint32_t out[6];
-  assert_int_equal(be->i->top_k(be, s, 2, 5, 3, out, &e), LS_OK);
+  assert_int_equal(be->i->top_k(be, s, NULL, 2, 5, 3, out, &e), LS_OK);
   uint32_t want[6] = {1, 4, 3, 0, 1, 2};
   assert_memory_equal(out, want, sizeof want);
-  assert_int_equal(be->i->top_k(be, s, 2, 5, 6, out, &e), LS_EINVAL);
+  float bias[5] = {0, -1, 0, 0, 0}; /* column 1 falls behind */
+  assert_int_equal(be->i->top_k(be, s, bias, 2, 5, 3, out, &e), LS_OK);
+  uint32_t want_b[6] = {4, 3, 0, 0, 1, 2};
+  assert_memory_equal(out, want_b, sizeof want_b);
+  assert_int_equal(be->i->top_k(be, s, NULL, 2, 5, 6, out, &e), LS_EINVAL);
   float proj[64 * LS_SKETCH_WORDS];
   for (int j = 0; j < 64 * LS_SKETCH_WORDS; j++) proj[j] = j % 3 == 0 ? 1.0f : -1.0f;
   uint64_t bits[LS_SKETCH_WORDS];
