@@ -5,7 +5,14 @@
 #      same topic (the ingestion ceiling), and peak memory
 #   3. the similarity-threshold op beside plain GEMM on the same backend
 #   4. a MiniLM-L6-shaped BERT encoder (random weights) on tweet-length texts beside the SGEMM peak
-# Writes bench/out/results.md and prints it. Usage: tools/bench.sh BUILD_DIR [TWEETS]
+#   5. detection quality over every generator scenario (default settings), per scenario
+#   6. an organic-only stream of a million tweets (hard organic cases included): false campaigns
+#   7. detection latency, replaying at real speed (--replay-speed 1)
+#   8. a 10-minute co-similar-text window at 6,000 tweets/s (12 minutes of stream): replay rate
+#      against real time, memory per windowed tweet; and the window index's recall and queries/s
+#      beside brute force over the same window
+# Writes bench/out/results.md (and bench/out/scenarios.md) and prints them.
+# Usage: tools/bench.sh BUILD_DIR [TWEETS]
 set -euo pipefail
 LS_BIN=$(cd "${1:-build}" && pwd)
 N=${2:-200000}
@@ -66,6 +73,42 @@ echo "-- 4. MiniLM-L6-shaped encoder (384 hidden, 6 layers, 12 heads, 1536 FFN),
 enc=$("$LS_BIN/lockstep-bench" encoder --model "$LS_WORK/minilm" --backend cpu --texts 2048 --reps 2)
 echo "   $enc"
 
+echo "-- 5. detection quality, every scenario, default settings"
+"$LS_BIN/lockstep-gen" --seed 1 --tweets "$N" --out "$LS_WORK/q.jsonl" --truth "$LS_WORK/q.truth.json" >/dev/null 2>&1
+"$LS_BIN/lockstepd" --replay "$LS_WORK/q.jsonl" --out "$LS_WORK/q.events.jsonl" 2>"$LS_WORK/q.log"
+"$LS_BIN/lockstep-eval" --events "$LS_WORK/q.events.jsonl" --truth "$LS_WORK/q.truth.json" | tee "$LS_WORK/q.eval.txt" | tail -n 18
+quality=$("$LS_BIN/lockstep-eval" --json --events "$LS_WORK/q.events.jsonl" --truth "$LS_WORK/q.truth.json")
+
+echo "-- 6. organic only: one million tweets with viral cascades, breaking news, a fan storm, scheduled posts"
+"$LS_BIN/lockstep-gen" --seed 5 --tweets 1000000 --campaigns 0 --out "$LS_WORK/o.jsonl" --truth "$LS_WORK/o.truth.json" >/dev/null 2>&1
+"$LS_BIN/lockstepd" --replay "$LS_WORK/o.jsonl" --out "$LS_WORK/o.events.jsonl" 2>"$LS_WORK/o.log"
+organic=$("$LS_BIN/lockstep-eval" --json --events "$LS_WORK/o.events.jsonl" --truth "$LS_WORK/o.truth.json" || true)
+echo "   $organic"
+rm -f "$LS_WORK/o.jsonl"
+
+echo "-- 7. detection latency at real speed (60 s of stream at 1,000 tweets/s, --replay-speed 1)"
+"$LS_BIN/lockstep-gen" --seed 4 --tweets 60000 --rate 1000 --bursts 4 --no-hard-organic --out "$LS_WORK/l.jsonl" \
+  --truth "$LS_WORK/l.truth.json" >/dev/null 2>&1
+"$LS_BIN/lockstepd" --replay "$LS_WORK/l.jsonl" --replay-speed 1 --out "$LS_WORK/l.events.jsonl" 2>"$LS_WORK/l.log"
+latency=$("$LS_BIN/lockstep-eval" --json --events "$LS_WORK/l.events.jsonl" --truth "$LS_WORK/l.truth.json")
+lat_mean=$(sed -nE 's/.*"detection_latency_mean_s": ([0-9.-]+).*/\1/p' <<<"$latency" | head -n1)
+lat_max=$(grep -oE '"detection_latency_max_s": [0-9.-]+' <<<"$latency" | awk '{ if ($2 > m) m = $2 } END { printf "%.3f", m }')
+lat_all=$(grep -oE '"detection_latency_mean_s": [0-9.-]+' <<<"$latency" | awk '{ s += $2; n++ } END { printf "%.3f", n ? s / n : 0 }')
+echo "   detection latency: mean $lat_all s over scenarios, max $lat_max s"
+
+echo "-- 8. a 10-minute co-similar-text window at 6,000 tweets/s (4.32 M tweets, 12 minutes of event time)"
+W=4320000
+"$LS_BIN/lockstep-gen" --seed 2 --tweets "$W" --rate 6000 --out "$LS_WORK/w.jsonl" >/dev/null 2>&1
+"$LS_BIN/lockstepd" --replay "$LS_WORK/w.jsonl" --out "$LS_WORK/w.events.jsonl" --set detect.window_capacity=4194304 \
+  --set detect.max_edges=4194304 --set detect.max_accounts=1048576 2>"$LS_WORK/w.log"
+grep -E "similar-text window|done tweets" "$LS_WORK/w.log" | sed 's/^/   /'
+w_rate=$(field rate "$LS_WORK/w.log"); w_rss=$(field peak_rss_mib "$LS_WORK/w.log")
+w_bytes=$(sed -nE 's/.*\(([0-9]+) bytes per tweet\).*/\1/p' "$LS_WORK/w.log" | head -n1)
+window=$("$LS_BIN/lockstep-bench" window --input "$LS_WORK/w.jsonl" --window 4194304 --check-every 128 --check-queries 128 \
+  2>"$LS_WORK/window.log")
+echo "   $window"
+rm -f "$LS_WORK/w.jsonl"
+
 cat >"$OUT/results.md" <<MD
 Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed embedder, CPU backend) on $machine.
 
@@ -78,6 +121,13 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed emb
 | MiniLM-L6-shaped encoder, $(json mean_tokens "$enc") tokens per text | $(json texts_per_s "$enc") texts/s, $(json tokens_per_s "$enc") tokens/s, $(json gflops "$enc") GFLOP/s | OpenBLAS SGEMM 2048³: $(json gemm_peak_gflops "$enc") GFLOP/s | $(json ratio "$enc") |
 | peak memory, replay | $replay_rss MiB RSS | — | — |
 | peak memory, Kafka mode | $kafka_rss MiB RSS | — | — |
+| detection, all 8 campaign scenarios + 4 hard organic cases ($N tweets) | account F1 $(json f1 "$quality"), campaign recall $(json campaign_recall "$quality"), $(json false_campaigns "$quality") false campaigns | — | — |
+| organic only, 1,000,000 tweets (viral, breaking news, fan storm, scheduled posts) | $(json false_campaigns "$organic") false campaigns ($(json false_campaigns_per_million "$organic") per million tweets) | — | — |
+| detection latency at real speed (as_of − qualified_at) | mean $lat_all s, max $lat_max s | target 2 s | — |
+| 10-minute window at 6,000 tweets/s, replay (hashed embedder, 4.32 M tweets) | $w_rate tweets/s, $w_bytes bytes per windowed tweet, $w_rss MiB RSS | real time: 6000 tweets/s | $(ratio "$w_rate" 6000) |
+| co-similar-text index, $(json window_rows "$window") rows, $(json probes "$window") of $(json lists "$window") lists | recall $(json recall "$window") of $(json pairs_brute_force "$window") pairs ≥ τ, $(json index_queries_per_s "$window") queries/s | brute force, same window: $(json brute_force_queries_per_s "$window") queries/s | $(json speedup "$window") |
 MD
+{ echo "Per scenario ($N tweets, seed 1, default settings), from \`lockstep-eval\`:"; echo; echo '\`\`\`';
+  sed -n '/^scenario/,$p' "$LS_WORK/q.eval.txt"; echo '\`\`\`'; } >"$OUT/scenarios.md"
 echo
-cat "$OUT/results.md"
+cat "$OUT/results.md" "$OUT/scenarios.md"

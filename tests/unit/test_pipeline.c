@@ -2,7 +2,9 @@
  * campaign events — a retweet ring becomes a campaign with exactly its accounts; the same link
  * behind different tracking parameters is one object; fans of one viral tweet are not a
  * campaign; a duplicated tweet id counts once; the exported exact-signal networks are the QUT
- * toolkit's, edge for edge, on hand-made input. */
+ * toolkit's, edge for edge, on hand-made input; bad input — a flooding account, clock skew of
+ * minutes, every tweet delivered twice, tweets without URLs, hashtags or author metadata —
+ * neither crashes nor flags on its own, and a real ring inside it is still found. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -181,6 +183,77 @@ static void test_viral_fans_and_duplicates(void **state) {
   assert_true(st.tweets == 180);
 }
 
+/* Five accounts retweeting the same four tweets seconds apart: a ring. */
+static uint64_t add_ring(struct stream *s, uint64_t id, int64_t t0) {
+  for (int k = 0; k < 4; k++)
+    for (uint64_t a = 1; a <= 5; a++)
+      add(s, id++, 100 + a, t0 + k * 90000 + (int64_t)a * 1000, "RT @x: amplified")->retweet_of = 600 + (uint64_t)k;
+  return id;
+}
+
+static void test_flooder_alone_is_not_a_campaign(void **state) {
+  (void)state;
+  static struct stream s;
+  s.n = 0;
+  uint64_t id = 5000;
+  for (int i = 0; i < 450; i++) { /* one account, 450 posts in 10 s: text, link, hashtags, retweets */
+    struct ls_tweet *t = add(&s, id++, 77, T0 + i * 22, "buy now buy now the best deal of the year #deal #now");
+    t->urls[t->n_urls++] = "https://spam.example.com/deal";
+    t->hashtags[t->n_hashtags++] = "deal";
+    t->hashtags[t->n_hashtags++] = "now";
+    if (i % 3 == 0) t->retweet_of = 999;
+  }
+  struct ls_pipeline_stats st;
+  struct recorder *r = run(&s, &st);
+  assert_int_equal(r->n, 0);
+  assert_true(st.tweets == 450);
+  for (int sig = 0; sig < LS_SIG_COUNT; sig++) assert_true(st.pairs[sig] == 0); /* no account pairs with itself */
+}
+
+static void test_clock_skew_and_missing_fields(void **state) {
+  (void)state;
+  static struct stream s;
+  s.n = 0;
+  add_ring(&s, 6000, T0);
+  /* arrival order scrambled by up to minutes; no URLs, hashtags or author metadata anywhere */
+  for (int i = 0; i < s.n; i++) {
+    int j = (i * 7 + 3) % s.n;
+    struct ls_tweet t = s.t[i];
+    char text[96];
+    memcpy(text, s.text[i], sizeof text);
+    s.t[i] = s.t[j];
+    memcpy(s.text[i], s.text[j], sizeof text);
+    s.t[j] = t;
+    memcpy(s.text[j], text, sizeof text);
+  }
+  for (int i = 0; i < s.n; i++) s.t[i].text = s.text[i];
+  struct ls_pipeline_stats st;
+  struct recorder *r = run(&s, &st);
+  assert_int_equal(r->n, 1);
+  assert_int_equal(r->last[0].n_accounts, 5);
+  assert_true(r->last[0].signals[LS_SIG_RETWEET] == 40); /* 10 pairs × 4 tweets, whatever the order */
+  assert_float_equal(r->last[0].parts.accounts, 0.0, 1e-12); /* no metadata: no account part */
+}
+
+static void test_every_tweet_twice(void **state) {
+  (void)state;
+  static struct stream s;
+  s.n = 0;
+  add_ring(&s, 7000, T0);
+  int n = s.n;
+  for (int i = 0; i < n; i++) { /* at-least-once delivery: everything again */
+    s.t[s.n] = s.t[i];
+    memcpy(s.text[s.n], s.text[i], sizeof s.text[0]);
+    s.t[s.n].text = s.text[s.n];
+    s.n++;
+  }
+  struct ls_pipeline_stats st;
+  struct recorder *r = run(&s, &st);
+  assert_int_equal(r->n, 1);
+  assert_true(st.duplicates == (uint64_t)n);
+  assert_true(r->last[0].signals[LS_SIG_RETWEET] == 40); /* not doubled */
+}
+
 /* --- the QUT toolkit's networks ---------------------------------------------------------------- */
 
 #define SEC 1000LL
@@ -289,6 +362,8 @@ static void test_qut_networks(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_retweet_ring), cmocka_unit_test(test_link_farm_behind_tracking_parameters),
-                                     cmocka_unit_test(test_viral_fans_and_duplicates), cmocka_unit_test(test_qut_networks)};
+                                     cmocka_unit_test(test_viral_fans_and_duplicates), cmocka_unit_test(test_qut_networks),
+                                     cmocka_unit_test(test_flooder_alone_is_not_a_campaign),
+                                     cmocka_unit_test(test_clock_skew_and_missing_fields), cmocka_unit_test(test_every_tweet_twice)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
