@@ -374,14 +374,9 @@ static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot
   for (uint32_t q = 0; q < n; q++) p->st.suppressed += matches[q] > (uint32_t)p->cfg.detect.max_object_accounts;
 }
 
-static int by_query_slot(const void *a, const void *b) {
-  const struct ls_pair *x = a, *y = b;
-  if (x->q != y->q) return x->q < y->q ? -1 : 1;
-  return x->w < y->w ? -1 : x->w > y->w;
-}
-
 /* Every pair of the batch, in (query, slot) order so that a replay is deterministic: the buffer
- * grows (up to MAX_PAIRS) when a batch finds more than it holds, and the query runs again. */
+ * grows (up to MAX_PAIRS) when a batch finds more than it holds, and the query runs again. When
+ * even that overflows, found exceeds the buffer and the pairs kept are an arbitrary subset. */
 static int query_all(struct ls_pipeline *p, uint32_t *found, struct ls_err *err) {
   int rc = ls_vecwin_query(p->vecwin, p->pairs, p->pairs_cap, found, err);
   if (rc == LS_OK && *found > p->pairs_cap && p->pairs_cap < MAX_PAIRS) {
@@ -392,7 +387,6 @@ static int query_all(struct ls_pipeline *p, uint32_t *found, struct ls_err *err)
     p->pairs_cap = cap;
     rc = ls_vecwin_query(p->vecwin, p->pairs, p->pairs_cap, found, err);
   }
-  if (rc == LS_OK) qsort(p->pairs, *found < p->pairs_cap ? *found : p->pairs_cap, sizeof *p->pairs, by_query_slot);
   return rc;
 }
 

@@ -5,9 +5,9 @@
  * projections (SimHash: two unit vectors at angle θ differ in each bit with probability θ/π), and
  * once the centroids exist each vector enters the list of its nearest centroid. A query probes
  * its nearest lists; within them, rows whose sketch is more than max_hamming bits from the
- * query's are skipped — max_hamming is the expected distance at cosine tau plus four standard
- * deviations, so a pair at tau survives the filter with probability > 0.9999 — and the exact
- * dot product against the FP16 row decides.
+ * query's are skipped — max_hamming is the expected distance at cosine tau plus three standard
+ * deviations, so a pair at tau survives the filter with probability 0.9987 (and one further above
+ * tau, more surely) — and the exact dot product against the FP16 row decides.
  *
  * Centroids: spherical k-means (6 Lloyd rounds) on the first train_n vectors, centred on their
  * mean and renormalised: embeddings share a common direction (frequent words), which would
@@ -26,10 +26,12 @@
 #include "lockstep/hash.h"
 
 #define SKETCH_BITS (64 * LS_SKETCH_WORDS)
+#define SKETCH_SIGMAS 3 /* the filter's margin: a pair at exactly tau passes with probability 0.9987 */
 #define KMEANS_ROUNDS 6
 #define TRAIN_PER_LIST 16
 #define TRAIN_MAX 65536
 #define LIST_SLACK 4
+#define SPILL 2 /* lists each row enters: a pair split by a list boundary is still found */
 
 struct ls_vecwin {
   struct ls_backend *be;
@@ -72,10 +74,10 @@ static int make_planes(struct ls_vecwin *w, struct ls_err *err) {
   return rc;
 }
 
-/* Expected sketch distance at cosine tau plus four standard deviations. */
+/* Expected sketch distance at cosine tau plus SKETCH_SIGMAS standard deviations. */
 static uint32_t hamming_bound(float tau) {
   double p = acos(tau > 1 ? 1 : tau < -1 ? -1 : tau) / M_PI;
-  double h = SKETCH_BITS * p + 4 * sqrt(SKETCH_BITS * p * (1 - p));
+  double h = SKETCH_BITS * p + SKETCH_SIGMAS * sqrt(SKETCH_BITS * p * (1 - p));
   return h >= SKETCH_BITS ? SKETCH_BITS : (uint32_t)ceil(h);
 }
 
@@ -99,7 +101,8 @@ static void size_index(struct ls_vecwin *w) {
   if (w->train_n > TRAIN_MAX) w->train_n = TRAIN_MAX;
   if (w->train_n > c->capacity - c->max_batch) w->train_n = c->capacity - c->max_batch;
   w->ix = (struct ls_ivf){.capacity = c->capacity, .dim = c->dim, .nlist = c->lists,
-                          .list_cap = pow2_at_least((uint64_t)LIST_SLACK * c->capacity / c->lists)};
+                          .list_cap = pow2_at_least((uint64_t)LIST_SLACK * SPILL * c->capacity / c->lists),
+                          .spill = SPILL < c->lists ? SPILL : c->lists};
   w->max_hamming = hamming_bound(c->tau);
 }
 
@@ -113,7 +116,7 @@ static int alloc_all(struct ls_vecwin *w, struct ls_err *err) {
       !(w->centroids = balloc(w, nl * d * 4, err)) || !(w->bias = balloc(w, nl * 4, err)) || !(w->x = balloc(w, b * d * 4, err)) ||
       !(w->proj = balloc(w, b * SKETCH_BITS * 4, err)) || !(w->bits = balloc(w, b * LS_SKETCH_WORDS * 8, err)) ||
       !(w->sims = balloc(w, b * nl * 4, err)) || !(w->probe = balloc(w, b * c->probes * 4, err)) ||
-      !(w->list_of = balloc(w, b * 4, err)))
+      !(w->list_of = balloc(w, b * ix->spill * 4, err)))
     return LS_ENOMEM;
   return LS_OK;
 }
@@ -218,7 +221,7 @@ static int index_filled(struct ls_vecwin *w, void *scratch, struct ls_err *err) 
     const void *bits = (const char *)w->ix.sketch + (size_t)i0 * LS_SKETCH_WORDS * 8;
     uint32_t lost = 0;
     rc = b->load_f16(w->be, &w->ix, i0, m, scratch, err);
-    if (rc == LS_OK) rc = nearest_lists(w, scratch, w->bias, m, 1, w->list_of, err);
+    if (rc == LS_OK) rc = nearest_lists(w, scratch, w->bias, m, w->ix.spill, w->list_of, err);
     if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, bits, w->list_of, m, i0, i0, &lost, err);
     w->displaced += lost;
   }
@@ -302,7 +305,7 @@ static int append(struct ls_vecwin *w, uint32_t n, struct ls_err *err) {
   const struct ls_backend_i *b = w->be->i;
   uint32_t lost = 0;
   int rc = b->store_f16(w->be, &w->ix, w->x, n, w->next, err);
-  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, w->bias, n, 1, w->list_of, err);
+  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, w->bias, n, w->ix.spill, w->list_of, err);
   if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, w->trained ? w->list_of : NULL, n, w->next, w->seq, &lost, err);
   if (rc != LS_OK) return rc;
   w->displaced += lost;
@@ -324,11 +327,28 @@ int ls_vecwin_add(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *
   return rc;
 }
 
+static int by_query_slot(const void *a, const void *b) {
+  const struct ls_pair *x = a, *y = b;
+  if (x->q != y->q) return x->q < y->q ? -1 : 1;
+  return x->w < y->w ? -1 : x->w > y->w;
+}
+
+/* Sorted by (query, slot), each pair once (a spilled row may be found in two lists). */
+static uint32_t sort_unique(struct ls_pair *p, uint32_t n) {
+  qsort(p, n, sizeof *p, by_query_slot);
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (k == 0 || by_query_slot(&p[k - 1], &p[i]) != 0) p[k++] = p[i];
+  return k;
+}
+
 int ls_vecwin_query(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *n_found, struct ls_err *err) {
   *n_found = 0;
   if (w->batch == 0) return LS_OK;
-  return w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, w->trained ? w->probe : NULL, w->conf.probes,
-                             w->conf.tau, w->max_hamming, out, cap, n_found, err);
+  int rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, w->trained ? w->probe : NULL, w->conf.probes,
+                               w->conf.tau, w->max_hamming, out, cap, n_found, err);
+  if (rc == LS_OK && *n_found <= cap) *n_found = sort_unique(out, *n_found);
+  return rc;
 }
 
 int ls_vecwin_exact(struct ls_vecwin *w, const float *host, uint32_t n, struct ls_pair *out, uint32_t cap,

@@ -100,7 +100,7 @@ echo "-- 8. a 10-minute co-similar-text window at 6,000 tweets/s (4.32 M tweets,
 W=4320000
 "$LS_BIN/lockstep-gen" --seed 2 --tweets "$W" --rate 6000 --out "$LS_WORK/w.jsonl" >/dev/null 2>&1
 "$LS_BIN/lockstepd" --replay "$LS_WORK/w.jsonl" --out "$LS_WORK/w.events.jsonl" --set detect.window_capacity=4194304 \
-  --set detect.max_edges=4194304 --set detect.max_accounts=1048576 2>"$LS_WORK/w.log"
+  --set detect.max_edges=16777216 --set detect.max_accounts=2097152 --set detect.max_objects=4194304 2>"$LS_WORK/w.log"
 grep -E "similar-text window|done tweets" "$LS_WORK/w.log" | sed 's/^/   /'
 w_rate=$(field rate "$LS_WORK/w.log"); w_rss=$(field peak_rss_mib "$LS_WORK/w.log")
 w_bytes=$(sed -nE 's/.*\(([0-9]+) bytes per tweet\).*/\1/p' "$LS_WORK/w.log" | head -n1)

@@ -10,7 +10,7 @@ LS_WORK=$(mktemp -d /tmp/lockstep-demo.XXXXXX)
 . "$(dirname "$0")/services.sh"
 trap 'ls_stop_all; echo "(work files kept in $LS_WORK)"' EXIT
 
-echo "== lockstep demo: $TWEETS tweets, 6 planted campaigns, work directory $LS_WORK"
+echo "== lockstep demo: $TWEETS tweets, 8 planted campaigns (one per scenario) and 4 hard organic cases, work directory $LS_WORK"
 ls_start_redis
 ls_start_broker tweets:32 tweets.dlq:1 campaigns:4
 echo "redis-server on 127.0.0.1:$REDIS_PORT, lockstep-broker at $BROKERS"
@@ -19,7 +19,7 @@ ls_start_daemon lockstepd --out "$LS_WORK/events.jsonl"
 echo "lockstepd running (pid $DAEMON_PID, log $LS_WORK/lockstepd.log)"
 
 echo "== streaming the firehose into topic tweets (protobuf and JSON mixed, with bad messages and duplicates)"
-summary=$("$LS_BIN/lockstep-gen" --seed 7 --tweets "$TWEETS" --campaigns 6 --brokers "$BROKERS" --topic tweets \
+summary=$("$LS_BIN/lockstep-gen" --seed 7 --tweets "$TWEETS" --campaigns 8 --brokers "$BROKERS" --topic tweets \
   --format mixed --bad 21 --duplicates 100 --truth "$LS_WORK/truth.json" 2>"$LS_WORK/gen.log")
 echo "  generator: $summary"
 messages=$(sed -E 's/.*"messages": ([0-9]+).*/\1/' <<<"$summary")

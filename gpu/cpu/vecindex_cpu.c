@@ -5,6 +5,9 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "cpu_ops.h"
 
@@ -82,13 +85,14 @@ int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *b
     uint32_t slot = (first + i) % ix->capacity;
     slot_seq[slot] = seq0 + i;
     memcpy(sketch + (size_t)slot * LS_SKETCH_WORDS, b + (size_t)i * LS_SKETCH_WORDS, LS_SKETCH_WORDS * sizeof(uint64_t));
-    if (!list_of) continue;
-    uint32_t list = ((const uint32_t *)list_of)[i];
-    struct ls_ivf_entry *e = entries + (size_t)list * ix->list_cap + heads[list]++ % ix->list_cap;
-    lost += heads[list] > ix->list_cap && slot_seq[e->slot] == e->seq && e->slot != slot;
-    e->slot = slot;
-    e->seq = seq0 + i;
-    memcpy(e->sketch, b + (size_t)i * LS_SKETCH_WORDS, sizeof e->sketch);
+    for (uint32_t k = 0; list_of && k < ix->spill; k++) {
+      uint32_t list = ((const uint32_t *)list_of)[(size_t)i * ix->spill + k];
+      struct ls_ivf_entry *e = entries + (size_t)list * ix->list_cap + heads[list]++ % ix->list_cap;
+      lost += heads[list] > ix->list_cap && slot_seq[e->slot] == e->seq && e->slot != slot;
+      e->slot = slot;
+      e->seq = seq0 + i;
+      memcpy(e->sketch, b + (size_t)i * LS_SKETCH_WORDS, sizeof e->sketch);
+    }
   }
   if (displaced) *displaced = lost;
   return LS_OK;
@@ -100,10 +104,36 @@ static inline uint32_t hamming(const uint64_t *a, const uint64_t *b) {
   return h;
 }
 
-static inline float dot_f16(const float *q, const half *r, uint32_t d) {
+static float dot_f16_scalar(const float *q, const half *r, uint32_t d) {
   float s = 0;
   for (uint32_t j = 0; j < d; j++) s += q[j] * (float)r[j];
   return s;
+}
+
+#if defined(__x86_64__)
+/* Sixteen lanes at a time: F16C widens the row, FMA accumulates in two registers. */
+__attribute__((target("avx2,fma,f16c"))) static float dot_f16_avx2(const float *q, const half *r, uint32_t d) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+  uint32_t j = 0;
+  for (; j + 16 <= d; j += 16) {
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + j), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + j))), a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + j + 8), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + j + 8))), a1);
+  }
+  __m256 a = _mm256_add_ps(a0, a1);
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+  return _mm_cvtss_f32(h) + dot_f16_scalar(q + j, r + j, d - j);
+}
+#endif
+
+/* q · r for a float32 query and an FP16 row. */
+static inline float dot_f16(const float *q, const half *r, uint32_t d) {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+    return dot_f16_avx2(q, r, d);
+#endif
+  return dot_f16_scalar(q, r, d);
 }
 
 struct probe_out {
@@ -121,10 +151,8 @@ static inline void candidate(const struct ls_ivf *ix, const float *q, uint32_t q
   if (k < o->cap) o->pairs[k] = (struct ls_pair){qi, slot, s};
 }
 
-/* The scans are cloned per instruction set (hamming and dot_f16 inline into each clone: POPCNT,
- * F16C and FMA where the CPU has them). */
-HOT /* The scans are cloned per instruction set (hamming and dot_f16 inline into each clone: POPCNT,
- * F16C and FMA where the CPU has them). */
+/* The scans are cloned per instruction set (hamming inlines into each clone: POPCNT where the CPU
+ * has it); the dot product picks its AVX2/F16C/FMA form at run time. */
 HOT static void probe_list(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, uint32_t list,
                        float tau, uint32_t max_h, struct probe_out *o) {
   const struct ls_ivf_entry *e = (const struct ls_ivf_entry *)ix->entries + (size_t)list * ix->list_cap;
@@ -134,7 +162,7 @@ HOT static void probe_list(const struct ls_ivf *ix, const float *q, const uint64
     if (hamming(e[k].sketch, qb) <= max_h && slot_seq[e[k].slot] == e[k].seq) candidate(ix, q, qi, e[k].slot, tau, o);
 }
 
-HOT HOT static void probe_flat(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, float tau,
+HOT static void probe_flat(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, float tau,
                        uint32_t max_h, struct probe_out *o) {
   const uint64_t *sk = ix->sketch;
   for (uint32_t slot = 0; slot < ix->filled; slot++)

@@ -68,14 +68,15 @@ __global__ void ivf_insert_kernel(ls_ivf ix, const unsigned long long *bits, con
   auto *sketch = static_cast<unsigned long long *>(ix.sketch);
   slot_seq[slot] = seq;
   for (int w = 0; w < LS_SKETCH_WORDS; w++) sketch[(size_t)slot * LS_SKETCH_WORDS + w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
-  if (!list_of) return;
-  uint32_t list = list_of[i];
-  uint32_t h = atomicAdd(static_cast<unsigned int *>(ix.heads) + list, 1u);
-  ls_ivf_entry *e = static_cast<ls_ivf_entry *>(ix.entries) + (size_t)list * ix.list_cap + h % ix.list_cap;
-  if (h >= ix.list_cap && e->slot != slot && slot_seq[e->slot] == e->seq) atomicAdd(displaced, 1u);
-  e->slot = slot;
-  e->seq = seq;
-  for (int w = 0; w < LS_SKETCH_WORDS; w++) e->sketch[w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
+  for (uint32_t k = 0; list_of && k < ix.spill; k++) {
+    uint32_t list = list_of[(size_t)i * ix.spill + k];
+    uint32_t h = atomicAdd(static_cast<unsigned int *>(ix.heads) + list, 1u);
+    ls_ivf_entry *e = static_cast<ls_ivf_entry *>(ix.entries) + (size_t)list * ix.list_cap + h % ix.list_cap;
+    if (h >= ix.list_cap && e->slot != slot && slot_seq[e->slot] == e->seq) atomicAdd(displaced, 1u);
+    e->slot = slot;
+    e->seq = seq;
+    for (int w = 0; w < LS_SKETCH_WORDS; w++) e->sketch[w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
+  }
 }
 
 __device__ uint32_t hamming(const uint64_t *a, const unsigned long long *b) {

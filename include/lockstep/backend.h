@@ -48,6 +48,7 @@ struct ls_ivf_entry {
 
 struct ls_ivf {
   uint32_t capacity, dim, nlist, list_cap;
+  uint32_t spill;  /* lists each row enters (its nearest `spill` centroids) */
   uint32_t filled; /* rows [0, filled) have been written */
   void *rows;      /* capacity × dim FP16 */
   void *sketch;    /* capacity × LS_SKETCH_WORDS uint64 */
@@ -98,13 +99,13 @@ struct ls_backend_i {
   int (*top_k)(struct ls_backend *be, const void *s, const void *bias, uint32_t n, uint32_t m, uint32_t k, void *out,
                struct ls_err *err);
   /* Rows first+i (mod capacity), i < n, get sequence number seq0+i and sketch bits[i]; with
-   * list_of (device, n) each also gets an entry at the head of list list_of[i]. *displaced counts
-   * live entries that full lists overwrote. */
+   * list_of (device, n × ix->spill) each also gets an entry at the head of lists
+   * list_of[i·spill …]. *displaced counts live entries that full lists overwrote. */
   int (*ivf_insert)(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
                     uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err);
   /* Every (i, slot) with dot(q_i, row) ≥ tau for queries q[n×d] (float32) with sketches qbits,
    * over the live entries of lists probe[i×nprobe ...] (device), or over every filled row when
-   * probe is NULL. Rows whose sketch differs from the query's in more than max_hamming bits are
+   * probe is NULL. A row in several probed lists (spill) may be reported more than once. Rows whose sketch differs from the query's in more than max_hamming bits are
    * skipped before the exact dot product (a filter tuned for recall at tau, gpu/vecwin.c).
    * Fused: no similarity matrix is written. Pairs as sim_threshold (w is the slot). */
   int (*ivf_probe)(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,
