@@ -26,3 +26,9 @@ size_t ls_utf8_error_at(const char *s, size_t n) {
 }
 
 bool ls_utf8_valid(const char *s, size_t n) { return ls_utf8_error_at(s, n) == n; }
+
+size_t ls_utf8_prefix(const char *s, size_t n, size_t cap) {
+  if (n <= cap) return n;
+  while (cap > 0 && ((unsigned char)s[cap] & 0xC0) == 0x80) cap--;
+  return cap;
+}

@@ -6,12 +6,14 @@
 #include "lockstep/export.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lockstep/graph.h"
 #include "lockstep/hash.h"
+#include "lockstep/utf8.h"
 
 struct action {
   uint64_t object, account, msg;
@@ -29,6 +31,7 @@ struct node {
   char username[LS_USERNAME_MAX];
   char msg[LS_EXPORT_MESSAGES][LS_TEXT_MAX + 1];
   uint8_t n, head;
+  bool in_network; /* an endpoint of an exported edge */
 };
 
 struct ls_export {
@@ -125,8 +128,7 @@ int ls_export_node(struct ls_export *x, uint64_t account, const char *username, 
     x->n_nodes++;
   }
   if (username && username[0]) snprintf(n->username, sizeof n->username, "%s", username);
-  if (len > LS_TEXT_MAX) len = LS_TEXT_MAX;
-  while (len > 0 && len < LS_TEXT_MAX && ((unsigned char)text[len] & 0xC0) == 0x80) len--; /* whole characters */
+  len = (uint32_t)ls_utf8_prefix(text, len, LS_TEXT_MAX);
   memcpy(n->msg[n->head], text, len);
   n->msg[n->head][len] = '\0';
   n->head = (uint8_t)((n->head + 1) % LS_EXPORT_MESSAGES);
@@ -207,8 +209,7 @@ static void mark_node(void *ud, const struct match *m, uint64_t weight) {
   struct ls_export *x = ud;
   for (int k = 0; k < 2; k++) {
     struct node *n = node_find(x, k ? m->b : m->a);
-    if (!n->id) continue;
-    n->n |= 0x80; /* in the network */
+    if (n->id) n->in_network = true;
   }
 }
 
@@ -229,8 +230,7 @@ static void graphml_node(FILE *f, const struct node *n) {
           (unsigned long long)n->id);
   xml_text(f, n->username);
   fputs("</data>", f);
-  uint8_t count = n->n & 0x7F;
-  for (uint8_t k = 0; k < count; k++) { /* message_0 is the most recent */
+  for (uint8_t k = 0; k < n->n; k++) { /* message_0 is the most recent */
     const char *m = n->msg[(n->head + LS_EXPORT_MESSAGES - 1 - k) % LS_EXPORT_MESSAGES];
     fprintf(f, "<data key=\"message_%u\">", k);
     xml_text(f, m);
@@ -251,7 +251,7 @@ static void write_graphml(struct ls_export *x, FILE *f) {
         "  <graph id=\"coordination\" edgedefault=\"directed\">\n", f);
   each_edge(x, mark_node, x);
   for (size_t i = 0; i <= x->node_mask; i++)
-    if (x->nodes[i].id && (x->nodes[i].n & 0x80)) graphml_node(f, &x->nodes[i]);
+    if (x->nodes[i].id && x->nodes[i].in_network) graphml_node(f, &x->nodes[i]);
   each_edge(x, graphml_edge, f);
   fputs("  </graph>\n</graphml>\n", f);
 }

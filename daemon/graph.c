@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lockstep/hash.h"
+#include "lockstep/utf8.h"
 
 #define MAX_PROBE 32
 
@@ -158,13 +159,6 @@ bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, 
   return !e->listed && is_strong(g, e, g->watermark) && list_strong(g, e, t);
 }
 
-/* Longest prefix of s[0..n) that fits in cap bytes without cutting a UTF-8 sequence. */
-static uint32_t utf8_prefix(const char *s, uint32_t n, uint32_t cap) {
-  if (n <= cap) return n;
-  while (cap > 0 && ((unsigned char)s[cap] & 0xC0) == 0x80) cap--;
-  return cap;
-}
-
 /* Indicators of an automated or throw-away account, each in [0, 1], averaged: a young account
  * (under 30 days: 1, under 180: 0.5), the default profile image, following many while followed
  * by few (≥ 100 followed, < 10 followers), and more than 144 tweets a day over its life. */
@@ -192,7 +186,7 @@ void ls_graph_touch(struct ls_graph *g, const struct ls_tweet *tw) {
   if (tw->author.present) a->suspicion = (float)ls_account_suspicion(&tw->author, t);
   if (tw->username) snprintf(a->username, sizeof a->username, "%s", tw->username);
   if (tw->text && tw->text_len) {
-    a->text_len = (uint16_t)utf8_prefix(tw->text, tw->text_len, LS_TEXT_MAX);
+    a->text_len = (uint16_t)ls_utf8_prefix(tw->text, tw->text_len, LS_TEXT_MAX);
     memcpy(a->text, tw->text, a->text_len);
   }
 }

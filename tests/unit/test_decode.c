@@ -194,6 +194,11 @@ static void test_utf8(void **state) {
   assert_false(ls_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
   assert_false(ls_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
   assert_false(ls_utf8_valid("\xe4\xb8", 2));         /* truncated */
+  /* cutting to a byte budget never splits a character */
+  assert_int_equal(ls_utf8_prefix("ab\xe4\xb8\xad", 5, 4), 2);
+  assert_int_equal(ls_utf8_prefix("ab\xe4\xb8\xad", 5, 5), 5);
+  assert_int_equal(ls_utf8_prefix("ab\xe4\xb8\xad" "cd", 7, 5), 5);
+  assert_int_equal(ls_utf8_prefix("\xf0\x9f\x98\x80", 4, 3), 0);
 }
 
 int main(void) {
