@@ -43,6 +43,7 @@ struct ls_export {
   size_t n_mt, cap_mt;
   struct node *nodes;
   size_t n_nodes, node_mask;
+  bool oom; /* something could not be recorded: the export would be incomplete */
 };
 
 static const char *const EDGE_TYPES[LS_SIG_COUNT] = {"co_retweet", "co_reply", "co_tweet", "co_similar_tweet",
@@ -59,6 +60,12 @@ static int reserve(void **p, size_t *cap, size_t n, size_t size) {
   *p = q;
   *cap = c;
   return LS_OK;
+}
+
+/* Something could not be recorded: writing will refuse rather than write a partial network. */
+static int lost(struct ls_export *x) {
+  x->oom = true;
+  return LS_ENOMEM;
 }
 
 int ls_export_create(struct ls_export **out, const int64_t window_ms[LS_SIG_COUNT], const double min_weight[LS_SIG_COUNT],
@@ -86,14 +93,14 @@ void ls_export_destroy(struct ls_export *x) {
 
 int ls_export_action(struct ls_export *x, enum ls_signal s, uint64_t object, uint64_t account, uint64_t msg, int64_t t) {
   if (x->min_weight[s] <= 0) return LS_OK;
-  if (reserve((void **)&x->act, &x->cap_act, x->n_act, sizeof *x->act) != LS_OK) return LS_ENOMEM;
+  if (reserve((void **)&x->act, &x->cap_act, x->n_act, sizeof *x->act) != LS_OK) return lost(x);
   x->act[x->n_act++] = (struct action){object, account, msg, t, (uint8_t)s};
   return LS_OK;
 }
 
 int ls_export_match(struct ls_export *x, enum ls_signal s, uint64_t account, uint64_t msg, uint64_t other) {
   if (x->min_weight[s] <= 0 || account == other) return LS_OK;
-  if (reserve((void **)&x->mt, &x->cap_mt, x->n_mt, sizeof *x->mt) != LS_OK) return LS_ENOMEM;
+  if (reserve((void **)&x->mt, &x->cap_mt, x->n_mt, sizeof *x->mt) != LS_OK) return lost(x);
   x->mt[x->n_mt++] = (struct match){account, other, msg, (uint8_t)s};
   return LS_OK;
 }
@@ -121,7 +128,7 @@ static int nodes_grow(struct ls_export *x) {
 }
 
 int ls_export_node(struct ls_export *x, uint64_t account, const char *username, const char *text, uint32_t len) {
-  if (2 * (x->n_nodes + 1) > x->node_mask && nodes_grow(x) != LS_OK) return LS_ENOMEM;
+  if (2 * (x->n_nodes + 1) > x->node_mask && nodes_grow(x) != LS_OK) return lost(x);
   struct node *n = node_find(x, account);
   if (!n->id) {
     n->id = account;
@@ -271,6 +278,7 @@ static void write_csv(struct ls_export *x, FILE *f) {
 
 int ls_export_write(struct ls_export *x, const char *csv_path, const char *graphml_path, uint64_t *n_edges,
                     struct ls_err *err) {
+  if (x->oom) return ls_err_set(err, LS_ENOMEM, "export: out of memory during the run (%zu actions kept): no partial network written", x->n_act);
   if (join_all(x) != LS_OK) return ls_err_set(err, LS_ENOMEM, "export: out of memory joining %zu actions", x->n_act);
   int rc = write_file(csv_path, write_csv, x, err);
   if (rc == LS_OK && graphml_path) rc = write_file(graphml_path, write_graphml, x, err);

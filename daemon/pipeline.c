@@ -2,11 +2,14 @@
  * their rings from their own threads and get back only offset acknowledgements.
  *
  * Per batch: dedup → exact signals (object window) → co-similar-text (embed, append to the
- * vector window, query it on the backend) → graph edges → account touches. Clustering runs when
- * event time has advanced cluster_interval_ms since the last run (or after a second of idle
- * processing time); its groups go through the tracker to the sinks. Offsets (offsets.h): a
- * partition's offset is acknowledged to its source only when every sink reports that all it was
- * given is acknowledged, and never past the oldest tweet still inside the longest signal window. */
+ * vector window and index, query them on the backend) → graph edges (each action discounted by
+ * its object's popularity) → account touches. Clustering runs when an edge reaches its minimum
+ * weight (at most every STRONG_GAP_MS of event time), when event time has advanced
+ * cluster_interval_ms since the last run, or after a second of idle processing time; its groups
+ * go through the tracker to the sinks. With --export-edges, every action and match is also
+ * recorded for the network export. Offsets (offsets.h): a partition's offset is acknowledged to
+ * its source only when every sink reports that all it was given is acknowledged, and never past
+ * the oldest tweet still inside the longest signal window. */
 #include "lockstep/pipeline.h"
 
 #include <inttypes.h>

@@ -387,16 +387,18 @@ static double per_million(uint32_t n, uint64_t tweets) { return tweets ? n * 1e6
 
 static void print_kind(const struct kind_score *k, bool json) {
   double p = k->credited ? (double)k->credited_true / k->credited : 1, r = k->members ? (double)k->hit / k->members : 1;
-  double n = k->latencies ? k->latencies : 1, fifth = k->fifth_sum / n, detect = k->detect_sum / n;
+  /* -1: no campaign of this kind was found, so no latency */
+  double n = k->latencies, fifth = n ? k->fifth_sum / n : -1, detect = n ? k->detect_sum / n : -1;
+  double detect_max = n ? k->detect_max : -1;
   double cr = k->planted ? (double)k->found / k->planted : 1;
   if (json)
     printf("{\"kind\": \"%s\", \"planted\": %u, \"found\": %u, \"precision\": %.4f, \"recall\": %.4f, \"f1\": %.4f, "
            "\"campaign_recall\": %.4f, \"fifth_account_to_flag_s\": %.2f, \"detection_latency_mean_s\": %.3f, "
            "\"detection_latency_max_s\": %.3f}",
-           k->kind, k->planted, k->found, p, r, f1_of(p, r), cr, fifth, detect, k->detect_max);
+           k->kind, k->planted, k->found, p, r, f1_of(p, r), cr, fifth, detect, detect_max);
   else
     printf("%-12s %7u %5u  %9.3f %6.3f %6.3f  %15.2f %13.1f %11.3f %10.3f\n", k->kind, k->planted, k->found, p, r,
-           f1_of(p, r), cr, fifth, detect, k->detect_max);
+           f1_of(p, r), cr, fifth, detect, detect_max);
 }
 
 static void print_scenarios(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc, bool json) {
