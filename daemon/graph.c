@@ -1,9 +1,10 @@
 /* graph.c — coordination graph and clustering (see graph.h).
  * Edges and accounts live in two open-addressing tables that never empty a slot: an entry is
  * replaced when it is stale (older than edge_ttl) or, when its probe run is full, the least
- * recently updated entry of the run is evicted (counted). Clustering collects the strong edges in
- * one scan of the table, maps their accounts to dense indices once, finds the connected
- * components with the backend's components op and summarises each group of at least min_accounts. It allocates per run (not per tweet). */
+ * recently updated entry of the run is evicted (counted). Edges are listed when they first reach
+ * a minimum weight; clustering reads that list (dropping stale and expired entries), maps the
+ * accounts to dense indices once, finds the connected components with the backend's components
+ * op and summarises each group of at least min_accounts. It allocates per run, not per tweet. */
 #include "lockstep/graph.h"
 
 #include <stdlib.h>

@@ -264,13 +264,13 @@ int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *gs, int64_t 
       continue;
     int m = tally(&x, g, votes);
     bool related = m >= 0 && (uint32_t)m < known && same_campaign(&t->c[m], g, votes[m]);
-    if (related && !t->c[m].claimed) {
-      merge_others(t, known, m, votes);
+    bool continues = related && !t->c[m].claimed; /* else a new campaign, split off m if related */
+    if (continues) merge_others(t, known, m, votes);
+    untally(&x, g, votes);
+    if (continues) {
       continue_campaign(&t->c[m], g, fn, ud);
-      untally(&x, g, votes);
       continue;
     }
-    untally(&x, g, votes);
     struct campaign *c = open_campaign(t, g);
     if (!c) { rc = ls_err_set(err, LS_ENOMEM, "tracker: out of memory"); break; }
     if (related) memcpy(c->split_from, t->c[m].id, sizeof c->split_from);

@@ -165,13 +165,17 @@ void ls_vecwin_destroy(struct ls_vecwin *w) {
 
 /* --- centroids ---------------------------------------------------------------------------------- */
 
+/* w->sims[n × lists] = x · centroidsᵀ for n float32 rows at x (device). */
+static int score_lists(struct ls_vecwin *w, const void *x, uint32_t n, struct ls_err *err) {
+  return w->be->i->gemm_nt(w->be, n, w->conf.lists, w->conf.dim, 1.0f, x, w->centroids, 0.0f, w->sims, err);
+}
+
 /* The k nearest lists of each of n float32 rows at x (device), into out; bias: centred rows
  * (NULL while training on rows already centred). */
 static int nearest_lists(struct ls_vecwin *w, const void *x, const void *bias, uint32_t n, uint32_t k, void *out,
                          struct ls_err *err) {
-  const struct ls_backend_i *b = w->be->i;
-  int rc = b->gemm_nt(w->be, n, w->conf.lists, w->conf.dim, 1.0f, x, w->centroids, 0.0f, w->sims, err);
-  return rc == LS_OK ? b->top_k(w->be, w->sims, bias, n, w->conf.lists, k, out, err) : rc;
+  int rc = score_lists(w, x, n, err);
+  return rc == LS_OK ? w->be->i->top_k(w->be, w->sims, bias, n, w->conf.lists, k, out, err) : rc;
 }
 
 /* Each centroid becomes the normalised sum of its rows; an empty one takes a row in turn. */
@@ -301,12 +305,17 @@ static int prepare(struct ls_vecwin *w, const float *host, uint32_t n, struct ls
   return rc == LS_OK ? b->sign_pack(w->be, w->proj, n, w->bits, err) : rc;
 }
 
-static int append(struct ls_vecwin *w, uint32_t n, struct ls_err *err) {
+/* Stores the batch and enters it into the index. Once trained, one GEMM against the centroids
+ * (w->sims) serves both the rows' lists and the queries' probes; *scored says whether w->sims
+ * still holds this batch's scores (training, which re-indexes everything, overwrites them). */
+static int append(struct ls_vecwin *w, uint32_t n, bool *scored, struct ls_err *err) {
   const struct ls_backend_i *b = w->be->i;
   uint32_t lost = 0;
   int rc = b->store_f16(w->be, &w->ix, w->x, n, w->next, err);
-  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, w->bias, n, w->ix.spill, w->list_of, err);
-  if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, w->trained ? w->list_of : NULL, n, w->next, w->seq, &lost, err);
+  *scored = w->trained;
+  if (rc == LS_OK && *scored) rc = score_lists(w, w->x, n, err);
+  if (rc == LS_OK && *scored) rc = b->top_k(w->be, w->sims, w->bias, n, w->conf.lists, w->ix.spill, w->list_of, err);
+  if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, *scored ? w->list_of : NULL, n, w->next, w->seq, &lost, err);
   if (rc != LS_OK) return rc;
   w->displaced += lost;
   w->next = (w->next + n) % w->conf.capacity;
@@ -320,9 +329,11 @@ int ls_vecwin_add(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *
   *first_slot = w->next;
   w->batch = 0;
   if (n == 0) return LS_OK;
+  bool scored = false;
   int rc = prepare(w, host, n, err);
-  if (rc == LS_OK) rc = append(w, n, err);
-  if (rc == LS_OK && w->trained) rc = nearest_lists(w, w->x, w->bias, n, w->conf.probes, w->probe, err);
+  if (rc == LS_OK) rc = append(w, n, &scored, err);
+  if (rc == LS_OK && w->trained && !scored) rc = score_lists(w, w->x, n, err);
+  if (rc == LS_OK && w->trained) rc = w->be->i->top_k(w->be, w->sims, w->bias, n, w->conf.lists, w->conf.probes, w->probe, err);
   if (rc == LS_OK) w->batch = n;
   return rc;
 }

@@ -259,7 +259,9 @@ static int compare_runs(const char *a_path, const char *b_path, double min_jacca
 struct scores {
   double precision, recall, f1;
   uint32_t found, false_campaigns;
-  int *found_by; /* per planted campaign: the predicted campaign holding ≥ overlap of it, or -1 */
+  int *found_by;    /* per planted campaign: the predicted campaign holding ≥ overlap of it, or -1 */
+  uint32_t *shared; /* [j · planted + i]: accounts predicted campaign j shares with planted i */
+  struct set predicted, planted; /* account sets: the union over each side */
 };
 
 static int set_of(struct set *s, const struct camp *c, uint32_t n) {
@@ -271,49 +273,57 @@ static int set_of(struct set *s, const struct camp *c, uint32_t n) {
   return 0;
 }
 
-/* Accounts of a that are also in b. */
-static uint32_t shared(const struct camp *a, const struct camp *b) {
-  struct set s;
-  if (set_of(&s, b, 1)) return 0;
-  uint32_t k = overlap(a, &s);
-  free(s.v);
-  return k;
+/* The shared-accounts matrix, one planted campaign's set at a time. */
+static int shared_matrix(const struct camp *pred, uint32_t np, const struct truth *t, uint32_t *m) {
+  for (uint32_t i = 0; i < t->n_planted; i++) {
+    struct set s;
+    if (set_of(&s, &t->planted[i], 1)) return -1;
+    for (uint32_t j = 0; j < np; j++) m[(size_t)j * t->n_planted + i] = overlap(&pred[j], &s);
+    free(s.v);
+  }
+  return 0;
+}
+
+static uint32_t shared(const struct scores *sc, const struct truth *t, uint32_t j, uint32_t i) {
+  return sc->shared[(size_t)j * t->n_planted + i];
 }
 
 static double f1_of(double p, double r) { return p + r > 0 ? 2 * p * r / (p + r) : 0; }
 
 static int score(struct camp *pred, uint32_t np, const struct truth *t, double min_overlap, struct scores *sc) {
-  struct set ps, ts;
-  if (set_of(&ps, pred, np) || set_of(&ts, t->planted, t->n_planted)) return -1;
-  uint32_t tp = 0;
-  for (uint32_t i = 0; i <= ps.mask; i++) tp += ps.v[i] && set_has(&ts, ps.v[i]);
-  sc->precision = ps.n ? (double)tp / ps.n : 1;
-  sc->recall = ts.n ? (double)tp / ts.n : 1;
-  sc->f1 = f1_of(sc->precision, sc->recall);
+  struct set *ps = &sc->predicted, *ts = &sc->planted;
   sc->found_by = malloc((t->n_planted + 1) * sizeof *sc->found_by);
-  if (!sc->found_by) return -1;
+  sc->shared = malloc(((size_t)np * t->n_planted + 1) * sizeof *sc->shared);
+  if (!sc->found_by || !sc->shared || set_of(ps, pred, np) || set_of(ts, t->planted, t->n_planted) ||
+      shared_matrix(pred, np, t, sc->shared))
+    return -1;
+  uint32_t tp = 0;
+  for (uint32_t i = 0; i <= ps->mask; i++) tp += ps->v[i] && set_has(ts, ps->v[i]);
+  sc->precision = ps->n ? (double)tp / ps->n : 1;
+  sc->recall = ts->n ? (double)tp / ts->n : 1;
+  sc->f1 = f1_of(sc->precision, sc->recall);
   for (uint32_t j = 0; j < np; j++) {
     pred[j].credit = -1;
-    uint32_t best = 0;
-    for (uint32_t i = 0; i < t->n_planted; i++) {
-      uint32_t k = shared(&pred[j], &t->planted[i]);
-      if (k > best) { best = k; pred[j].credit = (int)i; }
-    }
-    sc->false_campaigns += pred[j].n == 0 || overlap(&pred[j], &ts) < min_overlap * pred[j].n;
+    for (uint32_t i = 0, best = 0; i < t->n_planted; i++)
+      if (shared(sc, t, j, i) > best) { best = shared(sc, t, j, i); pred[j].credit = (int)i; }
+    sc->false_campaigns += pred[j].n == 0 || overlap(&pred[j], ts) < min_overlap * pred[j].n;
   }
   for (uint32_t i = 0; i < t->n_planted; i++) {
-    sc->found_by[i] = -1;
     uint32_t best = 0;
-    for (uint32_t j = 0; j < np; j++) {
-      uint32_t k = shared(&t->planted[i], &pred[j]);
-      if (k > best) { best = k; sc->found_by[i] = (int)j; }
-    }
+    sc->found_by[i] = -1;
+    for (uint32_t j = 0; j < np; j++)
+      if (shared(sc, t, j, i) > best) { best = shared(sc, t, j, i); sc->found_by[i] = (int)j; }
     if (!t->planted[i].n || best < min_overlap * t->planted[i].n) sc->found_by[i] = -1;
     sc->found += sc->found_by[i] >= 0;
   }
-  free(ps.v);
-  free(ts.v);
   return 0;
+}
+
+static void scores_free(struct scores *sc) {
+  free(sc->found_by);
+  free(sc->shared);
+  free(sc->predicted.v);
+  free(sc->planted.v);
 }
 
 struct kind_score {
@@ -328,14 +338,12 @@ static void kind_score(const struct camp *pred, uint32_t np, const struct truth 
                        const char *kind, struct kind_score *k) {
   memset(k, 0, sizeof *k);
   snprintf(k->kind, sizeof k->kind, "%s", kind);
-  struct set ps;
-  if (set_of(&ps, pred, np)) return;
   for (uint32_t i = 0; i < t->n_planted; i++) {
     const struct camp *c = &t->planted[i];
     if (strcmp(c->kind, kind)) continue;
     k->planted++;
     k->members += c->n;
-    k->hit += overlap(c, &ps);
+    k->hit += overlap(c, &sc->predicted);
     int j = sc->found_by[i];
     if (j < 0) continue;
     k->found++;
@@ -350,25 +358,21 @@ static void kind_score(const struct camp *pred, uint32_t np, const struct truth 
   for (uint32_t j = 0; j < np; j++) {
     if (pred[j].credit < 0 || strcmp(t->planted[pred[j].credit].kind, kind)) continue;
     k->credited += pred[j].n;
-    k->credited_true += shared(&pred[j], &t->planted[pred[j].credit]);
+    k->credited_true += shared(sc, t, j, (uint32_t)pred[j].credit);
   }
-  free(ps.v);
 }
 
 /* Accounts of one hard organic case that were flagged, and false campaigns mostly drawn from it. */
-static void organic_score(const struct camp *pred, uint32_t np, const struct set *planted, const struct camp *o,
+static void organic_score(const struct camp *pred, uint32_t np, const struct scores *sc, const struct camp *o,
                           uint32_t *flagged, uint32_t *false_campaigns) {
   struct set os;
   *flagged = *false_campaigns = 0;
   if (set_of(&os, o, 1)) return;
-  struct set ps;
-  if (set_of(&ps, pred, np)) { free(os.v); return; }
-  *flagged = overlap(o, &ps);
+  *flagged = overlap(o, &sc->predicted);
   for (uint32_t j = 0; j < np; j++) {
     uint32_t from_o = overlap(&pred[j], &os);
-    *false_campaigns += from_o * 2 > pred[j].n && overlap(&pred[j], planted) * 2 < pred[j].n;
+    *false_campaigns += from_o * 2 > pred[j].n && overlap(&pred[j], &sc->planted) * 2 < pred[j].n;
   }
-  free(ps.v);
   free(os.v);
 }
 
@@ -414,18 +418,15 @@ static void print_scenarios(const struct camp *pred, uint32_t np, const struct t
     print_kind(&k, json);
   }
   if (json) printf("], \"organic\": [");
-  struct set ts;
-  if (set_of(&ts, t->planted, t->n_planted)) return;
   if (!json && t->n_organic) printf("\n%-12s %8s %8s %15s\n", "organic case", "accounts", "flagged", "false_campaigns");
   for (uint32_t i = 0; i < t->n_organic; i++) {
     uint32_t flagged, fc;
-    organic_score(pred, np, &ts, &t->organic[i], &flagged, &fc);
+    organic_score(pred, np, sc, &t->organic[i], &flagged, &fc);
     if (json) printf("%s{\"kind\": \"%s\", \"accounts\": %u, \"flagged\": %u, \"false_campaigns\": %u}", i ? ", " : "",
                      t->organic[i].kind, t->organic[i].n, flagged, fc);
     else printf("%-12s %8u %8u %15u\n", t->organic[i].kind, t->organic[i].n, flagged, fc);
   }
   if (json) printf("]");
-  free(ts.v);
 }
 
 static void print_json(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc) {
@@ -443,11 +444,11 @@ static void print_tables(const struct camp *pred, uint32_t np, const struct trut
     const struct camp *c = &t->planted[i];
     int j = sc->found_by[i];
     printf("%-11s %-11s %8u  %-19s %6.0f%%\n", c->id, c->kind, c->n, j >= 0 ? pred[j].id : "NOT FOUND",
-           j >= 0 && c->n ? 100.0 * shared(c, &pred[j]) / c->n : 0);
+           j >= 0 && c->n ? 100.0 * shared(sc, t, (uint32_t)j, i) / c->n : 0);
   }
   printf("\n%-18s %8s %7s %6s  %-40s %s\n", "campaign", "accounts", "tweets", "score", "signals", "representative text");
   for (uint32_t j = 0; j < np; j++) {
-    bool planted = pred[j].credit >= 0 && shared(&pred[j], &t->planted[pred[j].credit]) * 2 >= pred[j].n;
+    bool planted = pred[j].credit >= 0 && shared(sc, t, j, (uint32_t)pred[j].credit) * 2 >= pred[j].n;
     printf("%-18s %8u %7" PRIu64 " %6.3f  %-40s %s%s\n", pred[j].id, pred[j].n, pred[j].tweets, pred[j].score, pred[j].signals,
            pred[j].text, planted ? "" : "   <- not planted");
   }
@@ -508,7 +509,7 @@ int main(int argc, char **argv) {
   int rc = 0;
   if (min_f1 >= 0 && sc.f1 < min_f1) rc = 1;
   if (require_all && sc.found < tr.n_planted) rc = 1;
-  free(sc.found_by);
+  scores_free(&sc);
   free_camps(pred, np);
   free_camps(tr.planted, tr.n_planted);
   free_camps(tr.organic, tr.n_organic);
