@@ -3,20 +3,26 @@
  *
  * Per batch: the vectors are stored as FP16 rows, their sketches are the signs of 256 fixed random
  * projections (SimHash: two unit vectors at angle θ differ in each bit with probability θ/π), and
- * once the centroids exist each vector enters the list of its nearest centroid. A query probes
- * its nearest lists; within them, rows whose sketch is more than max_hamming bits from the
+ * once the centroids exist each vector enters the lists of its SPILL nearest centroids. A query
+ * probes its nearest lists; within them, rows whose sketch is more than max_hamming bits from the
  * query's are skipped — max_hamming is the expected distance at cosine tau plus three standard
  * deviations, so a pair at tau survives the filter with probability 0.9987 (and one further above
  * tau, more surely) — and the exact dot product against the FP16 row decides.
+ *
+ * Query expansion, after the first probe: a query that found another row probes WIDEN more of its
+ * own nearest lists (pairs just above tau crowd where texts crowd), then, for EXPAND_ROUNDS rounds,
+ * the lists of the rows it has found (a text cluster that formed after the centroids were learnt
+ * lies across many lists). Queries that found nothing cost nothing more.
  *
  * Centroids: spherical k-means (6 Lloyd rounds) on the first train_n vectors, centred on their
  * mean and renormalised: embeddings share a common direction (frequent words), which would
  * otherwise pull most rows into a few lists. A row's list is argmax_l (x − μ)·c_l, computed as
  * x·c_l + bias_l with bias_l = −μ·c_l. The ring holds the training vectors without having wrapped
  * (train_n ≤ capacity − max_batch), so slot s holds the s-th vector; then every filled row is
- * entered into its list. Lists are rings of list_cap = 4 × capacity /
- * lists entries; a list that fills overwrites its oldest entry, and a live row lost that way is
- * counted (displaced). */
+ * entered into its lists. Lists are rings of LIST_SLACK × SPILL × capacity / lists entries; a
+ * list that fills overwrites its oldest entry, and a live row lost that way is counted
+ * (displaced). Rows are numbered as written, so an entry is live while fewer than `filled` rows
+ * have followed it. */
 #include "lockstep/vecwin.h"
 
 #include <math.h>
@@ -30,14 +36,17 @@
 #define KMEANS_ROUNDS 6
 #define TRAIN_PER_LIST 16
 #define TRAIN_MAX 65536
-#define LIST_SLACK 4
-#define SPILL 2 /* lists each row enters: a pair split by a list boundary is still found */
+#define LIST_SLACK 4  /* list room over an even share: k-means lists are uneven */
+#define SPILL 3       /* lists each row enters: a pair split by a list boundary is still found */
+#define WIDEN 16      /* further lists probed by a query that found a neighbour */
+#define EXPAND_LISTS 16 /* lists probed per query in an expansion round */
+#define EXPAND_ROUNDS 3 /* rounds that probe the lists of the rows found */
 
 struct ls_vecwin {
   struct ls_backend *be;
   struct ls_vecwin_conf conf;
   struct ls_ivf ix;
-  uint32_t next, seq, train_n, max_hamming;
+  uint32_t next, train_n, max_hamming;
   bool trained;
   uint32_t batch; /* vectors of the last batch added (in x, bits, probe) */
   uint64_t displaced;
@@ -45,6 +54,13 @@ struct ls_vecwin {
   void *centroids; /* lists × dim */
   void *bias;      /* lists: −μ·c_l */
   void *x, *proj, *bits, *sims, *probe, *list_of; /* per-batch scratch */
+  void *expand;           /* batch × EXPAND_LISTS: the lists an expansion round probes */
+  void *ranked;           /* batch × ranks: each query's nearest lists, best first */
+  uint32_t ranks, *ranked_host;
+  uint32_t *slot_lists;   /* host, capacity × spill: the lists each slot's row entered */
+  uint32_t *batch_lists;  /* host, batch × spill */
+  uint32_t *probed, *n_probed, *plan; /* host: per query, the lists probed so far; a round's plan */
+  uint32_t probed_stride;
   size_t bytes;
 };
 
@@ -101,7 +117,7 @@ static void size_index(struct ls_vecwin *w) {
   if (w->train_n > TRAIN_MAX) w->train_n = TRAIN_MAX;
   if (w->train_n > c->capacity - c->max_batch) w->train_n = c->capacity - c->max_batch;
   w->ix = (struct ls_ivf){.capacity = c->capacity, .dim = c->dim, .nlist = c->lists,
-                          .list_cap = pow2_at_least((uint64_t)LIST_SLACK * SPILL * c->capacity / c->lists),
+                          .list_cap = (uint32_t)((uint64_t)LIST_SLACK * SPILL * c->capacity / c->lists),
                           .spill = SPILL < c->lists ? SPILL : c->lists};
   w->max_hamming = hamming_bound(c->tau);
 }
@@ -111,26 +127,35 @@ static int alloc_all(struct ls_vecwin *w, struct ls_err *err) {
   size_t cap = c->capacity, b = c->max_batch, d = c->dim, nl = c->lists;
   struct ls_ivf *ix = &w->ix;
   if (!(ix->rows = balloc(w, cap * d * 2, err)) || !(ix->sketch = balloc(w, cap * LS_SKETCH_WORDS * 8, err)) ||
-      !(ix->slot_seq = balloc(w, cap * 4, err)) || !(ix->entries = balloc(w, nl * ix->list_cap * sizeof(struct ls_ivf_entry), err)) ||
+      !(ix->entries = balloc(w, nl * ix->list_cap * sizeof(struct ls_ivf_entry), err)) ||
       !(ix->heads = balloc(w, nl * 4, err)) || !(w->planes = balloc(w, SKETCH_BITS * d * 4, err)) ||
       !(w->centroids = balloc(w, nl * d * 4, err)) || !(w->bias = balloc(w, nl * 4, err)) || !(w->x = balloc(w, b * d * 4, err)) ||
       !(w->proj = balloc(w, b * SKETCH_BITS * 4, err)) || !(w->bits = balloc(w, b * LS_SKETCH_WORDS * 8, err)) ||
       !(w->sims = balloc(w, b * nl * 4, err)) || !(w->probe = balloc(w, b * c->probes * 4, err)) ||
-      !(w->list_of = balloc(w, b * ix->spill * 4, err)))
+      !(w->list_of = balloc(w, b * ix->spill * 4, err)) || !(w->expand = balloc(w, b * EXPAND_LISTS * 4, err)))
     return LS_ENOMEM;
+  w->ranks = c->probes + WIDEN < c->lists ? c->probes + WIDEN : c->lists;
+  if (w->ranks > 64) w->ranks = 64;
+  if (!(w->ranked = balloc(w, b * w->ranks * 4, err))) return LS_ENOMEM;
+  w->ranked_host = malloc(b * w->ranks * sizeof *w->ranked_host);
+  w->probed_stride = w->ranks + EXPAND_ROUNDS * EXPAND_LISTS;
+  w->slot_lists = malloc(cap * ix->spill * sizeof *w->slot_lists);
+  w->batch_lists = malloc(b * ix->spill * sizeof *w->batch_lists);
+  w->probed = malloc(b * w->probed_stride * sizeof *w->probed);
+  w->n_probed = malloc(b * sizeof *w->n_probed);
+  w->plan = malloc(b * EXPAND_LISTS * sizeof *w->plan);
+  w->bytes += cap * ix->spill * sizeof *w->slot_lists;
+  if (!w->slot_lists || !w->batch_lists || !w->ranked_host || !w->probed || !w->n_probed || !w->plan)
+    return ls_err_set(err, LS_ENOMEM, "vector window: out of memory");
   return LS_OK;
 }
 
-/* Zeroed list heads, and slot sequence numbers no row has yet. */
+/* Zeroed list heads. */
 static int clear_index(struct ls_vecwin *w, struct ls_err *err) {
-  size_t cap = w->conf.capacity, nl = w->conf.lists;
-  uint32_t *init = malloc((cap > nl ? cap : nl) * sizeof *init);
-  if (!init) return ls_err_set(err, LS_ENOMEM, "vector window: out of memory");
-  memset(init, 0xFF, cap * sizeof *init);
-  int rc = w->be->i->upload(w->be, w->ix.slot_seq, 0, init, cap * sizeof *init, err);
-  memset(init, 0, nl * sizeof *init);
-  if (rc == LS_OK) rc = w->be->i->upload(w->be, w->ix.heads, 0, init, nl * sizeof *init, err);
-  free(init);
+  uint32_t *zero = calloc(w->conf.lists, sizeof *zero);
+  if (!zero) return ls_err_set(err, LS_ENOMEM, "vector window: out of memory");
+  int rc = w->be->i->upload(w->be, w->ix.heads, 0, zero, w->conf.lists * sizeof *zero, err);
+  free(zero);
   return rc;
 }
 
@@ -156,10 +181,16 @@ int ls_vecwin_create(struct ls_vecwin **out, struct ls_backend *be, const struct
 
 void ls_vecwin_destroy(struct ls_vecwin *w) {
   if (!w) return;
-  void *bufs[] = {w->ix.rows, w->ix.sketch, w->ix.slot_seq, w->ix.entries, w->ix.heads, w->planes, w->centroids, w->bias,
-                  w->x, w->proj, w->bits, w->sims, w->probe, w->list_of};
+  void *bufs[] = {w->ix.rows, w->ix.sketch, w->ix.entries, w->ix.heads, w->planes, w->centroids, w->bias,
+                  w->x, w->proj, w->bits, w->sims, w->probe, w->list_of, w->expand, w->ranked};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     if (bufs[i]) w->be->i->free(w->be, bufs[i]);
+  free(w->slot_lists);
+  free(w->ranked_host);
+  free(w->batch_lists);
+  free(w->probed);
+  free(w->n_probed);
+  free(w->plan);
   free(w);
 }
 
@@ -176,6 +207,16 @@ static int nearest_lists(struct ls_vecwin *w, const void *x, const void *bias, u
                          struct ls_err *err) {
   int rc = score_lists(w, x, n, err);
   return rc == LS_OK ? w->be->i->top_k(w->be, w->sims, bias, n, w->conf.lists, k, out, err) : rc;
+}
+
+/* Keeps, for slots first.. (mod capacity), the n rows' lists from w->list_of. */
+static int record_lists(struct ls_vecwin *w, uint32_t first, uint32_t n, struct ls_err *err) {
+  uint32_t sp = w->ix.spill;
+  int rc = w->be->i->download(w->be, w->batch_lists, w->list_of, 0, (size_t)n * sp * sizeof *w->batch_lists, err);
+  for (uint32_t i = 0; rc == LS_OK && i < n; i++)
+    memcpy(w->slot_lists + (size_t)((first + i) % w->conf.capacity) * sp, w->batch_lists + (size_t)i * sp,
+           sp * sizeof *w->slot_lists);
+  return rc;
 }
 
 /* Each centroid becomes the normalised sum of its rows; an empty one takes a row in turn. */
@@ -226,6 +267,7 @@ static int index_filled(struct ls_vecwin *w, void *scratch, struct ls_err *err) 
     uint32_t lost = 0;
     rc = b->load_f16(w->be, &w->ix, i0, m, scratch, err);
     if (rc == LS_OK) rc = nearest_lists(w, scratch, w->bias, m, w->ix.spill, w->list_of, err);
+    if (rc == LS_OK) rc = record_lists(w, i0, m, err);
     if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, bits, w->list_of, m, i0, i0, &lost, err);
     w->displaced += lost;
   }
@@ -315,11 +357,12 @@ static int append(struct ls_vecwin *w, uint32_t n, bool *scored, struct ls_err *
   *scored = w->trained;
   if (rc == LS_OK && *scored) rc = score_lists(w, w->x, n, err);
   if (rc == LS_OK && *scored) rc = b->top_k(w->be, w->sims, w->bias, n, w->conf.lists, w->ix.spill, w->list_of, err);
-  if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, *scored ? w->list_of : NULL, n, w->next, w->seq, &lost, err);
+  if (rc == LS_OK && *scored) rc = record_lists(w, w->next, n, err);
+  if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, *scored ? w->list_of : NULL, n, w->next, w->ix.seq_end, &lost, err);
   if (rc != LS_OK) return rc;
   w->displaced += lost;
   w->next = (w->next + n) % w->conf.capacity;
-  w->seq += n;
+  w->ix.seq_end += n;
   w->ix.filled = w->ix.filled + n > w->conf.capacity ? w->conf.capacity : w->ix.filled + n;
   if (!w->trained && w->ix.filled >= w->train_n) return train(w, err);
   return LS_OK;
@@ -353,12 +396,93 @@ static uint32_t sort_unique(struct ls_pair *p, uint32_t n) {
   return k;
 }
 
+/* Adds list to query i's plan unless it was probed already; false once the plan is full. */
+static bool plan_list(struct ls_vecwin *w, uint32_t i, uint32_t list, uint32_t *planned) {
+  uint32_t *seen = w->probed + (size_t)i * w->probed_stride;
+  for (uint32_t k = 0; k < w->n_probed[i]; k++)
+    if (seen[k] == list) return true;
+  if (*planned == EXPAND_LISTS) return false;
+  seen[w->n_probed[i]++] = list;
+  w->plan[(size_t)i * EXPAND_LISTS + (*planned)++] = list;
+  return true;
+}
+
+static void clear_plan(struct ls_vecwin *w) {
+  for (size_t k = 0; k < (size_t)w->batch * EXPAND_LISTS; k++) w->plan[k] = LS_NO_LIST;
+}
+
+/* The first round widens the probe of each query that found another row: its next nearest
+ * lists. A query with a neighbour sits where texts crowd, and so do the pairs just above tau. */
+static uint32_t plan_widen(struct ls_vecwin *w, const struct ls_pair *p, uint32_t n_pairs) {
+  uint32_t total = 0;
+  clear_plan(w);
+  for (uint32_t a = 0, b; a < n_pairs; a = b) {
+    uint32_t i = p[a].q, planned = 0;
+    for (b = a; b < n_pairs && p[b].q == i; b++) {}
+    for (uint32_t r = w->conf.probes; b - a > 1 && r < w->ranks; r++)
+      plan_list(w, i, w->ranked_host[(size_t)i * w->ranks + r], &planned);
+    total += planned;
+  }
+  return total;
+}
+
+/* Later rounds: for each query, the lists of the rows it has found that it has not probed yet. */
+static uint32_t plan_neighbours(struct ls_vecwin *w, const struct ls_pair *p, uint32_t n_pairs) {
+  uint32_t total = 0, sp = w->ix.spill;
+  clear_plan(w);
+  for (uint32_t a = 0, b; a < n_pairs; a = b) {
+    uint32_t i = p[a].q, planned = 0;
+    bool room = true;
+    for (b = a; b < n_pairs && p[b].q == i; b++)
+      for (uint32_t k = 0; room && k < sp; k++) room = plan_list(w, i, w->slot_lists[(size_t)p[b].w * sp + k], &planned);
+    total += planned;
+  }
+  return total;
+}
+
+/* Each query's ranked lists, the first `probes` of them probed already. */
+static int load_ranked(struct ls_vecwin *w, struct ls_err *err) {
+  uint32_t np = w->conf.probes, nr = w->ranks;
+  int rc = w->be->i->top_k(w->be, w->sims, w->bias, w->batch, w->conf.lists, nr, w->ranked, err);
+  if (rc == LS_OK) rc = w->be->i->download(w->be, w->ranked_host, w->ranked, 0, (size_t)w->batch * nr * sizeof *w->ranked_host, err);
+  for (uint32_t i = 0; rc == LS_OK && i < w->batch; i++) {
+    memcpy(w->probed + (size_t)i * w->probed_stride, w->ranked_host + (size_t)i * nr, np * sizeof *w->probed);
+    w->n_probed[i] = np;
+  }
+  return rc;
+}
+
+/* Probes the lists of w->plan, appending after the *found pairs, kept sorted and unique. */
+static int probe_plan(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *found, struct ls_err *err) {
+  uint32_t more = 0;
+  int rc = w->be->i->upload(w->be, w->expand, 0, w->plan, (size_t)w->batch * EXPAND_LISTS * sizeof *w->plan, err);
+  if (rc == LS_OK)
+    rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, w->expand, EXPAND_LISTS, w->conf.tau,
+                             w->max_hamming, out + *found, cap - *found, &more, err);
+  *found += more;
+  if (rc == LS_OK && *found <= cap) *found = sort_unique(out, *found);
+  return rc;
+}
+
+/* Rounds of query expansion, once the first probe has found pairs: a widened probe for queries
+ * with neighbours, then the lists of the rows found (a text cluster that formed after the
+ * centroids were learnt lies across many lists). *found > cap stops early. */
+static int expand(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *found, struct ls_err *err) {
+  int rc = load_ranked(w, err);
+  if (rc == LS_OK && plan_widen(w, out, *found)) rc = probe_plan(w, out, cap, found, err);
+  for (uint32_t r = 0; rc == LS_OK && r < EXPAND_ROUNDS && *found <= cap; r++)
+    if (plan_neighbours(w, out, *found)) rc = probe_plan(w, out, cap, found, err);
+    else break;
+  return rc;
+}
+
 int ls_vecwin_query(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *n_found, struct ls_err *err) {
   *n_found = 0;
   if (w->batch == 0) return LS_OK;
   int rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, w->trained ? w->probe : NULL, w->conf.probes,
                                w->conf.tau, w->max_hamming, out, cap, n_found, err);
   if (rc == LS_OK && *n_found <= cap) *n_found = sort_unique(out, *n_found);
+  if (rc == LS_OK && w->trained && *n_found <= cap) rc = expand(w, out, cap, n_found, err);
   return rc;
 }
 
@@ -375,6 +499,6 @@ void ls_vecwin_stats(const struct ls_vecwin *w, struct ls_vecwin_stats *st) {
   *st = (struct ls_vecwin_stats){.capacity = w->conf.capacity, .filled = w->ix.filled, .lists = w->conf.lists,
                                  .probes = w->conf.probes, .list_cap = w->ix.list_cap, .max_hamming = w->max_hamming,
                                  .trained = w->trained, .displaced = w->displaced, .bytes = w->bytes};
-  st->bytes_per_row = (size_t)w->conf.dim * 2 + LS_SKETCH_WORDS * 8 + 4 +
+  st->bytes_per_row = (size_t)w->conf.dim * 2 + LS_SKETCH_WORDS * 8 + w->ix.spill * 4 +
                       (size_t)w->conf.lists * w->ix.list_cap * sizeof(struct ls_ivf_entry) / w->conf.capacity;
 }

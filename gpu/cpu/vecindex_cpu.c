@@ -77,18 +77,17 @@ int cpu_top_k(struct ls_backend *be, const void *s, const void *bias, uint32_t n
 int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
                    uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err) {
   (void)be; (void)err;
-  uint32_t *slot_seq = ix->slot_seq, *heads = ix->heads, lost = 0;
+  uint32_t *heads = ix->heads, lost = 0;
   uint64_t *sketch = ix->sketch;
   const uint64_t *b = bits;
   struct ls_ivf_entry *entries = ix->entries;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t slot = (first + i) % ix->capacity;
-    slot_seq[slot] = seq0 + i;
     memcpy(sketch + (size_t)slot * LS_SKETCH_WORDS, b + (size_t)i * LS_SKETCH_WORDS, LS_SKETCH_WORDS * sizeof(uint64_t));
     for (uint32_t k = 0; list_of && k < ix->spill; k++) {
       uint32_t list = ((const uint32_t *)list_of)[(size_t)i * ix->spill + k];
       struct ls_ivf_entry *e = entries + (size_t)list * ix->list_cap + heads[list]++ % ix->list_cap;
-      lost += heads[list] > ix->list_cap && slot_seq[e->slot] == e->seq && e->slot != slot;
+      lost += heads[list] > ix->list_cap && ls_ivf_live(seq0 + n, ix->capacity, e->seq);
       e->slot = slot;
       e->seq = seq0 + i;
       memcpy(e->sketch, b + (size_t)i * LS_SKETCH_WORDS, sizeof e->sketch);
@@ -141,8 +140,9 @@ struct probe_out {
   uint32_t cap, found;
 };
 
-/* The exact test on one candidate row, after the sketch filter. */
-static inline void candidate(const struct ls_ivf *ix, const float *q, uint32_t qi, uint32_t slot, float tau, struct probe_out *o) {
+/* The exact test on one row that passed the sketch filter. */
+static inline void candidate(const struct ls_ivf *ix, const float *q, uint32_t qi, uint32_t slot, float tau,
+                             struct probe_out *o) {
   float s = dot_f16(q, (const half *)ix->rows + (size_t)slot * ix->dim, ix->dim);
   if (s < tau) return;
   uint32_t k;
@@ -151,15 +151,30 @@ static inline void candidate(const struct ls_ivf *ix, const float *q, uint32_t q
   if (k < o->cap) o->pairs[k] = (struct ls_pair){qi, slot, s};
 }
 
-/* The scans are cloned per instruction set (hamming inlines into each clone: POPCNT where the CPU
- * has it); the dot product picks its AVX2/F16C/FMA form at run time. */
+static inline void prefetch_row(const struct ls_ivf *ix, uint32_t slot) {
+  const char *r = (const char *)((const half *)ix->rows + (size_t)slot * ix->dim);
+  for (size_t b = 0; b < ix->dim * sizeof(half); b += 64) __builtin_prefetch(r + b);
+}
+
+#define AHEAD 16 /* candidates whose rows are being fetched while the scan goes on (a power of 2) */
+
+/* The rows of candidates are scattered over the window: each is prefetched when the scan finds
+ * it and tested AHEAD candidates later. The scans are cloned per instruction set (hamming
+ * inlines into each clone: POPCNT where the CPU has it); the dot product picks its AVX2/F16C/FMA
+ * form at run time. */
 HOT static void probe_list(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, uint32_t list,
                        float tau, uint32_t max_h, struct probe_out *o) {
   const struct ls_ivf_entry *e = (const struct ls_ivf_entry *)ix->entries + (size_t)list * ix->list_cap;
-  const uint32_t *slot_seq = ix->slot_seq, heads = ((const uint32_t *)ix->heads)[list];
-  uint32_t n = heads < ix->list_cap ? heads : ix->list_cap;
-  for (uint32_t k = 0; k < n; k++)
-    if (hamming(e[k].sketch, qb) <= max_h && slot_seq[e[k].slot] == e[k].seq) candidate(ix, q, qi, e[k].slot, tau, o);
+  uint32_t heads = ((const uint32_t *)ix->heads)[list], n = heads < ix->list_cap ? heads : ix->list_cap;
+  uint32_t ring[AHEAD], m = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    if (hamming(e[k].sketch, qb) > max_h || !ls_ivf_live(ix->seq_end, ix->filled, e[k].seq)) continue;
+    uint32_t at = m++ % AHEAD;
+    if (m > AHEAD) candidate(ix, q, qi, ring[at], tau, o);
+    prefetch_row(ix, e[k].slot);
+    ring[at] = e[k].slot;
+  }
+  for (uint32_t c = m > AHEAD ? m - AHEAD : 0; c < m; c++) candidate(ix, q, qi, ring[c % AHEAD], tau, o);
 }
 
 HOT static void probe_flat(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, float tau,
@@ -182,8 +197,10 @@ int cpu_ivf_probe(struct ls_backend *be, const struct ls_ivf *ix, const void *q,
       probe_flat(ix, qi, qb, i, tau, max_hamming, &o);
       continue;
     }
-    for (uint32_t p = 0; p < nprobe; p++)
-      probe_list(ix, qi, qb, i, ((const uint32_t *)probe)[(size_t)i * nprobe + p], tau, max_hamming, &o);
+    for (uint32_t p = 0; p < nprobe; p++) {
+      uint32_t list = ((const uint32_t *)probe)[(size_t)i * nprobe + p];
+      if (list != LS_NO_LIST) probe_list(ix, qi, qb, i, list, tau, max_hamming, &o);
+    }
   }
   *n_found = o.found;
   return LS_OK;

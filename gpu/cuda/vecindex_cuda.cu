@@ -64,15 +64,13 @@ __global__ void ivf_insert_kernel(ls_ivf ix, const unsigned long long *bits, con
   uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
   uint32_t slot = (first + i) % ix.capacity, seq = seq0 + i;
-  auto *slot_seq = static_cast<uint32_t *>(ix.slot_seq);
   auto *sketch = static_cast<unsigned long long *>(ix.sketch);
-  slot_seq[slot] = seq;
   for (int w = 0; w < LS_SKETCH_WORDS; w++) sketch[(size_t)slot * LS_SKETCH_WORDS + w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
   for (uint32_t k = 0; list_of && k < ix.spill; k++) {
     uint32_t list = list_of[(size_t)i * ix.spill + k];
     uint32_t h = atomicAdd(static_cast<unsigned int *>(ix.heads) + list, 1u);
     ls_ivf_entry *e = static_cast<ls_ivf_entry *>(ix.entries) + (size_t)list * ix.list_cap + h % ix.list_cap;
-    if (h >= ix.list_cap && e->slot != slot && slot_seq[e->slot] == e->seq) atomicAdd(displaced, 1u);
+    if (h >= ix.list_cap && ls_ivf_live(seq0 + n, ix.capacity, e->seq)) atomicAdd(displaced, 1u);
     e->slot = slot;
     e->seq = seq;
     for (int w = 0; w < LS_SKETCH_WORDS; w++) e->sketch[w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
@@ -111,13 +109,13 @@ __global__ void ivf_probe_kernel(probe_args a) {
   for (uint32_t j = threadIdx.x; j < d; j += blockDim.x) qs[j] = a.q[(size_t)qi * d + j];
   __syncthreads();
   const unsigned long long *qb = a.qbits + (size_t)qi * LS_SKETCH_WORDS;
-  const auto *slot_seq = static_cast<const uint32_t *>(a.ix.slot_seq);
   const auto *rows = static_cast<const __half *>(a.ix.rows);
   uint32_t begin, end, list = 0;
   if (a.probe) {
     uint32_t p = blockIdx.x * PROBE_WARPS + warp;
     if (p >= a.nprobe) return;
     list = a.probe[(size_t)qi * a.nprobe + p];
+    if (list == LS_NO_LIST) return;
     uint32_t heads = static_cast<const uint32_t *>(a.ix.heads)[list];
     begin = 0;
     end = heads < a.ix.list_cap ? heads : a.ix.list_cap;
@@ -133,7 +131,7 @@ __global__ void ivf_probe_kernel(probe_args a) {
     if (k < end) {
       if (a.probe) {
         slot = entries[k].slot;
-        pass = slot_seq[slot] == entries[k].seq && hamming(entries[k].sketch, qb) <= a.max_h;
+        pass = ls_ivf_live(a.ix.seq_end, a.ix.filled, entries[k].seq) && hamming(entries[k].sketch, qb) <= a.max_h;
       } else {
         slot = k;
         pass = hamming(sketch + (size_t)slot * LS_SKETCH_WORDS, qb) <= a.max_h;

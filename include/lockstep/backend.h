@@ -9,6 +9,7 @@
 #define LOCKSTEP_BACKEND_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lockstep/err.h"
@@ -38,8 +39,10 @@ struct ls_seq_shape {
 
 /* The co-similar-text window index (gpu/vecwin.c), held in device buffers: a ring of FP16 unit
  * vectors, a 256-bit SimHash sketch per row, and an inverted file of nlist lists, each a ring of
- * list_cap entries. An entry is stale once its slot has been overwritten (slot_seq moved on). */
+ * list_cap entries. Rows are numbered in the order they were written; the live ones are the last
+ * `filled`, so an entry is stale once `filled` rows have been written after it (ls_ivf_live). */
 #define LS_SKETCH_WORDS 4 /* 256-bit sketches */
+#define LS_NO_LIST UINT32_MAX /* a probe matrix entry that names no list */
 
 struct ls_ivf_entry {
   uint32_t slot, seq;
@@ -52,10 +55,21 @@ struct ls_ivf {
   uint32_t filled; /* rows [0, filled) have been written */
   void *rows;      /* capacity × dim FP16 */
   void *sketch;    /* capacity × LS_SKETCH_WORDS uint64 */
-  void *slot_seq;  /* capacity uint32: the sequence number of the row each slot holds */
+  uint32_t seq_end; /* the sequence number the next row written will get */
   void *entries;   /* nlist × list_cap struct ls_ivf_entry */
   void *heads;     /* nlist uint32: entries ever appended to each list */
 };
+
+#ifdef __CUDACC__
+#define LS_HOST_DEVICE __host__ __device__
+#else
+#define LS_HOST_DEVICE
+#endif
+
+/* Whether the row numbered seq is among the `filled` last written before seq_end (wrap-safe). */
+static inline LS_HOST_DEVICE bool ls_ivf_live(uint32_t seq_end, uint32_t filled, uint32_t seq) {
+  return (uint32_t)(seq_end - 1u - seq) < filled;
+}
 
 enum ls_act { LS_ACT_NONE, LS_ACT_GELU };
 enum ls_pooling { LS_POOL_MEAN, LS_POOL_CLS, LS_POOL_MAX };
@@ -98,14 +112,14 @@ struct ls_backend_i {
    * (bias a device vector, or NULL), best first. */
   int (*top_k)(struct ls_backend *be, const void *s, const void *bias, uint32_t n, uint32_t m, uint32_t k, void *out,
                struct ls_err *err);
-  /* Rows first+i (mod capacity), i < n, get sequence number seq0+i and sketch bits[i]; with
+  /* Rows first+i (mod capacity), i < n, numbered seq0+i, get sketch bits[i]; with
    * list_of (device, n × ix->spill) each also gets an entry at the head of lists
    * list_of[i·spill …]. *displaced counts live entries that full lists overwrote. */
   int (*ivf_insert)(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
                     uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err);
   /* Every (i, slot) with dot(q_i, row) ≥ tau for queries q[n×d] (float32) with sketches qbits,
-   * over the live entries of lists probe[i×nprobe ...] (device), or over every filled row when
-   * probe is NULL. A row in several probed lists (spill) may be reported more than once. Rows whose sketch differs from the query's in more than max_hamming bits are
+   * over the live entries of lists probe[i×nprobe ...] (device; LS_NO_LIST entries are
+   * skipped), or over every filled row when probe is NULL. A row in several probed lists (spill) may be reported more than once. Rows whose sketch differs from the query's in more than max_hamming bits are
    * skipped before the exact dot product (a filter tuned for recall at tau, gpu/vecwin.c).
    * Fused: no similarity matrix is written. Pairs as sim_threshold (w is the slot). */
   int (*ivf_probe)(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,

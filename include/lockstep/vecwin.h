@@ -1,10 +1,12 @@
 /* vecwin.h — the co-similar-text window: a fixed-capacity ring of unit vectors held in FP16 on
  * the backend (device memory on CUDA), with an index so that a query costs a fraction of the
  * window, not all of it. Candidates come from an inverted file whose centroids are learnt (by
- * spherical k-means) on the stream's first vectors: each query probes its `probes` nearest lists;
- * a 256-bit SimHash sketch per row then skips rows that cannot reach tau, and the exact cosine
- * decides. Until the centroids are learnt, every row is a candidate. Appending overwrites the
- * oldest rows; rows are named by slot index, and the caller keeps what each slot means. */
+ * spherical k-means) on the stream's first vectors: each row enters its 3 nearest lists, each
+ * query probes its `probes` nearest lists, and a query that finds a neighbour probes further
+ * lists (its next nearest, and those of the rows it found); a 256-bit SimHash sketch per row then
+ * skips rows that cannot reach tau, and the exact cosine decides. Until the centroids are learnt,
+ * every row is a candidate. Appending overwrites the oldest rows; rows are named by slot index,
+ * and the caller keeps what each slot means. */
 #ifndef LOCKSTEP_VECWIN_H
 #define LOCKSTEP_VECWIN_H
 

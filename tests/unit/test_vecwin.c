@@ -1,7 +1,7 @@
 /* Unit tests: the co-similar-text window and the window-index ops of the CPU backend (the
  * reference for CUDA) — ring wrap-around and overwritten rows, the index's recall against brute
  * force (≥ 0.99 of the pairs above tau, and nothing below it) on clustered vectors whose pair
- * similarities straddle tau, top-k, sign packing and connected components. */
+ * similarities straddle tau, also when the topics change after the centroids were learnt, top-k, sign packing and connected components. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,8 +95,9 @@ static int by_pair(const void *a, const void *b) {
 
 static bool has(const struct ls_pair *v, uint32_t n, struct ls_pair p) { return bsearch(&p, v, n, sizeof p, by_pair) != NULL; }
 
-static void test_index_recall(void **state) {
-  (void)state;
+/* Recall over the last batches of a wrapped window. With late_topics, the vectors after the
+ * centroids were learnt come from topics the training never saw (news breaking after start-up). */
+static void index_recall(bool late_topics) {
   const uint32_t d = 64, topics = 400, batch = 512, cap = 32768, total = 40960;
   float *centres = malloc((size_t)topics * d * sizeof *centres), *x = malloc((size_t)batch * d * sizeof *x);
   for (uint32_t i = 0; i < topics * d; i++) centres[i] = (float)gauss();
@@ -109,7 +110,10 @@ static void test_index_recall(void **state) {
   struct ls_pair *got = malloc(pcap * sizeof *got), *want = malloc(pcap * sizeof *want);
   uint64_t total_want = 0, total_hit = 0;
   for (uint32_t sent = 0; sent < total; sent += batch) {
-    clustered(x, batch, d, centres, topics);
+    struct ls_vecwin_stats now;
+    ls_vecwin_stats(w, &now);
+    uint32_t half = late_topics ? topics / 2 : 0;
+    clustered(x, batch, d, centres + (size_t)(now.trained ? half : 0) * d, late_topics ? half : topics);
     uint32_t n_got, n_want, first;
     assert_int_equal(add_query(w, x, batch, got, pcap, &n_got, &first, &e), LS_OK);
     assert_true(n_got <= pcap);
@@ -128,12 +132,22 @@ static void test_index_recall(void **state) {
   assert_true(st.trained);
   assert_int_equal(st.filled, cap);
   double recall = (double)total_hit / (double)total_want;
-  print_message("index recall %.4f over %llu pairs (lists %u, probes %u, max_hamming %u, displaced %llu)\n", recall,
-                (unsigned long long)total_want, st.lists, st.probes, st.max_hamming, (unsigned long long)st.displaced);
+  print_message("index recall %.4f%s over %llu pairs (lists %u, probes %u, max_hamming %u, displaced %llu)\n", recall,
+                late_topics ? " (topics after training)" : "", (unsigned long long)total_want, st.lists, st.probes, st.max_hamming, (unsigned long long)st.displaced);
   assert_true(total_want > 10000);
   assert_true(recall >= 0.99);
   ls_vecwin_destroy(w);
   free(centres); free(x); free(got); free(want);
+}
+
+static void test_index_recall(void **state) {
+  (void)state;
+  index_recall(false);
+}
+
+static void test_index_recall_after_drift(void **state) {
+  (void)state;
+  index_recall(true);
 }
 
 static void test_top_k_and_sign_pack(void **state) {
@@ -168,6 +182,7 @@ static void test_components(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_wraps), cmocka_unit_test(test_index_recall),
+                                     cmocka_unit_test(test_index_recall_after_drift),
                                      cmocka_unit_test(test_top_k_and_sign_pack), cmocka_unit_test(test_components)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
