@@ -39,7 +39,7 @@
 #define LIST_SLACK 4  /* list room over an even share: k-means lists are uneven */
 #define SPILL 3       /* lists each row enters: a pair split by a list boundary is still found */
 #define WIDEN 16      /* further lists probed by a query that found a neighbour */
-#define EXPAND_LISTS 16 /* lists probed per query in an expansion round */
+#define EXPAND_LISTS 16 /* lists probed per query in an expansion round (at least) */
 #define EXPAND_ROUNDS 3 /* rounds that probe the lists of the rows found */
 
 struct ls_vecwin {
@@ -48,18 +48,18 @@ struct ls_vecwin {
   struct ls_ivf ix;
   uint32_t next, train_n, max_hamming;
   bool trained;
-  uint32_t batch; /* vectors of the last batch added (in x, bits, probe) */
+  uint32_t batch; /* vectors of the last batch added (in x, bits, ranked) */
   uint64_t displaced;
   void *planes;    /* SKETCH_BITS × dim */
   void *centroids; /* lists × dim */
   void *bias;      /* lists: −μ·c_l */
-  void *x, *proj, *bits, *sims, *probe, *list_of; /* per-batch scratch */
-  void *expand;           /* batch × EXPAND_LISTS: the lists an expansion round probes */
+  void *x, *proj, *bits, *sims, *list_of; /* per-batch scratch */
   void *ranked;           /* batch × ranks: each query's nearest lists, best first */
-  uint32_t ranks, *ranked_host;
+  void *plan_dev;         /* batch × plan_width: the lists a round probes */
+  uint32_t ranks, plan_width, *ranked_host;
   uint32_t *slot_lists;   /* host, capacity × spill: the lists each slot's row entered */
   uint32_t *batch_lists;  /* host, batch × spill */
-  uint32_t *probed, *n_probed, *plan; /* host: per query, the lists probed so far; a round's plan */
+  uint32_t *probed, *n_probed, *plan; /* host: per query, the lists planned so far; a round's plan */
   uint32_t probed_stride;
   size_t bytes;
 };
@@ -120,6 +120,9 @@ static void size_index(struct ls_vecwin *w) {
                           .list_cap = (uint32_t)((uint64_t)LIST_SLACK * SPILL * c->capacity / c->lists),
                           .spill = SPILL < c->lists ? SPILL : c->lists};
   w->max_hamming = hamming_bound(c->tau);
+  w->ranks = c->probes + WIDEN < c->lists ? c->probes + WIDEN : c->lists;
+  if (w->ranks > 64) w->ranks = 64;
+  w->plan_width = c->probes > EXPAND_LISTS ? c->probes : EXPAND_LISTS;
 }
 
 static int alloc_all(struct ls_vecwin *w, struct ls_err *err) {
@@ -131,19 +134,16 @@ static int alloc_all(struct ls_vecwin *w, struct ls_err *err) {
       !(ix->heads = balloc(w, nl * 4, err)) || !(w->planes = balloc(w, SKETCH_BITS * d * 4, err)) ||
       !(w->centroids = balloc(w, nl * d * 4, err)) || !(w->bias = balloc(w, nl * 4, err)) || !(w->x = balloc(w, b * d * 4, err)) ||
       !(w->proj = balloc(w, b * SKETCH_BITS * 4, err)) || !(w->bits = balloc(w, b * LS_SKETCH_WORDS * 8, err)) ||
-      !(w->sims = balloc(w, b * nl * 4, err)) || !(w->probe = balloc(w, b * c->probes * 4, err)) ||
-      !(w->list_of = balloc(w, b * ix->spill * 4, err)) || !(w->expand = balloc(w, b * EXPAND_LISTS * 4, err)))
+      !(w->sims = balloc(w, b * nl * 4, err)) || !(w->list_of = balloc(w, b * ix->spill * 4, err)) ||
+      !(w->ranked = balloc(w, b * w->ranks * 4, err)) || !(w->plan_dev = balloc(w, b * w->plan_width * 4, err)))
     return LS_ENOMEM;
-  w->ranks = c->probes + WIDEN < c->lists ? c->probes + WIDEN : c->lists;
-  if (w->ranks > 64) w->ranks = 64;
-  if (!(w->ranked = balloc(w, b * w->ranks * 4, err))) return LS_ENOMEM;
   w->ranked_host = malloc(b * w->ranks * sizeof *w->ranked_host);
-  w->probed_stride = w->ranks + EXPAND_ROUNDS * EXPAND_LISTS;
+  w->probed_stride = w->ranks + EXPAND_ROUNDS * w->plan_width;
   w->slot_lists = malloc(cap * ix->spill * sizeof *w->slot_lists);
   w->batch_lists = malloc(b * ix->spill * sizeof *w->batch_lists);
   w->probed = malloc(b * w->probed_stride * sizeof *w->probed);
   w->n_probed = malloc(b * sizeof *w->n_probed);
-  w->plan = malloc(b * EXPAND_LISTS * sizeof *w->plan);
+  w->plan = malloc(b * w->plan_width * sizeof *w->plan);
   w->bytes += cap * ix->spill * sizeof *w->slot_lists;
   if (!w->slot_lists || !w->batch_lists || !w->ranked_host || !w->probed || !w->n_probed || !w->plan)
     return ls_err_set(err, LS_ENOMEM, "vector window: out of memory");
@@ -182,7 +182,7 @@ int ls_vecwin_create(struct ls_vecwin **out, struct ls_backend *be, const struct
 void ls_vecwin_destroy(struct ls_vecwin *w) {
   if (!w) return;
   void *bufs[] = {w->ix.rows, w->ix.sketch, w->ix.entries, w->ix.heads, w->planes, w->centroids, w->bias,
-                  w->x, w->proj, w->bits, w->sims, w->probe, w->list_of, w->expand, w->ranked};
+                  w->x, w->proj, w->bits, w->sims, w->list_of, w->ranked, w->plan_dev};
   for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
     if (bufs[i]) w->be->i->free(w->be, bufs[i]);
   free(w->slot_lists);
@@ -376,7 +376,7 @@ int ls_vecwin_add(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *
   int rc = prepare(w, host, n, err);
   if (rc == LS_OK) rc = append(w, n, &scored, err);
   if (rc == LS_OK && w->trained && !scored) rc = score_lists(w, w->x, n, err);
-  if (rc == LS_OK && w->trained) rc = w->be->i->top_k(w->be, w->sims, w->bias, n, w->conf.lists, w->conf.probes, w->probe, err);
+  if (rc == LS_OK && w->trained) rc = w->be->i->top_k(w->be, w->sims, w->bias, n, w->conf.lists, w->ranks, w->ranked, err);
   if (rc == LS_OK) w->batch = n;
   return rc;
 }
@@ -396,32 +396,47 @@ static uint32_t sort_unique(struct ls_pair *p, uint32_t n) {
   return k;
 }
 
-/* Adds list to query i's plan unless it was probed already; false once the plan is full. */
+/* Adds list to query i's plan unless it was planned already; false once the plan is full. */
 static bool plan_list(struct ls_vecwin *w, uint32_t i, uint32_t list, uint32_t *planned) {
   uint32_t *seen = w->probed + (size_t)i * w->probed_stride;
   for (uint32_t k = 0; k < w->n_probed[i]; k++)
     if (seen[k] == list) return true;
-  if (*planned == EXPAND_LISTS) return false;
+  if (*planned == w->plan_width) return false;
   seen[w->n_probed[i]++] = list;
-  w->plan[(size_t)i * EXPAND_LISTS + (*planned)++] = list;
+  w->plan[(size_t)i * w->plan_width + (*planned)++] = list;
   return true;
 }
 
-static void clear_plan(struct ls_vecwin *w) {
-  for (size_t k = 0; k < (size_t)w->batch * EXPAND_LISTS; k++) w->plan[k] = LS_NO_LIST;
+/* Query i's nearest lists of ranks [from, to). */
+static uint32_t plan_ranks(struct ls_vecwin *w, uint32_t i, uint32_t from, uint32_t to) {
+  uint32_t planned = 0;
+  for (uint32_t r = from; r < to; r++) plan_list(w, i, w->ranked_host[(size_t)i * w->ranks + r], &planned);
+  return planned;
 }
 
-/* The first round widens the probe of each query that found another row: its next nearest
- * lists. A query with a neighbour sits where texts crowd, and so do the pairs just above tau. */
+static void clear_plan(struct ls_vecwin *w) {
+  for (size_t k = 0; k < (size_t)w->batch * w->plan_width; k++) w->plan[k] = LS_NO_LIST;
+}
+
+/* The first round: every query's `probes` nearest lists (the ranks come from the backend). */
+static int plan_nearest(struct ls_vecwin *w, struct ls_err *err) {
+  int rc = w->be->i->download(w->be, w->ranked_host, w->ranked, 0, (size_t)w->batch * w->ranks * sizeof *w->ranked_host, err);
+  clear_plan(w);
+  for (uint32_t i = 0; rc == LS_OK && i < w->batch; i++) {
+    w->n_probed[i] = 0;
+    plan_ranks(w, i, 0, w->conf.probes);
+  }
+  return rc;
+}
+
+/* Widening: each query that found another row gets its next nearest lists. A query with a
+ * neighbour sits where texts crowd, and so do the pairs just above tau. */
 static uint32_t plan_widen(struct ls_vecwin *w, const struct ls_pair *p, uint32_t n_pairs) {
   uint32_t total = 0;
   clear_plan(w);
   for (uint32_t a = 0, b; a < n_pairs; a = b) {
-    uint32_t i = p[a].q, planned = 0;
-    for (b = a; b < n_pairs && p[b].q == i; b++) {}
-    for (uint32_t r = w->conf.probes; b - a > 1 && r < w->ranks; r++)
-      plan_list(w, i, w->ranked_host[(size_t)i * w->ranks + r], &planned);
-    total += planned;
+    for (b = a; b < n_pairs && p[b].q == p[a].q; b++) {}
+    if (b - a > 1) total += plan_ranks(w, p[a].q, w->conf.probes, w->ranks);
   }
   return total;
 }
@@ -440,36 +455,25 @@ static uint32_t plan_neighbours(struct ls_vecwin *w, const struct ls_pair *p, ui
   return total;
 }
 
-/* Each query's ranked lists, the first `probes` of them probed already. */
-static int load_ranked(struct ls_vecwin *w, struct ls_err *err) {
-  uint32_t np = w->conf.probes, nr = w->ranks;
-  int rc = w->be->i->top_k(w->be, w->sims, w->bias, w->batch, w->conf.lists, nr, w->ranked, err);
-  if (rc == LS_OK) rc = w->be->i->download(w->be, w->ranked_host, w->ranked, 0, (size_t)w->batch * nr * sizeof *w->ranked_host, err);
-  for (uint32_t i = 0; rc == LS_OK && i < w->batch; i++) {
-    memcpy(w->probed + (size_t)i * w->probed_stride, w->ranked_host + (size_t)i * nr, np * sizeof *w->probed);
-    w->n_probed[i] = np;
-  }
-  return rc;
-}
-
 /* Probes the lists of w->plan, appending after the *found pairs, kept sorted and unique. */
 static int probe_plan(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *found, struct ls_err *err) {
   uint32_t more = 0;
-  int rc = w->be->i->upload(w->be, w->expand, 0, w->plan, (size_t)w->batch * EXPAND_LISTS * sizeof *w->plan, err);
+  int rc = w->be->i->upload(w->be, w->plan_dev, 0, w->plan, (size_t)w->batch * w->plan_width * sizeof *w->plan, err);
   if (rc == LS_OK)
-    rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, w->expand, EXPAND_LISTS, w->conf.tau,
+    rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, w->plan_dev, w->plan_width, w->conf.tau,
                              w->max_hamming, out + *found, cap - *found, &more, err);
   *found += more;
   if (rc == LS_OK && *found <= cap) *found = sort_unique(out, *found);
   return rc;
 }
 
-/* Rounds of query expansion, once the first probe has found pairs: a widened probe for queries
- * with neighbours, then the lists of the rows found (a text cluster that formed after the
+/* The rounds of an indexed search: the nearest lists, then query expansion — a widened probe for
+ * queries with neighbours, then the lists of the rows found (a text cluster that formed after the
  * centroids were learnt lies across many lists). *found > cap stops early. */
-static int expand(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *found, struct ls_err *err) {
-  int rc = load_ranked(w, err);
-  if (rc == LS_OK && plan_widen(w, out, *found)) rc = probe_plan(w, out, cap, found, err);
+static int search(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *found, struct ls_err *err) {
+  int rc = plan_nearest(w, err);
+  if (rc == LS_OK) rc = probe_plan(w, out, cap, found, err);
+  if (rc == LS_OK && *found <= cap && plan_widen(w, out, *found)) rc = probe_plan(w, out, cap, found, err);
   for (uint32_t r = 0; rc == LS_OK && r < EXPAND_ROUNDS && *found <= cap; r++)
     if (plan_neighbours(w, out, *found)) rc = probe_plan(w, out, cap, found, err);
     else break;
@@ -479,10 +483,10 @@ static int expand(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32
 int ls_vecwin_query(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *n_found, struct ls_err *err) {
   *n_found = 0;
   if (w->batch == 0) return LS_OK;
-  int rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, w->trained ? w->probe : NULL, w->conf.probes,
-                               w->conf.tau, w->max_hamming, out, cap, n_found, err);
+  if (w->trained) return search(w, out, cap, n_found, err);
+  int rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, NULL, 0, w->conf.tau, w->max_hamming, out, cap,
+                               n_found, err);
   if (rc == LS_OK && *n_found <= cap) *n_found = sort_unique(out, *n_found);
-  if (rc == LS_OK && w->trained && *n_found <= cap) rc = expand(w, out, cap, n_found, err);
   return rc;
 }
 

@@ -10,19 +10,8 @@
 
 #include "lockstep/graph.h"
 
-static struct ls_backend *be;
+#include "cpu_backend_fixture.h"
 
-static int setup(void **state) {
-  (void)state;
-  struct ls_err e;
-  return ls_backend_cpu_create(&be, &e);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  ls_backend_close(be);
-  return 0;
-}
 
 static struct ls_graph *make(void) {
   struct ls_graph_conf c = {.max_edges = 1024, .max_accounts = 1024, .edge_ttl_ms = 3600000};

@@ -14,7 +14,8 @@
 
 #include "lockstep/vecwin.h"
 
-static struct ls_backend *be;
+#include "cpu_backend_fixture.h"
+
 static uint64_t rng = 777;
 
 static double urand(void) {
@@ -34,18 +35,6 @@ static int add_query(struct ls_vecwin *w, const float *v, uint32_t n, struct ls_
                      uint32_t *found, uint32_t *first, struct ls_err *e) {
   int rc = ls_vecwin_add(w, v, n, first, e);
   return rc == LS_OK ? ls_vecwin_query(w, out, cap, found, e) : rc;
-}
-
-static int setup(void **state) {
-  (void)state;
-  struct ls_err e;
-  return ls_backend_cpu_create(&be, &e);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  ls_backend_close(be);
-  return 0;
 }
 
 static void test_wraps(void **state) {
