@@ -51,7 +51,7 @@ static int hexval(char c) {
 }
 
 static int parse_string(struct parser *p) {
-  uint32_t idx;
+  uint32_t idx = 0; /* set by new_tok; initialised for -O3's flow analysis */
   p->pos++; /* opening quote */
   int rc = new_tok(p, LS_JSON_STRING, &idx);
   if (rc) return rc;
@@ -86,7 +86,7 @@ static int parse_string(struct parser *p) {
 }
 
 static int parse_number(struct parser *p) {
-  uint32_t idx;
+  uint32_t idx = 0; /* set by new_tok; initialised for -O3's flow analysis */
   int rc = new_tok(p, LS_JSON_NUMBER, &idx);
   if (rc) return rc;
   size_t i = p->pos;
@@ -118,7 +118,7 @@ static int parse_number(struct parser *p) {
 static int parse_literal(struct parser *p, const char *word, uint8_t type) {
   size_t n = strlen(word);
   if (p->len - p->pos < n || memcmp(p->s + p->pos, word, n) != 0) return fail(p, "unexpected token");
-  uint32_t idx;
+  uint32_t idx = 0; /* set by new_tok; initialised for -O3's flow analysis */
   int rc = new_tok(p, type, &idx);
   if (rc) return rc;
   p->doc->toks[idx].len = (uint32_t)n;
@@ -130,7 +130,7 @@ static int parse_value(struct parser *p);
 
 static int parse_container(struct parser *p, bool object) {
   if (++p->depth > MAX_DEPTH) return fail(p, "nesting too deep");
-  uint32_t idx;
+  uint32_t idx = 0; /* set by new_tok; initialised for -O3's flow analysis */
   int rc = new_tok(p, object ? LS_JSON_OBJECT : LS_JSON_ARRAY, &idx);
   if (rc) return rc;
   char close = object ? '}' : ']';

@@ -97,9 +97,10 @@ void ls_iso8601(int64_t ms, char *out, size_t cap) {
   time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
   int frac = (int)(ms - (int64_t)secs * 1000);
   struct tm tm;
-  gmtime_r(&secs, &tm);
-  snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  int n = gmtime_r(&secs, &tm) ? snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                                          tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac)
+                               : -1;
+  if ((n < 0 || (size_t)n >= cap) && cap) out[0] = '\0'; /* no partial or unrepresentable date */
 }
 
 void ls_jw_time(struct ls_jw *w, int64_t ms) {

@@ -1,13 +1,16 @@
 /* vecwin.c — the co-similar-text window and its index (see vecwin.h), written once over the
  * backend's window-index ops.
  *
- * Per batch: the vectors are stored as FP16 rows, their sketches are the signs of 256 fixed random
+ * Per batch: the vectors are stored as FP16 rows, their sketches are the signs of 512 fixed random
  * projections (SimHash: two unit vectors at angle θ differ in each bit with probability θ/π), and
- * once the centroids exist each vector enters the lists of its SPILL nearest centroids. A query
- * probes its nearest lists; within them, rows whose sketch is more than max_hamming bits from the
- * query's are skipped — max_hamming is the expected distance at cosine tau plus three standard
- * deviations, so a pair at tau survives the filter with probability 0.9987 (and one further above
- * tau, more surely) — and the exact dot product against the FP16 row decides.
+ * once the centroids exist each vector enters the lists of its SPILL nearest centroids, its entry
+ * carrying the sketch's first 256 bits. A query probes its nearest lists; within them, rows whose
+ * coarse sketch is too far from the query's are skipped as the list is scanned, then rows whose
+ * whole sketch is (one cache line each), and the exact dot product against the FP16 row decides.
+ * Each bound is the expected distance at cosine tau plus three standard deviations, so a pair at
+ * tau survives each filter with probability 0.9987 (and one further above tau, more surely). The
+ * second filter is what makes the dot products few: at 256 bits, pairs at cosine 0.4–0.6 (texts
+ * on one topic) pass in their tens of percent and outnumber the pairs above tau a hundredfold.
  *
  * Query expansion, after the first probe: a query that found another row probes WIDEN more of its
  * own nearest lists (pairs just above tau crowd where texts crowd), then, for EXPAND_ROUNDS rounds,
@@ -32,7 +35,8 @@
 #include "lockstep/hash.h"
 
 #define SKETCH_BITS (64 * LS_SKETCH_WORDS)
-#define SKETCH_SIGMAS 3 /* the filter's margin: a pair at exactly tau passes with probability 0.9987 */
+#define COARSE_BITS (64 * LS_COARSE_WORDS)
+#define SKETCH_SIGMAS 3 /* each filter's margin: a pair at exactly tau passes with probability 0.9987 */
 #define KMEANS_ROUNDS 6
 #define TRAIN_PER_LIST 16
 #define TRAIN_MAX 65536
@@ -46,7 +50,8 @@ struct ls_vecwin {
   struct ls_backend *be;
   struct ls_vecwin_conf conf;
   struct ls_ivf ix;
-  uint32_t next, train_n, max_hamming;
+  uint32_t next, train_n;
+  struct ls_hamming_bound bound;
   bool trained;
   uint32_t batch; /* vectors of the last batch added (in x, bits, ranked) */
   uint64_t displaced;
@@ -90,11 +95,12 @@ static int make_planes(struct ls_vecwin *w, struct ls_err *err) {
   return rc;
 }
 
-/* Expected sketch distance at cosine tau plus SKETCH_SIGMAS standard deviations. */
-static uint32_t hamming_bound(float tau) {
+/* Expected distance between sketches of `bits` bits at cosine tau, plus SKETCH_SIGMAS standard
+ * deviations. */
+static uint32_t hamming_bound(float tau, uint32_t bits) {
   double p = acos(tau > 1 ? 1 : tau < -1 ? -1 : tau) / M_PI;
-  double h = SKETCH_BITS * p + SKETCH_SIGMAS * sqrt(SKETCH_BITS * p * (1 - p));
-  return h >= SKETCH_BITS ? SKETCH_BITS : (uint32_t)ceil(h);
+  double h = bits * p + SKETCH_SIGMAS * sqrt(bits * p * (1 - p));
+  return h >= bits ? bits : (uint32_t)ceil(h);
 }
 
 static int check_conf(const struct ls_vecwin_conf *c, struct ls_err *err) {
@@ -119,7 +125,7 @@ static void size_index(struct ls_vecwin *w) {
   w->ix = (struct ls_ivf){.capacity = c->capacity, .dim = c->dim, .nlist = c->lists,
                           .list_cap = (uint32_t)((uint64_t)LIST_SLACK * SPILL * c->capacity / c->lists),
                           .spill = SPILL < c->lists ? SPILL : c->lists};
-  w->max_hamming = hamming_bound(c->tau);
+  w->bound = (struct ls_hamming_bound){hamming_bound(c->tau, COARSE_BITS), hamming_bound(c->tau, SKETCH_BITS)};
   w->ranks = c->probes + WIDEN < c->lists ? c->probes + WIDEN : c->lists;
   if (w->ranks > 64) w->ranks = 64;
   w->plan_width = c->probes > EXPAND_LISTS ? c->probes : EXPAND_LISTS;
@@ -461,7 +467,7 @@ static int probe_plan(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, ui
   int rc = w->be->i->upload(w->be, w->plan_dev, 0, w->plan, (size_t)w->batch * w->plan_width * sizeof *w->plan, err);
   if (rc == LS_OK)
     rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, w->plan_dev, w->plan_width, w->conf.tau,
-                             w->max_hamming, out + *found, cap - *found, &more, err);
+                             w->bound, out + *found, cap - *found, &more, err);
   *found += more;
   if (rc == LS_OK && *found <= cap) *found = sort_unique(out, *found);
   return rc;
@@ -484,7 +490,7 @@ int ls_vecwin_query(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint
   *n_found = 0;
   if (w->batch == 0) return LS_OK;
   if (w->trained) return search(w, out, cap, n_found, err);
-  int rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, NULL, 0, w->conf.tau, w->max_hamming, out, cap,
+  int rc = w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, w->batch, NULL, 0, w->conf.tau, w->bound, out, cap,
                                n_found, err);
   if (rc == LS_OK && *n_found <= cap) *n_found = sort_unique(out, *n_found);
   return rc;
@@ -496,12 +502,13 @@ int ls_vecwin_exact(struct ls_vecwin *w, const float *host, uint32_t n, struct l
   w->batch = 0; /* prepare() reuses the batch buffers */
   int rc = n ? prepare(w, host, n, err) : LS_OK;
   if (rc != LS_OK || n == 0) return rc;
-  return w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, n, NULL, 0, w->conf.tau, SKETCH_BITS, out, cap, n_found, err);
+  struct ls_hamming_bound none = {COARSE_BITS, SKETCH_BITS};
+  return w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, n, NULL, 0, w->conf.tau, none, out, cap, n_found, err);
 }
 
 void ls_vecwin_stats(const struct ls_vecwin *w, struct ls_vecwin_stats *st) {
   *st = (struct ls_vecwin_stats){.capacity = w->conf.capacity, .filled = w->ix.filled, .lists = w->conf.lists,
-                                 .probes = w->conf.probes, .list_cap = w->ix.list_cap, .max_hamming = w->max_hamming,
+                                 .probes = w->conf.probes, .list_cap = w->ix.list_cap, .hamming = w->bound,
                                  .trained = w->trained, .displaced = w->displaced, .bytes = w->bytes};
   st->bytes_per_row = (size_t)w->conf.dim * 2 + LS_SKETCH_WORDS * 8 + w->ix.spill * 4 +
                       (size_t)w->conf.lists * w->ix.list_cap * sizeof(struct ls_ivf_entry) / w->conf.capacity;

@@ -50,8 +50,8 @@ int cpu_top_k(struct ls_backend *be, const void *s, const void *bias, uint32_t n
 int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
                    uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err);
 int cpu_ivf_probe(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,
-                  const void *probe, uint32_t nprobe, float tau, uint32_t max_hamming, struct ls_pair *out, uint32_t cap,
-                  uint32_t *n_found, struct ls_err *err);
+                  const void *probe, uint32_t nprobe, float tau, struct ls_hamming_bound bound, struct ls_pair *out,
+                  uint32_t cap, uint32_t *n_found, struct ls_err *err);
 int cpu_components(struct ls_backend *be, const uint32_t *edges, uint32_t n_e, uint32_t n_v, uint32_t *labels,
                    struct ls_err *err);
 

@@ -1,7 +1,9 @@
 /* vecindex_cpu.c — the CPU twins of the window-index ops (backend.h): FP16 rows, sign-packed
- * sketches, top-k list choice, inverted-file inserts, the fused probe (sketch filter, then the
- * exact dot product against the FP16 row, pairs ≥ tau appended through an atomic counter) and
- * connected components by union-find. The reference the CUDA kernels are checked against. */
+ * sketches, top-k list choice, inverted-file inserts, the fused probe (coarse sketch filter over
+ * the list, whole-sketch filter, then the exact dot product against the FP16 row, pairs ≥ tau
+ * appended through an atomic counter) and connected components by union-find. The reference the
+ * CUDA kernels are checked against. */
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +49,7 @@ int cpu_sign_pack(struct ls_backend *be, const void *proj, uint32_t n, void *bit
 }
 
 /* Insertion into a best-first list of k (value, column) pairs. */
-static void keep_best(float *val, uint32_t *col, uint32_t *have, uint32_t k, float v, uint32_t c) {
+static inline void keep_best(float *val, uint32_t *col, uint32_t *have, uint32_t k, float v, uint32_t c) {
   if (*have == k && v <= val[k - 1]) return;
   uint32_t i = *have < k ? (*have)++ : k - 1;
   while (i > 0 && val[i - 1] < v) {
@@ -59,18 +61,31 @@ static void keep_best(float *val, uint32_t *col, uint32_t *have, uint32_t k, flo
   col[i] = c;
 }
 
+#define TOPK_BLOCK 16
+
+/* The k best columns of one row, best first. Once k are held, a block of columns whose largest
+ * value cannot enter is skipped whole: the block maxima vectorise, and most blocks are skipped. */
+HOT static void top_k_row(const float *s, const float *bias, uint32_t m, uint32_t k, uint32_t *col) {
+  float val[64], v[TOPK_BLOCK];
+  uint32_t have = 0;
+  for (uint32_t j0 = 0; j0 < m; j0 += TOPK_BLOCK) {
+    uint32_t len = m - j0 < TOPK_BLOCK ? m - j0 : TOPK_BLOCK;
+    float top = -INFINITY;
+    for (uint32_t j = 0; j < len; j++) {
+      v[j] = s[j0 + j] + (bias ? bias[j0 + j] : 0.0f);
+      top = v[j] > top ? v[j] : top;
+    }
+    if (have == k && top <= val[k - 1]) continue;
+    for (uint32_t j = 0; j < len; j++) keep_best(val, col, &have, k, v[j], j0 + j);
+  }
+}
+
 int cpu_top_k(struct ls_backend *be, const void *s, const void *bias, uint32_t n, uint32_t m, uint32_t k, void *out,
               struct ls_err *err) {
   (void)be;
   if (k == 0 || k > 64 || k > m) return ls_err_set(err, LS_EINVAL, "top_k: k=%u must be in [1, min(64, %u)]", k, m);
-  const float *sv = s, *b = bias;
 #pragma omp parallel for schedule(static)
-  for (uint32_t i = 0; i < n; i++) {
-    float val[64];
-    uint32_t have = 0;
-    for (uint32_t j = 0; j < m; j++)
-      keep_best(val, (uint32_t *)out + (size_t)i * k, &have, k, sv[(size_t)i * m + j] + (b ? b[j] : 0.0f), j);
-  }
+  for (uint32_t i = 0; i < n; i++) top_k_row((const float *)s + (size_t)i * m, bias, m, k, (uint32_t *)out + (size_t)i * k);
   return LS_OK;
 }
 
@@ -90,16 +105,17 @@ int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *b
       lost += heads[list] > ix->list_cap && ls_ivf_live(seq0 + n, ix->capacity, e->seq);
       e->slot = slot;
       e->seq = seq0 + i;
-      memcpy(e->sketch, b + (size_t)i * LS_SKETCH_WORDS, sizeof e->sketch);
+      memcpy(e->sketch, b + (size_t)i * LS_SKETCH_WORDS, sizeof e->sketch); /* the coarse words */
     }
   }
   if (displaced) *displaced = lost;
   return LS_OK;
 }
 
-static inline uint32_t hamming(const uint64_t *a, const uint64_t *b) {
+/* Differing bits of the first `words` words of two sketches. */
+static inline uint32_t hamming(const uint64_t *a, const uint64_t *b, int words) {
   uint32_t h = 0;
-  for (int w = 0; w < LS_SKETCH_WORDS; w++) h += (uint32_t)__builtin_popcountll(a[w] ^ b[w]);
+  for (int w = 0; w < words; w++) h += (uint32_t)__builtin_popcountll(a[w] ^ b[w]);
   return h;
 }
 
@@ -135,20 +151,30 @@ static inline float dot_f16(const float *q, const half *r, uint32_t d) {
   return dot_f16_scalar(q, r, d);
 }
 
-struct probe_out {
+/* One query's probe: its vector and sketch, the filter, and where pairs go. */
+struct probe_q {
+  const struct ls_ivf *ix;
+  const float *q;
+  const uint64_t *qb;
+  uint32_t qi;
+  float tau;
+  struct ls_hamming_bound bound;
   struct ls_pair *pairs;
-  uint32_t cap, found;
+  uint32_t cap, *found;
 };
 
-/* The exact test on one row that passed the sketch filter. */
-static inline void candidate(const struct ls_ivf *ix, const float *q, uint32_t qi, uint32_t slot, float tau,
-                             struct probe_out *o) {
-  float s = dot_f16(q, (const half *)ix->rows + (size_t)slot * ix->dim, ix->dim);
-  if (s < tau) return;
+/* The exact test on one row that passed both sketch filters. */
+static inline void candidate(const struct probe_q *p, uint32_t slot) {
+  float s = dot_f16(p->q, (const half *)p->ix->rows + (size_t)slot * p->ix->dim, p->ix->dim);
+  if (s < p->tau) return;
   uint32_t k;
 #pragma omp atomic capture
-  k = o->found++;
-  if (k < o->cap) o->pairs[k] = (struct ls_pair){qi, slot, s};
+  k = (*p->found)++;
+  if (k < p->cap) p->pairs[k] = (struct ls_pair){p->qi, slot, s};
+}
+
+static inline const uint64_t *sketch_of(const struct ls_ivf *ix, uint32_t slot) {
+  return (const uint64_t *)ix->sketch + (size_t)slot * LS_SKETCH_WORDS;
 }
 
 static inline void prefetch_row(const struct ls_ivf *ix, uint32_t slot) {
@@ -156,53 +182,76 @@ static inline void prefetch_row(const struct ls_ivf *ix, uint32_t slot) {
   for (size_t b = 0; b < ix->dim * sizeof(half); b += 64) __builtin_prefetch(r + b);
 }
 
-#define AHEAD 16 /* candidates whose rows are being fetched while the scan goes on (a power of 2) */
+#define AHEAD 16 /* candidates in flight at each stage (a power of 2) */
 
-/* The rows of candidates are scattered over the window: each is prefetched when the scan finds
- * it and tested AHEAD candidates later. The scans are cloned per instruction set (hamming
- * inlines into each clone: POPCNT where the CPU has it); the dot product picks its AVX2/F16C/FMA
- * form at run time. */
-HOT static void probe_list(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, uint32_t list,
-                       float tau, uint32_t max_h, struct probe_out *o) {
-  const struct ls_ivf_entry *e = (const struct ls_ivf_entry *)ix->entries + (size_t)list * ix->list_cap;
-  uint32_t heads = ((const uint32_t *)ix->heads)[list], n = heads < ix->list_cap ? heads : ix->list_cap;
-  uint32_t ring[AHEAD], m = 0;
-  for (uint32_t k = 0; k < n; k++) {
-    if (hamming(e[k].sketch, qb) > max_h || !ls_ivf_live(ix->seq_end, ix->filled, e[k].seq)) continue;
-    uint32_t at = m++ % AHEAD;
-    if (m > AHEAD) candidate(ix, q, qi, ring[at], tau, o);
-    prefetch_row(ix, e[k].slot);
-    ring[at] = e[k].slot;
-  }
-  for (uint32_t c = m > AHEAD ? m - AHEAD : 0; c < m; c++) candidate(ix, q, qi, ring[c % AHEAD], tau, o);
+/* The two stages after the coarse filter, each a ring of AHEAD slots whose memory is being
+ * fetched while the scan goes on: `sk` waits for its whole sketch (one cache line), `row` for
+ * its FP16 row. */
+struct stages {
+  uint32_t sk[AHEAD], row[AHEAD];
+  uint32_t n_sk, n_row;
+};
+
+static inline void to_row_stage(const struct probe_q *p, struct stages *st, uint32_t slot) {
+  if (hamming(sketch_of(p->ix, slot), p->qb, LS_SKETCH_WORDS) > p->bound.fine) return;
+  uint32_t at = st->n_row++ % AHEAD;
+  if (st->n_row > AHEAD) candidate(p, st->row[at]);
+  prefetch_row(p->ix, slot);
+  st->row[at] = slot;
 }
 
-HOT static void probe_flat(const struct ls_ivf *ix, const float *q, const uint64_t *qb, uint32_t qi, float tau,
-                       uint32_t max_h, struct probe_out *o) {
-  const uint64_t *sk = ix->sketch;
-  for (uint32_t slot = 0; slot < ix->filled; slot++)
-    if (hamming(sk + (size_t)slot * LS_SKETCH_WORDS, qb) <= max_h) candidate(ix, q, qi, slot, tau, o);
+static inline void to_sketch_stage(const struct probe_q *p, struct stages *st, uint32_t slot) {
+  uint32_t at = st->n_sk++ % AHEAD;
+  if (st->n_sk > AHEAD) to_row_stage(p, st, st->sk[at]);
+  __builtin_prefetch(sketch_of(p->ix, slot));
+  st->sk[at] = slot;
+}
+
+static inline void drain(const struct probe_q *p, struct stages *st) {
+  for (uint32_t c = st->n_sk > AHEAD ? st->n_sk - AHEAD : 0; c < st->n_sk; c++) to_row_stage(p, st, st->sk[c % AHEAD]);
+  for (uint32_t c = st->n_row > AHEAD ? st->n_row - AHEAD : 0; c < st->n_row; c++) candidate(p, st->row[c % AHEAD]);
+}
+
+/* Candidates' sketches and rows are scattered over the window: each is prefetched when an
+ * earlier stage passes it and tested AHEAD candidates later. The scans are cloned per instruction
+ * set (hamming inlines into each clone: POPCNT where the CPU has it); the dot product picks its
+ * AVX2/F16C/FMA form at run time. */
+HOT static void probe_list(const struct probe_q *p, uint32_t list) {
+  const struct ls_ivf *ix = p->ix;
+  const struct ls_ivf_entry *e = (const struct ls_ivf_entry *)ix->entries + (size_t)list * ix->list_cap;
+  uint32_t heads = ((const uint32_t *)ix->heads)[list], n = heads < ix->list_cap ? heads : ix->list_cap;
+  struct stages st = {.n_sk = 0, .n_row = 0};
+  for (uint32_t k = 0; k < n; k++)
+    if (hamming(e[k].sketch, p->qb, LS_COARSE_WORDS) <= p->bound.coarse && ls_ivf_live(ix->seq_end, ix->filled, e[k].seq))
+      to_sketch_stage(p, &st, e[k].slot);
+  drain(p, &st);
+}
+
+HOT static void probe_flat(const struct probe_q *p) {
+  struct stages st = {.n_sk = 0, .n_row = 0};
+  for (uint32_t slot = 0; slot < p->ix->filled; slot++) to_row_stage(p, &st, slot);
+  drain(p, &st);
 }
 
 int cpu_ivf_probe(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,
-                  const void *probe, uint32_t nprobe, float tau, uint32_t max_hamming, struct ls_pair *out, uint32_t cap,
-                  uint32_t *n_found, struct ls_err *err) {
+                  const void *probe, uint32_t nprobe, float tau, struct ls_hamming_bound bound, struct ls_pair *out,
+                  uint32_t cap, uint32_t *n_found, struct ls_err *err) {
   (void)be; (void)err;
-  struct probe_out o = {out, cap, 0};
+  uint32_t found = 0;
 #pragma omp parallel for schedule(dynamic, 4)
   for (uint32_t i = 0; i < n; i++) {
-    const float *qi = (const float *)q + (size_t)i * ix->dim;
-    const uint64_t *qb = (const uint64_t *)qbits + (size_t)i * LS_SKETCH_WORDS;
+    struct probe_q p = {ix, (const float *)q + (size_t)i * ix->dim, (const uint64_t *)qbits + (size_t)i * LS_SKETCH_WORDS,
+                        i, tau, bound, out, cap, &found};
     if (!probe) {
-      probe_flat(ix, qi, qb, i, tau, max_hamming, &o);
+      probe_flat(&p);
       continue;
     }
-    for (uint32_t p = 0; p < nprobe; p++) {
-      uint32_t list = ((const uint32_t *)probe)[(size_t)i * nprobe + p];
-      if (list != LS_NO_LIST) probe_list(ix, qi, qb, i, list, tau, max_hamming, &o);
+    for (uint32_t k = 0; k < nprobe; k++) {
+      uint32_t list = ((const uint32_t *)probe)[(size_t)i * nprobe + k];
+      if (list != LS_NO_LIST) probe_list(&p, list);
     }
   }
-  *n_found = o.found;
+  *n_found = found;
   return LS_OK;
 }
 

@@ -1,9 +1,9 @@
 /* vecindex_cuda.cu — the CUDA window-index ops (backend.h), twins of gpu/cpu/vecindex_cpu.c:
  * FP16 row stores and loads, sign packing of the SimHash projections, top-k list choice (one
  * thread per row), inverted-file inserts (list heads advanced with atomicAdd), the fused probe
- * (one warp per query and list: lanes test 32 entries' sketches at once, the warp computes the
- * exact dot product of each survivor cooperatively and appends pairs ≥ tau through the pair
- * counter; no similarity matrix is written) and connected components by min-label propagation. */
+ * (one warp per query and list: lanes test 32 entries' coarse sketches at once, then the whole
+ * sketches of those that pass; the warp computes the exact dot product of each survivor
+ * cooperatively and appends pairs ≥ tau through the pair counter; no similarity matrix is written) and connected components by min-label propagation. */
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -73,13 +73,14 @@ __global__ void ivf_insert_kernel(ls_ivf ix, const unsigned long long *bits, con
     if (h >= ix.list_cap && ls_ivf_live(seq0 + n, ix.capacity, e->seq)) atomicAdd(displaced, 1u);
     e->slot = slot;
     e->seq = seq;
-    for (int w = 0; w < LS_SKETCH_WORDS; w++) e->sketch[w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
+    for (int w = 0; w < LS_COARSE_WORDS; w++) e->sketch[w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
   }
 }
 
-__device__ uint32_t hamming(const uint64_t *a, const unsigned long long *b) {
+// Differing bits of the first `words` words of two sketches.
+__device__ uint32_t hamming(const uint64_t *a, const unsigned long long *b, int words) {
   uint32_t h = 0;
-  for (int w = 0; w < LS_SKETCH_WORDS; w++) h += __popcll((unsigned long long)a[w] ^ b[w]);
+  for (int w = 0; w < words; w++) h += __popcll((unsigned long long)a[w] ^ b[w]);
   return h;
 }
 
@@ -95,7 +96,8 @@ struct probe_args {
   ls_ivf ix;
   const float *q;
   const unsigned long long *qbits;
-  uint32_t n, nprobe, max_h, cap;
+  uint32_t n, nprobe, cap;
+  ls_hamming_bound bound;
   const uint32_t *probe; // null: every filled slot
   float tau;
   ls_pair *out;
@@ -131,11 +133,13 @@ __global__ void ivf_probe_kernel(probe_args a) {
     if (k < end) {
       if (a.probe) {
         slot = entries[k].slot;
-        pass = ls_ivf_live(a.ix.seq_end, a.ix.filled, entries[k].seq) && hamming(entries[k].sketch, qb) <= a.max_h;
+        pass = ls_ivf_live(a.ix.seq_end, a.ix.filled, entries[k].seq) &&
+               hamming(entries[k].sketch, qb, LS_COARSE_WORDS) <= a.bound.coarse;
       } else {
         slot = k;
-        pass = hamming(sketch + (size_t)slot * LS_SKETCH_WORDS, qb) <= a.max_h;
+        pass = true;
       }
+      pass = pass && hamming(sketch + (size_t)slot * LS_SKETCH_WORDS, qb, LS_SKETCH_WORDS) <= a.bound.fine;
     }
     unsigned int ballot = __ballot_sync(0xffffffffu, pass);
     while (ballot) {
@@ -221,16 +225,16 @@ int cuda_ivf_insert(ls_backend *be, const ls_ivf *ix, const void *bits, const vo
 }
 
 int cuda_ivf_probe(ls_backend *be, const ls_ivf *ix, const void *q, const void *qbits, uint32_t n, const void *probe,
-                   uint32_t nprobe, float tau, uint32_t max_hamming, ls_pair *out, uint32_t cap, uint32_t *n_found,
-                   ls_err *err) {
+                   uint32_t nprobe, float tau, ls_hamming_bound bound, ls_pair *out, uint32_t cap,
+                   uint32_t *n_found, ls_err *err) {
   cuda_ctx *c = ctx_of(be);
   *n_found = 0;
   int rc = cuda_ensure_pairs(c, cap ? cap : 1, err);
   if (rc != LS_OK || n == 0) return rc;
   cudaError_t e = cudaMemsetAsync(c->counter, 0, sizeof(unsigned int), c->stream);
   if (e != cudaSuccess) return cuda_fail(err, "memset", e);
-  probe_args a{*ix, static_cast<const float *>(q), static_cast<const unsigned long long *>(qbits), n, nprobe, max_hamming,
-               cap, static_cast<const uint32_t *>(probe), tau, c->pairs, c->counter};
+  probe_args a{*ix, static_cast<const float *>(q), static_cast<const unsigned long long *>(qbits), n, nprobe, cap,
+               bound, static_cast<const uint32_t *>(probe), tau, c->pairs, c->counter};
   uint32_t units = probe ? nprobe : blocks(ix->filled, WARP * 32);
   if (units == 0) return LS_OK;
   dim3 grid(blocks(units, PROBE_WARPS), n);

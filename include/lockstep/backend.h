@@ -38,15 +38,24 @@ struct ls_seq_shape {
 };
 
 /* The co-similar-text window index (gpu/vecwin.c), held in device buffers: a ring of FP16 unit
- * vectors, a 256-bit SimHash sketch per row, and an inverted file of nlist lists, each a ring of
- * list_cap entries. Rows are numbered in the order they were written; the live ones are the last
- * `filled`, so an entry is stale once `filled` rows have been written after it (ls_ivf_live). */
-#define LS_SKETCH_WORDS 4 /* 256-bit sketches */
+ * vectors, a 512-bit SimHash sketch per row, and an inverted file of nlist lists, each a ring of
+ * list_cap entries carrying the first 256 bits of their row's sketch (the coarse sketch). A probe
+ * filters twice before the exact dot product: on the coarse sketch while it scans a list, then on
+ * the whole sketch (one cache line per candidate instead of the row's 2·dim bytes). Rows are
+ * numbered in the order they were written; the live ones are the last `filled`, so an entry is
+ * stale once `filled` rows have been written after it (ls_ivf_live). */
+#define LS_SKETCH_WORDS 8 /* 512-bit sketches, one per row */
+#define LS_COARSE_WORDS 4 /* the first 256 bits, in each list entry */
 #define LS_NO_LIST UINT32_MAX /* a probe matrix entry that names no list */
 
 struct ls_ivf_entry {
   uint32_t slot, seq;
-  uint64_t sketch[LS_SKETCH_WORDS];
+  uint64_t sketch[LS_COARSE_WORDS];
+};
+
+/* The most differing sketch bits a candidate may have: of the coarse sketch, of the whole one. */
+struct ls_hamming_bound {
+  uint32_t coarse, fine;
 };
 
 struct ls_ivf {
@@ -112,18 +121,21 @@ struct ls_backend_i {
    * (bias a device vector, or NULL), best first. */
   int (*top_k)(struct ls_backend *be, const void *s, const void *bias, uint32_t n, uint32_t m, uint32_t k, void *out,
                struct ls_err *err);
-  /* Rows first+i (mod capacity), i < n, numbered seq0+i, get sketch bits[i]; with
-   * list_of (device, n × ix->spill) each also gets an entry at the head of lists
-   * list_of[i·spill …]. *displaced counts live entries that full lists overwrote. */
+  /* Rows first+i (mod capacity), i < n, numbered seq0+i, get sketch bits[i] (LS_SKETCH_WORDS
+   * words); with list_of (device, n × ix->spill) each also gets an entry, with the coarse sketch,
+   * at the head of lists list_of[i·spill …]. *displaced counts live entries that full lists
+   * overwrote. */
   int (*ivf_insert)(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
                     uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err);
-  /* Every (i, slot) with dot(q_i, row) ≥ tau for queries q[n×d] (float32) with sketches qbits,
-   * over the live entries of lists probe[i×nprobe ...] (device; LS_NO_LIST entries are
-   * skipped), or over every filled row when probe is NULL. A row in several probed lists (spill) may be reported more than once. Rows whose sketch differs from the query's in more than max_hamming bits are
-   * skipped before the exact dot product (a filter tuned for recall at tau, gpu/vecwin.c).
-   * Fused: no similarity matrix is written. Pairs as sim_threshold (w is the slot). */
+  /* Every (i, slot) with dot(q_i, row) ≥ tau for queries q[n×d] (float32) with sketches qbits
+   * (n × LS_SKETCH_WORDS), over the live entries of lists probe[i×nprobe ...] (device;
+   * LS_NO_LIST entries are skipped), or over every filled row when probe is NULL. A row in
+   * several probed lists (spill) may be reported more than once. Rows whose coarse sketch differs
+   * from the query's in more than bound.coarse bits, or whose whole sketch differs in more than
+   * bound.fine bits, are skipped before the exact dot product (a filter tuned for recall at tau,
+   * gpu/vecwin.c). Fused: no similarity matrix is written. Pairs as sim_threshold (w is the slot). */
   int (*ivf_probe)(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,
-                   const void *probe, uint32_t nprobe, float tau, uint32_t max_hamming, struct ls_pair *out,
+                   const void *probe, uint32_t nprobe, float tau, struct ls_hamming_bound bound, struct ls_pair *out,
                    uint32_t cap, uint32_t *n_found, struct ls_err *err);
   /* Connected components of n_v vertices and n_e edges (host array of vertex pairs): labels[v]
    * (host) is the smallest vertex of v's component. */

@@ -69,7 +69,8 @@ void ls_jw_bool(struct ls_jw *w, bool v);
 void ls_jw_null(struct ls_jw *w);
 /* Appends "YYYY-MM-DDTHH:MM:SS.mmmZ" as a string value. */
 void ls_jw_time(struct ls_jw *w, int64_t ms);
-/* Formats ms since the epoch as ISO 8601 UTC into out (at least 32 bytes). */
+/* Formats ms since the epoch as ISO 8601 UTC into out (at least 32 bytes; an empty string when
+ * it does not fit or the date is out of range). */
 void ls_iso8601(int64_t ms, char *out, size_t cap);
 /* Parses ISO 8601 / RFC 3339 UTC ("2021-03-04T05:06:07.000Z", offset suffix allowed). */
 bool ls_parse_iso8601(const char *s, int64_t *ms);

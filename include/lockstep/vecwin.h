@@ -3,8 +3,9 @@
  * window, not all of it. Candidates come from an inverted file whose centroids are learnt (by
  * spherical k-means) on the stream's first vectors: each row enters its 3 nearest lists, each
  * query probes its `probes` nearest lists, and a query that finds a neighbour probes further
- * lists (its next nearest, and those of the rows it found); a 256-bit SimHash sketch per row then
- * skips rows that cannot reach tau, and the exact cosine decides. Until the centroids are learnt,
+ * lists (its next nearest, and those of the rows it found); a 512-bit SimHash sketch per row
+ * (its first 256 bits in the list entries) then skips rows that cannot reach tau, and the exact
+ * cosine decides. Until the centroids are learnt,
  * every row is a candidate. Appending overwrites the oldest rows; rows are named by slot index,
  * and the caller keeps what each slot means. */
 #ifndef LOCKSTEP_VECWIN_H
@@ -24,7 +25,8 @@ struct ls_vecwin_conf {
 };
 
 struct ls_vecwin_stats {
-  uint32_t capacity, filled, lists, probes, list_cap, max_hamming;
+  uint32_t capacity, filled, lists, probes, list_cap;
+  struct ls_hamming_bound hamming; /* the sketch filters' bounds */
   bool trained;
   uint64_t displaced; /* live rows dropped from a full list (the index missed them) */
   size_t bytes, bytes_per_row;

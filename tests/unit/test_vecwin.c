@@ -121,8 +121,8 @@ static void index_recall(bool late_topics) {
   assert_true(st.trained);
   assert_int_equal(st.filled, cap);
   double recall = (double)total_hit / (double)total_want;
-  print_message("index recall %.4f%s over %llu pairs (lists %u, probes %u, max_hamming %u, displaced %llu)\n", recall,
-                late_topics ? " (topics after training)" : "", (unsigned long long)total_want, st.lists, st.probes, st.max_hamming, (unsigned long long)st.displaced);
+  print_message("index recall %.4f%s over %llu pairs (lists %u, probes %u, sketch bounds %u/%u, displaced %llu)\n", recall,
+                late_topics ? " (topics after training)" : "", (unsigned long long)total_want, st.lists, st.probes, st.hamming.coarse, st.hamming.fine, (unsigned long long)st.displaced);
   assert_true(total_want > 10000);
   assert_true(recall >= 0.99);
   ls_vecwin_destroy(w);
