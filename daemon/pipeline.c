@@ -398,7 +398,7 @@ static int query_all(struct ls_pipeline *p, uint32_t *found, struct ls_err *err)
 static void check_window_span(struct ls_pipeline *p, uint32_t oldest_slot) {
   struct ls_vecwin_stats vs;
   ls_vecwin_stats(p->vecwin, &vs);
-  if (vs.filled < vs.capacity) return;
+  if (vs.live < vs.capacity) return;
   int64_t span = p->st.watermark_ms - p->meta[oldest_slot].t;
   int64_t want = p->cfg.signal[LS_SIG_SIMILAR].window_s * 1000;
   double now = wall_s();
@@ -411,8 +411,16 @@ static void check_window_span(struct ls_pipeline *p, uint32_t oldest_slot) {
           span > 0 ? (double)vs.capacity * want / span : 0.0);
 }
 
+/* Whether a window row is older than the co-similar-text window (and the lateness allowed). */
+static bool row_expired(void *ud, uint32_t slot) {
+  struct ls_pipeline *p = ud;
+  int64_t keep_ms = (p->cfg.signal[LS_SIG_SIMILAR].window_s + p->cfg.detect.lateness_s) * 1000;
+  return p->meta[slot].t < p->st.watermark_ms - keep_ms;
+}
+
 static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
   if (!p->vecwin) return;
+  ls_vecwin_retire(p->vecwin, row_expired, p);
   uint32_t n = 0;
   for (uint32_t i = 0; i < n_items; i++) {
     if (!similar_candidate(&p->items[i])) continue;
@@ -425,11 +433,11 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
   struct ls_err err;
   int rc = ls_embedder_embed(p->embedder, p->embed_texts, p->embed_lens, n, p->vectors, &err);
   if (rc == LS_OK) rc = ls_vecwin_add(p->vecwin, p->vectors, n, &first_slot, &err);
-  if (rc == LS_OK) rc = query_all(p, &found, &err);
   for (uint32_t q = 0; rc == LS_OK && q < n; q++) {
     const struct ls_tweet *t = p->items[p->embed_items[q]].t;
     p->meta[(first_slot + q) % cap] = (struct slot_meta){t->author_id, t->id, t->created_at_ms};
   }
+  if (rc == LS_OK) rc = query_all(p, &found, &err);
   if (rc != LS_OK) {
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", n, err.msg);
     return;

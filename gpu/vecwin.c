@@ -24,8 +24,10 @@
  * (train_n ≤ capacity − max_batch), so slot s holds the s-th vector; then every filled row is
  * entered into its lists. Lists are rings of LIST_SLACK × SPILL × capacity / lists entries; a
  * list that fills overwrites its oldest entry, and a live row lost that way is counted
- * (displaced). Rows are numbered as written, so an entry is live while fewer than `filled` rows
- * have followed it. */
+ * (displaced). Rows are numbered as written, so an entry is live while fewer than `live` rows
+ * have followed it: `live` counts the newest rows, up to the ring's fill, less those the caller
+ * retired (ls_vecwin_retire) as older than its time window. A list's entries are in row order,
+ * so a probe scans a list from its newest entry and stops at the first stale one. */
 #include "lockstep/vecwin.h"
 
 #include <math.h>
@@ -50,7 +52,7 @@ struct ls_vecwin {
   struct ls_backend *be;
   struct ls_vecwin_conf conf;
   struct ls_ivf ix;
-  uint32_t next, train_n;
+  uint32_t train_n;
   struct ls_hamming_bound bound;
   bool trained;
   uint32_t batch; /* vectors of the last batch added (in x, bits, ranked) */
@@ -359,23 +361,24 @@ static int prepare(struct ls_vecwin *w, const float *host, uint32_t n, struct ls
 static int append(struct ls_vecwin *w, uint32_t n, bool *scored, struct ls_err *err) {
   const struct ls_backend_i *b = w->be->i;
   uint32_t lost = 0;
-  int rc = b->store_f16(w->be, &w->ix, w->x, n, w->next, err);
+  int rc = b->store_f16(w->be, &w->ix, w->x, n, w->ix.head, err);
   *scored = w->trained;
   if (rc == LS_OK && *scored) rc = score_lists(w, w->x, n, err);
   if (rc == LS_OK && *scored) rc = b->top_k(w->be, w->sims, w->bias, n, w->conf.lists, w->ix.spill, w->list_of, err);
-  if (rc == LS_OK && *scored) rc = record_lists(w, w->next, n, err);
-  if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, *scored ? w->list_of : NULL, n, w->next, w->ix.seq_end, &lost, err);
+  if (rc == LS_OK && *scored) rc = record_lists(w, w->ix.head, n, err);
+  if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, *scored ? w->list_of : NULL, n, w->ix.head, w->ix.seq_end, &lost, err);
   if (rc != LS_OK) return rc;
   w->displaced += lost;
-  w->next = (w->next + n) % w->conf.capacity;
+  w->ix.head = (w->ix.head + n) % w->conf.capacity;
   w->ix.seq_end += n;
   w->ix.filled = w->ix.filled + n > w->conf.capacity ? w->conf.capacity : w->ix.filled + n;
+  w->ix.live = w->ix.live + n > w->conf.capacity ? w->conf.capacity : w->ix.live + n;
   if (!w->trained && w->ix.filled >= w->train_n) return train(w, err);
   return LS_OK;
 }
 
 int ls_vecwin_add(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *first_slot, struct ls_err *err) {
-  *first_slot = w->next;
+  *first_slot = w->ix.head;
   w->batch = 0;
   if (n == 0) return LS_OK;
   bool scored = false;
@@ -506,8 +509,17 @@ int ls_vecwin_exact(struct ls_vecwin *w, const float *host, uint32_t n, struct l
   return w->be->i->ivf_probe(w->be, &w->ix, w->x, w->bits, n, NULL, 0, w->conf.tau, none, out, cap, n_found, err);
 }
 
+uint32_t ls_vecwin_retire(struct ls_vecwin *w, bool (*expired)(void *ud, uint32_t slot), void *ud) {
+  uint32_t gone = 0;
+  while (w->ix.live > 0 && expired(ud, ls_ivf_newest(&w->ix, w->ix.live - 1))) {
+    w->ix.live--;
+    gone++;
+  }
+  return gone;
+}
+
 void ls_vecwin_stats(const struct ls_vecwin *w, struct ls_vecwin_stats *st) {
-  *st = (struct ls_vecwin_stats){.capacity = w->conf.capacity, .filled = w->ix.filled, .lists = w->conf.lists,
+  *st = (struct ls_vecwin_stats){.capacity = w->conf.capacity, .filled = w->ix.filled, .live = w->ix.live, .lists = w->conf.lists,
                                  .probes = w->conf.probes, .list_cap = w->ix.list_cap, .hamming = w->bound,
                                  .trained = w->trained, .displaced = w->displaced, .bytes = w->bytes};
   st->bytes_per_row = (size_t)w->conf.dim * 2 + LS_SKETCH_WORDS * 8 + w->ix.spill * 4 +

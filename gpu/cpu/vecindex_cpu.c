@@ -92,7 +92,7 @@ int cpu_top_k(struct ls_backend *be, const void *s, const void *bias, uint32_t n
 int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
                    uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err) {
   (void)be; (void)err;
-  uint32_t *heads = ix->heads, lost = 0;
+  uint32_t *heads = ix->heads, lost = 0, live_after = ix->live + n < ix->capacity ? ix->live + n : ix->capacity;
   uint64_t *sketch = ix->sketch;
   const uint64_t *b = bits;
   struct ls_ivf_entry *entries = ix->entries;
@@ -102,7 +102,7 @@ int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *b
     for (uint32_t k = 0; list_of && k < ix->spill; k++) {
       uint32_t list = ((const uint32_t *)list_of)[(size_t)i * ix->spill + k];
       struct ls_ivf_entry *e = entries + (size_t)list * ix->list_cap + heads[list]++ % ix->list_cap;
-      lost += heads[list] > ix->list_cap && ls_ivf_live(seq0 + n, ix->capacity, e->seq);
+      lost += heads[list] > ix->list_cap && ls_ivf_live(seq0 + n, live_after, e->seq);
       e->slot = slot;
       e->seq = seq0 + i;
       memcpy(e->sketch, b + (size_t)i * LS_SKETCH_WORDS, sizeof e->sketch); /* the coarse words */
@@ -212,24 +212,35 @@ static inline void drain(const struct probe_q *p, struct stages *st) {
   for (uint32_t c = st->n_row > AHEAD ? st->n_row - AHEAD : 0; c < st->n_row; c++) candidate(p, st->row[c % AHEAD]);
 }
 
-/* Candidates' sketches and rows are scattered over the window: each is prefetched when an
- * earlier stage passes it and tested AHEAD candidates later. The scans are cloned per instruction
- * set (hamming inlines into each clone: POPCNT where the CPU has it); the dot product picks its
- * AVX2/F16C/FMA form at run time. */
+/* Entries [lo, hi) of a list, newest (hi − 1) first; false at the first stale one. */
+static inline bool scan_down(const struct probe_q *p, struct stages *st, const struct ls_ivf_entry *e, uint32_t lo,
+                             uint32_t hi) {
+  for (uint32_t k = hi; k-- > lo;) {
+    if (!ls_ivf_live(p->ix->seq_end, p->ix->live, e[k].seq)) return false;
+    if (hamming(e[k].sketch, p->qb, LS_COARSE_WORDS) <= p->bound.coarse) to_sketch_stage(p, st, e[k].slot);
+  }
+  return true;
+}
+
+/* A list is a ring whose newest entry is at (heads − 1) mod list_cap; its live entries are its
+ * newest, so the scan goes backwards from there and stops at the first stale one: its cost
+ * follows the live rows, not the list's room. Candidates' sketches and rows are scattered over
+ * the window: each is prefetched when an earlier stage passes it and tested AHEAD candidates
+ * later. The scans are cloned per instruction set (hamming inlines into each clone: POPCNT where
+ * the CPU has it); the dot product picks its AVX2/F16C/FMA form at run time. */
 HOT static void probe_list(const struct probe_q *p, uint32_t list) {
   const struct ls_ivf *ix = p->ix;
   const struct ls_ivf_entry *e = (const struct ls_ivf_entry *)ix->entries + (size_t)list * ix->list_cap;
-  uint32_t heads = ((const uint32_t *)ix->heads)[list], n = heads < ix->list_cap ? heads : ix->list_cap;
+  uint32_t heads = ((const uint32_t *)ix->heads)[list], at = heads % ix->list_cap;
   struct stages st = {.n_sk = 0, .n_row = 0};
-  for (uint32_t k = 0; k < n; k++)
-    if (hamming(e[k].sketch, p->qb, LS_COARSE_WORDS) <= p->bound.coarse && ls_ivf_live(ix->seq_end, ix->filled, e[k].seq))
-      to_sketch_stage(p, &st, e[k].slot);
+  if (scan_down(p, &st, e, 0, heads <= ix->list_cap ? heads : at) && heads > ix->list_cap)
+    scan_down(p, &st, e, at, ix->list_cap);
   drain(p, &st);
 }
 
 HOT static void probe_flat(const struct probe_q *p) {
   struct stages st = {.n_sk = 0, .n_row = 0};
-  for (uint32_t slot = 0; slot < p->ix->filled; slot++) to_row_stage(p, &st, slot);
+  for (uint32_t k = 0; k < p->ix->live; k++) to_row_stage(p, &st, ls_ivf_newest(p->ix, k));
   drain(p, &st);
 }
 

@@ -64,13 +64,14 @@ __global__ void ivf_insert_kernel(ls_ivf ix, const unsigned long long *bits, con
   uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
   uint32_t slot = (first + i) % ix.capacity, seq = seq0 + i;
+  uint32_t live_after = ix.live + n < ix.capacity ? ix.live + n : ix.capacity;
   auto *sketch = static_cast<unsigned long long *>(ix.sketch);
   for (int w = 0; w < LS_SKETCH_WORDS; w++) sketch[(size_t)slot * LS_SKETCH_WORDS + w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
   for (uint32_t k = 0; list_of && k < ix.spill; k++) {
     uint32_t list = list_of[(size_t)i * ix.spill + k];
     uint32_t h = atomicAdd(static_cast<unsigned int *>(ix.heads) + list, 1u);
     ls_ivf_entry *e = static_cast<ls_ivf_entry *>(ix.entries) + (size_t)list * ix.list_cap + h % ix.list_cap;
-    if (h >= ix.list_cap && ls_ivf_live(seq0 + n, ix.capacity, e->seq)) atomicAdd(displaced, 1u);
+    if (h >= ix.list_cap && ls_ivf_live(seq0 + n, live_after, e->seq)) atomicAdd(displaced, 1u);
     e->slot = slot;
     e->seq = seq;
     for (int w = 0; w < LS_COARSE_WORDS; w++) e->sketch[w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
@@ -104,7 +105,20 @@ struct probe_args {
   unsigned int *counter;
 };
 
-// One warp per (query, list) — or, without lists, per (query, chunk of 32·PROBE_WARPS slots).
+// Lane k of a warp's chunk of list positions, newest first: the entry's slot, and whether it is live.
+__device__ bool list_entry(const probe_args &a, const ls_ivf_entry *entries, uint32_t heads, uint32_t k,
+                           const unsigned long long *qb, uint32_t *slot, bool *pass) {
+  const ls_ivf_entry &e = entries[(heads - 1u - k) % a.ix.list_cap];
+  *slot = e.slot;
+  bool live = ls_ivf_live(a.ix.seq_end, a.ix.live, e.seq);
+  *pass = live && hamming(e.sketch, qb, LS_COARSE_WORDS) <= a.bound.coarse;
+  return live;
+}
+
+// One warp per (query, list) — or, without lists, per (query, chunk of 32·PROBE_WARPS rows).
+// Positions k count from the newest; a list's live entries are its newest, so the warp stops at
+// the first chunk of 32 with none live (the entries of one batch may sit in any order within a
+// list, so the cut between live and stale is exact only to within a chunk).
 __global__ void ivf_probe_kernel(probe_args a) {
   extern __shared__ float qs[];
   uint32_t qi = blockIdx.y, lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, d = a.ix.dim;
@@ -112,35 +126,28 @@ __global__ void ivf_probe_kernel(probe_args a) {
   __syncthreads();
   const unsigned long long *qb = a.qbits + (size_t)qi * LS_SKETCH_WORDS;
   const auto *rows = static_cast<const __half *>(a.ix.rows);
-  uint32_t begin, end, list = 0;
+  uint32_t begin, end, list = 0, heads = 0;
   if (a.probe) {
     uint32_t p = blockIdx.x * PROBE_WARPS + warp;
     if (p >= a.nprobe) return;
     list = a.probe[(size_t)qi * a.nprobe + p];
     if (list == LS_NO_LIST) return;
-    uint32_t heads = static_cast<const uint32_t *>(a.ix.heads)[list];
+    heads = static_cast<const uint32_t *>(a.ix.heads)[list];
     begin = 0;
     end = heads < a.ix.list_cap ? heads : a.ix.list_cap;
   } else {
     begin = (blockIdx.x * PROBE_WARPS + warp) * WARP * 32;
-    end = begin + WARP * 32 < a.ix.filled ? begin + WARP * 32 : a.ix.filled;
+    end = begin + WARP * 32 < a.ix.live ? begin + WARP * 32 : a.ix.live;
   }
   const ls_ivf_entry *entries = static_cast<const ls_ivf_entry *>(a.ix.entries) + (size_t)list * a.ix.list_cap;
   const auto *sketch = static_cast<const uint64_t *>(a.ix.sketch);
   for (uint32_t base = begin; base < end; base += WARP) {
     uint32_t k = base + lane, slot = 0;
-    bool pass = false;
-    if (k < end) {
-      if (a.probe) {
-        slot = entries[k].slot;
-        pass = ls_ivf_live(a.ix.seq_end, a.ix.filled, entries[k].seq) &&
-               hamming(entries[k].sketch, qb, LS_COARSE_WORDS) <= a.bound.coarse;
-      } else {
-        slot = k;
-        pass = true;
-      }
-      pass = pass && hamming(sketch + (size_t)slot * LS_SKETCH_WORDS, qb, LS_SKETCH_WORDS) <= a.bound.fine;
-    }
+    bool pass = false, live = false;
+    if (k < end && a.probe) live = list_entry(a, entries, heads, k, qb, &slot, &pass);
+    else if (k < end) slot = ls_ivf_newest(&a.ix, k), pass = live = true;
+    if (__ballot_sync(0xffffffffu, live) == 0) break;
+    pass = pass && hamming(sketch + (size_t)slot * LS_SKETCH_WORDS, qb, LS_SKETCH_WORDS) <= a.bound.fine;
     unsigned int ballot = __ballot_sync(0xffffffffu, pass);
     while (ballot) {
       int src = __ffs(ballot) - 1;
@@ -235,7 +242,7 @@ int cuda_ivf_probe(ls_backend *be, const ls_ivf *ix, const void *q, const void *
   if (e != cudaSuccess) return cuda_fail(err, "memset", e);
   probe_args a{*ix, static_cast<const float *>(q), static_cast<const unsigned long long *>(qbits), n, nprobe, cap,
                bound, static_cast<const uint32_t *>(probe), tau, c->pairs, c->counter};
-  uint32_t units = probe ? nprobe : blocks(ix->filled, WARP * 32);
+  uint32_t units = probe ? nprobe : blocks(ix->live, WARP * 32);
   if (units == 0) return LS_OK;
   dim3 grid(blocks(units, PROBE_WARPS), n);
   ivf_probe_kernel<<<grid, PROBE_WARPS * WARP, ix->dim * sizeof(float), c->stream>>>(a);

@@ -42,8 +42,10 @@ struct ls_seq_shape {
  * list_cap entries carrying the first 256 bits of their row's sketch (the coarse sketch). A probe
  * filters twice before the exact dot product: on the coarse sketch while it scans a list, then on
  * the whole sketch (one cache line per candidate instead of the row's 2·dim bytes). Rows are
- * numbered in the order they were written; the live ones are the last `filled`, so an entry is
- * stale once `filled` rows have been written after it (ls_ivf_live). */
+ * numbered in the order they were written; the searched ones are the newest `live` (older rows
+ * have been overwritten or have left the time window), so an entry is stale once `live` rows
+ * have been written after it (ls_ivf_live). A list's entries are in row order, so its live ones
+ * are its newest, and a scan from the newest stops at the first stale one. */
 #define LS_SKETCH_WORDS 8 /* 512-bit sketches, one per row */
 #define LS_COARSE_WORDS 4 /* the first 256 bits, in each list entry */
 #define LS_NO_LIST UINT32_MAX /* a probe matrix entry that names no list */
@@ -62,6 +64,8 @@ struct ls_ivf {
   uint32_t capacity, dim, nlist, list_cap;
   uint32_t spill;  /* lists each row enters (its nearest `spill` centroids) */
   uint32_t filled; /* rows [0, filled) have been written */
+  uint32_t live;   /* the newest `live` rows (≤ filled) are searched */
+  uint32_t head;   /* the slot the next row is written to */
   void *rows;      /* capacity × dim FP16 */
   void *sketch;    /* capacity × LS_SKETCH_WORDS uint64 */
   uint32_t seq_end; /* the sequence number the next row written will get */
@@ -75,9 +79,14 @@ struct ls_ivf {
 #define LS_HOST_DEVICE
 #endif
 
-/* Whether the row numbered seq is among the `filled` last written before seq_end (wrap-safe). */
-static inline LS_HOST_DEVICE bool ls_ivf_live(uint32_t seq_end, uint32_t filled, uint32_t seq) {
-  return (uint32_t)(seq_end - 1u - seq) < filled;
+/* Whether the row numbered seq is among the `live` last written before seq_end (wrap-safe). */
+static inline LS_HOST_DEVICE bool ls_ivf_live(uint32_t seq_end, uint32_t live, uint32_t seq) {
+  return (uint32_t)(seq_end - 1u - seq) < live;
+}
+
+/* The slot of the k-th newest row (k < live). */
+static inline LS_HOST_DEVICE uint32_t ls_ivf_newest(const struct ls_ivf *ix, uint32_t k) {
+  return (ix->head + ix->capacity - 1u - k) % ix->capacity;
 }
 
 enum ls_act { LS_ACT_NONE, LS_ACT_GELU };
@@ -123,13 +132,13 @@ struct ls_backend_i {
                struct ls_err *err);
   /* Rows first+i (mod capacity), i < n, numbered seq0+i, get sketch bits[i] (LS_SKETCH_WORDS
    * words); with list_of (device, n × ix->spill) each also gets an entry, with the coarse sketch,
-   * at the head of lists list_of[i·spill …]. *displaced counts live entries that full lists
-   * overwrote. */
+   * at the head of lists list_of[i·spill …]. *displaced counts entries of rows that stay live
+   * after the batch that full lists overwrote. */
   int (*ivf_insert)(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
                     uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err);
   /* Every (i, slot) with dot(q_i, row) ≥ tau for queries q[n×d] (float32) with sketches qbits
    * (n × LS_SKETCH_WORDS), over the live entries of lists probe[i×nprobe ...] (device;
-   * LS_NO_LIST entries are skipped), or over every filled row when probe is NULL. A row in
+   * LS_NO_LIST entries are skipped), or over every live row when probe is NULL. A row in
    * several probed lists (spill) may be reported more than once. Rows whose coarse sketch differs
    * from the query's in more than bound.coarse bits, or whose whole sketch differs in more than
    * bound.fine bits, are skipped before the exact dot product (a filter tuned for recall at tau,

@@ -45,7 +45,7 @@ struct ls_config {
   } batch;
   struct {
     int64_t min_accounts, cluster_interval_ms, close_after_s, edge_ttl_s, max_object_accounts, organic_accounts;
-    int64_t max_objects, max_edges, max_accounts, dedup_capacity, window_capacity, index_lists, index_probes;
+    int64_t max_objects, max_edges, max_accounts, dedup_capacity, window_capacity, lateness_s, index_lists, index_probes;
     double min_score;
   } detect;
   struct ls_signal_conf signal[LS_SIG_COUNT];

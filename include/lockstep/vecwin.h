@@ -5,9 +5,9 @@
  * query probes its `probes` nearest lists, and a query that finds a neighbour probes further
  * lists (its next nearest, and those of the rows it found); a 512-bit SimHash sketch per row
  * (its first 256 bits in the list entries) then skips rows that cannot reach tau, and the exact
- * cosine decides. Until the centroids are learnt,
- * every row is a candidate. Appending overwrites the oldest rows; rows are named by slot index,
- * and the caller keeps what each slot means. */
+ * cosine decides. Until the centroids are learnt, every row is a candidate. Appending overwrites
+ * the oldest rows, and the caller retires rows that have left its time window; rows are named by
+ * slot index, and the caller keeps what each slot means. */
 #ifndef LOCKSTEP_VECWIN_H
 #define LOCKSTEP_VECWIN_H
 
@@ -25,7 +25,7 @@ struct ls_vecwin_conf {
 };
 
 struct ls_vecwin_stats {
-  uint32_t capacity, filled, lists, probes, list_cap;
+  uint32_t capacity, filled, live, lists, probes, list_cap;
   struct ls_hamming_bound hamming; /* the sketch filters' bounds */
   bool trained;
   uint64_t displaced; /* live rows dropped from a full list (the index missed them) */
@@ -51,6 +51,10 @@ int ls_vecwin_query(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint
 int ls_vecwin_exact(struct ls_vecwin *w, const float *host, uint32_t n, struct ls_pair *out, uint32_t cap,
                     uint32_t *n_found, struct ls_err *err);
 
+/* Takes rows out of the search, oldest first, while expired(ud, slot) says the row in that slot
+ * has left the caller's time window; returns how many left. The search then costs what the live
+ * rows cost, however large the ring. */
+uint32_t ls_vecwin_retire(struct ls_vecwin *w, bool (*expired)(void *ud, uint32_t slot), void *ud);
 void ls_vecwin_stats(const struct ls_vecwin *w, struct ls_vecwin_stats *st);
 
 #endif

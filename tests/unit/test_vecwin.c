@@ -1,7 +1,9 @@
 /* Unit tests: the co-similar-text window and the window-index ops of the CPU backend (the
  * reference for CUDA) — ring wrap-around and overwritten rows, the index's recall against brute
  * force (≥ 0.99 of the pairs above tau, and nothing below it) on clustered vectors whose pair
- * similarities straddle tau, also when the topics change after the centroids were learnt, top-k, sign packing and connected components. */
+ * similarities straddle tau, also when the topics change after the centroids were learnt, and
+ * many times round the ring with rows retired by age; top-k, sign packing and connected
+ * components. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,34 +86,56 @@ static int by_pair(const void *a, const void *b) {
 
 static bool has(const struct ls_pair *v, uint32_t n, struct ls_pair p) { return bsearch(&p, v, n, sizeof p, by_pair) != NULL; }
 
-/* Recall over the last batches of a wrapped window. With late_topics, the vectors after the
- * centroids were learnt come from topics the training never saw (news breaking after start-up). */
-static void index_recall(bool late_topics) {
-  const uint32_t d = 64, topics = 400, batch = 512, cap = 32768, total = 40960;
+/* A run of index_recall: vectors sent through a ring of `cap`; with late_topics, the vectors
+ * after the centroids were learnt come from topics the training never saw (news breaking after
+ * start-up); with keep, only the newest `keep` rows stay searchable (the daemon retires rows older
+ * than its time window). */
+struct run {
+  uint32_t cap, total, keep;
+  bool late_topics;
+};
+
+struct ages {
+  uint32_t *seq_of; /* per slot: the number of the vector it holds */
+  uint32_t sent, keep;
+};
+
+static bool too_old(void *ud, uint32_t slot) {
+  const struct ages *a = ud;
+  return a->sent - a->seq_of[slot] > a->keep;
+}
+
+/* Recall over the last batches of a wrapped window. */
+static void index_recall(struct run r) {
+  const uint32_t d = 64, topics = 400, batch = 512;
   float *centres = malloc((size_t)topics * d * sizeof *centres), *x = malloc((size_t)batch * d * sizeof *x);
   for (uint32_t i = 0; i < topics * d; i++) centres[i] = (float)gauss();
   for (uint32_t t = 0; t < topics; t++) unit(centres + (size_t)t * d, d);
   struct ls_vecwin *w;
   struct ls_err e;
-  struct ls_vecwin_conf c = {.capacity = cap, .dim = d, .max_batch = batch, .tau = 0.7f, .probes = 8};
+  struct ls_vecwin_conf c = {.capacity = r.cap, .dim = d, .max_batch = batch, .tau = 0.7f, .probes = 8};
   assert_int_equal(ls_vecwin_create(&w, be, &c, &e), LS_OK);
   uint32_t pcap = 1u << 22;
   struct ls_pair *got = malloc(pcap * sizeof *got), *want = malloc(pcap * sizeof *want);
+  struct ages ages = {calloc(r.cap, sizeof(uint32_t)), 0, r.keep};
   uint64_t total_want = 0, total_hit = 0;
-  for (uint32_t sent = 0; sent < total; sent += batch) {
+  for (; ages.sent < r.total; ages.sent += batch) {
     struct ls_vecwin_stats now;
     ls_vecwin_stats(w, &now);
-    uint32_t half = late_topics ? topics / 2 : 0;
-    clustered(x, batch, d, centres + (size_t)(now.trained ? half : 0) * d, late_topics ? half : topics);
+    uint32_t half = r.late_topics ? topics / 2 : 0;
+    clustered(x, batch, d, centres + (size_t)(now.trained ? half : 0) * d, r.late_topics ? half : topics);
+    if (r.keep) assert_int_equal(ls_vecwin_retire(w, too_old, &ages) + r.keep, now.live > r.keep ? now.live : r.keep);
     uint32_t n_got, n_want, first;
     assert_int_equal(add_query(w, x, batch, got, pcap, &n_got, &first, &e), LS_OK);
     assert_true(n_got <= pcap);
-    if (sent < total - 4 * batch) continue; /* measured over the last batches: trained, wrapped */
+    for (uint32_t i = 0; i < batch; i++) ages.seq_of[(first + i) % r.cap] = ages.sent + i;
+    if (ages.sent < r.total - 4 * batch) continue; /* measured over the last batches: trained, wrapped */
     assert_int_equal(ls_vecwin_exact(w, x, batch, want, pcap, &n_want, &e), LS_OK);
     qsort(want, n_want, sizeof *want, by_pair);
     for (uint32_t k = 0; k < n_got; k++) {
       assert_true(got[k].sim >= 0.7f);          /* nothing below tau */
       assert_true(has(want, n_want, got[k]));   /* and nothing brute force does not find */
+      assert_true(!r.keep || ages.sent + batch - ages.seq_of[got[k].w] <= r.keep + batch); /* nor a retired row */
     }
     total_want += n_want;
     total_hit += n_got;
@@ -119,24 +143,34 @@ static void index_recall(bool late_topics) {
   struct ls_vecwin_stats st;
   ls_vecwin_stats(w, &st);
   assert_true(st.trained);
-  assert_int_equal(st.filled, cap);
+  assert_int_equal(st.filled, r.cap);
+  assert_int_equal(st.live, r.keep ? r.keep + batch : r.cap);
   double recall = (double)total_hit / (double)total_want;
   print_message("index recall %.4f%s over %llu pairs (lists %u, probes %u, sketch bounds %u/%u, displaced %llu)\n", recall,
-                late_topics ? " (topics after training)" : "", (unsigned long long)total_want, st.lists, st.probes, st.hamming.coarse, st.hamming.fine, (unsigned long long)st.displaced);
+                r.late_topics ? " (topics after training)" : "", (unsigned long long)total_want, st.lists, st.probes,
+                st.hamming.coarse, st.hamming.fine, (unsigned long long)st.displaced);
   assert_true(total_want > 10000);
   assert_true(recall >= 0.99);
   ls_vecwin_destroy(w);
-  free(centres); free(x); free(got); free(want);
+  free(centres); free(x); free(got); free(want); free(ages.seq_of);
 }
 
 static void test_index_recall(void **state) {
   (void)state;
-  index_recall(false);
+  index_recall((struct run){.cap = 32768, .total = 40960});
 }
 
 static void test_index_recall_after_drift(void **state) {
   (void)state;
-  index_recall(true);
+  index_recall((struct run){.cap = 32768, .total = 40960, .late_topics = true});
+}
+
+/* Six times round the ring, so that every list has wrapped (a scan must stop at its first stale
+ * entry, not read the room the list has), with rows retired by age: the index finds the pairs
+ * among the newest rows and never a retired one. */
+static void test_index_long_run_retired(void **state) {
+  (void)state;
+  index_recall((struct run){.cap = 8192, .total = 6 * 8192, .keep = 4096});
 }
 
 static void test_top_k_and_sign_pack(void **state) {
@@ -172,6 +206,7 @@ static void test_components(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_wraps), cmocka_unit_test(test_index_recall),
                                      cmocka_unit_test(test_index_recall_after_drift),
+                                     cmocka_unit_test(test_index_long_run_retired),
                                      cmocka_unit_test(test_top_k_and_sign_pack), cmocka_unit_test(test_components)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
