@@ -212,36 +212,64 @@ static inline void drain(const struct probe_q *p, struct stages *st) {
   for (uint32_t c = st->n_row > AHEAD ? st->n_row - AHEAD : 0; c < st->n_row; c++) candidate(p, st->row[c % AHEAD]);
 }
 
-/* Entries [lo, hi) of a list, newest (hi − 1) first; false at the first stale one. */
-static inline bool scan_down(const struct probe_q *p, struct stages *st, const struct ls_ivf_entry *e, uint32_t lo,
-                             uint32_t hi) {
-  for (uint32_t k = hi; k-- > lo;) {
-    if (!ls_ivf_live(p->ix->seq_end, p->ix->live, e[k].seq)) return false;
-    if (hamming(e[k].sketch, p->qb, LS_COARSE_WORDS) <= p->bound.coarse) to_sketch_stage(p, st, e[k].slot);
-  }
-  return true;
+/* Where the oldest entry of a list with `heads` appends sits in its ring. */
+static inline uint32_t list_start(const struct ls_ivf *ix, uint32_t heads) {
+  return heads > ix->list_cap ? heads % ix->list_cap : 0;
 }
 
-/* A list is a ring whose newest entry is at (heads − 1) mod list_cap; its live entries are its
- * newest, so the scan goes backwards from there and stops at the first stale one: its cost
- * follows the live rows, not the list's room. Candidates' sketches and rows are scattered over
- * the window: each is prefetched when an earlier stage passes it and tested AHEAD candidates
- * later. The scans are cloned per instruction set (hamming inlines into each clone: POPCNT where
- * the CPU has it); the dot product picks its AVX2/F16C/FMA form at run time. */
+/* How many of a list's entries, oldest first, are stale. Entries are appended in row order (one
+ * thread inserts), so the stale ones come first and a binary search finds where the live begin. */
+static uint32_t list_stale(const struct ls_ivf *ix, const struct ls_ivf_entry *e, uint32_t heads) {
+  uint32_t start = list_start(ix, heads), lo = 0, hi = heads < ix->list_cap ? heads : ix->list_cap;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (ls_ivf_live(ix->seq_end, ix->live, e[(start + mid) % ix->list_cap].seq)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/* Entries [lo, hi) of a list, in order. */
+static inline void scan_entries(const struct probe_q *p, struct stages *st, const struct ls_ivf_entry *e, uint32_t lo,
+                                uint32_t hi) {
+  for (uint32_t k = lo; k < hi; k++)
+    if (hamming(e[k].sketch, p->qb, LS_COARSE_WORDS) <= p->bound.coarse) to_sketch_stage(p, st, e[k].slot);
+}
+
+/* A list is a ring of entries in row order; its live entries are its newest, found by binary
+ * search (list_stale), so the scan reads exactly them, forwards (which the hardware prefetches):
+ * its cost follows the live rows, not the list's room. Candidates' sketches and rows are
+ * scattered over the window: each is prefetched when an earlier stage passes it and tested AHEAD
+ * candidates later. The scans are cloned per instruction set (hamming inlines into each clone:
+ * POPCNT where the CPU has it); the dot product picks its AVX2/F16C/FMA form at run time. */
 HOT static void probe_list(const struct probe_q *p, uint32_t list) {
   const struct ls_ivf *ix = p->ix;
   const struct ls_ivf_entry *e = (const struct ls_ivf_entry *)ix->entries + (size_t)list * ix->list_cap;
-  uint32_t heads = ((const uint32_t *)ix->heads)[list], at = heads % ix->list_cap;
+  uint32_t heads = ((const uint32_t *)ix->heads)[list], start = list_start(ix, heads);
+  uint32_t n = heads < ix->list_cap ? heads : ix->list_cap, from = list_stale(ix, e, heads);
+  uint32_t lo = (start + from) % ix->list_cap, len = n - from; /* the live run: len entries from lo */
   struct stages st = {.n_sk = 0, .n_row = 0};
-  if (scan_down(p, &st, e, 0, heads <= ix->list_cap ? heads : at) && heads > ix->list_cap)
-    scan_down(p, &st, e, at, ix->list_cap);
+  uint32_t first = len < ix->list_cap - lo ? len : ix->list_cap - lo;
+  scan_entries(p, &st, e, lo, lo + first);
+  scan_entries(p, &st, e, 0, len - first);
   drain(p, &st);
 }
 
+/* Slots [lo, hi) in order: sequential reads, which the hardware prefetches. */
+static inline void scan_slots(const struct probe_q *p, uint32_t lo, uint32_t hi) {
+  for (uint32_t slot = lo; slot < hi; slot++)
+    if (hamming(sketch_of(p->ix, slot), p->qb, LS_SKETCH_WORDS) <= p->bound.fine) candidate(p, slot);
+}
+
+/* Every live row: the `live` slots before head, in one or (wrapped) two runs. */
 HOT static void probe_flat(const struct probe_q *p) {
-  struct stages st = {.n_sk = 0, .n_row = 0};
-  for (uint32_t k = 0; k < p->ix->live; k++) to_row_stage(p, &st, ls_ivf_newest(p->ix, k));
-  drain(p, &st);
+  const struct ls_ivf *ix = p->ix;
+  if (ix->live <= ix->head) {
+    scan_slots(p, ix->head - ix->live, ix->head);
+    return;
+  }
+  scan_slots(p, ix->capacity - (ix->live - ix->head), ix->capacity);
+  scan_slots(p, 0, ix->head);
 }
 
 int cpu_ivf_probe(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,

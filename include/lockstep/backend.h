@@ -45,7 +45,7 @@ struct ls_seq_shape {
  * numbered in the order they were written; the searched ones are the newest `live` (older rows
  * have been overwritten or have left the time window), so an entry is stale once `live` rows
  * have been written after it (ls_ivf_live). A list's entries are in row order, so its live ones
- * are its newest, and a scan from the newest stops at the first stale one. */
+ * are its newest, and a probe reads only them. */
 #define LS_SKETCH_WORDS 8 /* 512-bit sketches, one per row */
 #define LS_COARSE_WORDS 4 /* the first 256 bits, in each list entry */
 #define LS_NO_LIST UINT32_MAX /* a probe matrix entry that names no list */

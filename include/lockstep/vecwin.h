@@ -41,12 +41,12 @@ void ls_vecwin_destroy(struct ls_vecwin *w);
 
 /* Appends n ≤ max_batch host unit vectors: vector i goes to slot (*first_slot + i) % capacity. */
 int ls_vecwin_add(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *first_slot, struct ls_err *err);
-/* For each vector of the batch just added, every window row (the batch included, itself too)
+/* For each vector of the batch just added, every live window row (the batch included, itself too)
  * with cosine ≥ tau: pairs (i, slot, sim), at most cap of them, sorted by (i, slot), each once;
  * *n_found may exceed cap (then pairs were dropped, unsorted: query again with room for them;
  * it counts a row found in two lists twice). */
 int ls_vecwin_query(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *n_found, struct ls_err *err);
-/* The same search over every filled row without the index (brute force): the reference for the
+/* The same search over every live row without the index (brute force): the reference for the
  * index's recall. Does not append. */
 int ls_vecwin_exact(struct ls_vecwin *w, const float *host, uint32_t n, struct ls_pair *out, uint32_t cap,
                     uint32_t *n_found, struct ls_err *err);
