@@ -27,7 +27,7 @@
  * (displaced). Rows are numbered as written, so an entry is live while fewer than `live` rows
  * have followed it: `live` counts the newest rows, up to the ring's fill, less those the caller
  * retired (ls_vecwin_retire) as older than its time window. A list's entries are in row order,
- * so a probe scans a list from its newest entry and stops at the first stale one. */
+ * so its live entries are its newest and a probe reads only them. */
 #include "lockstep/vecwin.h"
 
 #include <math.h>
