@@ -212,6 +212,10 @@ static inline void drain(const struct probe_q *p, struct stages *st) {
   for (uint32_t c = st->n_row > AHEAD ? st->n_row - AHEAD : 0; c < st->n_row; c++) candidate(p, st->row[c % AHEAD]);
 }
 
+/* Of a run of len positions from lo in a ring of cap, how many come before the wrap: the run is
+ * [lo, lo + that) then [0, len − that). */
+static inline uint32_t before_wrap(uint32_t lo, uint32_t len, uint32_t cap) { return len < cap - lo ? len : cap - lo; }
+
 /* Where the oldest entry of a list with `heads` appends sits in its ring. */
 static inline uint32_t list_start(const struct ls_ivf *ix, uint32_t heads) {
   return heads > ix->list_cap ? heads % ix->list_cap : 0;
@@ -248,8 +252,8 @@ HOT static void probe_list(const struct probe_q *p, uint32_t list) {
   uint32_t heads = ((const uint32_t *)ix->heads)[list], start = list_start(ix, heads);
   uint32_t n = heads < ix->list_cap ? heads : ix->list_cap, from = list_stale(ix, e, heads);
   uint32_t lo = (start + from) % ix->list_cap, len = n - from; /* the live run: len entries from lo */
+  uint32_t first = before_wrap(lo, len, ix->list_cap);
   struct stages st = {.n_sk = 0, .n_row = 0};
-  uint32_t first = len < ix->list_cap - lo ? len : ix->list_cap - lo;
   scan_entries(p, &st, e, lo, lo + first);
   scan_entries(p, &st, e, 0, len - first);
   drain(p, &st);
@@ -264,12 +268,9 @@ static inline void scan_slots(const struct probe_q *p, uint32_t lo, uint32_t hi)
 /* Every live row: the `live` slots before head, in one or (wrapped) two runs. */
 HOT static void probe_flat(const struct probe_q *p) {
   const struct ls_ivf *ix = p->ix;
-  if (ix->live <= ix->head) {
-    scan_slots(p, ix->head - ix->live, ix->head);
-    return;
-  }
-  scan_slots(p, ix->capacity - (ix->live - ix->head), ix->capacity);
-  scan_slots(p, 0, ix->head);
+  uint32_t lo = (ix->head + ix->capacity - ix->live) % ix->capacity, first = before_wrap(lo, ix->live, ix->capacity);
+  scan_slots(p, lo, lo + first);
+  scan_slots(p, 0, ix->live - first);
 }
 
 int cpu_ivf_probe(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,
