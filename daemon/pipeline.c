@@ -160,9 +160,10 @@ static void log_sizes(struct ls_pipeline *p) {
   ls_vecwin_stats(p->vecwin, &vs);
   ls_logf(p->log, LS_LOG_INFO, "pipeline",
           "similar-text window capacity=%u vectors (FP16) dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f "
-          "index lists=%u probes=%u list_capacity=%u sketch_bounds=%u/256,%u/512",
+          "index lists=%u probes=%u list_capacity=%u sketch_bounds=%u/%u,%u/%u",
           vs.capacity, (unsigned)p->dim, mib(vs.bytes + (size_t)vs.capacity * sizeof(struct slot_meta)),
-          vs.bytes_per_row + sizeof(struct slot_meta), p->tau, vs.lists, vs.probes, vs.list_cap, vs.hamming.coarse, vs.hamming.fine);
+          vs.bytes_per_row + sizeof(struct slot_meta), p->tau, vs.lists, vs.probes, vs.list_cap, vs.hamming.coarse, 64 * LS_COARSE_WORDS, vs.hamming.fine,
+          64 * LS_SKETCH_WORDS);
 }
 
 int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, struct ls_backend *be,

@@ -60,12 +60,14 @@ struct ls_vecwin {
   void *planes;    /* SKETCH_BITS × dim */
   void *centroids; /* lists × dim */
   void *bias;      /* lists: −μ·c_l */
-  void *x, *proj, *bits, *sims, *list_of; /* per-batch scratch */
-  void *ranked;           /* batch × ranks: each query's nearest lists, best first */
+  void *x, *proj, *bits, *sims; /* per-batch scratch */
+  void *list_of;          /* batch × spill: training's assignments and re-indexing */
+  void *ranked;           /* batch × ranks: each vector's nearest lists, best first (its first
+                             spill are the lists its row enters) */
   void *plan_dev;         /* batch × plan_width: the lists a round probes */
   uint32_t ranks, plan_width, *ranked_host;
   uint32_t *slot_lists;   /* host, capacity × spill: the lists each slot's row entered */
-  uint32_t *batch_lists;  /* host, batch × spill */
+  uint32_t *batch_lists;  /* host, batch × spill: list_of, downloaded */
   uint32_t *probed, *n_probed, *plan; /* host: per query, the lists planned so far; a round's plan */
   uint32_t probed_stride;
   size_t bytes;
@@ -217,14 +219,13 @@ static int nearest_lists(struct ls_vecwin *w, const void *x, const void *bias, u
   return rc == LS_OK ? w->be->i->top_k(w->be, w->sims, bias, n, w->conf.lists, k, out, err) : rc;
 }
 
-/* Keeps, for slots first.. (mod capacity), the n rows' lists from w->list_of. */
-static int record_lists(struct ls_vecwin *w, uint32_t first, uint32_t n, struct ls_err *err) {
+/* Keeps, for slots first.. (mod capacity), the n rows' lists: the first spill of each row of
+ * `lists` (host, rows of `stride`). */
+static void record_lists(struct ls_vecwin *w, uint32_t first, uint32_t n, const uint32_t *lists, uint32_t stride) {
   uint32_t sp = w->ix.spill;
-  int rc = w->be->i->download(w->be, w->batch_lists, w->list_of, 0, (size_t)n * sp * sizeof *w->batch_lists, err);
-  for (uint32_t i = 0; rc == LS_OK && i < n; i++)
-    memcpy(w->slot_lists + (size_t)((first + i) % w->conf.capacity) * sp, w->batch_lists + (size_t)i * sp,
+  for (uint32_t i = 0; i < n; i++)
+    memcpy(w->slot_lists + (size_t)((first + i) % w->conf.capacity) * sp, lists + (size_t)i * stride,
            sp * sizeof *w->slot_lists);
-  return rc;
 }
 
 /* Each centroid becomes the normalised sum of its rows; an empty one takes a row in turn. */
@@ -275,8 +276,9 @@ static int index_filled(struct ls_vecwin *w, void *scratch, struct ls_err *err) 
     uint32_t lost = 0;
     rc = b->load_f16(w->be, &w->ix, i0, m, scratch, err);
     if (rc == LS_OK) rc = nearest_lists(w, scratch, w->bias, m, w->ix.spill, w->list_of, err);
-    if (rc == LS_OK) rc = record_lists(w, i0, m, err);
-    if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, bits, w->list_of, m, i0, i0, &lost, err);
+    if (rc == LS_OK) rc = b->download(w->be, w->batch_lists, w->list_of, 0, (size_t)m * w->ix.spill * sizeof *w->batch_lists, err);
+    if (rc == LS_OK) record_lists(w, i0, m, w->batch_lists, w->ix.spill);
+    if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, bits, w->list_of, w->ix.spill, m, i0, i0, &lost, err);
     w->displaced += lost;
   }
   return rc;
@@ -355,18 +357,23 @@ static int prepare(struct ls_vecwin *w, const float *host, uint32_t n, struct ls
   return rc == LS_OK ? b->sign_pack(w->be, w->proj, n, w->bits, err) : rc;
 }
 
-/* Stores the batch and enters it into the index. Once trained, one GEMM against the centroids
- * (w->sims) serves both the rows' lists and the queries' probes; *scored says whether w->sims
- * still holds this batch's scores (training, which re-indexes everything, overwrites them). */
-static int append(struct ls_vecwin *w, uint32_t n, bool *scored, struct ls_err *err) {
+/* Each of the batch's vectors ranks its nearest lists into w->ranked. */
+static int rank_lists(struct ls_vecwin *w, uint32_t n, struct ls_err *err) {
+  int rc = score_lists(w, w->x, n, err);
+  return rc == LS_OK ? w->be->i->top_k(w->be, w->sims, w->bias, n, w->conf.lists, w->ranks, w->ranked, err) : rc;
+}
+
+/* Stores the batch and enters it into the index. Once trained, one ranking of the lists
+ * (w->ranked) serves both the rows' lists (its first spill) and the queries' probes; *ranked
+ * says whether it is this batch's (training, which re-indexes everything, comes after). */
+static int append(struct ls_vecwin *w, uint32_t n, bool *ranked, struct ls_err *err) {
   const struct ls_backend_i *b = w->be->i;
   uint32_t lost = 0;
   int rc = b->store_f16(w->be, &w->ix, w->x, n, w->ix.head, err);
-  *scored = w->trained;
-  if (rc == LS_OK && *scored) rc = score_lists(w, w->x, n, err);
-  if (rc == LS_OK && *scored) rc = b->top_k(w->be, w->sims, w->bias, n, w->conf.lists, w->ix.spill, w->list_of, err);
-  if (rc == LS_OK && *scored) rc = record_lists(w, w->ix.head, n, err);
-  if (rc == LS_OK) rc = b->ivf_insert(w->be, &w->ix, w->bits, *scored ? w->list_of : NULL, n, w->ix.head, w->ix.seq_end, &lost, err);
+  *ranked = w->trained;
+  if (rc == LS_OK && *ranked) rc = rank_lists(w, n, err);
+  if (rc == LS_OK)
+    rc = b->ivf_insert(w->be, &w->ix, w->bits, *ranked ? w->ranked : NULL, w->ranks, n, w->ix.head, w->ix.seq_end, &lost, err);
   if (rc != LS_OK) return rc;
   w->displaced += lost;
   w->ix.head = (w->ix.head + n) % w->conf.capacity;
@@ -381,11 +388,13 @@ int ls_vecwin_add(struct ls_vecwin *w, const float *host, uint32_t n, uint32_t *
   *first_slot = w->ix.head;
   w->batch = 0;
   if (n == 0) return LS_OK;
-  bool scored = false;
+  bool ranked = false;
   int rc = prepare(w, host, n, err);
-  if (rc == LS_OK) rc = append(w, n, &scored, err);
-  if (rc == LS_OK && w->trained && !scored) rc = score_lists(w, w->x, n, err);
-  if (rc == LS_OK && w->trained) rc = w->be->i->top_k(w->be, w->sims, w->bias, n, w->conf.lists, w->ranks, w->ranked, err);
+  if (rc == LS_OK) rc = append(w, n, &ranked, err);
+  if (rc == LS_OK && w->trained && !ranked) rc = rank_lists(w, n, err);
+  if (rc == LS_OK && w->trained)
+    rc = w->be->i->download(w->be, w->ranked_host, w->ranked, 0, (size_t)n * w->ranks * sizeof *w->ranked_host, err);
+  if (rc == LS_OK && w->trained) record_lists(w, *first_slot, n, w->ranked_host, w->ranks);
   if (rc == LS_OK) w->batch = n;
   return rc;
 }
@@ -427,15 +436,13 @@ static void clear_plan(struct ls_vecwin *w) {
   for (size_t k = 0; k < (size_t)w->batch * w->plan_width; k++) w->plan[k] = LS_NO_LIST;
 }
 
-/* The first round: every query's `probes` nearest lists (the ranks come from the backend). */
-static int plan_nearest(struct ls_vecwin *w, struct ls_err *err) {
-  int rc = w->be->i->download(w->be, w->ranked_host, w->ranked, 0, (size_t)w->batch * w->ranks * sizeof *w->ranked_host, err);
+/* The first round: every query's `probes` nearest lists (ranked when the batch was added). */
+static void plan_nearest(struct ls_vecwin *w) {
   clear_plan(w);
-  for (uint32_t i = 0; rc == LS_OK && i < w->batch; i++) {
+  for (uint32_t i = 0; i < w->batch; i++) {
     w->n_probed[i] = 0;
     plan_ranks(w, i, 0, w->conf.probes);
   }
-  return rc;
 }
 
 /* Widening: each query that found another row gets its next nearest lists. A query with a
@@ -480,8 +487,8 @@ static int probe_plan(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, ui
  * queries with neighbours, then the lists of the rows found (a text cluster that formed after the
  * centroids were learnt lies across many lists). *found > cap stops early. */
 static int search(struct ls_vecwin *w, struct ls_pair *out, uint32_t cap, uint32_t *found, struct ls_err *err) {
-  int rc = plan_nearest(w, err);
-  if (rc == LS_OK) rc = probe_plan(w, out, cap, found, err);
+  plan_nearest(w);
+  int rc = probe_plan(w, out, cap, found, err);
   if (rc == LS_OK && *found <= cap && plan_widen(w, out, *found)) rc = probe_plan(w, out, cap, found, err);
   for (uint32_t r = 0; rc == LS_OK && r < EXPAND_ROUNDS && *found <= cap; r++)
     if (plan_neighbours(w, out, *found)) rc = probe_plan(w, out, cap, found, err);

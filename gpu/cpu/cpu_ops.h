@@ -47,8 +47,9 @@ int cpu_store_f16(struct ls_backend *be, const struct ls_ivf *ix, const void *x,
 int cpu_load_f16(struct ls_backend *be, const struct ls_ivf *ix, uint32_t first, uint32_t n, void *x, struct ls_err *err);
 int cpu_sign_pack(struct ls_backend *be, const void *proj, uint32_t n, void *bits, struct ls_err *err);
 int cpu_top_k(struct ls_backend *be, const void *s, const void *bias, uint32_t n, uint32_t m, uint32_t k, void *out, struct ls_err *err);
-int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
-                   uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err);
+int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of,
+                   uint32_t list_stride, uint32_t n, uint32_t first, uint32_t seq0, uint32_t *displaced,
+                   struct ls_err *err);
 int cpu_ivf_probe(struct ls_backend *be, const struct ls_ivf *ix, const void *q, const void *qbits, uint32_t n,
                   const void *probe, uint32_t nprobe, float tau, struct ls_hamming_bound bound, struct ls_pair *out,
                   uint32_t cap, uint32_t *n_found, struct ls_err *err);

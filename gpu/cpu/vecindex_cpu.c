@@ -89,8 +89,9 @@ int cpu_top_k(struct ls_backend *be, const void *s, const void *bias, uint32_t n
   return LS_OK;
 }
 
-int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
-                   uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err) {
+int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of,
+                   uint32_t list_stride, uint32_t n, uint32_t first, uint32_t seq0, uint32_t *displaced,
+                   struct ls_err *err) {
   (void)be; (void)err;
   uint32_t *heads = ix->heads, lost = 0, live_after = ix->live + n < ix->capacity ? ix->live + n : ix->capacity;
   uint64_t *sketch = ix->sketch;
@@ -100,7 +101,7 @@ int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *b
     uint32_t slot = (first + i) % ix->capacity;
     memcpy(sketch + (size_t)slot * LS_SKETCH_WORDS, b + (size_t)i * LS_SKETCH_WORDS, LS_SKETCH_WORDS * sizeof(uint64_t));
     for (uint32_t k = 0; list_of && k < ix->spill; k++) {
-      uint32_t list = ((const uint32_t *)list_of)[(size_t)i * ix->spill + k];
+      uint32_t list = ((const uint32_t *)list_of)[(size_t)i * list_stride + k];
       struct ls_ivf_entry *e = entries + (size_t)list * ix->list_cap + heads[list]++ % ix->list_cap;
       lost += heads[list] > ix->list_cap && ls_ivf_live(seq0 + n, live_after, e->seq);
       e->slot = slot;
@@ -112,10 +113,10 @@ int cpu_ivf_insert(struct ls_backend *be, const struct ls_ivf *ix, const void *b
   return LS_OK;
 }
 
-/* Differing bits of the first `words` words of two sketches. */
-static inline uint32_t hamming(const uint64_t *a, const uint64_t *b, int words) {
+/* Differing bits of words [from, to) of two sketches. */
+static inline uint32_t hamming(const uint64_t *a, const uint64_t *b, int from, int to) {
   uint32_t h = 0;
-  for (int w = 0; w < words; w++) h += (uint32_t)__builtin_popcountll(a[w] ^ b[w]);
+  for (int w = from; w < to; w++) h += (uint32_t)__builtin_popcountll(a[w] ^ b[w]);
   return h;
 }
 
@@ -185,30 +186,33 @@ static inline void prefetch_row(const struct ls_ivf *ix, uint32_t slot) {
 #define AHEAD 16 /* candidates in flight at each stage (a power of 2) */
 
 /* The two stages after the coarse filter, each a ring of AHEAD slots whose memory is being
- * fetched while the scan goes on: `sk` waits for its whole sketch (one cache line), `row` for
- * its FP16 row. */
+ * fetched while the scan goes on: `sk` waits for its whole sketch (one cache line; the coarse
+ * distance already counted rides along), `row` for its FP16 row. */
 struct stages {
-  uint32_t sk[AHEAD], row[AHEAD];
+  uint32_t sk[AHEAD], sk_h[AHEAD], row[AHEAD];
   uint32_t n_sk, n_row;
 };
 
-static inline void to_row_stage(const struct probe_q *p, struct stages *st, uint32_t slot) {
-  if (hamming(sketch_of(p->ix, slot), p->qb, LS_SKETCH_WORDS) > p->bound.fine) return;
+/* coarse_h: the distance over the coarse words, so only the rest of the sketch is compared. */
+static inline void to_row_stage(const struct probe_q *p, struct stages *st, uint32_t slot, uint32_t coarse_h) {
+  if (coarse_h + hamming(sketch_of(p->ix, slot), p->qb, LS_COARSE_WORDS, LS_SKETCH_WORDS) > p->bound.fine) return;
   uint32_t at = st->n_row++ % AHEAD;
   if (st->n_row > AHEAD) candidate(p, st->row[at]);
   prefetch_row(p->ix, slot);
   st->row[at] = slot;
 }
 
-static inline void to_sketch_stage(const struct probe_q *p, struct stages *st, uint32_t slot) {
+static inline void to_sketch_stage(const struct probe_q *p, struct stages *st, uint32_t slot, uint32_t coarse_h) {
   uint32_t at = st->n_sk++ % AHEAD;
-  if (st->n_sk > AHEAD) to_row_stage(p, st, st->sk[at]);
+  if (st->n_sk > AHEAD) to_row_stage(p, st, st->sk[at], st->sk_h[at]);
   __builtin_prefetch(sketch_of(p->ix, slot));
   st->sk[at] = slot;
+  st->sk_h[at] = coarse_h;
 }
 
 static inline void drain(const struct probe_q *p, struct stages *st) {
-  for (uint32_t c = st->n_sk > AHEAD ? st->n_sk - AHEAD : 0; c < st->n_sk; c++) to_row_stage(p, st, st->sk[c % AHEAD]);
+  for (uint32_t c = st->n_sk > AHEAD ? st->n_sk - AHEAD : 0; c < st->n_sk; c++)
+    to_row_stage(p, st, st->sk[c % AHEAD], st->sk_h[c % AHEAD]);
   for (uint32_t c = st->n_row > AHEAD ? st->n_row - AHEAD : 0; c < st->n_row; c++) candidate(p, st->row[c % AHEAD]);
 }
 
@@ -236,8 +240,10 @@ static uint32_t list_stale(const struct ls_ivf *ix, const struct ls_ivf_entry *e
 /* Entries [lo, hi) of a list, in order. */
 static inline void scan_entries(const struct probe_q *p, struct stages *st, const struct ls_ivf_entry *e, uint32_t lo,
                                 uint32_t hi) {
-  for (uint32_t k = lo; k < hi; k++)
-    if (hamming(e[k].sketch, p->qb, LS_COARSE_WORDS) <= p->bound.coarse) to_sketch_stage(p, st, e[k].slot);
+  for (uint32_t k = lo; k < hi; k++) {
+    uint32_t h = hamming(e[k].sketch, p->qb, 0, LS_COARSE_WORDS);
+    if (h <= p->bound.coarse) to_sketch_stage(p, st, e[k].slot, h);
+  }
 }
 
 /* A list is a ring of entries in row order; its live entries are its newest, found by binary
@@ -262,7 +268,7 @@ HOT static void probe_list(const struct probe_q *p, uint32_t list) {
 /* Slots [lo, hi) in order: sequential reads, which the hardware prefetches. */
 static inline void scan_slots(const struct probe_q *p, uint32_t lo, uint32_t hi) {
   for (uint32_t slot = lo; slot < hi; slot++)
-    if (hamming(sketch_of(p->ix, slot), p->qb, LS_SKETCH_WORDS) <= p->bound.fine) candidate(p, slot);
+    if (hamming(sketch_of(p->ix, slot), p->qb, 0, LS_SKETCH_WORDS) <= p->bound.fine) candidate(p, slot);
 }
 
 /* Every live row: the `live` slots before head, in one or (wrapped) two runs. */

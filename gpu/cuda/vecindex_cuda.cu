@@ -59,8 +59,9 @@ __global__ void top_k_kernel(const float *s, const float *bias, uint32_t n, uint
   }
 }
 
-__global__ void ivf_insert_kernel(ls_ivf ix, const unsigned long long *bits, const uint32_t *list_of, uint32_t n,
-                                  uint32_t first, uint32_t seq0, unsigned int *displaced) {
+__global__ void ivf_insert_kernel(ls_ivf ix, const unsigned long long *bits, const uint32_t *list_of,
+                                  uint32_t list_stride, uint32_t n, uint32_t first, uint32_t seq0,
+                                  unsigned int *displaced) {
   uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
   uint32_t slot = (first + i) % ix.capacity, seq = seq0 + i;
@@ -68,7 +69,7 @@ __global__ void ivf_insert_kernel(ls_ivf ix, const unsigned long long *bits, con
   auto *sketch = static_cast<unsigned long long *>(ix.sketch);
   for (int w = 0; w < LS_SKETCH_WORDS; w++) sketch[(size_t)slot * LS_SKETCH_WORDS + w] = bits[(size_t)i * LS_SKETCH_WORDS + w];
   for (uint32_t k = 0; list_of && k < ix.spill; k++) {
-    uint32_t list = list_of[(size_t)i * ix.spill + k];
+    uint32_t list = list_of[(size_t)i * list_stride + k];
     uint32_t h = atomicAdd(static_cast<unsigned int *>(ix.heads) + list, 1u);
     ls_ivf_entry *e = static_cast<ls_ivf_entry *>(ix.entries) + (size_t)list * ix.list_cap + h % ix.list_cap;
     if (h >= ix.list_cap && ls_ivf_live(seq0 + n, live_after, e->seq)) atomicAdd(displaced, 1u);
@@ -79,9 +80,9 @@ __global__ void ivf_insert_kernel(ls_ivf ix, const unsigned long long *bits, con
 }
 
 // Differing bits of the first `words` words of two sketches.
-__device__ uint32_t hamming(const uint64_t *a, const unsigned long long *b, int words) {
+__device__ uint32_t hamming(const uint64_t *a, const unsigned long long *b, int from, int to) {
   uint32_t h = 0;
-  for (int w = 0; w < words; w++) h += __popcll((unsigned long long)a[w] ^ b[w]);
+  for (int w = from; w < to; w++) h += __popcll((unsigned long long)a[w] ^ b[w]);
   return h;
 }
 
@@ -105,14 +106,14 @@ struct probe_args {
   unsigned int *counter;
 };
 
-// Lane k of a warp's chunk of list positions, newest first: the entry's slot, and whether it is live.
+// Lane k of a warp's chunk of list positions, newest first: the entry's slot, its coarse sketch
+// distance, and whether it is live.
 __device__ bool list_entry(const probe_args &a, const ls_ivf_entry *entries, uint32_t heads, uint32_t k,
-                           const unsigned long long *qb, uint32_t *slot, bool *pass) {
+                           const unsigned long long *qb, uint32_t *slot, uint32_t *coarse_h) {
   const ls_ivf_entry &e = entries[(heads - 1u - k) % a.ix.list_cap];
   *slot = e.slot;
-  bool live = ls_ivf_live(a.ix.seq_end, a.ix.live, e.seq);
-  *pass = live && hamming(e.sketch, qb, LS_COARSE_WORDS) <= a.bound.coarse;
-  return live;
+  *coarse_h = hamming(e.sketch, qb, 0, LS_COARSE_WORDS);
+  return ls_ivf_live(a.ix.seq_end, a.ix.live, e.seq);
 }
 
 // One warp per (query, list) — or, without lists, per (query, chunk of 32·PROBE_WARPS rows).
@@ -142,12 +143,20 @@ __global__ void ivf_probe_kernel(probe_args a) {
   const ls_ivf_entry *entries = static_cast<const ls_ivf_entry *>(a.ix.entries) + (size_t)list * a.ix.list_cap;
   const auto *sketch = static_cast<const uint64_t *>(a.ix.sketch);
   for (uint32_t base = begin; base < end; base += WARP) {
-    uint32_t k = base + lane, slot = 0;
-    bool pass = false, live = false;
-    if (k < end && a.probe) live = list_entry(a, entries, heads, k, qb, &slot, &pass);
-    else if (k < end) slot = ls_ivf_newest(&a.ix, k), pass = live = true;
+    uint32_t k = base + lane, slot = 0, h = 0;
+    bool live = false;
+    if (k < end && a.probe) {
+      live = list_entry(a, entries, heads, k, qb, &slot, &h);
+    } else if (k < end) {
+      slot = ls_ivf_newest(&a.ix, k);
+      live = true;
+      h = hamming(sketch + (size_t)slot * LS_SKETCH_WORDS, qb, 0, LS_COARSE_WORDS);
+    }
     if (__ballot_sync(0xffffffffu, live) == 0) break;
-    pass = pass && hamming(sketch + (size_t)slot * LS_SKETCH_WORDS, qb, LS_SKETCH_WORDS) <= a.bound.fine;
+    // list entries pass the coarse filter first; then the rest of the whole sketch, whose first
+    // words are the coarse ones
+    bool pass = live && (!a.probe || h <= a.bound.coarse) &&
+                h + hamming(sketch + (size_t)slot * LS_SKETCH_WORDS, qb, LS_COARSE_WORDS, LS_SKETCH_WORDS) <= a.bound.fine;
     unsigned int ballot = __ballot_sync(0xffffffffu, pass);
     while (ballot) {
       int src = __ffs(ballot) - 1;
@@ -212,16 +221,16 @@ int cuda_top_k(ls_backend *be, const void *s, const void *bias, uint32_t n, uint
   return launched(err, "top_k");
 }
 
-int cuda_ivf_insert(ls_backend *be, const ls_ivf *ix, const void *bits, const void *list_of, uint32_t n, uint32_t first,
-                    uint32_t seq0, uint32_t *displaced, ls_err *err) {
+int cuda_ivf_insert(ls_backend *be, const ls_ivf *ix, const void *bits, const void *list_of, uint32_t list_stride,
+                    uint32_t n, uint32_t first, uint32_t seq0, uint32_t *displaced, ls_err *err) {
   cuda_ctx *c = ctx_of(be);
   if (displaced) *displaced = 0;
   if (n == 0) return LS_OK;
   cudaError_t e = cudaMemsetAsync(c->counter, 0, sizeof(unsigned int), c->stream);
   if (e != cudaSuccess) return cuda_fail(err, "memset", e);
   ivf_insert_kernel<<<blocks(n, 128), 128, 0, c->stream>>>(*ix, static_cast<const unsigned long long *>(bits),
-                                                           static_cast<const uint32_t *>(list_of), n, first, seq0,
-                                                           c->counter);
+                                                           static_cast<const uint32_t *>(list_of), list_stride, n,
+                                                           first, seq0, c->counter);
   int rc = launched(err, "ivf_insert");
   unsigned int lost = 0;
   if (rc == LS_OK && (e = cudaMemcpyAsync(&lost, c->counter, sizeof lost, cudaMemcpyDeviceToHost, c->stream)) == cudaSuccess)

@@ -131,11 +131,12 @@ struct ls_backend_i {
   int (*top_k)(struct ls_backend *be, const void *s, const void *bias, uint32_t n, uint32_t m, uint32_t k, void *out,
                struct ls_err *err);
   /* Rows first+i (mod capacity), i < n, numbered seq0+i, get sketch bits[i] (LS_SKETCH_WORDS
-   * words); with list_of (device, n × ix->spill) each also gets an entry, with the coarse sketch,
-   * at the head of lists list_of[i·spill …]. *displaced counts entries of rows that stay live
-   * after the batch that full lists overwrote. */
-  int (*ivf_insert)(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of, uint32_t n,
-                    uint32_t first, uint32_t seq0, uint32_t *displaced, struct ls_err *err);
+   * words); with list_of (device, n rows of list_stride ≥ ix->spill) each also gets an entry,
+   * with the coarse sketch, at the head of the lists named by the first ix->spill of its row.
+   * *displaced counts entries of rows that stay live after the batch that full lists overwrote. */
+  int (*ivf_insert)(struct ls_backend *be, const struct ls_ivf *ix, const void *bits, const void *list_of,
+                    uint32_t list_stride, uint32_t n, uint32_t first, uint32_t seq0, uint32_t *displaced,
+                    struct ls_err *err);
   /* Every (i, slot) with dot(q_i, row) ≥ tau for queries q[n×d] (float32) with sketches qbits
    * (n × LS_SKETCH_WORDS), over the live entries of lists probe[i×nprobe ...] (device;
    * LS_NO_LIST entries are skipped), or over every live row when probe is NULL. A row in
