@@ -28,10 +28,11 @@ struct option {
 #define INT(sec, key, field, def, lo, hi, doc) {sec, key, K_INT, O(field), 0, def, lo, hi, doc}
 #define DBL(sec, key, field, def, lo, hi, doc) {sec, key, K_DBL, O(field), 0, def, lo, hi, doc}
 #define BOOL(sec, key, field, def, doc) {sec, key, K_BOOL, O(field), 0, def, 0, 1, doc}
-#define SIGNAL(sec, idx, win, minw, what)                                                                     \
+#define SIGNAL(sec, idx, win, scale, minw, what)                                                              \
   BOOL(sec, "enabled", signal[idx].enabled, "true", "Detect " what "."),                                     \
-  INT(sec, "window_s", signal[idx].window_s, win, 1, 86400, "Two actions count as coordinated within this many seconds (event time)."), \
-  DBL(sec, "min_weight", signal[idx].min_weight, minw, 0.1, 1000000, "An edge needs at least this weight of this signal: distinct coordinated actions, each discounted by detect.organic_accounts.")
+  INT(sec, "window_s", signal[idx].window_s, win, 1, 86400, "Horizon: two actions further apart than this many seconds (event time) are never paired; also the network export's window (the QUT toolkit's time window)."), \
+  INT(sec, "time_scale_s", signal[idx].time_scale_s, scale, 1, 86400, "Chance model: a co-action whose two actions are g seconds apart weighs exp(-g / time_scale_s) (README: evidence weighted by chance)."), \
+  DBL(sec, "min_weight", signal[idx].min_weight, minw, 0.1, 1000000, "The network export's minimum edge weight (distinct messages, as in the QUT toolkit); detection weighs evidence by chance instead (detect.min_edge_weight).")
 
 static const struct option OPTIONS[] = {
     STR("kafka", "brokers", kafka.brokers, "127.0.0.1:9092", "Bootstrap servers, host:port[,host:port...]."),
@@ -73,8 +74,11 @@ static const struct option OPTIONS[] = {
     INT("detect", "cluster_interval_ms", detect.cluster_interval_ms, "5000", 100, 3600000, "Clustering runs when event time has advanced this much (and at least once a second of processing time when idle)."),
     INT("detect", "close_after_s", detect.close_after_s, "1800", 10, 604800, "A campaign with no new coordinated action for this long (event time) is closed."),
     INT("detect", "edge_ttl_s", detect.edge_ttl_s, "3600", 10, 604800, "Edges not reinforced for this long (event time) are forgotten."),
-    INT("detect", "organic_accounts", detect.organic_accounts, "30", 2, 100000, "Organic suppression: a coordinated action on an object (retweeted tweet, text, URL, ...) that n accounts acted on within its window weighs 1 up to this many accounts, then 1/(1+ln(n/organic_accounts)): viral objects make weak edges, repetition across many objects makes strong ones."),
-    INT("detect", "max_object_accounts", detect.max_object_accounts, "250", 2, 100000, "An object acted on by more accounts than this within its window is treated as organic virality and forms no more edges at all."),
+    INT("detect", "organic_accounts", detect.organic_accounts, "30", 2, 100000, "Chance model: a co-action on an object (retweeted tweet, text, URL, ...) that n accounts acted on within its window weighs fully up to this many accounts, then organic_accounts/n: viral objects make weak edges, repetition across many objects makes strong ones. Objects with more than organic_accounts/min_action_weight accounts form no edges at all."),
+    INT("detect", "active_actions", detect.active_actions, "30", 1, 1000000, "Chance model: co-actions of two accounts weigh fully while the geometric mean of their actions in about the last hour is at most this, then active_actions/mean: accounts that act all the time co-act by chance."),
+    DBL("detect", "min_action_weight", detect.min_action_weight, "0.05", 0.0001, 1, "Chance model: a co-action that weighs less than this (distant, on a popular object, or of hyperactive accounts) is no evidence at all."),
+    DBL("detect", "min_edge_weight", detect.min_edge_weight, "0.1", 0.01, 1000000, "Two accounts are tied when the weights of their co-actions, over all signals, sum to at least this."),
+    DBL("detect", "min_account_evidence", detect.min_account_evidence, "1.8", 0.01, 1000000, "Group evidence: an account stays in a group while its ties to the group's other members sum to at least this (weighted k-core peeling), so a member must co-act repeatedly, though not always with the same partner (rotation)."),
     INT("detect", "max_objects", detect.max_objects, "262144", 1024, 67108864, "Capacity of the exact-signal object window (entries; stale ones are reused)."),
     INT("detect", "max_edges", detect.max_edges, "1048576", 1024, 268435456, "Capacity of the coordination graph (account pairs)."),
     INT("detect", "max_accounts", detect.max_accounts, "262144", 1024, 67108864, "Capacity of the table of accounts that took part in coordinated actions."),
@@ -83,12 +87,12 @@ static const struct option OPTIONS[] = {
     INT("detect", "lateness_s", detect.lateness_s, "60", 0, 86400, "Tweets up to this far behind the newest event time still meet every similar text of their co_similar_text window; rows older than the window and this leave the co-similar-text search."),
     INT("detect", "index_lists", detect.index_lists, "0", 0, 65536, "Inverted lists of the co-similar-text index, whose centroids are learnt on the stream's first vectors; 0: a power of two near the square root of window_capacity."),
     INT("detect", "index_probes", detect.index_probes, "8", 1, 64, "Lists each query searches: more finds more of the pairs above the threshold at a higher cost (lockstep-bench window measures the recall against brute force)."),
-    SIGNAL("co_retweet", LS_SIG_RETWEET, "60", "3", "accounts retweeting the same tweet"),
-    SIGNAL("co_reply", LS_SIG_REPLY, "60", "3", "accounts replying to the same tweet"),
-    SIGNAL("co_tweet", LS_SIG_TWEET, "600", "2", "accounts posting the same normalised text (at least 5 tokens, retweets excluded)"),
-    SIGNAL("co_similar_text", LS_SIG_SIMILAR, "600", "2", "accounts posting texts with embedding cosine >= embed.similarity_threshold"),
-    SIGNAL("co_link", LS_SIG_LINK, "300", "3", "accounts sharing the same normalised URL"),
-    SIGNAL("co_hashtag", LS_SIG_HASHTAG, "60", "3", "accounts using the same ordered sequence of at least 2 hashtags"),
+    SIGNAL("co_retweet", LS_SIG_RETWEET, "900", "180", "3", "accounts retweeting the same tweet"),
+    SIGNAL("co_reply", LS_SIG_REPLY, "900", "180", "3", "accounts replying to the same tweet"),
+    SIGNAL("co_tweet", LS_SIG_TWEET, "1800", "600", "2", "accounts posting the same canonical text (at least 5 tokens, retweets excluded)"),
+    SIGNAL("co_similar_text", LS_SIG_SIMILAR, "600", "300", "2", "accounts posting texts with embedding cosine >= embed.similarity_threshold (near-copies: identical canonical texts are co-tweet's)"),
+    SIGNAL("co_link", LS_SIG_LINK, "900", "300", "3", "accounts sharing the same canonical URL"),
+    SIGNAL("co_hashtag", LS_SIG_HASHTAG, "600", "120", "3", "accounts using the same ordered sequence of at least 2 hashtags"),
     STR("output", "file", output.file, "", "Also write campaign events as JSON lines to this file (--out sets it)."),
     STR("log", "level", output.level, "info", "debug, info, warn or error."),
     INT("metrics", "interval_s", output.interval_s, "10", 1, 3600, "Seconds between metric log lines (and the Redis stats hash)."),

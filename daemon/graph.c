@@ -2,9 +2,11 @@
  * Edges and accounts live in two open-addressing tables that never empty a slot: an entry is
  * replaced when it is stale (older than edge_ttl) or, when its probe run is full, the least
  * recently updated entry of the run is evicted (counted). Edges are listed when they first reach
- * a minimum weight; clustering reads that list (dropping stale and expired entries), maps the
- * accounts to dense indices once, finds the connected components with the backend's components
- * op and summarises each group of at least min_accounts. It allocates per run, not per tweet. */
+ * min_edge_weight; clustering reads that list (dropping stale and expired entries), maps the
+ * accounts to dense indices once, peels accounts whose ties sum to less than min_account_evidence
+ * (a queue over a CSR adjacency, linear in the edges), finds the connected components of the
+ * remaining edges with the backend's components op and summarises each group of at least
+ * min_accounts. It allocates per run, not per tweet. */
 #include "lockstep/graph.h"
 
 #include <stdlib.h>
@@ -34,6 +36,7 @@ struct account {
   uint8_t n_samples, sample_head, n_times, time_head;
   uint16_t text_len;
   float suspicion; /* < 0: no metadata */
+  float evidence;  /* weight of all its co-actions so far: a clustering trigger, not a decision */
   char username[LS_USERNAME_MAX];
   char text[LS_TEXT_MAX];
 };
@@ -119,11 +122,14 @@ static struct account *account_slot(struct ls_graph *g, uint64_t id, bool create
   return oldest;
 }
 
+static double edge_weight(const struct edge *e) {
+  double w = 0;
+  for (int s = 0; s < LS_SIG_COUNT; s++) w += e->w[s];
+  return w;
+}
+
 static bool is_strong(const struct ls_graph *g, const struct edge *e, int64_t now) {
-  if (e->a == 0 || !is_live(g, e->last_ms, now)) return false;
-  for (int s = 0; s < LS_SIG_COUNT; s++)
-    if (g->conf.min_weight[s] > 0 && e->w[s] >= g->conf.min_weight[s] - 1e-6) return true;
-  return false;
+  return e->a != 0 && is_live(g, e->last_ms, now) && edge_weight(e) >= g->conf.min_edge_weight - 1e-6;
 }
 
 /* Lists an edge that just reached a minimum weight; false when the list cannot grow (out of
@@ -153,11 +159,15 @@ bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, 
   e->n[s]++;
   e->w[s] += weight;
   e->gap_s += (float)(llabs(gap_ms) / 1000.0);
+  bool crossed = false; /* an account's co-actions now reach min_account_evidence */
   for (int k = 0; k < 2; k++) {
     struct account *acc = account_slot(g, k ? b : a, true);
     if (t > acc->last_ms) acc->last_ms = t;
+    crossed |= acc->evidence < g->conf.min_account_evidence && acc->evidence + weight >= g->conf.min_account_evidence;
+    acc->evidence += weight;
   }
-  return !e->listed && is_strong(g, e, g->watermark) && list_strong(g, e, t);
+  bool listed = !e->listed && is_strong(g, e, g->watermark) && list_strong(g, e, t);
+  return crossed || (listed && edge_weight(e) >= g->conf.min_account_evidence);
 }
 
 /* Indicators of an automated or throw-away account, each in [0, 1], averaged: a young account
@@ -235,8 +245,16 @@ static void run_free(struct run *r) {
   free(r->join);
 }
 
+/* Whether an account's co-actions could reach min_account_evidence: its running sum bounds the
+ * weight of its live strong edges, so one below it would be peeled anyway. */
+static bool evident(struct ls_graph *g, uint64_t id) {
+  const struct account *a = account_slot(g, id, false);
+  return a && a->evidence >= g->conf.min_account_evidence - 1e-6;
+}
+
 /* The strong edges from the strong list, which is compacted on the way: refs whose slot now
- * holds another pair, and edges no longer strong (expired), leave it. */
+ * holds another pair, and edges no longer strong (expired), leave it; edges of accounts that are
+ * not yet evident stay listed but are not read. */
 static int strong_edges(struct ls_graph *g, int64_t now, struct run *r, struct ls_err *err) {
   r->strong = malloc((g->n_strong + 1) * sizeof *r->strong);
   if (!r->strong) return ls_err_set(err, LS_ENOMEM, "cluster: cannot hold %u edges", g->n_strong);
@@ -250,10 +268,64 @@ static int strong_edges(struct ls_graph *g, int64_t now, struct run *r, struct l
       continue;
     }
     g->strong[kept++] = ref;
-    r->strong[r->n_strong++] = e;
+    if (evident(g, e->a) && evident(g, e->b)) r->strong[r->n_strong++] = e;
   }
   g->n_strong = kept;
   return LS_OK;
+}
+
+/* Weighted k-core: drops accounts whose strong edges sum to less than min_account_evidence,
+ * and the edges of dropped accounts from the others' sums, until every account left passes;
+ * then keeps only the edges between accounts left (r->strong and r->end compacted). */
+static int peel(struct ls_graph *g, struct run *r, struct ls_err *err) {
+  uint32_t nv = r->map.n, ne = r->n_strong;
+  double *deg = calloc(nv + 1, sizeof *deg);
+  uint32_t *first = calloc(nv + 2, sizeof *first), *adj = malloc((2 * (size_t)ne + 1) * sizeof *adj);
+  uint32_t *queue = malloc((nv + 1) * sizeof *queue);
+  bool *gone = calloc(nv + 1, sizeof *gone);
+  int rc = LS_OK;
+  if (!deg || !first || !adj || !queue || !gone) {
+    rc = ls_err_set(err, LS_ENOMEM, "cluster: cannot peel %u accounts", nv);
+    goto out;
+  }
+  for (uint32_t k = 0; k < 2 * ne; k++) first[r->end[k] + 1]++;
+  for (uint32_t v = 0; v < nv; v++) first[v + 1] += first[v];
+  for (uint32_t v = 0; v < nv; v++) queue[v] = first[v]; /* the queue starts as the fill cursor */
+  for (uint32_t k = 0; k < 2 * ne; k++) adj[queue[r->end[k]]++] = k;
+  uint32_t head = 0, tail = 0;
+  for (uint32_t k = 0; k < ne; k++) {
+    double w = edge_weight(r->strong[k]);
+    deg[r->end[2 * k]] += w;
+    deg[r->end[2 * k + 1]] += w;
+  }
+  double need = g->conf.min_account_evidence - 1e-6;
+  for (uint32_t v = 0; v < nv; v++)
+    if (deg[v] < need) gone[queue[tail++] = v] = true;
+  while (head < tail) {
+    uint32_t v = queue[head++];
+    for (uint32_t i = first[v]; i < first[v + 1]; i++) {
+      uint32_t k = adj[i] / 2, u = r->end[2 * k + (adj[i] % 2 ? 0 : 1)];
+      if (gone[u]) continue;
+      deg[u] -= edge_weight(r->strong[k]);
+      if (deg[u] < need) gone[queue[tail++] = u] = true;
+    }
+  }
+  uint32_t kept = 0;
+  for (uint32_t k = 0; k < ne; k++) {
+    if (gone[r->end[2 * k]] || gone[r->end[2 * k + 1]]) continue;
+    r->strong[kept] = r->strong[k];
+    r->end[2 * kept] = r->end[2 * k];
+    r->end[2 * kept + 1] = r->end[2 * k + 1];
+    kept++;
+  }
+  r->n_strong = kept;
+out:
+  free(deg);
+  free(first);
+  free(adj);
+  free(queue);
+  free(gone);
+  return rc;
 }
 
 /* Dense indices for the endpoints, and their union. */
@@ -273,6 +345,8 @@ static int collect(struct ls_graph *g, struct ls_backend *be, int64_t now, struc
       r->id_of[v] = id;
       r->end[2 * k + (uint32_t)side] = v;
     }
+  if ((rc = peel(g, r, err)) != LS_OK) return rc;
+  n = r->n_strong;
   r->label = malloc((r->map.n + 1) * sizeof *r->label);
   r->size = calloc(r->map.n + 1, sizeof *r->size);
   r->join = malloc((r->map.n + 1) * sizeof *r->join);

@@ -4,7 +4,6 @@
  * (counted). Each object keeps a small ring of its latest (account, time) actions. */
 #include "lockstep/objects.h"
 
-#include <math.h>
 #include <stdlib.h>
 
 #include "lockstep/hash.h"
@@ -93,11 +92,6 @@ int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int
   if (s->n < LS_OBJECT_RECENT) s->n++;
   if (t > s->latest) s->latest = t;
   return pairs;
-}
-
-float ls_organic_weight(uint32_t n, uint32_t n0) {
-  if (n <= n0 || n0 == 0) return 1.0f;
-  return (float)(1.0 / (1.0 + log((double)n / n0)));
 }
 
 uint64_t ls_objects_evictions(const struct ls_objects *o) { return o->evictions; }

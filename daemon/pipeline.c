@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lockstep/activity.h"
+#include "lockstep/chance.h"
 #include "lockstep/dedup.h"
 #include "lockstep/embedder.h"
 #include "lockstep/graph.h"
@@ -30,17 +32,28 @@
 #define MAX_SIMILAR_PAIRS_PER_TWEET 64 /* initial pair buffer per batch tweet */
 #define MAX_PAIRS (1u << 24)          /* largest pair buffer (192 MiB): beyond, pairs are dropped */
 #define OFFSET_CHECKPOINTS 4096 /* batches per partition within one window before hold-back shortens */
+#define MAX_PARTNERS 65536 /* co-similar-text partners of one action kept (more are counted light) */
 #define STRONG_GAP_MS 200  /* least event time between clusterings triggered by new strong edges */
 #define MIN_TWEET_TOKENS 5   /* co-tweet: DESIGN.md §1 */
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
+#define ACTIVITY_HALF_LIFE_MS 2495328 /* activity counts halve in 41.6 min: a mean life of one hour */
 
 struct slot_meta { /* what a vector-window row stands for */
   uint64_t account, tweet;
   int64_t t;
+  uint64_t text_key; /* the co-tweet key of its canonical text: identical copies are co-tweet's */
+};
+
+struct partner { /* another account's action paired with the current one */
+  uint64_t account;
+  int64_t gap_ms;
+  double w; /* chance weight */
 };
 
 struct item {
   struct ls_tweet *t;
+  uint64_t text_key; /* co-tweet key of the canonical text (0: none) */
+  float budget;      /* evidence the tweet may still give its co-actions (spend_action) */
   char *norm; /* normalised text */
   uint32_t norm_len, tokens;
   bool coordinated;
@@ -58,6 +71,8 @@ struct ls_pipeline {
 
   struct ls_dedup dedup;
   struct ls_objects *objects;
+  struct ls_activity *activity;
+  struct ls_chance chance;
   struct ls_graph *graph;
   struct ls_tracker *tracker;
   struct ls_vecwin *vecwin;
@@ -86,9 +101,11 @@ struct ls_pipeline {
   bool strong_new; /* an edge reached its minimum weight since the last clustering */
   struct ls_pipeline_stats st;
 
-  /* pair callback context */
+  /* pair callback context: the action being observed and its partners so far */
   enum ls_signal cur_sig;
   struct item *cur_item;
+  struct partner *partners;
+  uint32_t n_partners, partners_cap;
 };
 
 static double wall_s(void) {
@@ -118,10 +135,14 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   int rc = open_embedder(p, err);
   uint32_t dim = p->dim;
   if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
-  if (rc == LS_OK) rc = ls_objects_create(&p->objects, (uint32_t)c->detect.max_objects, (uint32_t)c->detect.max_object_accounts, err);
+  p->chance = (struct ls_chance){.organic_accounts = (double)c->detect.organic_accounts, .active_actions = (double)c->detect.active_actions,
+                                 .min_weight = c->detect.min_action_weight};
+  for (int s = 0; s < LS_SIG_COUNT; s++) p->chance.time_scale_ms[s] = (double)c->signal[s].time_scale_s * 1000;
+  if (rc == LS_OK) rc = ls_objects_create(&p->objects, (uint32_t)c->detect.max_objects, ls_chance_max_accounts(&p->chance), err);
+  if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
   struct ls_graph_conf gc = {.max_edges = (uint32_t)c->detect.max_edges, .max_accounts = (uint32_t)c->detect.max_accounts,
-                             .edge_ttl_ms = c->detect.edge_ttl_s * 1000};
-  for (int s = 0; s < LS_SIG_COUNT; s++) gc.min_weight[s] = c->signal[s].enabled ? c->signal[s].min_weight : 0;
+                             .edge_ttl_ms = c->detect.edge_ttl_s * 1000, .min_edge_weight = c->detect.min_edge_weight,
+                             .min_account_evidence = c->detect.min_account_evidence};
   if (rc == LS_OK) rc = ls_graph_create(&p->graph, &gc, err);
   struct ls_tracker_conf tc = {(uint32_t)c->detect.min_accounts, c->detect.min_score, c->detect.close_after_s * 1000};
   if (rc == LS_OK) rc = ls_tracker_create(&p->tracker, &tc, err);
@@ -142,8 +163,11 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   p->embed_items = malloc(nb * sizeof *p->embed_items);
   p->matches = malloc(nb * sizeof *p->matches);
   p->pairs = malloc((size_t)p->pairs_cap * sizeof *p->pairs);
+  uint32_t most = ls_chance_max_accounts(&p->chance);
+  p->partners_cap = (most < MAX_PARTNERS ? most : MAX_PARTNERS) + LS_OBJECT_RECENT;
+  p->partners = malloc((size_t)p->partners_cap * sizeof *p->partners);
   if (!p->meta || !p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->matches ||
-      !p->pairs)
+      !p->pairs || !p->partners)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
   for (int s = 0; s < LS_SIG_COUNT; s++)
     if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
@@ -152,8 +176,8 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
 
 static void log_sizes(struct ls_pipeline *p) {
   ls_logf(p->log, LS_LOG_INFO, "pipeline",
-          "memory dedup=%.1fMiB objects=%.1fMiB graph=%.1fMiB batch=%.1fMiB backend=%s device=\"%s\"",
-          mib(ls_dedup_bytes(&p->dedup)), mib(ls_objects_bytes(p->objects)), mib(ls_graph_bytes(p->graph)),
+          "memory dedup=%.1fMiB objects=%.1fMiB activity=%.1fMiB graph=%.1fMiB batch=%.1fMiB backend=%s device=\"%s\"",
+          mib(ls_dedup_bytes(&p->dedup)), mib(ls_objects_bytes(p->objects)), mib(ls_activity_bytes(p->activity)), mib(ls_graph_bytes(p->graph)),
           mib(p->cfg.batch.max_tweets * (p->norm_stride + p->dim * sizeof(float))), p->be->i->name, p->be->device);
   if (!p->vecwin) return;
   struct ls_vecwin_stats vs;
@@ -189,6 +213,7 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   if (!p) return;
   ls_dedup_free(&p->dedup);
   ls_objects_destroy(p->objects);
+  ls_activity_destroy(p->activity);
   ls_graph_destroy(p->graph);
   ls_tracker_destroy(p->tracker);
   ls_vecwin_destroy(p->vecwin);
@@ -202,6 +227,7 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   free(p->embed_items);
   free(p->matches);
   free(p->pairs);
+  free(p->partners);
   ls_offsets_destroy(p->offsets);
   free(p);
 }
@@ -286,15 +312,41 @@ static void maybe_cluster(struct ls_pipeline *p, bool idle) {
 
 /* --- signals ---------------------------------------------------------------------------------- */
 
+/* A partner of the current action, with the chance weight of their co-action (chance.h). */
 static void on_pair(void *ud, uint64_t other, int64_t other_t, uint32_t object_accounts) {
   struct ls_pipeline *p = ud;
   const struct ls_tweet *t = p->cur_item->t;
-  float w = ls_organic_weight(object_accounts, (uint32_t)p->cfg.detect.organic_accounts);
-  if (ls_graph_add(p->graph, t->author_id, other, p->cur_sig, t->created_at_ms, w, t->created_at_ms - other_t))
-    p->strong_new = true;
-  p->cur_item->coordinated = true;
-  p->st.pairs[p->cur_sig]++;
-  p->graph_dirty = true;
+  int64_t gap = t->created_at_ms - other_t;
+  double w = ls_chance_weight(&p->chance, p->cur_sig, gap, object_accounts, ls_activity_count(p->activity, t->author_id),
+                              ls_activity_count(p->activity, other));
+  if (w <= 0 || p->n_partners == p->partners_cap) {
+    p->st.light_pairs++;
+    return;
+  }
+  p->partners[p->n_partners++] = (struct partner){other, gap, w};
+}
+
+/* One tweet is at most one unit of evidence, over all its signals: its co-actions' weights, when
+ * they sum to more than what the tweet has left, are shared out in proportion, so one object
+ * acted on by many accounts (a headline, a viral tweet) ties each of them about once, a copy that
+ * shares its text, link and hashtags is still one action, and accounts stand out by co-acting on
+ * many objects. Signals spend in their order, co-similar-text last. */
+static void spend_action(struct ls_pipeline *p) {
+  if (p->n_partners == 0) return;
+  double sum = 0;
+  for (uint32_t k = 0; k < p->n_partners; k++) sum += p->partners[k].w;
+  struct item *it = p->cur_item;
+  double scale = sum > it->budget ? it->budget / sum : 1;
+  it->budget -= (float)(sum * scale);
+  const struct ls_tweet *t = p->cur_item->t;
+  for (uint32_t k = 0; k < p->n_partners; k++) {
+    const struct partner *x = &p->partners[k];
+    if (ls_graph_add(p->graph, t->author_id, x->account, p->cur_sig, t->created_at_ms, (float)(x->w * scale), x->gap_ms))
+      p->strong_new = true;
+  }
+  p->cur_item->coordinated = p->graph_dirty = true;
+  p->st.pairs[p->cur_sig] += p->n_partners;
+  p->n_partners = 0;
 }
 
 static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, uint64_t object) {
@@ -306,6 +358,7 @@ static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, 
   if (ls_objects_observe(p->objects, key, it->t->author_id, it->t->created_at_ms, p->cfg.signal[sig].window_s * 1000,
                          on_pair, p) < 0)
     p->st.suppressed++;
+  spend_action(p);
 }
 
 /* The ordered sequence of hashtags, each case-folded as co-tweet texts are. */
@@ -328,7 +381,7 @@ static void exact_signals(struct ls_pipeline *p, struct item *it) {
     return; /* retweets carry someone else's text, links and hashtags */
   }
   observe(p, it, LS_SIG_REPLY, t->reply_to);
-  if (it->tokens >= MIN_TWEET_TOKENS) observe(p, it, LS_SIG_TWEET, ls_hash64(it->norm, it->norm_len, 0x7e7));
+  if (it->tokens >= MIN_TWEET_TOKENS) observe(p, it, LS_SIG_TWEET, it->text_key = ls_hash64(it->norm, it->norm_len, 0x7e7));
   char url[1024];
   for (unsigned i = 0; i < t->n_urls; i++) {
     size_t n = ls_url_normalize(t->urls[i], url, sizeof url);
@@ -348,12 +401,13 @@ static void export_match(struct ls_pipeline *p, const struct ls_tweet *t, const 
   ls_export_match(p->export, LS_SIG_SIMILAR, m->account, m->tweet, t->author_id);
 }
 
-/* Counts each query's matches from other accounts inside the window; a query with more than the
- * virality cap is organic (many independent near-identical posts) and forms no edges. */
+/* Counts each query's matches from other accounts inside the window (copies with the same
+ * canonical text are co-tweet's evidence, not counted twice); a query with more matches than the
+ * chance model's limit is organic (many independent near-identical posts) and forms no edges. */
 static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot, uint32_t found) {
   int64_t window = p->cfg.signal[LS_SIG_SIMILAR].window_s * 1000;
   uint32_t cap = (uint32_t)p->cfg.detect.window_capacity;
-  uint32_t *matches = p->matches;
+  uint32_t *matches = p->matches, max_accounts = ls_chance_max_accounts(&p->chance);
   memset(matches, 0, n * sizeof *matches);
   if (found > p->pairs_cap) found = p->pairs_cap;
   for (int pass = 0; pass < 2; pass++) {
@@ -364,18 +418,21 @@ static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot
       struct item *it = &p->items[p->embed_items[pr->q]];
       const struct slot_meta *m = &p->meta[pr->w];
       if (m->account == it->t->author_id || llabs(m->t - it->t->created_at_ms) > window) continue;
+      if (it->text_key && m->text_key == it->text_key && p->cfg.signal[LS_SIG_TWEET].enabled) continue;
       if (pass == 0) {
         matches[pr->q]++;
         export_match(p, it->t, m);
         continue;
       }
-      if (matches[pr->q] > (uint32_t)p->cfg.detect.max_object_accounts) continue;
+      if (matches[pr->q] + 1 > max_accounts) continue;
+      if (p->cur_item != it) spend_action(p);
       p->cur_sig = LS_SIG_SIMILAR;
       p->cur_item = it;
       on_pair(p, m->account, m->t, matches[pr->q] + 1);
     }
   }
-  for (uint32_t q = 0; q < n; q++) p->st.suppressed += matches[q] > (uint32_t)p->cfg.detect.max_object_accounts;
+  spend_action(p);
+  for (uint32_t q = 0; q < n; q++) p->st.suppressed += matches[q] + 1 > max_accounts;
 }
 
 /* Every pair of the batch, in (query, slot) order so that a replay is deterministic: the buffer
@@ -436,7 +493,7 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
   if (rc == LS_OK) rc = ls_vecwin_add(p->vecwin, p->vectors, n, &first_slot, &err);
   for (uint32_t q = 0; rc == LS_OK && q < n; q++) {
     const struct ls_tweet *t = p->items[p->embed_items[q]].t;
-    p->meta[(first_slot + q) % cap] = (struct slot_meta){t->author_id, t->id, t->created_at_ms};
+    p->meta[(first_slot + q) % cap] = (struct slot_meta){t->author_id, t->id, t->created_at_ms, p->items[p->embed_items[q]].text_key};
   }
   if (rc == LS_OK) rc = query_all(p, &found, &err);
   if (rc != LS_OK) {
@@ -490,6 +547,8 @@ static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
   it->norm = p->norm_mem + i * p->norm_stride;
   it->norm[0] = '\0';
   it->norm_len = it->tokens = 0;
+  it->text_key = 0;
+  it->budget = 1;
   if (!t->retweet_of) it->norm_len = (uint32_t)ls_text_normalize(t->text, t->text_len, it->norm, p->norm_stride, &it->tokens);
 }
 
@@ -504,6 +563,7 @@ static void process(struct ls_pipeline *p, uint32_t n) {
     }
     p->st.tweets++;
     if (it->t->created_at_ms > p->st.watermark_ms) p->st.watermark_ms = it->t->created_at_ms;
+    ls_activity_add(p->activity, it->t->author_id, it->t->created_at_ms);
     prepare_item(p, it, i);
     if (p->export) ls_export_node(p->export, it->t->author_id, it->t->username, it->t->text, it->t->text_len);
     exact_signals(p, it);

@@ -9,7 +9,9 @@ PACKAGES=(
   protobuf-c-compiler libprotobuf-c-dev
   libhiredis-dev redis-server redis-tools
   libopenblas-dev           # CPU backend GEMM
-  libutf8proc-dev           # Unicode properties (text normalisation)
+  libutf8proc-dev           # Unicode NFKC, case folding, default-ignorables (text canonicalisation)
+  libicu-dev                # TR39 confusable skeletons (uspoof) for look-alike letters
+  libcurl4-openssl-dev      # libcurl's URL API (CURLU) for canonical links
   libinih-dev               # INI configuration
   libcmocka-dev             # unit tests
   libsystemd-dev            # sd_notify for Type=notify

@@ -16,8 +16,8 @@
 
 struct ls_signal_conf {
   bool enabled;
-  int64_t window_s;
-  double min_weight;
+  int64_t window_s, time_scale_s;
+  double min_weight; /* the network export's */
 };
 
 struct ls_config {
@@ -44,9 +44,9 @@ struct ls_config {
     int64_t max_tweets, max_latency_ms;
   } batch;
   struct {
-    int64_t min_accounts, cluster_interval_ms, close_after_s, edge_ttl_s, max_object_accounts, organic_accounts;
+    int64_t min_accounts, cluster_interval_ms, close_after_s, edge_ttl_s, organic_accounts, active_actions;
     int64_t max_objects, max_edges, max_accounts, dedup_capacity, window_capacity, lateness_s, index_lists, index_probes;
-    double min_score;
+    double min_score, min_action_weight, min_edge_weight, min_account_evidence;
   } detect;
   struct ls_signal_conf signal[LS_SIG_COUNT];
   struct {

@@ -2,9 +2,11 @@
  * the table of accounts that took part in coordinated actions (username, author metadata, recent
  * coordinated texts, times and tweet ids). An action adds its organic-suppression weight (1 for
  * an object few accounts touched, less for a viral one) to its edge, so an edge's weight is the
- * number of distinct coordinated actions, discounted for popular objects. ls_graph_cluster()
- * finds the connected groups over the edges that pass their signal's minimum weight (components)
- * and gathers each group's evidence: signal counts, synchrony, strongest edges, per-minute
+ * sum of its co-actions' chance weights (chance.h). ls_graph_cluster() takes the edges whose
+ * weights over all signals reach min_edge_weight, peels away accounts whose ties sum to less than
+ * min_account_evidence (a weighted k-core: one chance co-action is not coordination, but a member
+ * of a rotating group who co-acts repeatedly with different partners stays), finds the connected
+ * groups of what remains (components) and gathers each group's evidence: signal counts, synchrony, strongest edges, per-minute
  * activity, account features, samples and the most common text.
  * Fixed capacities sized at creation; entries not reinforced within edge_ttl are reused. */
 #ifndef LOCKSTEP_GRAPH_H
@@ -29,7 +31,8 @@
 struct ls_graph_conf {
   uint32_t max_edges, max_accounts;
   int64_t edge_ttl_ms;
-  double min_weight[LS_SIG_COUNT]; /* 0: signal disabled */
+  double min_edge_weight;      /* an edge ties its accounts when its weights sum to this */
+  double min_account_evidence; /* a group member's ties to the group sum to at least this */
 };
 
 struct ls_group_edge {
@@ -79,9 +82,10 @@ struct ls_graph;
 int ls_graph_create(struct ls_graph **out, const struct ls_graph_conf *conf, struct ls_err *err);
 void ls_graph_destroy(struct ls_graph *g);
 
-/* One coordinated action of a with b (a != b) on signal s at time t: weight in (0, 1] (organic
- * suppression), gap_ms the time between the two accounts' actions. True when it made the edge
- * reach its minimum weight (a new strong edge: worth clustering soon). */
+/* One coordinated action of a with b (a != b) on signal s at time t: weight in (0, 1] (its chance
+ * weight), gap_ms the time between the two accounts' actions. True when it may have made a new
+ * group member (worth clustering soon): an account's co-actions first sum to min_account_evidence,
+ * or a new tie alone weighs that much. */
 bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms, float weight,
                   int64_t gap_ms);
 /* Records a tweet of an account that took part in at least one coordinated action. */

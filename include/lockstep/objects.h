@@ -2,8 +2,8 @@
  * normalised text, a URL, a hashtag sequence), the most recent accounts that acted on it.
  * Observing an action reports every other account that acted on the same object within the
  * signal's window, once per (account, object): repeats by the same account add nothing. Objects
- * acted on by more accounts than the virality cap within one window are treated as organic and
- * report nothing more. Fixed capacity, sized at creation; stale entries are reused. */
+ * acted on by more accounts than the virality cap within one window (chance.h's limit, past which
+ * no co-action can weigh enough) are organic and report nothing more. Fixed capacity, sized at creation; stale entries are reused. */
 #ifndef LOCKSTEP_OBJECTS_H
 #define LOCKSTEP_OBJECTS_H
 
@@ -17,7 +17,7 @@
 struct ls_objects;
 
 /* object_accounts: accounts that acted on the object in its current window, this one included
- * (what organic suppression discounts by). */
+ * (what the chance model's popularity term discounts by). */
 typedef void (*ls_pair_fn)(void *ud, uint64_t other_account, int64_t other_time_ms, uint32_t object_accounts);
 
 int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral_cap, struct ls_err *err);
@@ -27,11 +27,6 @@ void ls_objects_destroy(struct ls_objects *o);
  * is viral (suppressed). */
 int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t_ms, int64_t window_ms,
                        ls_pair_fn fn, void *ud);
-
-/* Organic suppression: the weight of one coordinated action on an object that n accounts acted
- * on within the window. 1 up to n0 accounts, then 1 / (1 + ln(n / n0)), an inverse document
- * frequency: 0.5 at e·n0 accounts, 0.3 at about 10·n0. */
-float ls_organic_weight(uint32_t n, uint32_t n0);
 
 uint64_t ls_objects_evictions(const struct ls_objects *o);
 size_t ls_objects_bytes(const struct ls_objects *o);

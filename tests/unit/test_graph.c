@@ -1,6 +1,8 @@
-/* Unit tests: clustering of the coordination graph — only edges that pass
- * their signal's minimum weight join accounts (discounted actions on viral objects count less);
- * groups under min_accounts are not reported; each group carries its evidence. */
+/* Unit tests: clustering of the coordination graph — only edges that reach min_edge_weight tie
+ * accounts (discounted actions on viral objects count less); accounts whose ties sum to less than
+ * min_account_evidence are peeled away, however many weak partners they have, while a rotating
+ * group whose pairs each co-act little stays whole; groups under min_accounts are not reported;
+ * each group carries its evidence. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +16,8 @@
 
 
 static struct ls_graph *make(void) {
-  struct ls_graph_conf c = {.max_edges = 1024, .max_accounts = 1024, .edge_ttl_ms = 3600000};
-  for (int s = 0; s < LS_SIG_COUNT; s++) c.min_weight[s] = 2;
+  struct ls_graph_conf c = {.max_edges = 1024, .max_accounts = 1024, .edge_ttl_ms = 3600000, .min_edge_weight = 2,
+                            .min_account_evidence = 2};
   struct ls_graph *g;
   struct ls_err e;
   assert_int_equal(ls_graph_create(&g, &c, &e), LS_OK);
@@ -81,19 +83,56 @@ static void test_cluster(void **state) {
   ls_graph_destroy(g);
 }
 
-static void test_self_and_disabled(void **state) {
+static void test_self(void **state) {
   (void)state;
-  struct ls_graph_conf c = {.max_edges = 1024, .max_accounts = 1024, .edge_ttl_ms = 3600000};
-  c.min_weight[LS_SIG_TWEET] = 1; /* every other signal disabled */
+  struct ls_graph *g = make();
+  for (uint64_t a = 1; a < 5; a++)
+    for (int k = 0; k < 3; k++) ls_graph_add(g, a, a, LS_SIG_TWEET, 10, 1, 0); /* self pairs are ignored */
+  struct ls_groups gs;
+  struct ls_err e;
+  assert_int_equal(ls_graph_cluster(g, be, 2, 10, &gs, &e), LS_OK);
+  assert_int_equal(gs.n, 0);
+  ls_groups_free(&gs);
+  ls_graph_destroy(g);
+}
+
+static struct ls_groups cluster_peeled(struct ls_graph *g, uint32_t min_accounts) {
+  struct ls_groups gs;
+  struct ls_err e;
+  assert_int_equal(ls_graph_cluster(g, be, min_accounts, 100000, &gs, &e), LS_OK);
+  return gs;
+}
+
+static void test_peeling(void **state) {
+  (void)state;
+  struct ls_graph_conf c = {.max_edges = 4096, .max_accounts = 4096, .edge_ttl_ms = 3600000, .min_edge_weight = 0.5,
+                            .min_account_evidence = 2};
   struct ls_graph *g;
   struct ls_err e;
   assert_int_equal(ls_graph_create(&g, &c, &e), LS_OK);
-  for (uint64_t a = 1; a < 5; a++) {
-    ls_graph_add(g, a, a, LS_SIG_TWEET, 10, 1, 0);        /* self pairs are ignored */
-    ls_graph_add(g, a, a + 1, LS_SIG_HASHTAG, 10, 1, 0);  /* disabled signal */
-  }
-  struct ls_groups gs;
-  assert_int_equal(ls_graph_cluster(g, be, 2, 10, &gs, &e), LS_OK);
+  /* rotation: 6 members, any two co-acted once (0.7), so no pair repeats, but each member's ties sum to 3.5 */
+  for (uint64_t a = 1; a <= 6; a++)
+    for (uint64_t b = a + 1; b <= 6; b++) ls_graph_add(g, a, b, LS_SIG_RETWEET, 60000, 0.7f, 120000);
+  /* a busy organic account that co-acted once with each of 20 others by chance: its own ties sum
+   * to 14, but every partner has one tie (0.7), so the partners are peeled, and then it is */
+  for (uint64_t b = 0; b < 20; b++) ls_graph_add(g, 500, 600 + b, LS_SIG_TWEET, 60000, 0.7f, 0);
+  /* a chain of single co-actions: every inner account has 1.4, under 2 */
+  for (uint64_t a = 700; a < 720; a++) ls_graph_add(g, a, a + 1, LS_SIG_LINK, 60000, 0.7f, 0);
+  /* the busy account also touches the rotating group once: it is still peeled, the group unchanged */
+  ls_graph_add(g, 500, 1, LS_SIG_RETWEET, 60000, 0.7f, 0);
+  struct ls_groups gs = cluster_peeled(g, 3);
+  assert_int_equal(gs.n, 1);
+  assert_int_equal(gs.g[0].n_accounts, 6);
+  for (uint32_t i = 0; i < 6; i++) assert_true(gs.g[0].accounts[i] == 1 + i);
+  assert_int_equal(gs.g[0].strong_edges, 15);
+  ls_groups_free(&gs);
+  /* with min_account_evidence above what the members have (3.5 + 0.7 for account 1), nobody stays */
+  ls_graph_destroy(g);
+  c.min_account_evidence = 5;
+  assert_int_equal(ls_graph_create(&g, &c, &e), LS_OK);
+  for (uint64_t a = 1; a <= 6; a++)
+    for (uint64_t b = a + 1; b <= 6; b++) ls_graph_add(g, a, b, LS_SIG_RETWEET, 60000, 0.7f, 120000);
+  gs = cluster_peeled(g, 3);
   assert_int_equal(gs.n, 0);
   ls_groups_free(&gs);
   ls_graph_destroy(g);
@@ -116,6 +155,6 @@ static void test_account_suspicion(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_cluster),
-                                     cmocka_unit_test(test_self_and_disabled), cmocka_unit_test(test_account_suspicion)};
+                                     cmocka_unit_test(test_self), cmocka_unit_test(test_peeling), cmocka_unit_test(test_account_suspicion)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -77,7 +77,8 @@ static struct recorder *run_with(struct stream *s, struct ls_pipeline_stats *st,
   struct ls_err e;
   for (int i = 0; settings && settings[i]; i++) assert_int_equal(ls_config_set(&c, settings[i], &e), LS_OK);
   assert_int_equal(ls_config_set(&c, "detect.min_accounts=4", &e), LS_OK);
-  assert_int_equal(ls_config_set(&c, "detect.max_object_accounts=20", &e), LS_OK);
+  assert_int_equal(ls_config_set(&c, "detect.organic_accounts=10", &e), LS_OK); /* objects of over 20 accounts are organic */
+  assert_int_equal(ls_config_set(&c, "detect.min_action_weight=0.5", &e), LS_OK);
   assert_int_equal(ls_config_set(&c, "detect.max_edges=4096", &e), LS_OK);
   assert_int_equal(ls_config_set(&c, "detect.max_objects=4096", &e), LS_OK);
   assert_int_equal(ls_config_set(&c, "detect.window_capacity=1024", &e), LS_OK);
@@ -151,7 +152,7 @@ static void test_link_farm_behind_tracking_parameters(void **state) {
     for (int a = 0; a < 5; a++) {
       char text[64];
       snprintf(text, sizeof text, "round %d post %d with different words each time", round, a);
-      struct ls_tweet *t = add(&s, id, 200 + (uint64_t)a, T0 + round * 400000 + a * 2000, text); /* rounds further apart than co_link.window_s */
+      struct ls_tweet *t = add(&s, id, 200 + (uint64_t)a, T0 + round * 1000000 + a * 2000, text); /* rounds further apart than co_link.window_s (900) */
       snprintf(s.url[s.n - 1], sizeof s.url[0], "%s", variants[a]);
       t->urls[0] = s.url[s.n - 1];
       t->n_urls = 1;

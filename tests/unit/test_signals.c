@@ -61,16 +61,6 @@ static void test_virality_cap(void **state) {
   ls_objects_destroy(o);
 }
 
-static void test_organic_weight(void **state) {
-  (void)state;
-  assert_true(ls_organic_weight(1, 30) == 1.0f);
-  assert_true(ls_organic_weight(30, 30) == 1.0f);
-  assert_float_equal(ls_organic_weight(82, 30), 0.5, 0.01);  /* e · n0 */
-  assert_true(ls_organic_weight(1000, 30) < 0.25f);           /* a viral object weighs little */
-  assert_true(ls_organic_weight(1000, 30) > 0.0f);
-  for (uint32_t n = 31; n < 5000; n += 97) assert_true(ls_organic_weight(n, 30) < ls_organic_weight(n - 1, 30));
-}
-
 static void test_dedup(void **state) {
   (void)state;
   struct ls_dedup d;
@@ -85,7 +75,7 @@ static void test_dedup(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_virality_cap), cmocka_unit_test(test_organic_weight),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_virality_cap),
                                      cmocka_unit_test(test_dedup)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,79 @@
+/* activity.c — decayed per-account action counts in a count-min sketch (see activity.h).
+ * Each cell holds a count and the event time it was last brought up to date; reading or adding
+ * first decays the count by 2^(-elapsed / half_life). The estimate is the least of the account's
+ * four cells. */
+#include "lockstep/activity.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "lockstep/hash.h"
+
+#define ROWS 4
+
+struct cell {
+  float count;
+  int32_t at_s; /* event time of count, seconds since the sketch's first action */
+};
+
+struct ls_activity {
+  struct cell *cells;
+  uint32_t mask;
+  double per_s; /* ln 2 / half-life, per second */
+  int64_t origin_ms, now_ms;
+};
+
+int ls_activity_create(struct ls_activity **out, uint32_t cells, int64_t half_life_ms, struct ls_err *err) {
+  uint32_t n = 1024;
+  while (n < cells) n <<= 1;
+  struct ls_activity *a = calloc(1, sizeof *a);
+  if (a) a->cells = calloc((size_t)n * ROWS, sizeof *a->cells);
+  if (!a || !a->cells) {
+    free(a);
+    return ls_err_set(err, LS_ENOMEM, "activity sketch: cannot allocate %u cells", n * ROWS);
+  }
+  a->mask = n - 1;
+  a->per_s = log(2.0) / (half_life_ms > 0 ? half_life_ms / 1000.0 : 3600.0);
+  *out = a;
+  return LS_OK;
+}
+
+void ls_activity_destroy(struct ls_activity *a) {
+  if (!a) return;
+  free(a->cells);
+  free(a);
+}
+
+static struct cell *cell_of(const struct ls_activity *a, uint64_t account, int row) {
+  uint64_t h = ls_mix64(account + 0x9e3779b97f4a7c15ULL * (uint64_t)(row + 1));
+  return &a->cells[(size_t)row * (a->mask + 1) + (h & a->mask)];
+}
+
+static double decayed(const struct ls_activity *a, const struct cell *c, int32_t now_s) {
+  return c->count * exp(-a->per_s * (now_s - c->at_s));
+}
+
+static int32_t seconds(const struct ls_activity *a) { return (int32_t)((a->now_ms - a->origin_ms) / 1000); }
+
+void ls_activity_add(struct ls_activity *a, uint64_t account, int64_t t_ms) {
+  if (a->origin_ms == 0) a->origin_ms = a->now_ms = t_ms;
+  if (t_ms > a->now_ms) a->now_ms = t_ms;
+  int32_t now_s = seconds(a);
+  for (int r = 0; r < ROWS; r++) {
+    struct cell *c = cell_of(a, account, r);
+    c->count = (float)(decayed(a, c, now_s) + 1);
+    c->at_s = now_s;
+  }
+}
+
+double ls_activity_count(const struct ls_activity *a, uint64_t account) {
+  int32_t now_s = seconds(a);
+  double best = INFINITY;
+  for (int r = 0; r < ROWS; r++) {
+    double v = decayed(a, cell_of(a, account, r), now_s);
+    if (v < best) best = v;
+  }
+  return best;
+}
+
+size_t ls_activity_bytes(const struct ls_activity *a) { return ((size_t)a->mask + 1) * ROWS * sizeof(struct cell); }

@@ -1,0 +1,31 @@
+/* activity.h — how active each account is: its actions in about the last hour of event time,
+ * for the chance model (README: evidence weighted by chance). Two accounts that act often co-act
+ * by chance more often, so their co-actions weigh less. A count-min sketch of exponentially
+ * decayed counts: fixed memory sized at creation, no per-account allocation, never under-counts
+ * (collisions can only over-count, which weighs a quiet account's evidence slightly less). */
+#ifndef LOCKSTEP_ACTIVITY_H
+#define LOCKSTEP_ACTIVITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockstep/err.h"
+
+struct ls_activity;
+
+/* cells: counters per row (rounded up to a power of two; 4 rows); half_life_ms: a count halves
+ * over this much event time.
+ * @returns LS_OK, or LS_ENOMEM with err set. */
+int ls_activity_create(struct ls_activity **out, uint32_t cells, int64_t half_life_ms, struct ls_err *err);
+void ls_activity_destroy(struct ls_activity *a);
+
+/* Counts one action of account at event time t_ms (out-of-order times are counted at the
+ * newest time seen). */
+void ls_activity_add(struct ls_activity *a, uint64_t account, int64_t t_ms);
+
+/* The account's decayed action count at the newest time seen (>= 1 once it has acted). */
+double ls_activity_count(const struct ls_activity *a, uint64_t account);
+
+size_t ls_activity_bytes(const struct ls_activity *a);
+
+#endif

@@ -1,0 +1,73 @@
+/* Unit tests: the chance model's co-action weight (time gap, object popularity, account activity,
+ * the floor) and the activity sketch it reads. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "lockstep/activity.h"
+#include "lockstep/chance.h"
+
+static struct ls_chance model(void) {
+  struct ls_chance c = {.organic_accounts = 30, .active_actions = 30, .min_weight = 0.05};
+  for (int s = 0; s < LS_SIG_COUNT; s++) c.time_scale_ms[s] = 180000;
+  return c;
+}
+
+static void test_gap(void **state) {
+  (void)state;
+  struct ls_chance c = model();
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 1, 1), 1.0, 1e-12); /* same minute, quiet accounts */
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 180000, 2, 1, 1), exp(-1), 1e-12);
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, -180000, 2, 1, 1), exp(-1), 1e-12); /* order does not matter */
+  for (int64_t g = 60000; g <= 480000; g += 60000) /* a farm's 1-5 minute gaps weigh less and less, never nothing at once */
+    assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, g, 2, 1, 1) < ls_chance_weight(&c, LS_SIG_RETWEET, g - 60000, 2, 1, 1));
+  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 300000, 2, 1, 1) > 0.15);
+  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 900000, 2, 1, 1) == 0); /* exp(-5) is under the floor */
+  c.time_scale_ms[LS_SIG_TWEET] = 600000; /* each signal has its own scale */
+  assert_true(ls_chance_weight(&c, LS_SIG_TWEET, 900000, 2, 1, 1) > 0.2);
+}
+
+static void test_popularity_and_activity(void **state) {
+  (void)state;
+  struct ls_chance c = model();
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 30, 1, 1), 1.0, 1e-12);
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 300, 1, 1), 0.1, 1e-12); /* a popular object */
+  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 601, 1, 1) == 0);               /* viral: no evidence */
+  assert_int_equal(ls_chance_max_accounts(&c), 600);
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 30, 30), 1.0, 1e-12);
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 120, 120), 0.25, 1e-12); /* two busy accounts */
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 900, 1), 1.0, 1e-12);    /* one busy, one quiet: sqrt(900) = 30 */
+  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 1e6, 1e6) == 0);
+  for (uint32_t n = 31; n < 600; n += 37) /* never more weight for more accounts */
+    assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 0, n, 1, 1) < ls_chance_weight(&c, LS_SIG_RETWEET, 0, n - 1, 1, 1));
+}
+
+static void test_activity(void **state) {
+  (void)state;
+  struct ls_activity *a;
+  struct ls_err e;
+  int64_t hour = 3600000, t0 = 1700000000000LL;
+  assert_int_equal(ls_activity_create(&a, 4096, hour, &e), LS_OK);
+  assert_true(ls_activity_count(a, 42) == 0);
+  for (int k = 0; k < 100; k++) ls_activity_add(a, 7, t0 + k * 1000); /* 100 actions in 100 s */
+  ls_activity_add(a, 8, t0 + 100000);
+  assert_float_equal(ls_activity_count(a, 7), 100, 2);
+  assert_float_equal(ls_activity_count(a, 8), 1, 1e-3);
+  for (uint64_t x = 1000; x < 3000; x++) ls_activity_add(a, x, t0 + 100000); /* other accounts never lower a count */
+  assert_true(ls_activity_count(a, 7) >= 98);
+  ls_activity_add(a, 9, t0 + 100000 + hour); /* an hour later the count has halved */
+  assert_float_equal(ls_activity_count(a, 7), 50, 2);
+  ls_activity_add(a, 9, t0); /* a late action is counted at the newest time */
+  assert_float_equal(ls_activity_count(a, 9), 2, 1e-3);
+  assert_true(ls_activity_bytes(a) >= 4096 * 4 * 8);
+  ls_activity_destroy(a);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_gap), cmocka_unit_test(test_popularity_and_activity),
+                                     cmocka_unit_test(test_activity)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
