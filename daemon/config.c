@@ -4,6 +4,8 @@
  * refused because they are not in it. */
 #include "lockstep/config.h"
 
+#include "lockstep/canon_url.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
@@ -72,8 +74,8 @@ static const struct option OPTIONS[] = {
     INT("detect", "min_accounts", detect.min_accounts, "5", 2, 1000000, "A campaign has at least this many accounts."),
     DBL("detect", "min_score", detect.min_score, "0.3", 0.0, 1.0, "A group is flagged when its score reaches this (see README: scoring)."),
     INT("detect", "cluster_interval_ms", detect.cluster_interval_ms, "5000", 100, 3600000, "Clustering runs when event time has advanced this much (and at least once a second of processing time when idle)."),
-    INT("detect", "close_after_s", detect.close_after_s, "1800", 10, 604800, "A campaign with no new coordinated action for this long (event time) is closed."),
-    INT("detect", "edge_ttl_s", detect.edge_ttl_s, "3600", 10, 604800, "Edges not reinforced for this long (event time) are forgotten."),
+    INT("detect", "close_after_s", detect.close_after_s, "21600", 10, 604800, "A campaign with no new coordinated action for this long (event time) is closed: operations act in bursts hours apart."),
+    INT("detect", "edge_ttl_s", detect.edge_ttl_s, "86400", 10, 604800, "Edges not reinforced for this long (event time) are forgotten. Real operations tie their members with a few co-actions each, spread over a day: a shorter memory splits them (README: evidence weighted by chance)."),
     INT("detect", "organic_accounts", detect.organic_accounts, "30", 2, 100000, "Chance model: a co-action on an object (retweeted tweet, text, URL, ...) that n accounts acted on within its window weighs fully up to this many accounts, then organic_accounts/n: viral objects make weak edges, repetition across many objects makes strong ones. Objects with more than organic_accounts/min_action_weight accounts form no edges at all."),
     INT("detect", "active_actions", detect.active_actions, "30", 1, 1000000, "Chance model: co-actions of two accounts weigh fully while the geometric mean of their actions in about the last hour is at most this, then active_actions/mean: accounts that act all the time co-act by chance."),
     DBL("detect", "min_action_weight", detect.min_action_weight, "0.05", 0.0001, 1, "Chance model: a co-action that weighs less than this (distant, on a popular object, or of hyperactive accounts) is no evidence at all."),
@@ -87,11 +89,12 @@ static const struct option OPTIONS[] = {
     INT("detect", "lateness_s", detect.lateness_s, "60", 0, 86400, "Tweets up to this far behind the newest event time still meet every similar text of their co_similar_text window; rows older than the window and this leave the co-similar-text search."),
     INT("detect", "index_lists", detect.index_lists, "0", 0, 65536, "Inverted lists of the co-similar-text index, whose centroids are learnt on the stream's first vectors; 0: a power of two near the square root of window_capacity."),
     INT("detect", "index_probes", detect.index_probes, "8", 1, 64, "Lists each query searches: more finds more of the pairs above the threshold at a higher cost (lockstep-bench window measures the recall against brute force)."),
-    SIGNAL("co_retweet", LS_SIG_RETWEET, "900", "180", "3", "accounts retweeting the same tweet"),
+    SIGNAL("co_retweet", LS_SIG_RETWEET, "900", "300", "3", "accounts retweeting the same tweet"),
     SIGNAL("co_reply", LS_SIG_REPLY, "900", "180", "3", "accounts replying to the same tweet"),
     SIGNAL("co_tweet", LS_SIG_TWEET, "1800", "600", "2", "accounts posting the same canonical text (at least 5 tokens, retweets excluded)"),
     SIGNAL("co_similar_text", LS_SIG_SIMILAR, "600", "300", "2", "accounts posting texts with embedding cosine >= embed.similarity_threshold (near-copies: identical canonical texts are co-tweet's)"),
     SIGNAL("co_link", LS_SIG_LINK, "900", "300", "3", "accounts sharing the same canonical URL"),
+    STR("co_link", "drop_params", link.drop_params, LS_URL_DROP_PARAMS_DEFAULT, "Query parameters removed from links before they are compared (tracking and share parameters), comma-separated; a trailing * matches a prefix (README: canonical links)."),
     SIGNAL("co_hashtag", LS_SIG_HASHTAG, "600", "120", "3", "accounts using the same ordered sequence of at least 2 hashtags"),
     STR("output", "file", output.file, "", "Also write campaign events as JSON lines to this file (--out sets it)."),
     STR("log", "level", output.level, "info", "debug, info, warn or error."),

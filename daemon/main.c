@@ -281,10 +281,10 @@ static void publish_metrics(struct daemon *d, const struct ls_pipeline_stats *st
   for (int s = 0; s < LS_SIG_COUNT; s++) pairs += st->pairs[s];
   const char *fields[] = {"messages_received", "tweets_processed", "duplicates", "rejected", "dead_lettered", "dlq_errors", "backlog",
                           "campaigns_active", "campaigns_opened", "events", "sink_failures", "coordinated_actions",
-                          "suppressed", "light_pairs", "edges_live", "evictions", "watermark_ms", "offsets_held"};
+                          "suppressed", "light_pairs", "links_rejected", "edges_live", "evictions", "watermark_ms", "offsets_held"};
   uint64_t values[] = {st->received, st->tweets, st->duplicates, st->rejected, st->dead_lettered, st->dlq_errors, st->backlog,
                        st->campaigns_active, st->campaigns_opened, st->events_open + st->events_updated + st->events_closed,
-                       st->sink_failures, pairs, st->suppressed, st->light_pairs, st->edges_live, st->evictions, (uint64_t)st->watermark_ms,
+                       st->sink_failures, pairs, st->suppressed, st->light_pairs, st->links_rejected, st->edges_live, st->evictions, (uint64_t)st->watermark_ms,
                        st->offsets_held};
   int n = (int)(sizeof values / sizeof *values);
   for (int i = 0; i < d->n_sinks; i++)

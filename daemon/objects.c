@@ -4,6 +4,7 @@
  * (counted). Each object keeps a small ring of its latest (account, time) actions. */
 #include "lockstep/objects.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "lockstep/hash.h"
@@ -69,21 +70,34 @@ static struct object *find_or_claim(struct ls_objects *o, uint64_t key) {
   return victim;
 }
 
-int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t, int64_t window,
+/* Whether action k is its account's latest within the window of t (an account pairs once). */
+static bool latest_of_account(const struct object *s, int k, int64_t t, int64_t window) {
+  for (int j = 0; j < s->n; j++)
+    if (j != k && s->act[j].account == s->act[k].account && s->act[j].t > s->act[k].t && llabs(s->act[j].t - t) <= window)
+      return false;
+  return true;
+}
+
+int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t, int64_t window, int64_t repeat,
                        ls_pair_fn fn, void *ud) {
   if (t > o->watermark) o->watermark = t;
   if (window > o->max_window) o->max_window = window;
   struct object *s = find_or_claim(o, key);
-  for (int k = 0; k < s->n; k++) /* a repeat by the same account within the window adds nothing */
-    if (s->act[k].account == account && llabs(s->act[k].t - t) <= window) return 0;
+  int64_t prev = INT64_MIN; /* the account's previous action within the window, more than repeat_ms ago */
+  for (int k = 0; k < s->n; k++) {
+    if (s->act[k].account != account || llabs(s->act[k].t - t) > window) continue;
+    if (llabs(s->act[k].t - t) <= repeat) return 0; /* a repeat within repeat_ms adds nothing */
+    if (s->act[k].t > prev) prev = s->act[k].t;
+  }
+  bool again = prev != INT64_MIN;
   if (s->epoch_count == 0 || t - s->epoch_start > window) {
     s->epoch_start = t;
     s->epoch_count = 0;
   }
-  if (++s->epoch_count > o->viral_cap) return -1; /* accounts, not actions: one spammer is not virality */
+  if (!again && ++s->epoch_count > o->viral_cap) return -1; /* accounts, not actions: one spammer is not virality */
   int pairs = 0;
-  for (int k = 0; k < s->n; k++) {
-    if (llabs(s->act[k].t - t) > window) continue;
+  for (int k = 0; k < s->n; k++) { /* a repeat pairs with what came after its previous action */
+    if (llabs(s->act[k].t - t) > window || s->act[k].t <= prev || !latest_of_account(s, k, t, window)) continue;
     fn(ud, s->act[k].account, s->act[k].t, s->epoch_count);
     pairs++;
   }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "lockstep/activity.h"
+#include "lockstep/canon_url.h"
 #include "lockstep/chance.h"
 #include "lockstep/dedup.h"
 #include "lockstep/embedder.h"
@@ -71,6 +72,8 @@ struct ls_pipeline {
 
   struct ls_dedup dedup;
   struct ls_objects *objects;
+  struct ls_textcanon *textcanon;
+  struct ls_urlcanon *urlcanon;
   struct ls_activity *activity;
   struct ls_chance chance;
   struct ls_graph *graph;
@@ -106,6 +109,7 @@ struct ls_pipeline {
   struct item *cur_item;
   struct partner *partners;
   uint32_t n_partners, partners_cap;
+  uint32_t object_accounts; /* accounts on the object of the current action */
 };
 
 static double wall_s(void) {
@@ -134,6 +138,8 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   uint32_t nb = (uint32_t)c->batch.max_tweets;
   int rc = open_embedder(p, err);
   uint32_t dim = p->dim;
+  if (rc == LS_OK) rc = ls_textcanon_create(&p->textcanon, (size_t)c->input.max_text_bytes, err);
+  if (rc == LS_OK) rc = ls_urlcanon_create(&p->urlcanon, c->link.drop_params, err);
   if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
   p->chance = (struct ls_chance){.organic_accounts = (double)c->detect.organic_accounts, .active_actions = (double)c->detect.active_actions,
                                  .min_weight = c->detect.min_action_weight};
@@ -213,6 +219,8 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   if (!p) return;
   ls_dedup_free(&p->dedup);
   ls_objects_destroy(p->objects);
+  ls_textcanon_destroy(p->textcanon);
+  ls_urlcanon_destroy(p->urlcanon);
   ls_activity_destroy(p->activity);
   ls_graph_destroy(p->graph);
   ls_tracker_destroy(p->tracker);
@@ -317,8 +325,9 @@ static void on_pair(void *ud, uint64_t other, int64_t other_t, uint32_t object_a
   struct ls_pipeline *p = ud;
   const struct ls_tweet *t = p->cur_item->t;
   int64_t gap = t->created_at_ms - other_t;
-  double w = ls_chance_weight(&p->chance, p->cur_sig, gap, object_accounts, ls_activity_count(p->activity, t->author_id),
+  double w = ls_chance_weight(&p->chance, p->cur_sig, gap, ls_activity_count(p->activity, t->author_id),
                               ls_activity_count(p->activity, other));
+  if (object_accounts > p->object_accounts) p->object_accounts = object_accounts;
   if (w <= 0 || p->n_partners == p->partners_cap) {
     p->st.light_pairs++;
     return;
@@ -326,17 +335,20 @@ static void on_pair(void *ud, uint64_t other, int64_t other_t, uint32_t object_a
   p->partners[p->n_partners++] = (struct partner){other, gap, w};
 }
 
-/* One tweet is at most one unit of evidence, over all its signals: its co-actions' weights, when
- * they sum to more than what the tweet has left, are shared out in proportion, so one object
- * acted on by many accounts (a headline, a viral tweet) ties each of them about once, a copy that
- * shares its text, link and hashtags is still one action, and accounts stand out by co-acting on
- * many objects. Signals spend in their order, co-similar-text last. */
+/* One tweet is at most one unit of evidence over all its signals, and its co-actions on one
+ * object at most the object's budget (chance.h): their weights, when they sum to more, are
+ * shared out in proportion, so one object acted on by many accounts (a headline, a viral tweet)
+ * ties each of them weakly, a copy that shares its text, link and hashtags is still one action,
+ * and accounts stand out by co-acting on many objects. Signals spend in their order,
+ * co-similar-text last. */
 static void spend_action(struct ls_pipeline *p) {
   if (p->n_partners == 0) return;
   double sum = 0;
   for (uint32_t k = 0; k < p->n_partners; k++) sum += p->partners[k].w;
   struct item *it = p->cur_item;
-  double scale = sum > it->budget ? it->budget / sum : 1;
+  double budget = ls_chance_budget(&p->chance, p->object_accounts);
+  if (budget > it->budget) budget = it->budget;
+  double scale = sum > budget ? budget / sum : 1;
   it->budget -= (float)(sum * scale);
   const struct ls_tweet *t = p->cur_item->t;
   for (uint32_t k = 0; k < p->n_partners; k++) {
@@ -346,7 +358,13 @@ static void spend_action(struct ls_pipeline *p) {
   }
   p->cur_item->coordinated = p->graph_dirty = true;
   p->st.pairs[p->cur_sig] += p->n_partners;
-  p->n_partners = 0;
+  p->n_partners = p->object_accounts = 0;
+}
+
+/* A repeat by one account of an action on one object is new evidence after a quarter of the
+ * signal's time scale (or window, when shorter): a campaign's next burst on the same hashtags. */
+static int64_t repeat_ms(const struct ls_signal_conf *s) {
+  return (s->time_scale_s < s->window_s ? s->time_scale_s : s->window_s) * 250;
 }
 
 static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, uint64_t object) {
@@ -356,19 +374,20 @@ static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, 
   uint64_t key = ls_hash_combine((uint64_t)sig + 1, object);
   if (p->export) ls_export_action(p->export, sig, key, it->t->author_id, it->t->id, it->t->created_at_ms);
   if (ls_objects_observe(p->objects, key, it->t->author_id, it->t->created_at_ms, p->cfg.signal[sig].window_s * 1000,
+                         repeat_ms(&p->cfg.signal[sig]),
                          on_pair, p) < 0)
     p->st.suppressed++;
   spend_action(p);
 }
 
-/* The ordered sequence of hashtags, each case-folded as co-tweet texts are. */
-static uint64_t hashtag_key(const struct ls_tweet *t) {
+/* The ordered sequence of hashtags, each canonical as co-tweet texts are. */
+static uint64_t hashtag_key(struct ls_pipeline *p, const struct ls_tweet *t) {
   if (t->n_hashtags < 2) return 0;
   uint64_t h = 0;
   char folded[140];
   uint32_t tokens;
   for (unsigned i = 0; i < t->n_hashtags; i++) {
-    size_t n = ls_text_normalize(t->hashtags[i], strlen(t->hashtags[i]), folded, sizeof folded, &tokens);
+    size_t n = ls_text_canon(p->textcanon, t->hashtags[i], strlen(t->hashtags[i]), folded, sizeof folded, &tokens);
     h = ls_hash_combine(h, ls_hash64(folded, n, 0));
   }
   return h;
@@ -382,12 +401,13 @@ static void exact_signals(struct ls_pipeline *p, struct item *it) {
   }
   observe(p, it, LS_SIG_REPLY, t->reply_to);
   if (it->tokens >= MIN_TWEET_TOKENS) observe(p, it, LS_SIG_TWEET, it->text_key = ls_hash64(it->norm, it->norm_len, 0x7e7));
-  char url[1024];
-  for (unsigned i = 0; i < t->n_urls; i++) {
-    size_t n = ls_url_normalize(t->urls[i], url, sizeof url);
-    if (n) observe(p, it, LS_SIG_LINK, ls_hash64(url, n, 0x11));
+  char url[LS_URL_MAX_BYTES + 1];
+  for (unsigned i = 0; p->cfg.signal[LS_SIG_LINK].enabled && i < t->n_urls; i++) {
+    int n = ls_url_canon(p->urlcanon, t->urls[i], url, sizeof url);
+    if (n > 0) observe(p, it, LS_SIG_LINK, ls_hash64(url, (size_t)n, 0x11));
+    else p->st.links_rejected++;
   }
-  observe(p, it, LS_SIG_HASHTAG, hashtag_key(t));
+  observe(p, it, LS_SIG_HASHTAG, hashtag_key(p, t));
 }
 
 static bool similar_candidate(const struct item *it) {
@@ -549,7 +569,7 @@ static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
   it->norm_len = it->tokens = 0;
   it->text_key = 0;
   it->budget = 1;
-  if (!t->retweet_of) it->norm_len = (uint32_t)ls_text_normalize(t->text, t->text_len, it->norm, p->norm_stride, &it->tokens);
+  if (!t->retweet_of) it->norm_len = (uint32_t)ls_text_canon(p->textcanon, t->text, t->text_len, it->norm, p->norm_stride, &it->tokens);
 }
 
 static void process(struct ls_pipeline *p, uint32_t n) {

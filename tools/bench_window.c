@@ -24,6 +24,7 @@ struct feed {
   char (*text)[TEXT_CAP];
   const char **texts;
   uint32_t *lens, n, cap;
+  struct ls_textcanon *canon; /* the daemon's canonical text */
 };
 
 static double now_s(void) {
@@ -37,7 +38,7 @@ static int on_tweet(void *ud, const struct ls_tweet *t) {
   if (t->retweet_of || f->n == f->cap) return 0;
   uint32_t tokens;
   char *out = f->text[f->n];
-  size_t n = ls_text_normalize(t->text, t->text_len, out, TEXT_CAP, &tokens);
+  size_t n = ls_text_canon(f->canon, t->text, t->text_len, out, TEXT_CAP, &tokens);
   n = ls_text_drop_hashtags(out, n, &tokens);
   if (tokens < MIN_TOKENS) return 0;
   f->texts[f->n] = out;
@@ -159,6 +160,7 @@ int bench_window(const struct bench_window_opts *o) {
   struct ls_embedder_opts eo = {.model = "hash", .hash_dim = o->dim, .unit = true};
   struct ls_vecwin_conf vc = {.capacity = o->capacity, .dim = o->dim, .max_batch = o->batch, .tau = o->tau, .probes = o->probes};
   int rc = f.text && f.texts && f.lens && vec && got && want ? LS_OK : ls_err_set(&err, LS_ENOMEM, "out of memory");
+  if (rc == LS_OK) rc = ls_textcanon_create(&f.canon, TEXT_CAP, &err);
   if (rc == LS_OK) rc = ls_backend_open(&be, o->backend, NULL, &err);
   if (rc == LS_OK) rc = ls_embedder_open(&em, &eo, be, NULL, &err);
   if (rc == LS_OK) rc = ls_vecwin_create(&w, be, &vc, &err);
@@ -172,6 +174,7 @@ int bench_window(const struct bench_window_opts *o) {
   ls_vecwin_destroy(w);
   ls_embedder_close(em);
   ls_backend_close(be);
+  ls_textcanon_destroy(f.canon);
   free(f.text); free(f.texts); free(f.lens); free(vec); free(got); free(want);
   return rc == LS_OK ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 #include "lockstep/backend.h"
 #include "lockstep/embedder.h"
 #include "lockstep/textnorm.h"
+#include "lockstep/utf8.h"
 
 #define BATCH 4096
 #define MAX_LINE 65536
@@ -138,20 +139,31 @@ struct lines {
   char *buf; /* BATCH slots of MAX_LINE bytes */
   const char **texts;
   uint32_t *lens, n;
+  struct ls_textcanon *canon; /* NULL: the raw line */
 };
 
-/* Reads up to BATCH lines; the text given to the embedder is the line or its normalised form. */
-static uint32_t read_lines(struct lines *l, char *line, bool normalize) {
+/* The raw line without NUL bytes (dropped, as Hugging Face's tokenizers do), cut to cap - 1 bytes
+ * at a character boundary. */
+static uint32_t copy_raw(char *dst, const char *line, size_t len, size_t cap) {
+  size_t o = 0, i = 0;
+  for (; i < len && o + 1 < cap; i++)
+    if (line[i]) dst[o++] = line[i];
+  while (i < len && o > 0 && !ls_utf8_valid(dst, o)) o--; /* cut: not inside a character */
+  dst[o] = '\0';
+  return (uint32_t)o;
+}
+
+/* Reads up to BATCH lines (a NUL inside a line does not end it); the text given to the embedder
+ * is the line or its canonical form. */
+static uint32_t read_lines(struct lines *l, char **line, size_t *line_cap) {
   uint32_t tokens;
-  for (l->n = 0; l->n < BATCH && fgets(line, MAX_LINE, stdin); l->n++) {
-    size_t len = strcspn(line, "\n");
+  ssize_t got;
+  for (l->n = 0; l->n < BATCH && (got = getline(line, line_cap, stdin)) >= 0; l->n++) {
+    size_t len = (size_t)got;
+    if (len && (*line)[len - 1] == '\n') len--;
     char *dst = l->buf + (size_t)l->n * MAX_LINE;
-    if (normalize) {
-      l->lens[l->n] = (uint32_t)ls_text_normalize(line, len, dst, MAX_LINE, &tokens);
-    } else {
-      memcpy(dst, line, len);
-      l->lens[l->n] = (uint32_t)len;
-    }
+    l->lens[l->n] = l->canon ? (uint32_t)ls_text_canon(l->canon, *line, len, dst, MAX_LINE, &tokens)
+                             : copy_raw(dst, *line, len, MAX_LINE);
     l->texts[l->n] = dst;
   }
   return l->n;
@@ -170,13 +182,18 @@ static int write_ids(FILE *f, struct ls_embedder *e, const struct lines *l, int3
 static int run(const struct opts *op, struct ls_embedder *e, struct out *o, size_t *n_texts) {
   struct lines l = {.buf = malloc((size_t)BATCH * MAX_LINE), .texts = malloc(BATCH * sizeof(char *)),
                     .lens = malloc(BATCH * sizeof(uint32_t))};
-  char *line = malloc(MAX_LINE);
+  char *line = NULL;
+  size_t line_cap = 0;
   float *v = malloc((size_t)BATCH * o->dim * sizeof *v);
   int32_t *ids = malloc((ls_embedder_max_len(e) + 2) * sizeof *ids);
-  int rc = l.buf && l.texts && l.lens && line && v && ids ? 0 : -1;
-  if (rc) fprintf(stderr, "lockstep-embed: out of memory\n");
   struct ls_err err;
-  while (rc == 0 && read_lines(&l, line, op->normalize_text)) {
+  int rc = l.buf && l.texts && l.lens && v && ids ? 0 : -1;
+  if (rc) fprintf(stderr, "lockstep-embed: out of memory\n");
+  if (rc == 0 && op->normalize_text && ls_textcanon_create(&l.canon, MAX_LINE, &err) != LS_OK) {
+    fprintf(stderr, "lockstep-embed: %s\n", err.msg);
+    rc = -1;
+  }
+  while (rc == 0 && read_lines(&l, &line, &line_cap)) {
     *n_texts += l.n;
     if (op->tokenize) {
       rc = write_ids(o->f, e, &l, ids);
@@ -187,6 +204,7 @@ static int run(const struct opts *op, struct ls_embedder *e, struct out *o, size
       rc = emit(o, v, l.n);
     }
   }
+  ls_textcanon_destroy(l.canon);
   free(l.buf); free(l.texts); free(l.lens); free(line); free(v); free(ids);
   return rc;
 }

@@ -7,7 +7,13 @@
  * Per scenario (planted kind): account precision/recall/F1 — each predicted campaign is credited
  * to the planted campaign it overlaps most — campaign recall, and the time from the campaign's
  * fifth account to its first flag; per hard organic case: accounts wrongly flagged and false
- * campaigns drawn from it. False campaigns per million tweets. Prints tables (or JSON). */
+ * campaigns drawn from it. False campaigns per million tweets. When the truth comes from
+ * lockstep-gen --mix (it has "trolls" and "coacting"), also the archive day's scores: troll
+ * accounts, co-acting trolls and how many of them were flagged (recall), other trolls flagged,
+ * organic accounts flagged (predicted accounts that are neither trolls nor planted), campaigns
+ * mostly organic, campaigns and operations (distinct "operation_id"s) reported, and the share of
+ * the co-acting trolls in the largest reported campaign or operation — largest in co-acting trolls
+ * (an operation's accounts are the union of its campaigns'). Prints tables (or JSON). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,7 +24,7 @@
 #include "lockstep/json.h"
 
 struct camp {
-  char id[64], kind[32], text[96], signals[160];
+  char id[64], kind[32], text[96], signals[160], op[64]; /* op: the event's operation_id, or "" */
   uint64_t *acc;
   uint32_t n, version;
   uint64_t tweets;
@@ -26,6 +32,7 @@ struct camp {
   int64_t flagged_ms; /* predictions: as_of of the first event; truth: when the fifth account acted */
   int64_t qualified_ms; /* predictions: qualified_at of the first event */
   int credit;         /* predictions: the planted campaign it overlaps most, or -1 */
+  bool trolls;        /* predictions, with --mix truth: at least half of its accounts are trolls */
 };
 
 struct set { uint64_t *v; uint32_t mask, n; };
@@ -129,6 +136,7 @@ static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
     ls_json_string(&d, tt, text, sizeof text);
     snprintf(c.text, sizeof c.text, "%.60s", text);
     read_signals(&d, ls_json_get(&d, 0, "signals"), c.signals, sizeof c.signals);
+    ls_json_string(&d, ls_json_get(&d, 0, "operation_id"), c.op, sizeof c.op);
     read_time(&d, ls_json_get(&d, 0, "as_of"), &c.flagged_ms);
     read_time(&d, ls_json_get(&d, 0, "qualified_at"), &c.qualified_ms);
     if (read_accounts(&d, ls_json_get(&d, 0, "accounts"), &c)) continue;
@@ -164,6 +172,9 @@ struct truth {
   struct camp *planted, *organic;
   uint32_t n_planted, n_organic;
   uint64_t tweets;
+  bool ira;                  /* from lockstep-gen --mix: */
+  struct camp trolls, coacting; /* every account of the archive day, and the co-acting ones */
+  char day[16];
 };
 
 /* The groups of one array of the truth ("campaigns" or "organic"). */
@@ -200,6 +211,15 @@ static int load_truth(const char *path, struct truth *t) {
     t->organic = read_groups(&d, "organic", &t->n_organic);
     ls_json_u64(&d, ls_json_get(&d, 0, "tweets"), &t->tweets);
     rc = 0;
+    int trolls = ls_json_get(&d, 0, "trolls"), coacting = ls_json_get(&d, 0, "coacting");
+    if (trolls >= 0 || coacting >= 0) {
+      t->ira = true;
+      ls_json_string(&d, ls_json_get(&d, 0, "day"), t->day, sizeof t->day);
+      if (read_accounts(&d, trolls, &t->trolls) || read_accounts(&d, coacting, &t->coacting)) {
+        fprintf(stderr, "%s: \"trolls\" and \"coacting\" must both be arrays of account ids\n", path);
+        rc = -1;
+      }
+    }
   }
   free(toks);
   free(buf);
@@ -376,6 +396,108 @@ static void organic_score(const struct camp *pred, uint32_t np, const struct sco
   free(os.v);
 }
 
+/* --- an archive day mixed in (lockstep-gen --mix) ------------------------------------------------ */
+struct ira_score {
+  uint32_t trolls, coacting, coacting_flagged, other_flagged, organic_flagged, campaigns, operations;
+  uint32_t organic_campaigns;   /* campaigns less than half of whose accounts are trolls or planted */
+  uint32_t largest_n, largest_coacting; /* the campaign or operation with the most co-acting trolls:
+                                           its accounts, its co-acting trolls */
+  char largest[64];             /* its campaign or operation id */
+};
+
+static int by_op(const void *a, const void *b) {
+  return strcmp((*(const struct camp *const *)a)->op, (*(const struct camp *const *)b)->op);
+}
+
+/* Keeps in r the group that holds the most co-acting trolls (ties: the one with more accounts):
+ * the accounts of g[0..n) — one campaign, or an operation's campaigns — counted as a union. */
+static int consider_group(const struct camp *const *g, uint32_t n, const char *id, const struct set *coacting,
+                          struct ira_score *r) {
+  uint32_t total = 0, in = 0;
+  for (uint32_t i = 0; i < n; i++) total += g[i]->n;
+  struct set u;
+  if (set_init(&u, total)) return -1;
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t k = 0; k < g[i]->n; k++) set_add(&u, g[i]->acc[k]);
+  for (uint32_t i = 0; i <= u.mask; i++) in += u.v[i] && set_has(coacting, u.v[i]);
+  if (in > r->largest_coacting || (in == r->largest_coacting && u.n > r->largest_n)) {
+    r->largest_n = u.n;
+    r->largest_coacting = in;
+    snprintf(r->largest, sizeof r->largest, "%s", id);
+  }
+  free(u.v);
+  return 0;
+}
+
+/* Campaigns one at a time, then operations: campaigns sorted by operation id, one run each. */
+static int largest_group(const struct camp *pred, uint32_t np, const struct set *coacting, struct ira_score *r) {
+  const struct camp **by = malloc((np + 1) * sizeof *by);
+  if (!by) return -1;
+  int rc = 0;
+  for (uint32_t j = 0; j < np && !rc; j++) {
+    by[j] = &pred[j];
+    rc = consider_group(&by[j], 1, pred[j].id, coacting, r);
+  }
+  qsort(by, np, sizeof *by, by_op);
+  for (uint32_t i = 0, j; i < np && !rc; i = j) {
+    for (j = i + 1; j < np && !strcmp(by[j]->op, by[i]->op);) j++;
+    if (!by[i]->op[0]) continue;
+    r->operations++;
+    rc = consider_group(by + i, j - i, by[i]->op, coacting, r);
+  }
+  free(by);
+  return rc;
+}
+
+static int ira_score(struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc, struct ira_score *r) {
+  struct set trolls, coacting;
+  memset(r, 0, sizeof *r);
+  if (set_of(&trolls, &t->trolls, 1)) return -1;
+  if (set_of(&coacting, &t->coacting, 1)) { free(trolls.v); return -1; }
+  r->trolls = trolls.n;
+  r->coacting = coacting.n;
+  r->campaigns = np;
+  const struct set *ps = &sc->predicted;
+  for (uint32_t i = 0; i <= ps->mask; i++) {
+    uint64_t a = ps->v[i];
+    if (!a) continue;
+    if (set_has(&coacting, a)) r->coacting_flagged++;
+    else if (set_has(&trolls, a)) r->other_flagged++;
+    else if (!set_has(&sc->planted, a)) r->organic_flagged++;
+  }
+  for (uint32_t j = 0; j < np; j++) {
+    uint32_t from_trolls = overlap(&pred[j], &trolls);
+    pred[j].trolls = from_trolls * 2 >= pred[j].n;
+    r->organic_campaigns += (from_trolls + overlap(&pred[j], &sc->planted)) * 2 < pred[j].n;
+  }
+  int rc = largest_group(pred, np, &coacting, r);
+  free(trolls.v);
+  free(coacting.v);
+  return rc;
+}
+
+static double share(uint32_t a, uint32_t b) { return b ? (double)a / b : 0; }
+
+static void print_ira(const struct truth *t, const struct ira_score *r, bool json) {
+  if (json) {
+    printf(", \"ira\": {\"day\": \"%s\", \"troll_accounts\": %u, \"coacting_trolls\": %u, \"coacting_flagged\": %u, "
+           "\"coacting_recall\": %.4f, \"other_trolls_flagged\": %u, \"organic_flagged\": %u, \"organic_campaigns\": %u, "
+           "\"campaigns_reported\": %u, \"operations_reported\": %u, \"largest_group\": \"%s\", \"largest_group_accounts\": %u, "
+           "\"coacting_in_largest\": %u, \"coacting_in_largest_share\": %.4f}",
+           t->day, r->trolls, r->coacting, r->coacting_flagged, share(r->coacting_flagged, r->coacting), r->other_flagged,
+           r->organic_flagged, r->organic_campaigns, r->campaigns, r->operations, r->largest, r->largest_n,
+           r->largest_coacting, share(r->largest_coacting, r->coacting));
+    return;
+  }
+  printf("\n%-10s %6s %8s %7s %6s %12s %15s %9s %10s %13s\n", "day", "trolls", "coacting", "flagged", "recall",
+         "other_trolls", "organic_flagged", "campaigns", "operations", "in_largest");
+  printf("%-10s %6u %8u %7u %6.3f %12u %15u %9u %10u %6u %5.1f%%\n", t->day, r->trolls, r->coacting,
+         r->coacting_flagged, share(r->coacting_flagged, r->coacting), r->other_flagged, r->organic_flagged, r->campaigns,
+         r->operations, r->largest_coacting, 100 * share(r->largest_coacting, r->coacting));
+  printf("the most co-acting trolls are in %s (%u accounts); %u campaigns are mostly organic (under half of their\n"
+         "accounts trolls or planted)\n", r->largest[0] ? r->largest : "none", r->largest_n, r->organic_campaigns);
+}
+
 /* The distinct planted kinds, in order of first appearance. */
 static uint32_t kinds_of(const struct truth *t, const char **kinds) {
   uint32_t n = 0;
@@ -401,14 +523,14 @@ static void print_kind(const struct kind_score *k, bool json) {
            "\"detection_latency_max_s\": %.3f}",
            k->kind, k->planted, k->found, p, r, f1_of(p, r), cr, fifth, detect, detect_max);
   else
-    printf("%-12s %7u %5u  %9.3f %6.3f %6.3f  %15.2f %13.1f %11.3f %10.3f\n", k->kind, k->planted, k->found, p, r,
+    printf("%-13s %7u %5u  %9.3f %6.3f %6.3f  %15.2f %13.1f %11.3f %10.3f\n", k->kind, k->planted, k->found, p, r,
            f1_of(p, r), cr, fifth, detect, detect_max);
 }
 
 static void print_scenarios(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc, bool json) {
   const char *kinds[64];
   uint32_t nk = kinds_of(t, kinds);
-  if (!json) printf("\n%-12s %7s %5s  %9s %6s %6s  %15s %13s %11s %10s\n", "scenario", "planted", "found", "precision",
+  if (!json) printf("\n%-13s %7s %5s  %9s %6s %6s  %15s %13s %11s %10s\n", "scenario", "planted", "found", "precision",
                     "recall", "F1", "campaign_recall", "5th→flag_s", "detect_s", "detect_max");
   if (json) printf(", \"scenarios\": [");
   for (uint32_t i = 0; i < nk; i++) {
@@ -429,34 +551,38 @@ static void print_scenarios(const struct camp *pred, uint32_t np, const struct t
   if (json) printf("]");
 }
 
-static void print_json(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc) {
+static void print_json(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc,
+                       const struct ira_score *ira) {
   printf("{\"precision\": %.4f, \"recall\": %.4f, \"f1\": %.4f, \"campaign_recall\": %.4f, \"planted\": %u, \"found\": %u, "
          "\"campaigns\": %u, \"false_campaigns\": %u, \"tweets\": %" PRIu64 ", \"false_campaigns_per_million\": %.3f",
          sc->precision, sc->recall, sc->f1, t->n_planted ? (double)sc->found / t->n_planted : 1, t->n_planted, sc->found, np,
          sc->false_campaigns, t->tweets, per_million(sc->false_campaigns, t->tweets));
   print_scenarios(pred, np, t, sc, true);
+  if (ira) print_ira(t, ira, true);
   printf("}\n");
 }
 
-static void print_tables(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc) {
-  printf("%-11s %-11s %8s  %-19s %7s\n", "planted", "kind", "accounts", "found as", "overlap");
+static void print_tables(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc,
+                         const struct ira_score *ira) {
+  printf("%-12s %-13s %8s  %-19s %7s\n", "planted", "kind", "accounts", "found as", "overlap");
   for (uint32_t i = 0; i < t->n_planted; i++) {
     const struct camp *c = &t->planted[i];
     int j = sc->found_by[i];
-    printf("%-11s %-11s %8u  %-19s %6.0f%%\n", c->id, c->kind, c->n, j >= 0 ? pred[j].id : "NOT FOUND",
+    printf("%-12s %-13s %8u  %-19s %6.0f%%\n", c->id, c->kind, c->n, j >= 0 ? pred[j].id : "NOT FOUND",
            j >= 0 && c->n ? 100.0 * shared(sc, t, (uint32_t)j, i) / c->n : 0);
   }
   printf("\n%-18s %8s %7s %6s  %-40s %s\n", "campaign", "accounts", "tweets", "score", "signals", "representative text");
   for (uint32_t j = 0; j < np; j++) {
     bool planted = pred[j].credit >= 0 && shared(sc, t, j, (uint32_t)pred[j].credit) * 2 >= pred[j].n;
     printf("%-18s %8u %7" PRIu64 " %6.3f  %-40s %s%s\n", pred[j].id, pred[j].n, pred[j].tweets, pred[j].score, pred[j].signals,
-           pred[j].text, planted ? "" : "   <- not planted");
+           pred[j].text, planted ? "" : pred[j].trolls ? "   <- trolls" : "   <- not planted");
   }
   print_scenarios(pred, np, t, sc, false);
   printf("\naccounts: precision %.3f recall %.3f F1 %.3f | campaigns: %u/%u planted found, %u reported, %u false "
          "(%.2f per million tweets)\n",
          sc->precision, sc->recall, sc->f1, sc->found, t->n_planted, np, sc->false_campaigns,
          per_million(sc->false_campaigns, t->tweets));
+  if (ira) print_ira(t, ira, false);
 }
 
 static void usage(FILE *f) {
@@ -467,6 +593,15 @@ static void usage(FILE *f) {
         "Scores campaign events (lockstepd --out) against lockstep-gen's ground truth, or compares the\n"
         "final campaigns of two runs (exit 0 when every campaign of each has a match in the other whose\n"
         "account set overlaps at least --jaccard, default 1: the same accounts).\n"
+        "With the truth of lockstep-gen --mix (an archive day of the Internet Research Agency in an\n"
+        "organic background), also: the day's troll accounts, the co-acting ones and how many of them\n"
+        "were flagged (recall), other trolls flagged, organic accounts flagged (predicted accounts that\n"
+        "are neither trolls nor planted), campaigns mostly organic, campaigns and operations (distinct\n"
+        "operation_id values, 0 without the field) reported, and how many co-acting trolls are in the\n"
+        "largest reported campaign or operation: the one holding the most of them (its size is given\n"
+        "too; an operation holds the union of its campaigns' accounts). Planted campaigns are scored\n"
+        "as usual, where campaigns of trolls count among the false ones.\n"
+        "\n"
         "  --overlap F     share of accounts that makes a match (default 0.5)\n"
         "  --json          print the scores as one JSON object\n"
         "  --min-f1 F      exit 1 when account-level F1 is below F\n"
@@ -504,8 +639,10 @@ int main(int argc, char **argv) {
   if (load_events(events, &pred, &np) || load_truth(truth, &tr)) return 2;
   struct scores sc = {0};
   if (score(pred, np, &tr, min_overlap, &sc)) { fprintf(stderr, "lockstep-eval: out of memory\n"); return 2; }
-  if (json) print_json(pred, np, &tr, &sc);
-  else print_tables(pred, np, &tr, &sc);
+  struct ira_score ira;
+  if (tr.ira && ira_score(pred, np, &tr, &sc, &ira)) { fprintf(stderr, "lockstep-eval: out of memory\n"); return 2; }
+  if (json) print_json(pred, np, &tr, &sc, tr.ira ? &ira : NULL);
+  else print_tables(pred, np, &tr, &sc, tr.ira ? &ira : NULL);
   int rc = 0;
   if (min_f1 >= 0 && sc.f1 < min_f1) rc = 1;
   if (require_all && sc.found < tr.n_planted) rc = 1;
@@ -513,5 +650,7 @@ int main(int argc, char **argv) {
   free_camps(pred, np);
   free_camps(tr.planted, tr.n_planted);
   free_camps(tr.organic, tr.n_organic);
+  free(tr.trolls.acc);
+  free(tr.coacting.acc);
   return rc;
 }

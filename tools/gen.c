@@ -1,78 +1,34 @@
 /* lockstep-gen — a seeded synthetic firehose with planted coordinated campaigns, and its ground
  * truth. The organic background has heavy-tailed account activity (Pareto weights), Zipf word
  * use, viral retweet cascades (a hot set of tweets drawing most retweets), replies, links and
- * hashtags. Planted campaigns, each a group of accounts acting in bursts over the stream:
- *   copy-paste   the same text posted by every member within seconds, a new text each burst
- *   rt-ring      members retweet the leader's tweets within seconds of each other
- *   link-farm    different texts, the same link (with varying tracking parameters)
- *   paraphrase   one template with synonym and word-order changes per member
- *   hashtag      different texts with the same ordered hashtag sequence
- * Members also post organic tweets, so they are not trivially separable. Output goes to a file
- * (JSON lines, QUT CSV or length-delimited protobuf) or to a Kafka topic (protobuf, JSON or both
- * alternating), optionally with malformed messages and duplicates mixed in. */
+ * hashtags, and hard organic cases (viral cascades, breaking news, a fan storm, scheduled news).
+ * Planted campaigns (gen_plant.c, where each kind is described) are groups of accounts acting in
+ * bursts over the stream: copy-paste, rt-ring, link-farm, paraphrase, hashtag, jitter, slow-drip,
+ * mixed (the default eight), and the adversarial minute-ring, minute-copy, rotation, homoglyph,
+ * invisible, fonts, noisy, link-variants and multilingual. Members also post organic tweets, so
+ * they are not trivially separable. With --mix FILE.csv a day of the Internet Research Agency
+ * archive is mixed into an organic background of the same span (gen_mix.c) and the truth names
+ * the co-acting troll accounts (gen_coact.c). Output goes to a file (JSON lines, QUT CSV or
+ * length-delimited protobuf) or to a Kafka topic (protobuf, JSON or both alternating), optionally
+ * with malformed messages and duplicates mixed in. This file: options, the organic background,
+ * the hard organic cases, the output and main. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "gen.h"
 #include "lockstep/encode.h"
 #include "lockstep/hash.h"
 #include "lockstep/json.h"
 
-enum kind { K_COPY, K_RTRING, K_LINK, K_PARA, K_HASHTAG, K_JITTER, K_DRIP, K_MIXED, K_KINDS };
-static const char *const KIND_NAMES[K_KINDS] = {"copy-paste", "rt-ring", "link-farm", "paraphrase",
-                                                "hashtag", "jitter", "slow-drip", "mixed"};
 enum organic_case { O_VIRAL, O_BREAKING, O_FANS, O_SCHEDULED, O_CASES };
 static const char *const ORGANIC_NAMES[O_CASES] = {"viral", "breaking", "fan-storm", "scheduled"};
-#define FIFTH 5 /* the truth records when a campaign's fifth account acted (detect.min_accounts) */
-
-struct opts {
-  uint64_t seed;
-  long tweets, accounts;
-  int campaigns, members, bursts;
-  double rate;   /* event-time tweets per second */
-  double pace;   /* wall-clock messages per second when producing to Kafka (0: as fast as possible) */
-  int64_t start_ms;
-  const char *format, *out, *truth, *brokers, *topic;
-  long bad, duplicates;
-  bool hard_organic;
-};
-
-struct gtweet {
-  struct ls_tweet t;
-  int16_t campaign, member; /* planted campaign and member index, or -1 */
-  char text[320];
-  char url[160];
-  char tags[2][32];
-  char user[24];
-};
-
-struct gen {
-  struct opts o;
-  uint64_t rng;
-  struct gtweet *tw;
-  long n, cap;
-  double *acc_cdf; /* cumulative activity weights */
-  uint64_t *acc_ids;
-  long n_acc;
-  char (*words)[16];
-  int n_words;
-  double *word_cdf;
-};
-
-/* --- random numbers (splitmix64) -------------------------------------------------------------- */
-static uint64_t rnd(struct gen *g) {
-  uint64_t z = (g->rng += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-static double unif(struct gen *g) { return (rnd(g) >> 11) * (1.0 / 9007199254740992.0); }
-static long pick(struct gen *g, long n) { return (long)(unif(g) * n); }
 
 static long sample_cdf(const double *cdf, long n, double u) {
   long lo = 0, hi = n - 1;
@@ -90,14 +46,15 @@ static long sample_cdf(const double *cdf, long n, double u) {
 static const char *const SYL[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "an", "el", "or", "us", "ba", "de",
                                   "fi", "go", "hu", "ja", "ke", "li", "mo", "nu", "pa", "qui", "ro", "si", "ta", "ul", "vi"};
 
-static int setup(struct gen *g) {
+/* The table holds --tweets plus extra (the rows of --mix) without growing. */
+static int setup(struct gen *g, long extra) {
   g->n_words = 3000;
   g->words = calloc((size_t)g->n_words, sizeof *g->words);
   g->word_cdf = malloc((size_t)g->n_words * sizeof *g->word_cdf);
   g->n_acc = g->o.accounts;
   g->acc_cdf = malloc((size_t)g->n_acc * sizeof *g->acc_cdf);
   g->acc_ids = malloc((size_t)g->n_acc * sizeof *g->acc_ids);
-  g->cap = g->o.tweets + 1024;
+  g->cap = g->o.tweets + extra + 1024;
   g->tw = calloc((size_t)g->cap, sizeof *g->tw);
   if (!g->words || !g->word_cdf || !g->acc_cdf || !g->acc_ids || !g->tw) return -1;
   double acc = 0;
@@ -124,7 +81,7 @@ static int setup(struct gen *g) {
 /* Author metadata, a pure function of the account: organic accounts are mostly years old with
  * balanced followers; campaign accounts (bot) are days to weeks old, follow many, are followed by
  * few, and often keep the default profile image. */
-static void author_meta(struct ls_tweet *t, bool bot) {
+void author_meta(struct ls_tweet *t, bool bot) {
   uint64_t h = ls_mix64(t->author_id ^ 0xa5a5a5a5ULL);
   struct ls_author *a = &t->author;
   a->present = true;
@@ -144,7 +101,17 @@ static void author_meta(struct ls_tweet *t, bool bot) {
   a->default_profile_image = (h >> 48) % 100 < 3;
 }
 
-static struct gtweet *new_tweet(struct gen *g, uint64_t author, int64_t t) {
+/* "u" and the number (snprintf's "u%" PRIu64, which is slow enough to matter here). */
+static void account_name(char *out, uint64_t v) {
+  char d[24];
+  int n = 0;
+  do d[n++] = (char)('0' + v % 10); while (v /= 10);
+  *out++ = 'u';
+  while (n) *out++ = d[--n];
+  *out = 0;
+}
+
+struct gtweet *new_tweet(struct gen *g, uint64_t author, int64_t t) {
   if (g->n == g->cap) {
     long cap = g->cap * 2;
     struct gtweet *tw = realloc(g->tw, (size_t)cap * sizeof *tw);
@@ -159,29 +126,87 @@ static struct gtweet *new_tweet(struct gen *g, uint64_t author, int64_t t) {
   x->t.created_at_ms = t;
   x->t.lang = "en";
   x->campaign = x->member = -1;
-  snprintf(x->user, sizeof x->user, "u%" PRIu64, (uint64_t)(author % 100000000000ULL));
+  account_name(x->user, author % 100000000000ULL);
   author_meta(&x->t, false);
   return x;
 }
 
-static void random_words(struct gen *g, char *out, size_t cap, int n) {
+/* Appends n words, space-separated; a word that does not fit is cut and ends the text. */
+void random_words(struct gen *g, char *out, size_t cap, int n) {
   size_t o = strlen(out);
   for (int i = 0; i < n; i++) {
     const char *w = g->words[sample_cdf(g->word_cdf, g->n_words, unif(g))];
-    int k = snprintf(out + o, cap - o, "%s%s", o ? " " : "", w);
-    if (k < 0 || (size_t)k >= cap - o) break;
-    o += (size_t)k;
+    char word[20];
+    size_t k = (size_t)(o > 0);
+    word[0] = ' ';
+    for (const char *p = w; *p; p++) word[k++] = *p;
+    size_t fit = k < cap - o ? k : cap - o - 1;
+    memcpy(out + o, word, fit);
+    out[o + fit] = 0;
+    if (fit < k) break;
+    o += k;
   }
 }
 
 /* Hashtags appear in the text, as on Twitter (the CSV format carries them only there). */
-static void append_hashtags(struct gtweet *x) {
+void append_hashtags(struct gtweet *x) {
   size_t o = strlen(x->text);
   for (int i = 0; i < x->t.n_hashtags; i++) {
     int k = snprintf(x->text + o, sizeof x->text - o, " #%s", x->tags[i]);
     if (k < 0 || (size_t)k >= sizeof x->text - o) break;
     o += (size_t)k;
   }
+}
+
+void retweet(struct gtweet *x, const struct gtweet *of) {
+  x->t.retweet_of = of->t.id;
+  snprintf(x->text, sizeof x->text, "RT @u%" PRIu64 ": %.200s", of->t.author_id, of->text);
+}
+
+/* The tweet carries its url buffer as its one link. */
+void link_url(struct gtweet *x) {
+  x->t.urls[0] = x->url;
+  x->t.n_urls = 1;
+}
+
+/* --- the string pool: chunks that never move ------------------------------------------------------ */
+#define POOL_CHUNK (1 << 20)
+struct pool_chunk {
+  struct pool_chunk *next;
+  size_t used, cap;
+  char data[];
+};
+
+const char *pool_keep(struct gen *g, const char *s, size_t n) {
+  struct pool_chunk *c = g->pool;
+  if (!c || c->cap - c->used < n + 1) {
+    size_t cap = n + 1 > POOL_CHUNK ? n + 1 : POOL_CHUNK;
+    if (!(c = malloc(sizeof *c + cap))) return NULL;
+    *c = (struct pool_chunk){.next = g->pool, .cap = cap};
+    g->pool = c;
+  }
+  char *d = c->data + c->used;
+  memcpy(d, s, n);
+  d[n] = 0;
+  c->used += n + 1;
+  return d;
+}
+
+int keep_external(struct gen *g, struct gtweet *x, const char *text, const char *url) {
+  x->t.text = pool_keep(g, text, strlen(text));
+  x->t.text_len = (uint32_t)strlen(text);
+  x->t.n_urls = 0;
+  if (url && (x->t.urls[0] = pool_keep(g, url, strlen(url)))) x->t.n_urls = 1;
+  x->external = true;
+  return x->t.text && (!url || x->t.n_urls) ? 0 : -1;
+}
+
+static void pool_free(struct gen *g) {
+  for (struct pool_chunk *c = g->pool, *next; c; c = next) {
+    next = c->next;
+    free(c);
+  }
+  g->pool = NULL;
 }
 
 /* --- organic background ------------------------------------------------------------------------- */
@@ -223,175 +248,6 @@ static void organic_tweet(struct gen *g, struct organic *st, int64_t t) {
     st->head = (st->head + 1) % 4096;
     if (st->n_orig < 4096) st->n_orig++;
     if (unif(g) < 0.02) st->hot[pick(g, HOT)] = g->n - 1; /* a new tweet goes viral */
-  }
-}
-
-/* --- planted campaigns ---------------------------------------------------------------------------- */
-struct campaign {
-  enum kind kind;
-  uint64_t *members;
-  int n;
-  long tweets;
-  int64_t fifth_ms; /* when the FIFTH distinct member acted; 0 if never */
-};
-
-static const char *const SYN[][4] = {
-    {"vote", "support", "back", "choose"},       {"honest", "trustworthy", "decent", "reliable"},
-    {"future", "tomorrow", "children", "nation"}, {"now", "today", "right now", "this week"},
-    {"corrupt", "crooked", "dishonest", "rotten"}, {"everyone", "everybody", "all of us", "every citizen"}};
-
-static void paraphrase(struct gen *g, int campaign, char *out, size_t cap) {
-  const char *s[6]; /* each slot keeps the campaign's own word half of the time */
-  for (int i = 0; i < 6; i++) s[i] = SYN[i][unif(g) < 0.5 ? campaign % 4 : pick(g, 4)];
-  if (unif(g) < 0.8)
-    snprintf(out, cap, "%s must %s candidate%d %s because she is %s and the others are %s think of our %s", s[5], s[0],
-             campaign, s[3], s[1], s[4], s[2]);
-  else
-    snprintf(out, cap, "%s because candidate%d is %s and the others are %s %s must %s her think of our %s", s[3], campaign,
-             s[1], s[4], s[5], s[0], s[2]);
-}
-
-static const char *const COPY_STYLES[] = {
-    "Breaking: the %s report on %s proves everything they said about district %d was a lie, share now",
-    "They do not want you to know about %s and %s. Case %d is being buried by the media. Retweet before it is deleted",
-    "URGENT %s alert for %s residents (zone %d): officials hid the numbers, spread the word to every group",
-    "Wake up people, %s and %s are behind file %d and nobody in charge will say it out loud"};
-
-static struct gtweet *member_tweet(struct gen *g, struct campaign *c, int ci, int m, int64_t t) {
-  struct gtweet *x = new_tweet(g, c->members[m], t);
-  if (!x) return NULL;
-  x->campaign = (int16_t)ci;
-  x->member = (int16_t)m;
-  author_meta(&x->t, true);
-  c->tweets++;
-  return x;
-}
-
-/* The message of one campaign's burst: a style with words drawn for (campaign, burst), so that
- * different campaigns' messages differ. */
-static void copy_text(struct gen *g, int ci, int burst, char *out, size_t cap) {
-  uint64_t h = ls_mix64(g->o.seed * 7919 + (uint64_t)ci * 104729 + (uint64_t)burst);
-  const char *w[5];
-  for (int i = 0; i < 5; i++, h = ls_mix64(h)) w[i] = g->words[300 + h % 2700];
-  int n = snprintf(out, cap, COPY_STYLES[ci % 4], w[0], w[1], ci * 100 + burst);
-  if (n > 0 && (size_t)n < cap) snprintf(out + n, cap - (size_t)n, " %s %s %s", w[2], w[3], w[4]);
-}
-
-static void retweet(struct gtweet *x, const struct gtweet *of) {
-  x->t.retweet_of = of->t.id;
-  snprintf(x->text, sizeof x->text, "RT @u%" PRIu64 ": %.200s", of->t.author_id, of->text);
-}
-
-/* The tweet carries its url buffer as its one link. */
-static void link_url(struct gtweet *x) {
-  x->t.urls[0] = x->url;
-  x->t.n_urls = 1;
-}
-
-#define FARM_LINK "HTTPS://Deals-Hub%d.example.net/offer/%d/?utm_source=tw%d&utm_medium=%d"
-
-/* mixed: member roles by index — retweet the leader's message, copy it with its link, or post
- * the link with words of one's own. */
-static void mixed_action(struct gen *g, struct gtweet *x, int ci, int m, int burst, long leader) {
-  if (m % 3 == 0) {
-    retweet(x, &g->tw[leader]);
-    return;
-  }
-  if (m % 3 == 1) copy_text(g, ci, burst, x->text, sizeof x->text);
-  else random_words(g, x->text, sizeof x->text, 8 + (int)pick(g, 8));
-  snprintf(x->url, sizeof x->url, FARM_LINK, ci, burst, m, (int)pick(g, 9));
-  link_url(x);
-}
-
-static void campaign_action(struct gen *g, struct campaign *c, int ci, int m, int burst, int64_t t, long leader_tweet) {
-  struct gtweet *x = member_tweet(g, c, ci, m, t);
-  if (!x) return;
-  switch (c->kind) {
-    case K_COPY: /* a new message each burst, from one of a few styles */
-    case K_JITTER:
-    case K_DRIP:
-      copy_text(g, ci, burst, x->text, sizeof x->text);
-      break;
-    case K_RTRING:
-      retweet(x, &g->tw[leader_tweet]);
-      break;
-    case K_MIXED:
-      mixed_action(g, x, ci, m, burst, leader_tweet);
-      break;
-    case K_LINK:
-      random_words(g, x->text, sizeof x->text, 8 + (int)pick(g, 8));
-      snprintf(x->url, sizeof x->url, FARM_LINK, ci, burst, m, (int)pick(g, 9));
-      link_url(x);
-      break;
-    case K_PARA:
-      paraphrase(g, ci, x->text, sizeof x->text);
-      break;
-    case K_HASHTAG:
-      random_words(g, x->text, sizeof x->text, 6 + (int)pick(g, 10));
-      snprintf(x->tags[0], sizeof x->tags[0], "Rally%d", ci);
-      snprintf(x->tags[1], sizeof x->tags[1], "Vote%dNow", ci);
-      x->t.hashtags[0] = x->tags[0];
-      x->t.hashtags[1] = x->tags[1];
-      x->t.n_hashtags = 2;
-      append_hashtags(x);
-      break;
-    default: break;
-  }
-}
-
-/* How long one burst's actions spread (ms) and the share of members taking part. */
-static void burst_shape(enum kind k, int64_t *spread_ms, double *participation) {
-  *spread_ms = k == K_JITTER ? 240000 : k == K_DRIP ? 720000 : 25000;
-  *participation = k == K_DRIP ? 0.5 : 0.9;
-}
-
-/* The leader (member 0) posts the message that rt-ring and mixed campaigns amplify. */
-static long leader_post(struct gen *g, struct campaign *c, int ci, int burst, int64_t t) {
-  struct gtweet *x = member_tweet(g, c, ci, 0, t);
-  if (!x) return -1;
-  if (c->kind == K_MIXED) {
-    copy_text(g, ci, burst, x->text, sizeof x->text);
-    snprintf(x->url, sizeof x->url, FARM_LINK, ci, burst, 0, 0);
-    link_url(x);
-  } else {
-    random_words(g, x->text, sizeof x->text, 12);
-  }
-  return g->n - 1;
-}
-
-static void plant(struct gen *g, struct campaign *camps, int64_t duration_ms) {
-  for (int ci = 0; ci < g->o.campaigns; ci++) {
-    struct campaign *c = &camps[ci];
-    c->kind = (enum kind)(ci % K_KINDS);
-    c->n = g->o.members + (int)pick(g, g->o.members / 2 + 1);
-    c->members = malloc((size_t)c->n * sizeof *c->members);
-    for (int m = 0; m < c->n; m++) c->members[m] = 900000000000ULL + ls_mix64(g->o.seed ^ ((uint64_t)ci << 32 | (uint64_t)m)) % 99999999999ULL;
-    int64_t spread;
-    double participation;
-    burst_shape(c->kind, &spread, &participation);
-    bool led = c->kind == K_RTRING || c->kind == K_MIXED;
-    for (int b = 0; b < g->o.bursts; b++) {
-      int64_t t0 = g->o.start_ms + (int64_t)(duration_ms * (b + unif(g) * 0.6) / g->o.bursts);
-      long leader = led ? leader_post(g, c, ci, b, t0 - 2000) : -1;
-      if (led && leader < 0) return;
-      for (int m = led; m < c->n; m++)
-        if (unif(g) < participation) campaign_action(g, c, ci, m, b, t0 + (int64_t)(unif(g) * spread), leader);
-    }
-  }
-}
-
-/* When each campaign's FIFTH distinct member acted (tweets sorted by time). */
-static void fifth_times(struct gen *g, struct campaign *camps) {
-  for (int ci = 0; ci < g->o.campaigns; ci++) {
-    bool *seen = calloc((size_t)camps[ci].n, 1);
-    int distinct = 0;
-    for (long i = 0; seen && i < g->n && distinct < FIFTH; i++) {
-      const struct gtweet *x = &g->tw[i];
-      if (x->campaign != ci || seen[x->member]) continue;
-      seen[x->member] = true;
-      if (++distinct == FIFTH) camps[ci].fifth_ms = x->t.created_at_ms;
-    }
-    free(seen);
   }
 }
 
@@ -507,18 +363,51 @@ static void hard_organic(struct gen *g, int64_t duration, struct group *groups) 
 }
 
 /* --- output ----------------------------------------------------------------------------------- */
-/* Sorting moves the records: string pointers are re-linked afterwards. */
-static int cmp_time(const void *a, const void *b) {
-  const struct gtweet *x = a, *y = b;
-  return x->t.created_at_ms < y->t.created_at_ms ? -1 : x->t.created_at_ms > y->t.created_at_ms;
+struct sort_key {
+  int64_t t;
+  long i;
+};
+
+static int cmp_key(const void *a, const void *b) {
+  const struct sort_key *x = a, *y = b;
+  if (x->t != y->t) return x->t < y->t ? -1 : 1;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Sorts the tweets by time, ties in the order made (a stable sort): the keys are sorted, then
+ * the records moved along the permutation's cycles. Sorting moves the records: string pointers
+ * are re-linked afterwards. */
+static int sort_by_time(struct gen *g) {
+  struct sort_key *k = malloc(((size_t)g->n + 1) * sizeof *k);
+  struct gtweet *tmp = malloc(sizeof *tmp);
+  if (!k || !tmp) { free(k); free(tmp); return -1; }
+  for (long i = 0; i < g->n; i++) k[i] = (struct sort_key){g->tw[i].t.created_at_ms, i};
+  qsort(k, (size_t)g->n, sizeof *k, cmp_key);
+  for (long s = 0; s < g->n; s++) { /* position j takes record k[j].i; -1 marks a filled one */
+    if (k[s].i < 0 || k[s].i == s) continue;
+    *tmp = g->tw[s];
+    long j = s;
+    while (k[j].i != s) {
+      long from = k[j].i;
+      g->tw[j] = g->tw[from];
+      k[j].i = -1;
+      j = from;
+    }
+    g->tw[j] = *tmp;
+    k[j].i = -1;
+  }
+  free(k);
+  free(tmp);
+  return 0;
 }
 
 static void link_strings(struct gen *g) {
   for (long i = 0; i < g->n; i++) {
     struct gtweet *x = &g->tw[i];
+    x->t.username = x->user;
+    if (x->external) continue;
     x->t.text = x->text;
     x->t.text_len = (uint32_t)strlen(x->text);
-    x->t.username = x->user;
     if (x->t.n_urls) x->t.urls[0] = x->url;
     for (int k = 0; k < x->t.n_hashtags; k++) x->t.hashtags[k] = x->tags[k];
   }
@@ -543,6 +432,20 @@ static const char *bad_message(struct gen *g, long k, size_t *len, char *buf, si
   return buf;
 }
 
+/* Tweets [lo, hi) encoded ahead, in parallel (files as JSON lines or protobuf): each thread
+ * encodes a contiguous slice into its own buffer; the messages are then written in order. */
+#define BLOCK 32768
+#define BLOCK_THREADS 32
+struct block {
+  long lo, hi;
+  char *buf[BLOCK_THREADS];
+  size_t used[BLOCK_THREADS], cap[BLOCK_THREADS];
+  size_t at[BLOCK];
+  uint32_t len[BLOCK];
+  uint8_t thread[BLOCK];
+  bool oom;
+};
+
 struct writer {
   FILE *f;
   rd_kafka_t *rk;
@@ -551,6 +454,7 @@ struct writer {
   struct ls_jw jw;
   uint8_t buf[65536];
   long written;
+  struct block *ahead; /* NULL: each tweet encoded when written */
 };
 
 static int emit_bytes(struct writer *w, const void *data, size_t len, uint64_t key) {
@@ -575,7 +479,62 @@ static int emit_bytes(struct writer *w, const void *data, size_t len, uint64_t k
   return 0;
 }
 
-static int emit_tweet(struct writer *w, const struct ls_tweet *t, long i) {
+static bool block_put(struct block *b, int k, long i, const void *data, size_t len) {
+  if (b->used[k] + len > b->cap[k]) {
+    size_t cap = b->cap[k] ? b->cap[k] * 2 : 1 << 20;
+    while (cap < b->used[k] + len) cap *= 2;
+    char *more = realloc(b->buf[k], cap);
+    if (!more) return false;
+    b->buf[k] = more;
+    b->cap[k] = cap;
+  }
+  memcpy(b->buf[k] + b->used[k], data, len);
+  b->at[i - b->lo] = b->used[k];
+  b->len[i - b->lo] = (uint32_t)len;
+  b->thread[i - b->lo] = (uint8_t)k;
+  b->used[k] += len;
+  return true;
+}
+
+/* Thread k's slice of the block. */
+static void block_slice(const struct gen *g, struct block *b, int k, int threads, int fmt) {
+  struct ls_jw jw;
+  uint8_t *pb = fmt == 2 ? malloc(65536) : NULL;
+  ls_jw_init(&jw);
+  b->used[k] = 0;
+  if (fmt == 2 && !pb) b->oom = true;
+  for (long i = b->lo + (b->hi - b->lo) * k / threads, end = b->lo + (b->hi - b->lo) * (k + 1) / threads; i < end; i++) {
+    bool ok;
+    if (fmt == 2) {
+      ok = pb && block_put(b, k, i, pb, ls_encode_protobuf(&g->tw[i].t, pb, 65536));
+    } else {
+      ls_jw_reset(&jw);
+      ls_encode_json(&g->tw[i].t, &jw);
+      ok = !jw.oom && block_put(b, k, i, jw.buf, jw.len);
+    }
+    if (!ok) b->oom = true; /* a benign race: every writer stores true */
+  }
+  ls_jw_free(&jw);
+  free(pb);
+}
+
+static int encode_block(const struct gen *g, struct block *b, long lo, int fmt) {
+  int threads = omp_get_max_threads() < BLOCK_THREADS ? omp_get_max_threads() : BLOCK_THREADS;
+  b->lo = lo;
+  b->hi = lo + BLOCK < g->n ? lo + BLOCK : g->n;
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (int k = 0; k < threads; k++) block_slice(g, b, k, threads, fmt);
+  return b->oom ? -1 : 0;
+}
+
+static int emit_tweet(struct writer *w, const struct gen *g, long i) {
+  const struct ls_tweet *t = &g->tw[i].t;
+  struct block *b = w->ahead;
+  if (b && (i < b->lo || i >= b->hi) && encode_block(g, b, i, w->fmt)) {
+    fprintf(stderr, "lockstep-gen: out of memory\n");
+    return -1;
+  }
+  if (b) return emit_bytes(w, b->buf[b->thread[i - b->lo]] + b->at[i - b->lo], b->len[i - b->lo], t->id);
   int fmt = w->fmt == 3 ? (i % 2 ? 0 : 2) : w->fmt;
   if (fmt == 1) {
     ls_encode_csv(t, w->f);
@@ -609,9 +568,9 @@ static int write_stream(struct gen *g, struct writer *w) {
   if (w->fmt == 1) ls_encode_csv_header(w->f);
   int rc = 0;
   for (long i = 0; i < g->n && rc == 0 && bad; i++) {
-    rc = emit_tweet(w, &g->tw[i].t, i);
+    rc = emit_tweet(w, g, i);
     if (rc == 0 && dup_every && i % dup_every == dup_every - 1 && dup_sent < g->o.duplicates) {
-      rc = emit_tweet(w, &g->tw[i].t, i);
+      rc = emit_tweet(w, g, i);
       dup_sent++;
     }
     if (rc == 0 && every && i % every == every - 1 && bad_sent < g->o.bad && w->fmt != 1) {
@@ -654,7 +613,7 @@ static void organic_json(struct ls_jw *w, struct group *groups, bool any) {
   ls_jw_arr_end(w);
 }
 
-static int write_truth(struct gen *g, struct campaign *camps, struct group *groups) {
+static int write_truth(struct gen *g, struct campaign *camps, struct group *groups, const struct gen_mix *mix) {
   FILE *f = fopen(g->o.truth, "w");
   if (!f) { perror(g->o.truth); return -1; }
   struct ls_jw w;
@@ -678,6 +637,7 @@ static int write_truth(struct gen *g, struct campaign *camps, struct group *grou
   }
   ls_jw_arr_end(&w);
   organic_json(&w, groups, g->o.hard_organic);
+  if (mix) mix_truth(&w, mix);
   ls_jw_obj_end(&w);
   fprintf(f, "%s\n", w.buf);
   ls_jw_free(&w);
@@ -686,21 +646,61 @@ static int write_truth(struct gen *g, struct campaign *camps, struct group *grou
 
 static void usage(FILE *f) {
   fputs("usage: lockstep-gen [options] (--out FILE | --brokers HOST:PORT --topic NAME) [--truth FILE]\n"
+        "       lockstep-gen --mix DAY.csv [options] --out FILE [--truth FILE]\n"
         "\n"
-        "Writes a seeded synthetic tweet stream with planted coordinated campaigns.\n"
+        "Writes a seeded synthetic tweet stream with planted coordinated campaigns, or a day of the\n"
+        "Internet Research Agency archive mixed into a synthetic organic background.\n"
         "\n"
         "  --seed N           random seed (default 1); the same seed gives the same stream\n"
-        "  --tweets N         tweets in the stream (default 200000)\n"
+        "  --tweets N         tweets in the stream (default 200000; with --mix: the generated tweets,\n"
+        "                     default 1000000, to which the archive's rows are added)\n"
         "  --accounts N       organic accounts (default: the larger of tweets/4 and 100 x rate); organic\n"
         "                     activity is heavy-tailed and capped at 3 tweets a minute per account\n"
-        "  --campaigns N      planted campaigns, kinds in turn: copy-paste, rt-ring, link-farm, paraphrase,\n"
-        "                     hashtag, jitter, slow-drip, mixed (default 8)\n"
+        "  --campaigns N      planted campaigns, their kinds taken in turn from --kinds (default: one per\n"
+        "                     kind of the list; with --mix none unless given)\n"
+        "  --kinds LIST       comma-separated kinds, or all (default: the first eight):\n"
+        "                       copy-paste     the same text by every member within seconds, new each burst\n"
+        "                       rt-ring        members retweet the leader's post within seconds\n"
+        "                       link-farm      different texts, the same link (varying utm_ parameters)\n"
+        "                       paraphrase     one template with synonyms and word-order changes\n"
+        "                       hashtag        different texts, the same ordered hashtag sequence\n"
+        "                       jitter         copy-paste spread over four minutes\n"
+        "                       slow-drip      copy-paste over twelve minutes, half the members a burst\n"
+        "                       mixed          retweets, copies with the leader's link, the link alone\n"
+        "                       minute-ring    retweets of the leader's post one member after another,\n"
+        "                                      1-5 minutes apart, timestamps at minute resolution (:00)\n"
+        "                       minute-copy    copy-paste the same way (copies 1-5 minutes apart, :00)\n"
+        "                       rotation       only 3 of the pool act per burst, in turns over\n"
+        "                                      bursts x members/3 bursts: pairs share few actions\n"
+        "                       homoglyph      copy-paste, 30% of the letters with a Cyrillic/Greek\n"
+        "                                      look-alike replaced, differently per copy\n"
+        "                       invisible      copy-paste with U+200B/200C/200D/2060/00AD/FEFF inserted\n"
+        "                       fonts          copy-paste in fullwidth, bold, italic or script letters\n"
+        "                       noisy          copy-paste with case, punctuation, emoji and quote noise\n"
+        "                       link-variants  link-farm with the link disguised per member (scheme,\n"
+        "                                      www./m., host case, :443, %-escapes, #fragment, tracking\n"
+        "                                      and share parameters, parameter order, trailing slash)\n"
+        "                       multilingual   copy-paste in Russian, German or English by burst,\n"
+        "                                      copies identical up to invisible characters\n"
+        "                     planted accounts have ids from 900000000000; the minute kinds need a\n"
+        "                     stream of an hour or more to fit (lower --rate or raise --tweets)\n"
         "  --no-hard-organic  leave out the hard organic cases (viral cascades, breaking news, a fan storm,\n"
         "                     scheduled news posts), which are otherwise mixed in and listed in the truth\n"
         "  --members N        accounts per campaign, N to 1.5N (default 12)\n"
         "  --bursts N         coordinated bursts per campaign over the stream (default 8)\n"
-        "  --rate R           event-time tweets per second (default 200)\n"
-        "  --start TIME       event time of the first tweet, ISO 8601 (default 2024-03-01T12:00:00Z)\n"
+        "  --rate R           event-time tweets per second (default 200; not with --mix)\n"
+        "  --start TIME       event time of the first tweet, ISO 8601 (default 2024-03-01T12:00:00Z; not\n"
+        "                     with --mix)\n"
+        "  --mix FILE.csv     a day of the IRA archive (columns author, content, language, publish_date,\n"
+        "                     post_type, following, followers, updates; RFC 4180 quoting) mixed into an\n"
+        "                     organic background spread over the file's first to last timestamp, with\n"
+        "                     the hard organic cases. Rows become tweets: author_id 1000000000000 +\n"
+        "                     hash(handle) % 10^11, username the handle (15 bytes), created_at the\n"
+        "                     publish_date (minute resolution kept), post_type R a retweet of an id\n"
+        "                     derived from the content (the same text, the same tweet) with the content\n"
+        "                     as text, else an original post; urls and hashtags from the text; lang en,\n"
+        "                     ru, de, uk or und; followers, following, statuses = updates, account age\n"
+        "                     unknown\n"
         "  --format F         jsonl | csv | protobuf (files: length-delimited) | json | mixed (Kafka:\n"
         "                     protobuf and JSON alternating); default jsonl for files, protobuf for Kafka\n"
         "  --out FILE         write to FILE ('-' for standard output)\n"
@@ -711,35 +711,40 @@ static void usage(FILE *f) {
         "                     empty and 100 KB text, binary garbage); not for CSV\n"
         "  --duplicates N     send N tweets twice\n"
         "  --truth FILE       write the ground truth as JSON: planted campaigns (kind, accounts, when the\n"
-        "                     fifth account acted) and the accounts of each hard organic case\n"
+        "                     fifth account acted) and the accounts of each hard organic case; with --mix\n"
+        "                     also \"day\", \"trolls\" (every account of the file) and \"coacting\": the\n"
+        "                     trolls that co-acted with another troll on at least 2 distinct objects,\n"
+        "                     where two accounts co-act when both act on one object within 5 minutes\n"
+        "                     (|dt| <= 300 s) and the object of a retweet (R) is its content, of an\n"
+        "                     original post its text lowercased, URLs and @mentions removed, white space\n"
+        "                     folded, when that leaves at least 4 words\n"
         "\n"
-        "Prints {\"messages\": N, \"tweets\": T, \"bad\": B, \"duplicates\": D} on standard output.\n",
+        "Prints {\"messages\": N, \"tweets\": T, \"bad\": B, \"duplicates\": D} on standard output and a\n"
+        "summary line on standard error.\n",
         f);
 }
 
-static int parse(int argc, char **argv, struct opts *o) {
+static int parse_args(int argc, char **argv, struct opts *o) {
   static const struct option longs[] = {
       {"seed", 1, 0, 'S'}, {"tweets", 1, 0, 'n'}, {"accounts", 1, 0, 'a'}, {"campaigns", 1, 0, 'c'},
       {"members", 1, 0, 'm'}, {"bursts", 1, 0, 'B'}, {"rate", 1, 0, 'r'}, {"start", 1, 0, 's'},
       {"format", 1, 0, 'f'}, {"out", 1, 0, 'o'}, {"brokers", 1, 0, 'b'}, {"topic", 1, 0, 't'},
       {"pace", 1, 0, 'p'}, {"bad", 1, 0, 'x'}, {"duplicates", 1, 0, 'd'}, {"truth", 1, 0, 'T'},
-      {"no-hard-organic", 0, 0, 'O'},
+      {"no-hard-organic", 0, 0, 'O'}, {"kinds", 1, 0, 'k'}, {"mix", 1, 0, 'M'},
       {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-  *o = (struct opts){.seed = 1, .tweets = 200000, .campaigns = 8, .members = 12, .bursts = 8, .rate = 200, .topic = "tweets",
-                     .hard_organic = true};
-  ls_parse_iso8601("2024-03-01T12:00:00Z", &o->start_ms);
   int c;
   while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
     switch (c) {
       case 'S': o->seed = strtoull(optarg, NULL, 10); break;
-      case 'n': o->tweets = atol(optarg); break;
+      case 'n': o->tweets = atol(optarg); o->tweets_set = true; break;
       case 'a': o->accounts = atol(optarg); break;
-      case 'c': o->campaigns = atoi(optarg); break;
+      case 'c': o->campaigns = atoi(optarg); o->campaigns_set = true; break;
       case 'm': o->members = atoi(optarg); break;
       case 'B': o->bursts = atoi(optarg); break;
-      case 'r': o->rate = atof(optarg); break;
+      case 'r': o->rate = atof(optarg); o->rate_set = true; break;
       case 's':
         if (!ls_parse_iso8601(optarg, &o->start_ms)) { fprintf(stderr, "lockstep-gen: --start: not an ISO 8601 time\n"); return 2; }
+        o->start_set = true;
         break;
       case 'f': o->format = optarg; break;
       case 'o': o->out = optarg; break;
@@ -750,21 +755,43 @@ static int parse(int argc, char **argv, struct opts *o) {
       case 'd': o->duplicates = atol(optarg); break;
       case 'T': o->truth = optarg; break;
       case 'O': o->hard_organic = false; break;
+      case 'k': if (parse_kinds(optarg, o)) return 2; break;
+      case 'M': o->mix = optarg; break;
       case 'h': usage(stdout); return -1;
       default: usage(stderr); return 2;
     }
   }
+  if (optind < argc) { fprintf(stderr, "lockstep-gen: unexpected argument \"%s\" (see --help)\n", argv[optind]); return 2; }
+  return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o) {
+  *o = (struct opts){.seed = 1, .tweets = 200000, .members = 12, .bursts = 8, .rate = 200, .topic = "tweets",
+                     .hard_organic = true, .n_kinds = K_DEFAULT_KINDS};
+  for (int k = 0; k < K_DEFAULT_KINDS; k++) o->kinds[k] = (enum kind)k;
+  ls_parse_iso8601("2024-03-01T12:00:00Z", &o->start_ms);
+  int rc = parse_args(argc, argv, o);
+  if (rc) return rc;
+  if (!o->campaigns_set) o->campaigns = o->mix ? 0 : o->n_kinds;
+  if (o->mix && !o->tweets_set) o->tweets = 1000000;
   if (!o->out == !o->brokers) { fprintf(stderr, "lockstep-gen: give exactly one of --out or --brokers (see --help)\n"); return 2; }
+  if (o->mix && (o->rate_set || o->start_set)) {
+    fprintf(stderr, "lockstep-gen: --rate and --start do not apply with --mix: the file's first to last timestamp is the span\n");
+    return 2;
+  }
   if (o->tweets < 100 || o->rate <= 0 || o->campaigns < 0 || o->campaigns > 1000 || o->members < 2 || o->bursts < 1) {
     fprintf(stderr, "lockstep-gen: need --tweets >= 100, --rate > 0, 0 <= --campaigns <= 1000, --members >= 2, --bursts >= 1\n");
     return 2;
   }
-  if (!o->accounts) { /* enough accounts for the rate: on average one tweet per 100 s each */
-    o->accounts = o->tweets / 4;
-    if (o->accounts < (long)(o->rate * 100)) o->accounts = (long)(o->rate * 100);
-  }
   if (!o->format) o->format = o->out ? "jsonl" : "protobuf";
   return 0;
+}
+
+/* Enough accounts for the rate: on average one tweet per 100 s each. */
+static void default_accounts(struct opts *o) {
+  if (o->accounts) return;
+  o->accounts = o->tweets / 4;
+  if (o->accounts < (long)(o->rate * 100)) o->accounts = (long)(o->rate * 100);
 }
 
 static int open_writer(struct gen *g, struct writer *w) {
@@ -778,6 +805,7 @@ static int open_writer(struct gen *g, struct writer *w) {
   if (g->o.out) {
     w->f = strcmp(g->o.out, "-") ? fopen(g->o.out, "wb") : stdout;
     if (!w->f) { perror(g->o.out); return 1; }
+    if (w->fmt != 1 && !(w->ahead = calloc(1, sizeof *w->ahead))) { fprintf(stderr, "lockstep-gen: out of memory\n"); return 1; }
     return 0;
   }
   char errstr[512];
@@ -803,50 +831,105 @@ static int close_writer(struct writer *w) {
   } else if (w->f == stdout) {
     fflush(stdout);
   }
+  for (int k = 0; w->ahead && k < BLOCK_THREADS; k++) free(w->ahead->buf[k]);
+  free(w->ahead);
   ls_jw_free(&w->jw);
   return rc;
 }
 
-int main(int argc, char **argv) {
-  static struct gen g;
-  int rc = parse(argc, argv, &g.o);
-  if (rc) return rc < 0 ? 0 : rc;
-  g.rng = g.o.seed * 0x2545F4914F6CDD1DULL + 1;
-  if (setup(&g)) { fprintf(stderr, "lockstep-gen: out of memory\n"); return 1; }
-  int64_t duration = (int64_t)(g.o.tweets / g.o.rate * 1000);
-  struct campaign *camps = calloc((size_t)g.o.campaigns + 1, sizeof *camps);
+/* --mix: the file sets the span and so the organic rate. */
+static int64_t mix_span(struct gen *g, const struct gen_mix *mix) {
+  int64_t span = mix->last_ms - mix->first_ms;
+  if (span < 60000) span = 60000;
+  g->o.start_ms = mix->first_ms;
+  g->o.rate = g->o.tweets / (span / 1000.0);
+  return span;
+}
+
+static void background(struct gen *g, long organic, int64_t duration) {
   struct organic st;
   memset(&st, 0, sizeof st);
   for (int i = 0; i < HOT; i++) st.hot[i] = -1;
+  for (long i = 0; i < organic; i++) {
+    organic_tweet(g, &st, g->o.start_ms + (int64_t)((double)i / organic * duration));
+    for (int k = 0; k < HOT; k++) if (st.hot[k] < 0) st.hot[k] = g->n - 1;
+  }
+}
+
+struct counts {
+  long planted, hard, organic; /* tweets of the campaigns, of the hard organic cases, of the background */
+};
+
+/* Planted campaigns, hard organic cases, the archive's rows, and the background that fills up
+ * --tweets. -1 (with a message) when out of memory or when nothing is left for the background. */
+static int generate(struct gen *g, struct campaign *camps, struct group *groups, const struct gen_mix *mix, int64_t duration,
+                    struct counts *n) {
+  if (plant(g, camps, duration)) { fprintf(stderr, "lockstep-gen: out of memory\n"); return -1; }
+  n->planted = g->n;
+  if (g->o.hard_organic) hard_organic(g, duration, groups);
+  n->hard = g->n - n->planted;
+  if (g->n > g->o.tweets) {
+    fprintf(stderr, "lockstep-gen: the %d planted campaigns (%ld tweets) and the hard organic cases (%ld tweets) "
+            "need %ld tweets, more than --tweets %ld: raise --tweets or lower --campaigns/--members/--bursts "
+            "(or --no-hard-organic)\n", g->o.campaigns, n->planted, n->hard, g->n, g->o.tweets);
+    return -1;
+  }
+  n->organic = g->o.tweets - g->n;
+  if (mix && mix_add(g, mix)) { fprintf(stderr, "lockstep-gen: out of memory\n"); return -1; }
+  background(g, n->organic, duration);
+  return 0;
+}
+
+static void summary(const struct gen *g, const struct counts *n, const struct gen_mix *mix, int64_t duration) {
+  char from[200] = "";
+  if (mix)
+    snprintf(from, sizeof from, ", %ld archive rows of %s by %ld trolls, %ld of them co-acting%s", mix->n - mix->skipped,
+             mix->day, mix->n_trolls, mix->n_coacting, mix->skipped ? "; original posts without text left out" : "");
+  fprintf(stderr, "info gen: %ld tweets (%ld organic, %ld hard organic, %ld planted in %d campaigns%s) over %.0f s of event time\n",
+          g->n, n->organic, n->hard, n->planted, g->o.campaigns, from, duration / 1000.0);
+}
+
+static void gen_free(struct gen *g, struct campaign *camps, struct group *groups) {
+  for (int i = 0; camps && i < g->o.campaigns; i++) free(camps[i].members);
+  for (int k = 0; k < O_CASES; k++) free(groups[k].acc);
+  free(camps);
+  free(g->tw);
+  free(g->words);
+  free(g->word_cdf);
+  free(g->acc_cdf);
+  free(g->acc_ids);
+  pool_free(g);
+}
+
+int main(int argc, char **argv) {
+  static struct gen g;
+  static struct gen_mix mix;
   static struct group groups[O_CASES];
-  plant(&g, camps, duration);
-  if (g.o.hard_organic) hard_organic(&g, duration, groups);
-  long organic = g.o.tweets - g.n;
-  if (organic < 0) {
-    fprintf(stderr, "lockstep-gen: the campaigns and hard organic cases alone make %ld tweets, more than --tweets %ld: "
-            "raise --tweets or lower --campaigns/--members/--bursts (or --no-hard-organic)\n", g.n, g.o.tweets);
+  int rc = parse(argc, argv, &g.o);
+  if (rc) return rc < 0 ? 0 : rc;
+  if (g.o.mix && (rc = mix_load(g.o.mix, &mix))) return rc;
+  const struct gen_mix *m = g.o.mix ? &mix : NULL;
+  int64_t duration = m ? mix_span(&g, m) : (int64_t)(g.o.tweets / g.o.rate * 1000);
+  default_accounts(&g.o);
+  g.rng = g.o.seed * 0x2545F4914F6CDD1DULL + 1;
+  struct campaign *camps = calloc((size_t)g.o.campaigns + 1, sizeof *camps);
+  if (!camps || setup(&g, m ? m->n : 0)) { fprintf(stderr, "lockstep-gen: out of memory\n"); return 1; }
+  struct counts n;
+  if (generate(&g, camps, groups, m, duration, &n)) {
+    gen_free(&g, camps, groups);
+    mix_free(&mix);
     return 2;
   }
-  for (long i = 0; i < organic; i++) {
-    organic_tweet(&g, &st, g.o.start_ms + (int64_t)((double)i / organic * duration));
-    for (int k = 0; k < HOT; k++) if (st.hot[k] < 0) st.hot[k] = g.n - 1;
-  }
-  qsort(g.tw, (size_t)g.n, sizeof *g.tw, cmp_time);
+  if (sort_by_time(&g)) { fprintf(stderr, "lockstep-gen: out of memory\n"); return 1; }
   link_strings(&g);
   fifth_times(&g, camps);
   static struct writer w;
   if ((rc = open_writer(&g, &w))) return rc;
   rc = write_stream(&g, &w);
   rc |= close_writer(&w);
-  if (!rc && g.o.truth) rc = write_truth(&g, camps, groups);
-  fprintf(stderr, "info gen: %ld tweets (%ld organic, %d campaigns) over %.0f s of event time\n", g.n, organic, g.o.campaigns, duration / 1000.0);
-  for (int i = 0; i < g.o.campaigns; i++) free(camps[i].members);
-  for (int k = 0; k < O_CASES; k++) free(groups[k].acc);
-  free(camps);
-  free(g.tw);
-  free(g.words);
-  free(g.word_cdf);
-  free(g.acc_cdf);
-  free(g.acc_ids);
+  if (!rc && g.o.truth) rc = write_truth(&g, camps, groups, m);
+  summary(&g, &n, m, duration);
+  gen_free(&g, camps, groups);
+  mix_free(&mix);
   return rc ? 1 : 0;
 }

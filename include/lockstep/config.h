@@ -50,6 +50,9 @@ struct ls_config {
   } detect;
   struct ls_signal_conf signal[LS_SIG_COUNT];
   struct {
+    char drop_params[LS_STR];
+  } link;
+  struct {
     char file[LS_STR], level[LS_STR];
     int64_t interval_s;
   } output;

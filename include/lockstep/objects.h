@@ -1,7 +1,10 @@
 /* objects.h — the event-time window of the exact signals: for each object (a retweeted tweet, a
  * normalised text, a URL, a hashtag sequence), the most recent accounts that acted on it.
  * Observing an action reports every other account that acted on the same object within the
- * signal's window, once per (account, object): repeats by the same account add nothing. Objects
+ * signal's window, once per other account (its latest action); a repeat by the same account
+ * within repeat_ms adds nothing, a later one pairs only with actions newer than its previous one
+ * (a campaign's next burst on the same hashtags or link is new evidence; the time scale
+ * discounts a pair of one old and one new action). Objects
  * acted on by more accounts than the virality cap within one window (chance.h's limit, past which
  * no co-action can weigh enough) are organic and report nothing more. Fixed capacity, sized at creation; stale entries are reused. */
 #ifndef LOCKSTEP_OBJECTS_H
@@ -25,7 +28,7 @@ void ls_objects_destroy(struct ls_objects *o);
 
 /* key identifies signal and object. Returns the number of pairs reported, or -1 when the object
  * is viral (suppressed). */
-int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t_ms, int64_t window_ms,
+int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t_ms, int64_t window_ms, int64_t repeat_ms,
                        ls_pair_fn fn, void *ud);
 
 uint64_t ls_objects_evictions(const struct ls_objects *o);

@@ -34,6 +34,7 @@ struct ls_pipeline_source {
 struct ls_pipeline_stats {
   uint64_t tweets, duplicates, batches, suppressed, cluster_runs;
   uint64_t light_pairs; /* co-actions under detect.min_action_weight: no evidence (chance.h) */
+  uint64_t links_rejected; /* URLs that are not absolute http(s), are malformed or too long: no co-link key */
   uint64_t pairs[LS_SIG_COUNT];
   uint64_t events_open, events_updated, events_closed, sink_failures;
   uint64_t received, rejected, dead_lettered, dlq_errors; /* summed over the sources */

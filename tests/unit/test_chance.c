@@ -1,5 +1,5 @@
-/* Unit tests: the chance model's co-action weight (time gap, object popularity, account activity,
- * the floor) and the activity sketch it reads. */
+/* Unit tests: the chance model's co-action weight (time gap, account activity, the floor), the
+ * popularity budget and the activity sketch it reads. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,30 +19,31 @@ static struct ls_chance model(void) {
 static void test_gap(void **state) {
   (void)state;
   struct ls_chance c = model();
-  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 1, 1), 1.0, 1e-12); /* same minute, quiet accounts */
-  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 180000, 2, 1, 1), exp(-1), 1e-12);
-  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, -180000, 2, 1, 1), exp(-1), 1e-12); /* order does not matter */
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 1, 1), 1.0, 1e-12); /* same minute, quiet accounts */
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 180000, 1, 1), exp(-1), 1e-12);
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, -180000, 1, 1), exp(-1), 1e-12); /* order does not matter */
   for (int64_t g = 60000; g <= 480000; g += 60000) /* a farm's 1-5 minute gaps weigh less and less, never nothing at once */
-    assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, g, 2, 1, 1) < ls_chance_weight(&c, LS_SIG_RETWEET, g - 60000, 2, 1, 1));
-  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 300000, 2, 1, 1) > 0.15);
-  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 900000, 2, 1, 1) == 0); /* exp(-5) is under the floor */
+    assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, g, 1, 1) < ls_chance_weight(&c, LS_SIG_RETWEET, g - 60000, 1, 1));
+  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 300000, 1, 1) > 0.15);
+  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 900000, 1, 1) == 0); /* exp(-5) is under the floor */
   c.time_scale_ms[LS_SIG_TWEET] = 600000; /* each signal has its own scale */
-  assert_true(ls_chance_weight(&c, LS_SIG_TWEET, 900000, 2, 1, 1) > 0.2);
+  assert_true(ls_chance_weight(&c, LS_SIG_TWEET, 900000, 1, 1) > 0.2);
 }
 
 static void test_popularity_and_activity(void **state) {
   (void)state;
   struct ls_chance c = model();
-  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 30, 1, 1), 1.0, 1e-12);
-  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 300, 1, 1), 0.1, 1e-12); /* a popular object */
-  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 601, 1, 1) == 0);               /* viral: no evidence */
-  assert_int_equal(ls_chance_max_accounts(&c), 600);
-  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 30, 30), 1.0, 1e-12);
-  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 120, 120), 0.25, 1e-12); /* two busy accounts */
-  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 900, 1), 1.0, 1e-12);    /* one busy, one quiet: sqrt(900) = 30 */
-  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 2, 1e6, 1e6) == 0);
-  for (uint32_t n = 31; n < 600; n += 37) /* never more weight for more accounts */
-    assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 0, n, 1, 1) < ls_chance_weight(&c, LS_SIG_RETWEET, 0, n - 1, 1, 1));
+  assert_float_equal(ls_chance_budget(&c, 2), 1.0, 1e-12);
+  assert_float_equal(ls_chance_budget(&c, 30), 1.0, 1e-12);
+  assert_float_equal(ls_chance_budget(&c, 300), 0.1, 1e-12); /* a popular object */
+  assert_int_equal(ls_chance_max_accounts(&c), 600);          /* viral beyond: budget under the floor */
+  assert_true(ls_chance_budget(&c, 601) < c.min_weight);
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 30, 30), 1.0, 1e-12);
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 120, 120), 0.25, 1e-12); /* two busy accounts */
+  assert_float_equal(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 900, 1), 1.0, 1e-12);    /* one busy, one quiet: sqrt(900) = 30 */
+  assert_true(ls_chance_weight(&c, LS_SIG_RETWEET, 0, 1e6, 1e6) == 0);
+  for (uint32_t n = 31; n < 600; n += 37) /* never more evidence for more accounts */
+    assert_true(ls_chance_budget(&c, n) < ls_chance_budget(&c, n - 1));
 }
 
 static void test_activity(void **state) {

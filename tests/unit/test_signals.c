@@ -24,7 +24,7 @@ static void on_pair(void *ud, uint64_t other, int64_t t, uint32_t object_account
 
 static int observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t, struct pairs *p) {
   p->n = 0;
-  return ls_objects_observe(o, key, account, t, 60000, on_pair, p);
+  return ls_objects_observe(o, key, account, t, 60000, 60000, on_pair, p);
 }
 
 static void test_window_and_repeats(void **state) {
@@ -42,6 +42,28 @@ static void test_window_and_repeats(void **state) {
   assert_int_equal(observe(o, 78, 4, 70000, &p), 0);   /* another object */
   assert_int_equal(observe(o, 77, 5, 15000, &p), 3);   /* late arrival (clock skew): 1, 2 and 3 are all within 60 s */
   assert_int_equal(observe(o, 77, 6, 200000, &p), 0);  /* nobody within 60 s */
+  ls_objects_destroy(o);
+}
+
+static void test_repeats_after_the_time_scale(void **state) {
+  (void)state;
+  struct ls_objects *o;
+  struct ls_err e;
+  assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
+  struct pairs p;
+  p.n = 0;
+  assert_int_equal(ls_objects_observe(o, 9, 1, 0, 600000, 120000, on_pair, &p), 0);
+  assert_int_equal(ls_objects_observe(o, 9, 2, 10000, 600000, 120000, on_pair, &p), 1);      /* 2 with 1 */
+  assert_int_equal(ls_objects_observe(o, 9, 1, 60000, 600000, 120000, on_pair, &p), 0);      /* within 120 s: nothing */
+  assert_int_equal(ls_objects_observe(o, 9, 1, 200000, 600000, 120000, on_pair, &p), 1);     /* a new burst: with 2's action after 1's last */
+  p.n = 0;
+  assert_int_equal(ls_objects_observe(o, 9, 2, 210000, 600000, 120000, on_pair, &p), 1);     /* 2's next: with 1's new action only */
+  assert_true(p.other[0] == 1);
+  p.n = 0;
+  assert_int_equal(ls_objects_observe(o, 9, 2, 400000, 600000, 120000, on_pair, &p), 0);     /* nothing new since 2's last */
+  p.n = 0;
+  assert_int_equal(ls_objects_observe(o, 9, 3, 220000, 600000, 120000, on_pair, &p), 2);     /* 3 pairs once with 1 and once with 2 */
+  assert_true((p.other[0] == 1 && p.other[1] == 2) || (p.other[0] == 2 && p.other[1] == 1));
   ls_objects_destroy(o);
 }
 
@@ -75,7 +97,7 @@ static void test_dedup(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_virality_cap),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_repeats_after_the_time_scale), cmocka_unit_test(test_virality_cap),
                                      cmocka_unit_test(test_dedup)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
