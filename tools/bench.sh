@@ -8,9 +8,12 @@
 #   5. detection quality over every generator scenario (default settings), per scenario
 #   6. an organic-only stream of a million tweets (hard organic cases included): false campaigns
 #   7. detection latency, replaying at real speed (--replay-speed 1)
+#   5b. detection quality over all 17 scenarios, the adversarial ones included
 #   8. a 10-minute co-similar-text window at 6,000 tweets/s (12 minutes of stream): replay rate
 #      against real time, memory per windowed tweet; and the window index's recall and queries/s
 #      beside brute force over the same window
+#   9. detection on real operations: each IRA day (IRA_DAYS, default ../shared/data/ira-dev) mixed
+#      into an organic background, per day (tools/ira-eval.sh)
 # Writes bench/out/results.md (and bench/out/scenarios.md) and prints them.
 # Usage: tools/bench.sh BUILD_DIR [TWEETS]
 set -euo pipefail
@@ -79,6 +82,13 @@ echo "-- 5. detection quality, every scenario, default settings"
 "$LS_BIN/lockstep-eval" --events "$LS_WORK/q.events.jsonl" --truth "$LS_WORK/q.truth.json" | tee "$LS_WORK/q.eval.txt" | tail -n 18
 quality=$("$LS_BIN/lockstep-eval" --json --events "$LS_WORK/q.events.jsonl" --truth "$LS_WORK/q.truth.json")
 
+echo "-- 5b. every scenario, the adversarial ones too (minute-scale, rotation, disguised text and links, multilingual)"
+"$LS_BIN/lockstep-gen" --seed 3 --kinds all --tweets 300000 --rate 60 --out "$LS_WORK/k.jsonl" --truth "$LS_WORK/k.truth.json" >/dev/null 2>&1
+"$LS_BIN/lockstepd" --replay "$LS_WORK/k.jsonl" --out "$LS_WORK/k.events.jsonl" 2>"$LS_WORK/k.log"
+"$LS_BIN/lockstep-eval" --events "$LS_WORK/k.events.jsonl" --truth "$LS_WORK/k.truth.json" >"$LS_WORK/k.eval.txt"
+tail -n 1 "$LS_WORK/k.eval.txt" | sed 's/^/   /'
+kinds=$("$LS_BIN/lockstep-eval" --json --events "$LS_WORK/k.events.jsonl" --truth "$LS_WORK/k.truth.json")
+rm -f "$LS_WORK/k.jsonl"
 echo "-- 6. organic only: one million tweets with viral cascades, breaking news, a fan storm, scheduled posts"
 "$LS_BIN/lockstep-gen" --seed 5 --tweets 1000000 --campaigns 0 --out "$LS_WORK/o.jsonl" --truth "$LS_WORK/o.truth.json" >/dev/null 2>&1
 "$LS_BIN/lockstepd" --replay "$LS_WORK/o.jsonl" --out "$LS_WORK/o.events.jsonl" 2>"$LS_WORK/o.log"
@@ -109,6 +119,14 @@ window=$("$LS_BIN/lockstep-bench" window --input "$LS_WORK/w.jsonl" --window 419
   2>"$LS_WORK/window.log")
 echo "   $window"
 rm -f "$LS_WORK/w.jsonl"
+echo "-- 9. real operations: each day of the IRA archive in an organic background (tools/ira-eval.sh)"
+IRA_DAYS=${IRA_DAYS:-$ROOT/../shared/data/ira-dev}
+if ls "$IRA_DAYS"/ira-*.csv >/dev/null 2>&1; then
+  bash "$ROOT/tools/ira-eval.sh" "$LS_BIN" "$IRA_DAYS" >"$OUT/ira.md" 2>"$LS_WORK/ira.log"
+else
+  echo "no IRA days in $IRA_DAYS (set IRA_DAYS): skipped" >"$OUT/ira.md"
+fi
+sed 's/^/   /' "$OUT/ira.md"
 
 cat >"$OUT/results.md" <<MD
 Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed embedder, CPU backend) on $machine.
@@ -123,12 +141,15 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed emb
 | peak memory, replay | $replay_rss MiB RSS | — | — |
 | peak memory, Kafka mode | $kafka_rss MiB RSS | — | — |
 | detection, all 8 campaign scenarios + 4 hard organic cases ($N tweets) | account F1 $(json f1 "$quality"), campaign recall $(json campaign_recall "$quality"), $(json false_campaigns "$quality") false campaigns | — | — |
+| detection, all 17 scenarios (8 classic + 9 adversarial) + 4 hard organic cases (300000 tweets, 60/s) | account F1 $(json f1 "$kinds"), campaign recall $(json campaign_recall "$kinds"), $(json false_campaigns "$kinds") false campaigns | — | — |
 | organic only, 1,000,000 tweets (viral, breaking news, fan storm, scheduled posts) | $(json false_campaigns "$organic") false campaigns ($(json false_campaigns_per_million "$organic") per million tweets) | — | — |
 | detection latency at real speed (as_of − qualified_at) | mean $lat_all s, max $lat_max s | target 2 s | — |
 | 10-minute window at 6,000 tweets/s, replay (hashed embedder, 4.32 M tweets = 12 min) | $w_rate tweets/s over the run, $w_steady tweets/s in its last 30 s (window full); $w_bytes bytes per windowed tweet, $w_rss MiB RSS | real time: 6000 tweets/s | $(ratio "$w_rate" 6000) (last 30 s: $(ratio "$w_steady" 6000)) |
 | co-similar-text index, $(json window_rows "$window") rows, $(json probes "$window") of $(json lists "$window") lists | recall $(json recall "$window") of $(json pairs_brute_force "$window") pairs ≥ τ ($(json recall_tau_plus_0_1 "$window") of those ≥ τ + 0.1), $(json index_queries_per_s "$window") queries/s | brute force, same window: $(json brute_force_queries_per_s "$window") queries/s | $(json speedup "$window") |
 MD
 { echo "Per scenario ($N tweets, seed 1, default settings), from \`lockstep-eval\`:"; echo; echo '```';
-  sed -n '/^scenario/,$p' "$LS_WORK/q.eval.txt"; echo '```'; } >"$OUT/scenarios.md"
+  sed -n '/^scenario/,$p' "$LS_WORK/q.eval.txt"; echo '```'; echo; echo "Every scenario (300000 tweets at 60/s, seed 3, --kinds all):"; echo;
+  echo '```'; sed -n '/^scenario/,$p' "$LS_WORK/k.eval.txt"; echo '```'; echo; echo "Real operations (tools/ira-eval.sh):"; echo;
+  cat "$OUT/ira.md"; } >"$OUT/scenarios.md"
 echo
 cat "$OUT/results.md" "$OUT/scenarios.md"

@@ -246,7 +246,7 @@ static int64_t to_minute(int64_t ms) { return ms - ms % 60000; }
 /* minute-ring and minute-copy: in each burst the members act one after another, in a shuffled
  * order, 1-5 whole minutes apart, at minute-resolution times. */
 static int plant_chains(struct gen *g, struct campaign *c, int ci, int64_t duration_ms) {
-  int *order = malloc((size_t)c->n * sizeof *order);
+  int *order = malloc((c->n > 0 ? (size_t)c->n : 1) * sizeof *order);
   if (!order) return -1;
   bool led = c->kind == K_MINUTE_RING;
   int rc = 0;
@@ -272,7 +272,7 @@ static int plant_chains(struct gen *g, struct campaign *c, int ci, int64_t durat
  * seconds. */
 static int plant_rotation(struct gen *g, struct campaign *c, int ci, int64_t duration_ms) {
   int size = c->n < 3 ? c->n : 3, groups = c->n / size, total = g->o.bursts * groups;
-  int *order = malloc((size_t)c->n * sizeof *order);
+  int *order = malloc((c->n > 0 ? (size_t)c->n : 1) * sizeof *order);
   if (!order) return -1;
   for (int m = 0; m < c->n; m++) order[m] = m;
   int rc = 0;
