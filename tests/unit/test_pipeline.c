@@ -361,10 +361,54 @@ static void test_qut_networks(void **state) {
                       "\"4\",\"2\",\"2\",\"co_link\"\r\n");
 }
 
+/* Copies disguised with look-alike letters and invisible characters, their links in different
+ * forms: one campaign; texts of only invisible characters and links that cannot be parsed (a
+ * URL over the length limit, a bad host, a bad escape) form nothing and are counted, never a crash. */
+static void test_disguises_and_bad_text(void **state) {
+  (void)state;
+  static struct stream s;
+  static char long_url[3000]; /* over LS_URL_MAX_BYTES; 10 KB ones are covered by test_canon_url */
+  memset(long_url, 'a', sizeof long_url - 1);
+  memcpy(long_url, "https://x.example/", 18);
+  const char *links[] = {"https://www.Flood-Files.example/report/", "http://flood-files.example/report?utm_source=tw",
+                         "https://m.flood-files.example:443/%72eport#top", "HTTPS://FLOOD-FILES.EXAMPLE/report?fbclid=1",
+                         "https://flood-files.example/report"};
+  s.n = 0;
+  uint64_t id = 9000;
+  static const char *const utf8_copies[] = {
+      "Wake up people the mayor hid the flood report from us",
+      "W\xd0\xb0" "ke up pe\xd0\xbeple the m\xd0\xb0" "yor hid the fl\xd0\xbe\xd0\xbe" "d rep\xd0\xbert fr\xd0\xbem us",
+      "Wake\xe2\x80\x8b up people the ma\xc2\xad" "yor hid the flood\xe2\x81\xa0 report from us\xef\xbb\xbf",
+      "WAKE UP PEOPLE!!! the mayor hid the flood report from us \xf0\x9f\x98\xa1",
+      "\xef\xbc\xb7" "ake up people the mayor hid the flood report from us"};
+  for (int round = 0; round < 3; round++)
+    for (int a = 0; a < 5; a++) {
+      struct ls_tweet *t = add(&s, id++, 400 + (uint64_t)a, T0 + round * 1000000 + a * 20000, utf8_copies[a]);
+      snprintf(s.url[s.n - 1], sizeof s.url[0], "%s", links[a]);
+      t->urls[0] = s.url[s.n - 1];
+      t->n_urls = 1;
+    }
+  for (int a = 0; a < 5; a++) { /* invisible-only texts and broken links from other accounts */
+    struct ls_tweet *t = add(&s, id++, 800 + (uint64_t)a, T0 + 5000 + a * 1000, "\xe2\x80\x8b\xe2\x80\x8c\xc2\xad\xef\xbb\xbf");
+    t->urls[0] = a % 3 == 0 ? long_url : a % 3 == 1 ? "https://bad_host!.example/x" : "https://ok.example/%zz";
+    t->n_urls = 1;
+  }
+  struct ls_pipeline_stats st;
+  struct recorder *r = run(&s, &st);
+  assert_int_equal(r->n, 1);
+  assert_int_equal(r->last[0].n_accounts, 5);
+  for (uint32_t i = 0; i < 5; i++) assert_true(r->last[0].accounts[i] == 400 + i);
+  assert_true(r->last[0].signals[LS_SIG_TWEET] == 30); /* every copy is the same canonical text */
+  assert_true(r->last[0].signals[LS_SIG_LINK] == 30);  /* and every link the same canonical link */
+  assert_true(st.links_rejected == 5);
+  assert_true(st.tweets == 20);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_retweet_ring), cmocka_unit_test(test_link_farm_behind_tracking_parameters),
                                      cmocka_unit_test(test_viral_fans_and_duplicates), cmocka_unit_test(test_qut_networks),
                                      cmocka_unit_test(test_flooder_alone_is_not_a_campaign),
-                                     cmocka_unit_test(test_clock_skew_and_missing_fields), cmocka_unit_test(test_every_tweet_twice)};
+                                     cmocka_unit_test(test_clock_skew_and_missing_fields), cmocka_unit_test(test_every_tweet_twice),
+                                     cmocka_unit_test(test_disguises_and_bad_text)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
