@@ -1,7 +1,7 @@
 /* graph.c — coordination graph and clustering (see graph.h).
  * Edges and accounts live in two open-addressing tables that never empty a slot: an entry is
- * replaced when it is stale (older than edge_ttl) or, when its probe run is full, the least
- * recently updated entry of the run is evicted (counted). Edges are listed when they first reach
+ * replaced when it is stale (older than edge_ttl) or, when its probe run is full, the lightest
+ * edge of the run (accounts: the least recently updated entry) is evicted (counted). Edges are listed when they first reach
  * min_edge_weight; clustering reads that list (dropping stale and expired entries), maps the
  * accounts to dense indices once, peels accounts whose ties sum to less than min_account_evidence
  * (a queue over a CSR adjacency, linear in the edges), finds the connected components of the
@@ -91,18 +91,31 @@ void ls_graph_destroy(struct ls_graph *g) {
 
 static bool is_live(const struct ls_graph *g, int64_t last_ms, int64_t now) { return last_ms >= now - g->conf.edge_ttl_ms; }
 
+static double edge_weight(const struct edge *e);
+
+/* Which of two occupied slots to give up first: an expired edge before a live one (the oldest
+ * first), and among live ones the lightest, so a full table forgets chance ties before the
+ * evidence of a group. */
+static bool worse_victim(const struct ls_graph *g, const struct edge *x, const struct edge *y) {
+  bool xl = is_live(g, x->last_ms, g->watermark), yl = is_live(g, y->last_ms, g->watermark);
+  if (xl != yl) return !xl;
+  if (!xl) return x->last_ms < y->last_ms;
+  double wx = edge_weight(x), wy = edge_weight(y);
+  return wx != wy ? wx < wy : x->last_ms < y->last_ms;
+}
+
 static struct edge *edge_slot(struct ls_graph *g, uint64_t a, uint64_t b) {
   uint32_t i = (uint32_t)ls_hash_combine(ls_mix64(a), b) & g->edge_mask;
-  struct edge *oldest = NULL;
+  struct edge *victim = NULL;
   for (int p = 0; p < MAX_PROBE; p++, i = (i + 1) & g->edge_mask) {
     struct edge *e = &g->edges[i];
     if (e->a == a && e->b == b) return e;
-    if (e->a == 0) { oldest = e; break; }
-    if (!oldest || e->last_ms < oldest->last_ms) oldest = e;
+    if (e->a == 0) { victim = e; break; }
+    if (!victim || worse_victim(g, e, victim)) victim = e;
   }
-  if (oldest->a != 0 && is_live(g, oldest->last_ms, g->watermark)) g->edge_evictions++;
-  *oldest = (struct edge){.a = a, .b = b}; /* a listed ref to the old pair goes stale */
-  return oldest;
+  if (victim->a != 0 && is_live(g, victim->last_ms, g->watermark)) g->edge_evictions++;
+  *victim = (struct edge){.a = a, .b = b}; /* a listed ref to the old pair goes stale */
+  return victim;
 }
 
 static struct account *account_slot(struct ls_graph *g, uint64_t id, bool create) {
