@@ -172,15 +172,16 @@ bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, 
   e->n[s]++;
   e->w[s] += weight;
   e->gap_s += (float)(llabs(gap_ms) / 1000.0);
-  bool crossed = false; /* an account's co-actions now reach min_account_evidence */
+  bool crossed = false, both = true; /* an account's co-actions now reach min_account_evidence */
   for (int k = 0; k < 2; k++) {
     struct account *acc = account_slot(g, k ? b : a, true);
     if (t > acc->last_ms) acc->last_ms = t;
     crossed |= acc->evidence < g->conf.min_account_evidence && acc->evidence + weight >= g->conf.min_account_evidence;
     acc->evidence += weight;
+    both &= acc->evidence >= g->conf.min_account_evidence;
   }
   bool listed = !e->listed && is_strong(g, e, g->watermark) && list_strong(g, e, t);
-  return crossed || (listed && edge_weight(e) >= g->conf.min_account_evidence);
+  return (crossed && both && e->listed) || (listed && edge_weight(e) >= g->conf.min_account_evidence);
 }
 
 /* Indicators of an automated or throw-away account, each in [0, 1], averaged: a young account

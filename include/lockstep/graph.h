@@ -84,8 +84,8 @@ void ls_graph_destroy(struct ls_graph *g);
 
 /* One coordinated action of a with b (a != b) on signal s at time t: weight in (0, 1] (its chance
  * weight), gap_ms the time between the two accounts' actions. True when it may have made a new
- * group member (worth clustering soon): an account's co-actions first sum to min_account_evidence,
- * or a new tie alone weighs that much. */
+ * group member (worth clustering soon): an account's co-actions first sum to min_account_evidence
+ * on a tie with an account whose co-actions do too, or a new tie alone weighs that much. */
 bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms, float weight,
                   int64_t gap_ms);
 /* Records a tweet of an account that took part in at least one coordinated action. */
