@@ -1,10 +1,11 @@
 /* pipeline.c — batcher and worker (see pipeline.h). One thread runs this loop; sources fill
  * their rings from their own threads and get back only offset acknowledgements.
  *
- * Per batch: dedup → exact signals (object window) → co-similar-text (embed, append to the
- * vector window and index, query them on the backend) → graph edges (each action discounted by
- * its object's popularity) → account touches. Clustering runs when an edge reaches its minimum
- * weight (at most every STRONG_GAP_MS of event time), when event time has advanced
+ * Per batch: dedup → activity counts → canonical text and links → exact signals (object
+ * window) → co-similar-text (embed the canonical text, append to the vector window and index,
+ * query them on the backend) → graph edges (each co-action weighted by chance, each tweet
+ * spending at most one unit of evidence: chance.h) → account touches. Clustering runs when a
+ * new group member may have appeared (at most every STRONG_GAP_MS of event time), when event time has advanced
  * cluster_interval_ms since the last run, or after a second of idle processing time; its groups
  * go through the tracker to the sinks. With --export-edges, every action and match is also
  * recorded for the network export. Offsets (offsets.h): a partition's offset is acknowledged to
