@@ -1,8 +1,8 @@
 /* graph.c — coordination graph and clustering (see graph.h).
  * Edges and accounts live in two open-addressing tables that never empty a slot: an entry is
  * replaced when it is stale (older than edge_ttl) or, when its probe run is full, the lightest
- * edge of the run (accounts: the least recently updated entry) is evicted (counted). Edges are listed when they first reach
- * min_edge_weight; clustering reads that list (dropping stale and expired entries), maps the
+ * edge of the run (accounts: the least recently updated entry) is evicted (counted). Edges are
+ * listed when they first reach min_edge_weight; clustering reads that list (dropping stale and expired entries), maps the
  * accounts to dense indices once, peels accounts whose ties sum to less than min_account_evidence
  * (a queue over a CSR adjacency, linear in the edges), finds the connected components of the
  * remaining edges with the backend's components op and summarises each group of at least
@@ -293,12 +293,12 @@ static int strong_edges(struct ls_graph *g, int64_t now, struct run *r, struct l
  * then keeps only the edges between accounts left (r->strong and r->end compacted). */
 static int peel(struct ls_graph *g, struct run *r, struct ls_err *err) {
   uint32_t nv = r->map.n, ne = r->n_strong;
-  double *deg = calloc(nv + 1, sizeof *deg);
+  double *deg = calloc(nv + 1, sizeof *deg), *w = malloc((ne + 1) * sizeof *w); /* w: each edge's, read once */
   uint32_t *first = calloc(nv + 2, sizeof *first), *adj = malloc((2 * (size_t)ne + 1) * sizeof *adj);
   uint32_t *queue = malloc((nv + 1) * sizeof *queue);
   bool *gone = calloc(nv + 1, sizeof *gone);
   int rc = LS_OK;
-  if (!deg || !first || !adj || !queue || !gone) {
+  if (!deg || !w || !first || !adj || !queue || !gone) {
     rc = ls_err_set(err, LS_ENOMEM, "cluster: cannot peel %u accounts", nv);
     goto out;
   }
@@ -308,9 +308,9 @@ static int peel(struct ls_graph *g, struct run *r, struct ls_err *err) {
   for (uint32_t k = 0; k < 2 * ne; k++) adj[queue[r->end[k]]++] = k;
   uint32_t head = 0, tail = 0;
   for (uint32_t k = 0; k < ne; k++) {
-    double w = edge_weight(r->strong[k]);
-    deg[r->end[2 * k]] += w;
-    deg[r->end[2 * k + 1]] += w;
+    w[k] = edge_weight(r->strong[k]);
+    deg[r->end[2 * k]] += w[k];
+    deg[r->end[2 * k + 1]] += w[k];
   }
   double need = g->conf.min_account_evidence - 1e-6;
   for (uint32_t v = 0; v < nv; v++)
@@ -320,7 +320,7 @@ static int peel(struct ls_graph *g, struct run *r, struct ls_err *err) {
     for (uint32_t i = first[v]; i < first[v + 1]; i++) {
       uint32_t k = adj[i] / 2, u = r->end[2 * k + (adj[i] % 2 ? 0 : 1)];
       if (gone[u]) continue;
-      deg[u] -= edge_weight(r->strong[k]);
+      deg[u] -= w[k];
       if (deg[u] < need) gone[queue[tail++] = u] = true;
     }
   }
@@ -335,6 +335,7 @@ static int peel(struct ls_graph *g, struct run *r, struct ls_err *err) {
   r->n_strong = kept;
 out:
   free(deg);
+  free(w);
   free(first);
   free(adj);
   free(queue);

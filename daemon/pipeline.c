@@ -102,7 +102,7 @@ struct ls_pipeline {
   double last_cluster_wall;
   double last_span_warning;
   bool graph_dirty;
-  bool strong_new; /* an edge reached its minimum weight since the last clustering */
+  bool strong_new; /* a new group member may have appeared since the last clustering (ls_graph_add) */
   struct ls_pipeline_stats st;
 
   /* pair callback context: the action being observed and its partners so far */

@@ -10,7 +10,7 @@
  * A '#', '_' or apostrophe waits in the writer's state for the next word character; the only
  * look-ahead (the "http://" of a link, the handle after '@') stays within a piece, and pieces end
  * before white space, so the result does not depend on where pieces are cut except inside a
- * single word longer than a piece.
+ * single word longer than 256 bytes (never a mark from its letter).
  *
  * Skeletons come from ICU (uspoof_getSkeleton on one code point) and are kept in a fixed
  * open-addressing cache in the context, so ICU is called about once per distinct non-ASCII
@@ -19,6 +19,7 @@
 #include "lockstep/textnorm.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uspoof.h>
@@ -65,6 +66,8 @@ int ls_textcanon_create(struct ls_textcanon **out, size_t max_bytes, struct ls_e
   *out = NULL;
   if (max_bytes == 0) max_bytes = LS_TEXTCANON_MAX_BYTES_DEFAULT;
   if (max_bytes < MIN_BYTES) max_bytes = MIN_BYTES;
+  if (max_bytes > SIZE_MAX / sizeof(utf8proc_int32_t))
+    return ls_err_set(err, LS_EINVAL, "textcanon: a %zu-byte text buffer is too large", max_bytes);
   struct ls_textcanon *c = calloc(1, sizeof *c);
   if (!c) return ls_err_set(err, LS_ENOMEM, "textcanon: out of memory");
   c->piece = max_bytes;
@@ -265,14 +268,27 @@ static size_t piece_fill(struct ls_textcanon *c, const uint8_t *s, size_t len) {
   return r < 0 ? 0 : (size_t)r;
 }
 
+/* Whether a code point starts at s[p] (of n bytes) that is not a combining mark, so that a cut
+ * before it keeps every mark with its base letter. */
+static bool starts_base(const uint8_t *s, size_t p, size_t n) {
+  if ((s[p] & 0xC0) == 0x80) return false;
+  utf8proc_int32_t cp;
+  if (utf8proc_iterate(s + p, (utf8proc_ssize_t)(n - p), &cp) <= 0) return true;
+  utf8proc_category_t k = utf8proc_category(cp);
+  return k != UTF8PROC_CATEGORY_MN && k != UTF8PROC_CATEGORY_MC && k != UTF8PROC_CATEGORY_ME;
+}
+
 /* An end for the piece that starts at lo and may go up to e (lo < e < n): before an ASCII white
  * space byte if one is among the last 256 bytes, else before any ASCII byte among the last 64
- * (NFC never composes across a following ASCII code point), else at a UTF-8 lead byte. */
-static size_t piece_end(const uint8_t *s, size_t lo, size_t e) {
+ * (NFC never composes across a following ASCII code point), else before a code point that is not
+ * a combining mark among the last 64, else at a UTF-8 lead byte. */
+static size_t piece_end(const uint8_t *s, size_t lo, size_t e, size_t n) {
   for (size_t p = e; p > lo && e - p < 256; p--)
     if (s[p] == ' ' || (s[p] >= '\t' && s[p] <= '\r')) return p;
   for (size_t p = e; p > lo && e - p < 64; p--)
     if (s[p] < 0x80) return p;
+  for (size_t p = e; p > lo && e - p < 64; p--)
+    if (starts_base(s, p, n)) return p;
   for (size_t p = e; p > lo && e - p < 4; p--)
     if ((s[p] & 0xC0) != 0x80) return p;
   return e;
@@ -373,9 +389,9 @@ size_t ls_text_canon(struct ls_textcanon *c, const char *in, size_t n, char *out
   const uint8_t *s = (const uint8_t *)in;
   for (size_t pos = 0; pos < n && !w.full;) {
     size_t len = n - pos;
-    if (len > c->piece) len = piece_end(s, pos, pos + c->piece) - pos;
+    if (len > c->piece) len = piece_end(s, pos, pos + c->piece, n) - pos;
     size_t m;
-    while ((m = piece_fill(c, s + pos, len)) > c->buf_cap) len = piece_end(s, pos, pos + len / 2) - pos;
+    while ((m = piece_fill(c, s + pos, len)) > c->buf_cap) len = piece_end(s, pos, pos + len / 2, n) - pos;
     piece_run(c, &w, m);
     pos += len;
   }
