@@ -82,6 +82,29 @@ static void optional_id(const char *key, const char *id, struct ls_jw *w) {
   ls_jw_str(w, id);
 }
 
+const char *ls_operation_state_name(const struct ls_operation_ref *op) { return op->active ? "active" : "dormant"; }
+
+static void operation_json(const struct ls_operation_ref *op, struct ls_jw *w) {
+  ls_jw_obj_begin(w);
+  ls_jw_key(w, "state");
+  ls_jw_str(w, ls_operation_state_name(op));
+  ls_jw_key(w, "first_seen");
+  ls_jw_time(w, op->first_seen_ms);
+  ls_jw_key(w, "last_seen");
+  ls_jw_time(w, op->last_seen_ms);
+  ls_jw_key(w, "campaigns");
+  ls_jw_u64(w, op->campaigns);
+  ls_jw_key(w, "accounts");
+  ls_jw_u64(w, op->accounts);
+  ls_jw_key(w, "score");
+  ls_jw_f64(w, op->score);
+  ls_jw_key(w, "merged_from");
+  ls_jw_arr_begin(w);
+  for (uint32_t i = 0; i < op->n_merged; i++) ls_jw_str(w, op->merged_from[i]);
+  ls_jw_arr_end(w);
+  ls_jw_obj_end(w);
+}
+
 void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   ls_jw_obj_begin(w);
   ls_jw_key(w, "campaign_id");
@@ -129,6 +152,11 @@ void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   activity_json(e->ev, w);
   optional_id("merged_into", e->merged_into, w);
   optional_id("split_from", e->split_from, w);
+  if (e->operation.id[0]) {
+    optional_id("operation_id", e->operation.id, w);
+    ls_jw_key(w, "operation");
+    operation_json(&e->operation, w);
+  }
   ls_jw_obj_end(w);
 }
 
@@ -151,6 +179,19 @@ static void edges_protobuf(const struct ls_evidence *ev, Lockstep__Edge *edges, 
     edges[i].signals = sw_ptrs[i];
     edge_ptrs[i] = &edges[i];
   }
+}
+
+static void operation_protobuf(const struct ls_operation_ref *op, Lockstep__Operation *m, char **merged) {
+  m->operation_id = (char *)op->id;
+  m->state = (char *)ls_operation_state_name(op);
+  m->first_seen_ms = op->first_seen_ms;
+  m->last_seen_ms = op->last_seen_ms;
+  m->campaigns = op->campaigns;
+  m->accounts = op->accounts;
+  m->score = op->score;
+  for (uint32_t i = 0; i < op->n_merged; i++) merged[i] = (char *)op->merged_from[i];
+  m->n_merged_from = op->n_merged;
+  m->merged_from = merged;
 }
 
 size_t ls_campaign_to_protobuf(const struct ls_campaign_event *e, uint8_t **buf, size_t *cap) {
@@ -193,6 +234,13 @@ size_t ls_campaign_to_protobuf(const struct ls_campaign_event *e, uint8_t **buf,
   m.as_of_ms = e->as_of_ms;
   m.qualified_at_ms = e->qualified_ms;
   m.split_from = (char *)e->split_from;
+  Lockstep__Operation op = LOCKSTEP__OPERATION__INIT;
+  char *merged[LS_OP_MERGED_MAX];
+  if (e->operation.id[0]) {
+    operation_protobuf(&e->operation, &op, merged);
+    m.operation_id = (char *)e->operation.id;
+    m.operation = &op;
+  }
   Lockstep__Edge edges[LS_TOP_EDGES], *edge_ptrs[LS_TOP_EDGES];
   Lockstep__SignalWeight sw[LS_TOP_EDGES][LS_SIG_COUNT], *sw_ptrs[LS_TOP_EDGES][LS_SIG_COUNT];
   Lockstep__Activity act = LOCKSTEP__ACTIVITY__INIT;

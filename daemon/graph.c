@@ -33,7 +33,8 @@ struct account {
   uint64_t coord_tweets;
   uint64_t samples[3];
   int64_t times[LS_ACCOUNT_TIMES]; /* coordinated tweets, ring */
-  uint8_t n_samples, sample_head, n_times, time_head;
+  uint64_t objects[LS_ACCOUNT_OBJECTS]; /* distinct objects of its coordinated actions, ring */
+  uint8_t n_samples, sample_head, n_times, time_head, n_objects, object_head;
   uint16_t text_len;
   float suspicion; /* < 0: no metadata */
   float evidence;  /* weight of all its co-actions so far: a clustering trigger, not a decision */
@@ -216,6 +217,14 @@ void ls_graph_touch(struct ls_graph *g, const struct ls_tweet *tw) {
   }
 }
 
+void ls_graph_object(struct ls_graph *g, uint64_t account, uint64_t object) {
+  struct account *a = account_slot(g, account, true);
+  for (uint32_t k = 0; k < a->n_objects; k++)
+    if (a->objects[k] == object) return;
+  a->objects[a->object_head] = object;
+  a->object_head = (uint8_t)((a->object_head + 1) % LS_ACCOUNT_OBJECTS);
+  if (a->n_objects < LS_ACCOUNT_OBJECTS) a->n_objects++;
+}
 
 /* --- clustering ----------------------------------------------------------------------------- */
 
@@ -415,9 +424,41 @@ static void histogram_trim(struct ls_evidence *ev, int64_t last_ms) {
   ev->hist_start_ms = (last_ms / 60000 - LS_HIST_MINUTES + 1 + lead) * 60000;
 }
 
-/* Tweet count, samples, activity, account features and the most common recent text of the
- * group's accounts. */
+struct object_count {
+  uint64_t key;
+  uint32_t n;
+};
+
+static int by_count_desc(const void *x, const void *y) {
+  const struct object_count *a = x, *b = y;
+  return a->n != b->n ? (a->n < b->n ? 1 : -1) : (a->key > b->key) - (a->key < b->key);
+}
+
+/* The objects that at least two of the group's accounts remember, most shared first (ties by
+ * key, so the choice does not depend on the order of the accounts). */
+static void shared_objects(struct ls_graph *g, struct ls_group *grp) {
+  uint64_t *keys = malloc(((size_t)grp->n_accounts * LS_ACCOUNT_OBJECTS + 1) * sizeof *keys);
+  struct object_count *runs = malloc(((size_t)grp->n_accounts * LS_ACCOUNT_OBJECTS / 2 + 1) * sizeof *runs);
+  uint32_t n = 0, n_runs = 0;
+  for (uint32_t i = 0; keys && runs && i < grp->n_accounts; i++) {
+    const struct account *a = account_slot(g, grp->accounts[i], false);
+    for (uint32_t k = 0; a && k < a->n_objects; k++) keys[n++] = a->objects[k];
+  }
+  if (keys && runs) qsort(keys, n, sizeof *keys, cmp_u64);
+  for (uint32_t i = 0, j; runs && i < n; i = j) {
+    for (j = i; j < n && keys[j] == keys[i]; j++) {}
+    if (j - i >= 2) runs[n_runs++] = (struct object_count){keys[i], j - i};
+  }
+  if (runs) qsort(runs, n_runs, sizeof *runs, by_count_desc);
+  for (uint32_t i = 0; i < n_runs && i < LS_GROUP_OBJECTS; i++) grp->objects[grp->n_objects++] = runs[i].key;
+  free(keys);
+  free(runs);
+}
+
+/* Tweet count, samples, activity, account features, shared objects and the most common recent
+ * text of the group's accounts. */
 static void describe(struct ls_graph *g, struct ls_group *grp) {
+  shared_objects(g, grp);
   uint64_t *hashes = malloc((grp->n_accounts + 1) * sizeof *hashes);
   uint32_t nh = 0;
   double suspicion = 0;
@@ -506,10 +547,10 @@ static int64_t nth_join(int64_t *joins, uint32_t n, uint32_t k) {
   return joins[(k ? k : 1) <= n ? (k ? k : 1) - 1 : n - 1];
 }
 
-static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, struct ls_groups *out, struct ls_err *err) {
+static int summarise(struct ls_graph *g, struct run *r, uint32_t min_group, struct ls_groups *out, struct ls_err *err) {
   uint32_t n_groups = 0, n_members = 0;
   for (uint32_t v = 0; v < r->map.n; v++) {
-    if (r->label[v] == v && r->size[v] >= min_accounts) {
+    if (r->label[v] == v && r->size[v] >= min_group) {
       r->group_of[v] = ++n_groups;
       n_members += r->size[v];
     }
@@ -537,7 +578,7 @@ static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, s
     grp->accounts[grp->n_accounts++] = r->id_of[v];
   }
   for (uint32_t i = 0; i < n_groups; i++)
-    out->g[i].qualified_ms = nth_join(joins + (out->g[i].accounts - out->account_mem), out->g[i].n_accounts, min_accounts);
+    out->g[i].qualified_ms = nth_join(joins + (out->g[i].accounts - out->account_mem), out->g[i].n_accounts, g->conf.min_accounts);
   free(joins);
   struct edge_totals *tot = calloc(n_groups + 1, sizeof *tot);
   if (!tot) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
@@ -555,12 +596,12 @@ static int summarise(struct ls_graph *g, struct run *r, uint32_t min_accounts, s
   return LS_OK;
 }
 
-int ls_graph_cluster(struct ls_graph *g, struct ls_backend *be, uint32_t min_accounts, int64_t now, struct ls_groups *out,
+int ls_graph_cluster(struct ls_graph *g, struct ls_backend *be, uint32_t min_group, int64_t now, struct ls_groups *out,
                      struct ls_err *err) {
   memset(out, 0, sizeof *out);
   struct run r = {0};
   int rc = collect(g, be, now, &r, err);
-  if (rc == LS_OK) rc = summarise(g, &r, min_accounts, out, err);
+  if (rc == LS_OK) rc = summarise(g, &r, min_group < 2 ? 2 : min_group, out, err);
   run_free(&r);
   if (rc != LS_OK) ls_groups_free(out);
   return rc;

@@ -280,10 +280,10 @@ static void publish_metrics(struct daemon *d, const struct ls_pipeline_stats *st
   uint64_t pairs = 0;
   for (int s = 0; s < LS_SIG_COUNT; s++) pairs += st->pairs[s];
   const char *fields[] = {"messages_received", "tweets_processed", "duplicates", "rejected", "dead_lettered", "dlq_errors", "backlog",
-                          "campaigns_active", "campaigns_opened", "events", "sink_failures", "coordinated_actions",
+                          "campaigns_active", "campaigns_opened", "operations", "events", "sink_failures", "coordinated_actions",
                           "suppressed", "light_pairs", "links_rejected", "edges_live", "evictions", "watermark_ms", "offsets_held"};
   uint64_t values[] = {st->received, st->tweets, st->duplicates, st->rejected, st->dead_lettered, st->dlq_errors, st->backlog,
-                       st->campaigns_active, st->campaigns_opened, st->events_open + st->events_updated + st->events_closed,
+                       st->campaigns_active, st->campaigns_opened, st->operations, st->events_open + st->events_updated + st->events_closed,
                        st->sink_failures, pairs, st->suppressed, st->light_pairs, st->links_rejected, st->edges_live, st->evictions, (uint64_t)st->watermark_ms,
                        st->offsets_held};
   int n = (int)(sizeof values / sizeof *values);
@@ -309,9 +309,9 @@ static void on_tick(void *ud, struct ls_pipeline *p) {
   }
   ls_logf(&d->log, LS_LOG_INFO, "stats",
           "tweets=%" PRIu64 " rate=%.0f/s%s duplicates=%" PRIu64 " rejected=%" PRIu64 " backlog=%" PRIu64
-          " campaigns_active=%u campaigns_opened=%" PRIu64 " edges=%" PRIu64 " suppressed=%" PRIu64 " evictions=%" PRIu64 "%s",
+          " campaigns_active=%u campaigns_opened=%" PRIu64 " operations=%u edges=%" PRIu64 " suppressed=%" PRIu64 " evictions=%" PRIu64 "%s",
           st->tweets, rate, progress, st->duplicates, st->rejected, st->backlog, st->campaigns_active,
-          st->campaigns_opened, st->edges_live, st->suppressed, st->evictions, st->offsets_held ? " offsets_held=1" : "");
+          st->campaigns_opened, st->operations, st->edges_live, st->suppressed, st->evictions, st->offsets_held ? " offsets_held=1" : "");
   sd_notifyf(0, "STATUS=%" PRIu64 " tweets, %.0f/s, %u active campaigns", st->tweets, rate, st->campaigns_active);
   publish_metrics(d, st);
 }

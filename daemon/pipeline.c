@@ -148,10 +148,14 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (rc == LS_OK) rc = ls_objects_create(&p->objects, (uint32_t)c->detect.max_objects, ls_chance_max_accounts(&p->chance), err);
   if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
   struct ls_graph_conf gc = {.max_edges = (uint32_t)c->detect.max_edges, .max_accounts = (uint32_t)c->detect.max_accounts,
+                             .min_accounts = (uint32_t)c->detect.min_accounts,
                              .edge_ttl_ms = c->detect.edge_ttl_s * 1000, .min_edge_weight = c->detect.min_edge_weight,
                              .min_account_evidence = c->detect.min_account_evidence};
   if (rc == LS_OK) rc = ls_graph_create(&p->graph, &gc, err);
-  struct ls_tracker_conf tc = {(uint32_t)c->detect.min_accounts, c->detect.min_score, c->detect.close_after_s * 1000};
+  struct ls_tracker_conf tc = {.min_accounts = (uint32_t)c->detect.min_accounts, .min_score = c->detect.min_score,
+                               .close_after_ms = c->detect.close_after_s * 1000,
+                               .ops = {.memory_ms = c->detect.operation_memory_s * 1000,
+                                       .min_shared_objects = (uint32_t)c->detect.operation_shared_objects}};
   if (rc == LS_OK) rc = ls_tracker_create(&p->tracker, &tc, err);
   uint32_t wcap = (uint32_t)c->detect.window_capacity;
   struct ls_vecwin_conf vc = {.capacity = wcap, .dim = dim, .max_batch = nb, .tau = p->tau,
@@ -302,12 +306,13 @@ static void cluster(struct ls_pipeline *p) {
   p->last_cluster_wall = wall_s();
   p->graph_dirty = p->strong_new = false;
   p->st.cluster_runs++;
-  if (ls_graph_cluster(p->graph, p->be, (uint32_t)p->cfg.detect.min_accounts, p->st.watermark_ms, &groups, &err) != LS_OK ||
+  if (ls_graph_cluster(p->graph, p->be, 2, p->st.watermark_ms, &groups, &err) != LS_OK || /* small ones may join operations */
       ls_tracker_update(p->tracker, &groups, p->st.watermark_ms, on_event, p, &err) != LS_OK)
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "clustering failed: %s", err.msg);
   ls_groups_free(&groups);
   p->st.campaigns_active = ls_tracker_active(p->tracker);
   p->st.campaigns_opened = ls_tracker_opened(p->tracker);
+  p->st.operations = ls_tracker_operations(p->tracker);
 }
 
 /* Clustering runs on a new strong edge (at most every STRONG_GAP_MS of event time: what bounds
@@ -341,8 +346,10 @@ static void on_pair(void *ud, uint64_t other, int64_t other_t, uint32_t object_a
  * shared out in proportion, so one object acted on by many accounts (a headline, a viral tweet)
  * ties each of them weakly, a copy that shares its text, link and hashtags is still one action,
  * and accounts stand out by co-acting on many objects. Signals spend in their order,
- * co-similar-text last. */
-static void spend_action(struct ls_pipeline *p) {
+ * co-similar-text last. The object (0 for co-similar-text, which has none) is remembered for
+ * both accounts of each co-action that keeps at least the chance model's least weight: the
+ * content by which operations link campaigns (operation.h). */
+static void spend_action(struct ls_pipeline *p, uint64_t object) {
   if (p->n_partners == 0) return;
   double sum = 0;
   for (uint32_t k = 0; k < p->n_partners; k++) sum += p->partners[k].w;
@@ -356,6 +363,10 @@ static void spend_action(struct ls_pipeline *p) {
     const struct partner *x = &p->partners[k];
     if (ls_graph_add(p->graph, t->author_id, x->account, p->cur_sig, t->created_at_ms, (float)(x->w * scale), x->gap_ms))
       p->strong_new = true;
+    if (object && x->w * scale >= p->chance.min_weight) {
+      ls_graph_object(p->graph, t->author_id, object);
+      ls_graph_object(p->graph, x->account, object);
+    }
   }
   p->cur_item->coordinated = p->graph_dirty = true;
   p->st.pairs[p->cur_sig] += p->n_partners;
@@ -378,7 +389,7 @@ static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, 
                          repeat_ms(&p->cfg.signal[sig]),
                          on_pair, p) < 0)
     p->st.suppressed++;
-  spend_action(p);
+  spend_action(p, key);
 }
 
 /* The ordered sequence of hashtags, each canonical as co-tweet texts are. */
@@ -446,13 +457,13 @@ static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot
         continue;
       }
       if (matches[pr->q] + 1 > max_accounts) continue;
-      if (p->cur_item != it) spend_action(p);
+      if (p->cur_item != it) spend_action(p, 0);
       p->cur_sig = LS_SIG_SIMILAR;
       p->cur_item = it;
       on_pair(p, m->account, m->t, matches[pr->q] + 1);
     }
   }
-  spend_action(p);
+  spend_action(p, 0);
   for (uint32_t q = 0; q < n; q++) p->st.suppressed += matches[q] + 1 > max_accounts;
 }
 

@@ -3,6 +3,9 @@
  *   {prefix}campaign:{id}:accounts   set of account ids
  *   {prefix}campaigns:active         sorted set, score → id (closed campaigns removed)
  *   {prefix}account:{id}:campaigns   set of campaign ids
+ *   {prefix}operation:{id}           hash of the operation's fields (README: operations)
+ *   {prefix}operation:{id}:campaigns set of campaign ids; :accounts set of account ids
+ *   {prefix}operations:active        sorted set, score → id (dormant and merged ones removed)
  *   {prefix}events                   stream, one entry per event (XADD MAXLEN ~ N)
  *   {prefix}stats                    hash of daemon counters
  * Each event is applied by one Lua script, atomically, and only if its version is newer than the
@@ -18,29 +21,59 @@
 
 #include "lockstep/sink.h"
 
+/* ARGV: 1 prefix, 2 id, 3 version, 4 state, 5 first_seen, 6 last_seen, 7 score, 8 tweet_count,
+ * 9 signals, 10 sample_tweet_ids, 11 representative_text, 12 closed TTL, 13 stream MAXLEN,
+ * 14 event JSON, 15 operation id ("" for none), 16 its state, 17 first_seen, 18 last_seen,
+ * 19 campaigns, 20 accounts, 21 score, 22 merged_from (space-separated), 23.. account ids. */
+#define FIRST_ACCOUNT_ARG 23
+#define STRINGIFY(x) #x
+#define ARG_NUMBER(x) STRINGIFY(x)
 static const char SCRIPT[] =
     "local p, id, ver = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
     "local key = p .. 'campaign:' .. id\n"
     "local cur = tonumber(redis.call('HGET', key, 'version') or '0')\n"
     "if cur >= ver then return 0 end\n"
-    "local akey = key .. ':accounts'\n"
+    "local akey, first, ttl = key .. ':accounts', " ARG_NUMBER(FIRST_ACCOUNT_ARG) ", ARGV[12]\n"
     "redis.call('HSET', key, 'campaign_id', id, 'version', ARGV[3], 'state', ARGV[4], 'first_seen', ARGV[5],\n"
     "  'last_seen', ARGV[6], 'score', ARGV[7], 'tweet_count', ARGV[8], 'signals', ARGV[9],\n"
-    "  'sample_tweet_ids', ARGV[10], 'representative_text', ARGV[11], 'accounts_count', #ARGV - 14)\n"
+    "  'sample_tweet_ids', ARGV[10], 'representative_text', ARGV[11], 'accounts_count', #ARGV - first + 1,\n"
+    "  'operation_id', ARGV[15])\n"
     "redis.call('DEL', akey)\n"
     "local closed = ARGV[4] == 'closed'\n"
-    "for i = 15, #ARGV do\n"
+    "for i = first, #ARGV do\n"
     "  local ak = p .. 'account:' .. ARGV[i] .. ':campaigns'\n"
     "  redis.call('SADD', akey, ARGV[i])\n"
     "  redis.call('SADD', ak, id)\n"
-    "  if closed then redis.call('EXPIRE', ak, ARGV[12]) else redis.call('PERSIST', ak) end\n"
+    "  if closed then redis.call('EXPIRE', ak, ttl) else redis.call('PERSIST', ak) end\n"
     "end\n"
     "if closed then\n"
     "  redis.call('ZREM', p .. 'campaigns:active', id)\n"
-    "  redis.call('EXPIRE', key, ARGV[12])\n"
-    "  redis.call('EXPIRE', akey, ARGV[12])\n"
+    "  redis.call('EXPIRE', key, ttl)\n"
+    "  redis.call('EXPIRE', akey, ttl)\n"
     "else\n"
     "  redis.call('ZADD', p .. 'campaigns:active', ARGV[7], id)\n"
+    "end\n"
+    "local op = ARGV[15]\n"
+    "if op ~= '' then\n"
+    "  local okey = p .. 'operation:' .. op\n"
+    "  local oc, oa = okey .. ':campaigns', okey .. ':accounts'\n"
+    "  for m in string.gmatch(ARGV[22], '%S+') do\n"
+    "    local mkey = p .. 'operation:' .. m\n"
+    "    redis.call('SUNIONSTORE', oc, oc, mkey .. ':campaigns')\n"
+    "    redis.call('SUNIONSTORE', oa, oa, mkey .. ':accounts')\n"
+    "    redis.call('HSET', mkey, 'operation_id', m, 'state', 'merged', 'merged_into', op)\n"
+    "    redis.call('ZREM', p .. 'operations:active', m)\n"
+    "    for _, k in ipairs({mkey, mkey .. ':campaigns', mkey .. ':accounts'}) do redis.call('EXPIRE', k, ttl) end\n"
+    "  end\n"
+    "  redis.call('HSET', okey, 'operation_id', op, 'state', ARGV[16], 'first_seen', ARGV[17], 'last_seen', ARGV[18],\n"
+    "    'campaigns_count', ARGV[19], 'accounts_count', ARGV[20], 'score', ARGV[21])\n"
+    "  redis.call('SADD', oc, id)\n"
+    "  for i = first, #ARGV do redis.call('SADD', oa, ARGV[i]) end\n"
+    "  for _, k in ipairs({okey, oc, oa}) do\n"
+    "    if ARGV[16] == 'active' then redis.call('PERSIST', k) else redis.call('EXPIRE', k, ttl) end\n"
+    "  end\n"
+    "  if ARGV[16] == 'active' then redis.call('ZADD', p .. 'operations:active', ARGV[21], op)\n"
+    "  else redis.call('ZREM', p .. 'operations:active', op) end\n"
     "end\n"
     "redis.call('XADD', p .. 'events', 'MAXLEN', '~', ARGV[13], '*', 'campaign_id', id, 'version', ARGV[3],\n"
     "  'state', ARGV[4], 'event', ARGV[14])\n"
@@ -72,10 +105,30 @@ struct piece {
 static struct piece str(const char *s) { return (struct piece){s, strlen(s)}; }
 static struct piece json(const struct ls_jw *w) { return (struct piece){w->buf, w->len}; }
 
-/* EVAL SCRIPT 0 ARGV[1..14] accounts...: the fixed pieces in the script's order, then the account
+/* The operation's arguments, ARGV[16..22]: state, times, counts, score, merged_from. */
+struct op_args {
+  char first[40], last[40], campaigns[16], accounts[16], score[32];
+  char merged[LS_OP_MERGED_MAX * LS_CAMPAIGN_ID_MAX + 1];
+};
+
+static void operation_args(const struct ls_operation_ref *op, struct op_args *a) {
+  ls_iso8601(op->first_seen_ms, a->first, sizeof a->first);
+  ls_iso8601(op->last_seen_ms, a->last, sizeof a->last);
+  snprintf(a->campaigns, sizeof a->campaigns, "%u", op->campaigns);
+  snprintf(a->accounts, sizeof a->accounts, "%u", op->accounts);
+  snprintf(a->score, sizeof a->score, "%.6f", op->score);
+  size_t n = 0;
+  a->merged[0] = '\0';
+  for (uint32_t i = 0; i < op->n_merged; i++)
+    n += (size_t)snprintf(a->merged + n, sizeof a->merged - n, "%s%s", i ? " " : "", op->merged_from[i]);
+}
+
+/* EVAL SCRIPT 0 ARGV[1..22] accounts...: the fixed pieces in the script's order, then the account
  * ids; everything is copied after the arrays, in the same block. */
 static struct prepared *prepare(struct redis_sink *r, const struct ls_campaign_event *e) {
   char ver[16], score[32], tweets[24], ttl[24], maxlen[24], first[40], last[40];
+  struct op_args op;
+  operation_args(&e->operation, &op);
   snprintf(ver, sizeof ver, "%u", e->version);
   snprintf(score, sizeof score, "%.6f", e->score);
   snprintf(tweets, sizeof tweets, "%llu", (unsigned long long)e->tweet_count);
@@ -93,8 +146,10 @@ static struct prepared *prepare(struct redis_sink *r, const struct ls_campaign_e
   const struct piece fixed[] = {str("EVAL"), {SCRIPT, sizeof SCRIPT - 1}, str("0"), str(r->prefix), str(e->id), str(ver),
                                 str(ls_campaign_state_name(e->state)), str(first), str(last), str(score), str(tweets),
                                 json(&r->signals), json(&r->samples), str(e->text ? e->text : ""), str(ttl), str(maxlen),
-                                json(&r->event)};
+                                json(&r->event), str(e->operation.id), str(ls_operation_state_name(&e->operation)),
+                                str(op.first), str(op.last), str(op.campaigns), str(op.accounts), str(op.score), str(op.merged)};
   const int n_fixed = (int)(sizeof fixed / sizeof *fixed);
+  _Static_assert(sizeof fixed / sizeof *fixed == FIRST_ACCOUNT_ARG + 2, "one piece per fixed argument, after EVAL SCRIPT 0");
   int argc = n_fixed + (int)e->n_accounts;
   size_t bytes = sizeof(struct prepared) + (size_t)argc * (sizeof(char *) + sizeof(size_t)) + (size_t)e->n_accounts * 21;
   for (int i = 0; i < n_fixed; i++) bytes += fixed[i].n;

@@ -2,8 +2,11 @@
  * for the campaigns holding its accounts; it claims the one with most votes when they share at
  * least half of the smaller one and no larger group claimed it first. A group that finds its
  * best campaign already claimed is a split (split_from); other campaigns that the claiming group
- * holds most of are merged into it (merged_into) and closed. Campaigns are few (one per
- * coordinated group), so a plain array serves. */
+ * holds most of are merged into it (merged_into) and closed. Each matched or opened campaign
+ * then joins the operation its group connects to (operation.h); campaigns keep a pointer to
+ * their operation and resolve it, so one merged away this round is followed to the one that took
+ * it in, and a campaign whose operation id changed is updated at the end of the round. Campaigns
+ * are few (one per coordinated group), so a plain array serves. */
 #include "lockstep/tracker.h"
 
 #include <math.h>
@@ -31,10 +34,13 @@ struct campaign {
   char merged_into[LS_CAMPAIGN_ID_MAX], split_from[LS_CAMPAIGN_ID_MAX];
   uint64_t emitted_actions;
   bool claimed;
+  struct ls_op *op;                     /* resolve before use (operation.h) */
+  char op_emitted[LS_CAMPAIGN_ID_MAX]; /* the operation its latest event named */
 };
 
 struct ls_tracker {
   struct ls_tracker_conf conf;
+  struct ls_ops *ops;
   struct campaign *c;
   uint32_t n, cap;
   uint64_t opened;
@@ -44,6 +50,11 @@ int ls_tracker_create(struct ls_tracker **out, const struct ls_tracker_conf *con
   struct ls_tracker *t = calloc(1, sizeof *t);
   if (!t) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory");
   t->conf = *conf;
+  int rc = ls_ops_create(&t->ops, &conf->ops, err);
+  if (rc != LS_OK) {
+    free(t);
+    return rc;
+  }
   *out = t;
   return LS_OK;
 }
@@ -57,6 +68,7 @@ void ls_tracker_destroy(struct ls_tracker *t) {
   if (!t) return;
   for (uint32_t i = 0; i < t->n; i++) forget(&t->c[i]);
   free(t->c);
+  ls_ops_destroy(t->ops);
   free(t);
 }
 
@@ -79,7 +91,7 @@ static uint64_t total_actions(const uint64_t *signals) {
   return s;
 }
 
-static void emit(const struct campaign *c, enum ls_campaign_state state, ls_event_fn fn, void *ud) {
+static void emit(struct campaign *c, enum ls_campaign_state state, ls_event_fn fn, void *ud) {
   struct ls_campaign_event e = {.version = c->version, .state = state, .first_seen_ms = c->first_ms,
                                 .last_seen_ms = c->last_ms, .qualified_ms = c->qualified_ms, .score = c->score, .accounts = c->accounts,
                                 .usernames = (const char(*)[LS_USERNAME_MAX])c->usernames,
@@ -90,7 +102,14 @@ static void emit(const struct campaign *c, enum ls_campaign_state state, ls_even
   memcpy(e.split_from, c->split_from, sizeof e.split_from);
   memcpy(e.signals, c->signals, sizeof e.signals);
   memcpy(e.samples, c->samples, sizeof e.samples);
+  c->op = ls_ops_resolve(c->op);
+  ls_ops_ref(c->op, &e.operation);
+  memcpy(c->op_emitted, e.operation.id, sizeof c->op_emitted);
   fn(ud, &e);
+}
+
+static bool operation_changed(const struct campaign *c) {
+  return c->op && strcmp(ls_ops_id(ls_ops_resolve(c->op)), c->op_emitted) != 0;
 }
 
 /* Copies the group into c and tells whether its accounts changed; LS_OK or LS_ENOMEM. */
@@ -212,7 +231,7 @@ static void continue_campaign(struct campaign *c, const struct ls_group *g, ls_e
   c->claimed = true;
   if (absorb(c, g, &accounts_changed) != LS_OK) return;
   uint64_t actions = total_actions(c->signals);
-  if (accounts_changed || actions * 10 >= c->emitted_actions * 11) {
+  if (accounts_changed || actions * 10 >= c->emitted_actions * 11 || operation_changed(c)) {
     c->version++;
     c->emitted_actions = actions;
     emit(c, LS_CAMPAIGN_UPDATED, fn, ud);
@@ -231,6 +250,7 @@ static void merge_others(struct ls_tracker *t, uint32_t known, int into, const u
 }
 
 static void close_campaign(struct campaign *c, ls_event_fn fn, void *ud) {
+  if (c->op) ls_ops_campaign_closed(ls_ops_resolve(c->op));
   c->version++;
   emit(c, LS_CAMPAIGN_CLOSED, fn, ud);
   forget(c);
@@ -247,37 +267,74 @@ static void close_idle(struct ls_tracker *t, int64_t now, ls_event_fn fn, void *
   t->n = kept;
 }
 
+/* Puts the campaign in the operation its group connects to (links, from ls_ops_connect). */
+static int join_operation(struct ls_tracker *t, struct campaign *c, const struct ls_group *g, struct ls_op *const *links,
+                          uint32_t n_links, struct ls_err *err) {
+  struct ls_op *op = ls_ops_join(t->ops, c->op, links, n_links, c->id);
+  if (!op) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory for operations");
+  if (!c->op) ls_ops_campaign_opened(op);
+  c->op = op;
+  if (ls_ops_add(t->ops, op, g, c->score) != LS_OK) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory for operations");
+  return LS_OK;
+}
+
+/* Matches one group with the campaigns (continued, split or new) and its operation. */
+static int track_group(struct ls_tracker *t, const struct ls_group *g, struct index *x, uint32_t known, uint32_t *votes,
+                       ls_event_fn fn, void *ud, struct ls_err *err) {
+  struct ls_op *links[LS_OP_CONNECT_MAX];
+  uint32_t n_links = ls_ops_connect(t->ops, g, links);
+  if (g->n_accounts < t->conf.min_accounts && n_links == 0) return LS_OK; /* a small group alone */
+  int m = tally(x, g, votes);
+  bool related = m >= 0 && (uint32_t)m < known && same_campaign(&t->c[m], g, votes[m]);
+  bool continues = related && !t->c[m].claimed; /* else a new campaign, split off m if related */
+  if (continues) merge_others(t, known, m, votes);
+  untally(x, g, votes);
+  if (continues) {
+    struct campaign *c = &t->c[m];
+    c->score = ls_group_score(g, NULL);
+    int rc = join_operation(t, c, g, links, n_links, err);
+    if (rc == LS_OK) continue_campaign(c, g, fn, ud);
+    return rc;
+  }
+  struct campaign *c = open_campaign(t, g);
+  if (!c) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory");
+  if (related) memcpy(c->split_from, t->c[m].id, sizeof c->split_from);
+  c->emitted_actions = total_actions(c->signals);
+  int rc = join_operation(t, c, g, links, n_links, err);
+  if (rc == LS_OK) emit(c, LS_CAMPAIGN_OPEN, fn, ud);
+  return rc;
+}
+
+/* Campaigns whose operation was merged into another this round say so. */
+static void relabel(struct ls_tracker *t, ls_event_fn fn, void *ud) {
+  for (uint32_t i = 0; i < t->n; i++) {
+    if (!operation_changed(&t->c[i])) continue;
+    t->c[i].version++;
+    emit(&t->c[i], LS_CAMPAIGN_UPDATED, fn, ud);
+  }
+}
+
 int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *gs, int64_t now, ls_event_fn fn, void *ud,
                       struct ls_err *err) {
   struct index x = {0};
   const struct ls_group **order = malloc((gs->n + 1) * sizeof *order);
   uint32_t *votes = calloc(t->n + 1, sizeof *votes);
   int rc = (order && votes) ? index_build(&x, t, err) : ls_err_set(err, LS_ENOMEM, "tracker: out of memory");
+  if (rc == LS_OK) rc = ls_ops_begin(t->ops, err);
   uint32_t known = t->n; /* campaigns opened this round are not candidates for matching */
   for (uint32_t i = 0; rc == LS_OK && i < known; i++) t->c[i].claimed = false;
   for (uint32_t i = 0; rc == LS_OK && i < gs->n; i++) order[i] = &gs->g[i];
   if (rc == LS_OK) qsort(order, gs->n, sizeof *order, by_size_desc);
   for (uint32_t i = 0; rc == LS_OK && i < gs->n; i++) {
     const struct ls_group *g = order[i];
-    if (g->n_accounts < t->conf.min_accounts || ls_group_score(g, NULL) < t->conf.min_score ||
-        g->last_ms < now - t->conf.close_after_ms)
-      continue;
-    int m = tally(&x, g, votes);
-    bool related = m >= 0 && (uint32_t)m < known && same_campaign(&t->c[m], g, votes[m]);
-    bool continues = related && !t->c[m].claimed; /* else a new campaign, split off m if related */
-    if (continues) merge_others(t, known, m, votes);
-    untally(&x, g, votes);
-    if (continues) {
-      continue_campaign(&t->c[m], g, fn, ud);
-      continue;
-    }
-    struct campaign *c = open_campaign(t, g);
-    if (!c) { rc = ls_err_set(err, LS_ENOMEM, "tracker: out of memory"); break; }
-    if (related) memcpy(c->split_from, t->c[m].id, sizeof c->split_from);
-    c->emitted_actions = total_actions(c->signals);
-    emit(c, LS_CAMPAIGN_OPEN, fn, ud);
+    if (ls_group_score(g, NULL) >= t->conf.min_score && g->last_ms >= now - t->conf.close_after_ms)
+      rc = track_group(t, g, &x, known, votes, fn, ud, err);
   }
-  if (rc == LS_OK) close_idle(t, now, fn, ud);
+  if (rc == LS_OK) {
+    close_idle(t, now, fn, ud);
+    relabel(t, fn, ud);
+  }
+  ls_ops_end(t->ops, now);
   free(x.ids);
   free(x.camp);
   free(order);
@@ -291,4 +348,5 @@ void ls_tracker_close_all(struct ls_tracker *t, ls_event_fn fn, void *ud) {
 }
 
 uint32_t ls_tracker_active(const struct ls_tracker *t) { return t->n; }
+uint32_t ls_tracker_operations(const struct ls_tracker *t) { return ls_ops_count(t->ops); }
 uint64_t ls_tracker_opened(const struct ls_tracker *t) { return t->opened; }

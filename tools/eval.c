@@ -100,7 +100,42 @@ static void read_time(const struct ls_json_doc *d, int tok, int64_t *ms) {
   if (tok >= 0 && ls_json_string(d, tok, iso, sizeof iso) >= 0 && iso[0] && !ls_parse_iso8601(iso, ms)) *ms = 0;
 }
 
-/* Keeps the highest version per campaign id. */
+struct op_merges { /* operation lineage from the events' operation.merged_from: from → into */
+  char (*from)[64], (*into)[64];
+  uint32_t n, cap;
+};
+
+static void note_merges(const struct ls_json_doc *d, const char *into, struct op_merges *m) {
+  int arr = ls_json_path(d, 0, "operation.merged_from");
+  for (uint32_t i = 0; arr >= 0 && d->toks[arr].type == LS_JSON_ARRAY && i < d->toks[arr].count; i++) {
+    if (m->n == m->cap) {
+      m->cap = m->cap ? 2 * m->cap : 16;
+      m->from = realloc(m->from, m->cap * sizeof *m->from);
+      m->into = realloc(m->into, m->cap * sizeof *m->into);
+      if (!m->from || !m->into) { m->n = m->cap = 0; return; }
+    }
+    ls_json_string(d, ls_json_index(d, arr, i), m->from[m->n], sizeof m->from[m->n]);
+    snprintf(m->into[m->n++], sizeof m->into[0], "%s", into);
+  }
+}
+
+static const char *merged_into(const struct op_merges *m, const char *op) {
+  for (uint32_t k = 0; k < m->n; k++)
+    if (!strcmp(op, m->from[k])) return m->into[k];
+  return NULL;
+}
+
+/* A campaign closed before its operation was taken in by another names the one that took it. */
+static void follow_merges(struct camp *cs, uint32_t n, struct op_merges *m) {
+  const char *into;
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t hops = 0; hops < m->n && (into = merged_into(m, cs[i].op)); hops++)
+      snprintf(cs[i].op, sizeof cs[i].op, "%s", into);
+  free(m->from);
+  free(m->into);
+}
+
+/* Keeps the highest version per campaign id; operations are named as they were last merged. */
 static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
   size_t len;
   char *buf = slurp(path, &len);
@@ -115,6 +150,7 @@ static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
   struct ls_json_tok *toks = malloc(sizeof *toks * tok_cap);
   struct camp *cs = NULL;
   uint32_t n = 0, cap = 0;
+  struct op_merges merges = {0};
   struct ls_err err;
   int line = 0;
   for (char *p = buf, *nl; p < buf + len; p = nl + 1) {
@@ -137,6 +173,7 @@ static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
     snprintf(c.text, sizeof c.text, "%.60s", text);
     read_signals(&d, ls_json_get(&d, 0, "signals"), c.signals, sizeof c.signals);
     ls_json_string(&d, ls_json_get(&d, 0, "operation_id"), c.op, sizeof c.op);
+    note_merges(&d, c.op, &merges);
     read_time(&d, ls_json_get(&d, 0, "as_of"), &c.flagged_ms);
     read_time(&d, ls_json_get(&d, 0, "qualified_at"), &c.qualified_ms);
     if (read_accounts(&d, ls_json_get(&d, 0, "accounts"), &c)) continue;
@@ -161,6 +198,7 @@ static int load_events(const char *path, struct camp **out, uint32_t *n_out) {
     }
     cs[n++] = c;
   }
+  follow_merges(cs, n, &merges);
   free(toks);
   free(buf);
   *out = cs;
@@ -551,12 +589,23 @@ static void print_scenarios(const struct camp *pred, uint32_t np, const struct t
   if (json) printf("]");
 }
 
+/* Distinct operation ids among the reported campaigns. */
+static uint32_t count_operations(const struct camp *pred, uint32_t np) {
+  uint32_t n = 0;
+  for (uint32_t j = 0; j < np; j++) {
+    uint32_t i = 0;
+    while (i < j && strcmp(pred[i].op, pred[j].op)) i++;
+    n += i == j && pred[j].op[0];
+  }
+  return n;
+}
+
 static void print_json(const struct camp *pred, uint32_t np, const struct truth *t, const struct scores *sc,
                        const struct ira_score *ira) {
   printf("{\"precision\": %.4f, \"recall\": %.4f, \"f1\": %.4f, \"campaign_recall\": %.4f, \"planted\": %u, \"found\": %u, "
-         "\"campaigns\": %u, \"false_campaigns\": %u, \"tweets\": %" PRIu64 ", \"false_campaigns_per_million\": %.3f",
+         "\"campaigns\": %u, \"operations\": %u, \"false_campaigns\": %u, \"tweets\": %" PRIu64 ", \"false_campaigns_per_million\": %.3f",
          sc->precision, sc->recall, sc->f1, t->n_planted ? (double)sc->found / t->n_planted : 1, t->n_planted, sc->found, np,
-         sc->false_campaigns, t->tweets, per_million(sc->false_campaigns, t->tweets));
+         count_operations(pred, np), sc->false_campaigns, t->tweets, per_million(sc->false_campaigns, t->tweets));
   print_scenarios(pred, np, t, sc, true);
   if (ira) print_ira(t, ira, true);
   printf("}\n");
@@ -578,9 +627,9 @@ static void print_tables(const struct camp *pred, uint32_t np, const struct trut
            pred[j].text, planted ? "" : pred[j].trolls ? "   <- trolls" : "   <- not planted");
   }
   print_scenarios(pred, np, t, sc, false);
-  printf("\naccounts: precision %.3f recall %.3f F1 %.3f | campaigns: %u/%u planted found, %u reported, %u false "
-         "(%.2f per million tweets)\n",
-         sc->precision, sc->recall, sc->f1, sc->found, t->n_planted, np, sc->false_campaigns,
+  printf("\naccounts: precision %.3f recall %.3f F1 %.3f | campaigns: %u/%u planted found, %u reported in %u operations, "
+         "%u false (%.2f per million tweets)\n",
+         sc->precision, sc->recall, sc->f1, sc->found, t->n_planted, np, count_operations(pred, np), sc->false_campaigns,
          per_million(sc->false_campaigns, t->tweets));
   if (ira) print_ira(t, ira, false);
 }

@@ -3,6 +3,7 @@
 #ifndef LOCKSTEP_CAMPAIGN_H
 #define LOCKSTEP_CAMPAIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,20 @@ enum ls_campaign_state { LS_CAMPAIGN_OPEN, LS_CAMPAIGN_UPDATED, LS_CAMPAIGN_CLOS
 const char *ls_campaign_state_name(enum ls_campaign_state s);
 
 #define LS_CAMPAIGN_ID_MAX 24
+
+#define LS_OP_MERGED_MAX 8 /* operations one operation takes in per clustering round (more wait a round) */
+
+/* What a campaign event says of the operation it belongs to (README: operations). */
+struct ls_operation_ref {
+  char id[LS_CAMPAIGN_ID_MAX];
+  bool active;                 /* it has an open campaign; else dormant (it may still be joined) */
+  int64_t first_seen_ms, last_seen_ms;
+  uint32_t campaigns;          /* campaigns it has held */
+  uint32_t accounts;           /* distinct accounts over them */
+  double score;                /* the highest score of its campaigns */
+  uint32_t n_merged;           /* operations merged into it in the round of this event */
+  char merged_from[LS_OP_MERGED_MAX][LS_CAMPAIGN_ID_MAX];
+};
 
 /* The parts of a campaign's score, each in [0, 1] (README: scoring). */
 struct ls_score_parts {
@@ -40,7 +55,11 @@ struct ls_campaign_event {
   const struct ls_evidence *ev; /* strongest edges, per-minute activity */
   char merged_into[LS_CAMPAIGN_ID_MAX]; /* "" when none */
   char split_from[LS_CAMPAIGN_ID_MAX];
+  struct ls_operation_ref operation; /* id "" when the campaign has none */
 };
+
+/* "active" or "dormant". */
+const char *ls_operation_state_name(const struct ls_operation_ref *op);
 
 void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w);
 /* The event's `signals` object and `sample_tweet_ids` array alone (Redis keeps them as fields). */

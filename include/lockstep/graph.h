@@ -7,7 +7,7 @@
  * min_account_evidence (a weighted k-core: one chance co-action is not coordination, but a member
  * of a rotating group who co-acts repeatedly with different partners stays), finds the connected
  * groups of what remains (components) and gathers each group's evidence: signal counts, synchrony, strongest edges, per-minute
- * activity, account features, samples and the most common text.
+ * activity, account features, samples, the most common text and the objects its accounts share.
  * Fixed capacities sized at creation; entries not reinforced within edge_ttl are reused. */
 #ifndef LOCKSTEP_GRAPH_H
 #define LOCKSTEP_GRAPH_H
@@ -27,9 +27,12 @@
 #define LS_TOP_EDGES 5     /* strongest edges reported per campaign */
 #define LS_HIST_MINUTES 60 /* per-minute activity kept per campaign (the latest hour) */
 #define LS_ACCOUNT_TIMES 16 /* coordinated tweet times remembered per account */
+#define LS_ACCOUNT_OBJECTS 8 /* objects of its latest coordinated actions remembered per account */
+#define LS_GROUP_OBJECTS 16  /* objects a group's accounts coordinated on, reported per group */
 
 struct ls_graph_conf {
   uint32_t max_edges, max_accounts;
+  uint32_t min_accounts; /* a campaign's least size: a group's qualified_ms is when it reached it */
   int64_t edge_ttl_ms;
   double min_edge_weight;      /* an edge ties its accounts when its weights sum to this */
   double min_account_evidence; /* a group member's ties to the group sum to at least this */
@@ -68,6 +71,8 @@ struct ls_group {
   uint64_t samples[LS_SAMPLES];
   uint32_t n_samples;
   char text[LS_TEXT_MAX + 1];
+  uint64_t objects[LS_GROUP_OBJECTS]; /* objects at least two of its accounts coordinated on, most shared first */
+  uint32_t n_objects;
 };
 
 struct ls_groups {
@@ -88,15 +93,18 @@ void ls_graph_destroy(struct ls_graph *g);
  * on a tie with an account whose co-actions do too, or a new tie alone weighs that much. */
 bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms, float weight,
                   int64_t gap_ms);
+/* Remembers that the account coordinated on the object (a signal's object key, not 0): among its
+ * latest LS_ACCOUNT_OBJECTS distinct ones, which its group reports as its content. */
+void ls_graph_object(struct ls_graph *g, uint64_t account, uint64_t object);
 /* Records a tweet of an account that took part in at least one coordinated action. */
 void ls_graph_touch(struct ls_graph *g, const struct ls_tweet *t);
 
 /* Suspicion in [0, 1] from author metadata at time t (README: account features); -1 without. */
 double ls_account_suspicion(const struct ls_author *a, int64_t t_ms);
 
-/* Groups of at least min_accounts over the edges alive at now_ms, their connected components found
- * by the backend (be). Caller frees with ls_groups_free. */
-int ls_graph_cluster(struct ls_graph *g, struct ls_backend *be, uint32_t min_accounts, int64_t now_ms,
+/* Groups of at least min_group accounts over the edges alive at now_ms, their connected components
+ * found by the backend (be). Caller frees with ls_groups_free. */
+int ls_graph_cluster(struct ls_graph *g, struct ls_backend *be, uint32_t min_group, int64_t now_ms,
                      struct ls_groups *out, struct ls_err *err);
 void ls_groups_free(struct ls_groups *gs);
 

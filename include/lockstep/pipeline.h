@@ -40,6 +40,7 @@ struct ls_pipeline_stats {
   uint64_t received, rejected, dead_lettered, dlq_errors; /* summed over the sources */
   uint32_t campaigns_active;
   uint64_t campaigns_opened;
+  uint32_t operations; /* remembered, active or dormant */
   uint64_t edges_live;
   uint64_t evictions; /* live entries pushed out of a full object window, graph or account table */
   uint64_t backlog; /* tweets waiting in the rings */

@@ -5,7 +5,10 @@
  * emits `updated` (version + 1); one idle for close_after emits `closed` and is forgotten.
  * Lineage: when one group takes in most of the accounts of two campaigns, the larger continues
  * and the other closes with merged_into; when a campaign's accounts fall into several groups,
- * the largest keeps the id and the others open new campaigns with split_from. */
+ * the largest keeps the id and the others open new campaigns with split_from.
+ * Operations (operation.h): every campaign belongs to one, which its events name. A group of
+ * fewer than min_accounts accounts (a strongly tied pair or triple) is a campaign only when it
+ * connects to an operation; a campaign whose operation was merged into another emits `updated`. */
 #ifndef LOCKSTEP_TRACKER_H
 #define LOCKSTEP_TRACKER_H
 
@@ -13,11 +16,13 @@
 
 #include "lockstep/campaign.h"
 #include "lockstep/graph.h"
+#include "lockstep/operation.h"
 
 struct ls_tracker_conf {
   uint32_t min_accounts;
   double min_score;
   int64_t close_after_ms;
+  struct ls_ops_conf ops;
 };
 
 typedef void (*ls_event_fn)(void *ud, const struct ls_campaign_event *e);
@@ -26,12 +31,14 @@ struct ls_tracker;
 int ls_tracker_create(struct ls_tracker **out, const struct ls_tracker_conf *conf, struct ls_err *err);
 void ls_tracker_destroy(struct ls_tracker *t);
 
-/* One clustering round at event time now_ms. Emits events through fn. */
+/* One clustering round at event time now_ms over groups of at least 2 accounts. Emits events
+ * through fn. @returns LS_OK, or LS_ENOMEM (the round is cut short; the next one catches up). */
 int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *groups, int64_t now_ms, ls_event_fn fn, void *ud,
                       struct ls_err *err);
 /* Closes every campaign (end of a replay). */
 void ls_tracker_close_all(struct ls_tracker *t, ls_event_fn fn, void *ud);
 uint32_t ls_tracker_active(const struct ls_tracker *t);
+uint32_t ls_tracker_operations(const struct ls_tracker *t); /* operations remembered (active or dormant) */
 uint64_t ls_tracker_opened(const struct ls_tracker *t);
 
 /* The documented score in [0, 1] of a group and its parts (README: scoring); parts may be NULL. */

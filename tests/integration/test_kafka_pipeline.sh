@@ -42,6 +42,20 @@ for id in $($R ZRANGE lockstep:campaigns:active 0 -1); do
 done
 echo "ok - campaign hashes, account sets and account → campaign sets agree"
 
+# Operations: every active campaign names one, whose hash, campaign set and account set hold it
+ops=$($R ZCARD lockstep:operations:active)
+check "operations:active holds the operations of the open campaigns ($ops)" [ "$ops" -ge 1 -a "$ops" -le "$active" ]
+for id in $($R ZRANGE lockstep:campaigns:active 0 -1); do
+  op=$($R HGET "lockstep:campaign:$id" operation_id)
+  [[ "$op" =~ ^o[0-9a-f]{16}$ ]] || fail "campaign $id: operation_id '$op'"
+  [ "$($R HGET "lockstep:operation:$op" state)" = active ] || fail "operation $op of open campaign $id is not active"
+  [ "$($R SISMEMBER "lockstep:operation:$op:campaigns" "$id")" = 1 ] || fail "operation $op does not list $id"
+  member=$($R SRANDMEMBER "lockstep:campaign:$id:accounts")
+  [ "$($R SISMEMBER "lockstep:operation:$op:accounts" "$member")" = 1 ] || fail "operation $op lacks account $member"
+  [ "$($R ZSCORE lockstep:operations:active "$op")" != "" ] || fail "operation $op not in operations:active"
+done
+echo "ok - operation hashes, campaign and account sets agree with the campaigns"
+
 # The output topic, read back with a real Kafka consumer
 kcat -C -b "$BROKERS" -t campaigns -e -o beginning -q -f '%k\n' >"$LS_WORK/keys.txt"
 check "campaigns topic holds one message per event" [ "$(grep -c . "$LS_WORK/keys.txt")" = "$events" ]

@@ -1,5 +1,6 @@
 /* Unit tests: campaign event encodings — JSON has the contract's fields (ids as strings), and
- * protobuf lockstep.Campaign round-trips through protobuf-c. */
+ * protobuf lockstep.Campaign round-trips through protobuf-c; the operation is in both when the
+ * campaign has one, and absent when it has none. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +30,9 @@ static struct ls_campaign_event event(void) {
   e.parts = (struct ls_score_parts){.size = 0.25, .synchrony = 0.5, .content = 1, .diversity = 0.75, .accounts = 0};
   e.ev = &EVIDENCE;
   strcpy(e.split_from, "cfedcba9876543210");
+  e.operation = (struct ls_operation_ref){.id = "o0123456789abcdef", .active = true, .first_seen_ms = 1709290800000LL,
+                                          .last_seen_ms = 1709294460500LL, .campaigns = 2, .accounts = 7, .score = 0.8,
+                                          .n_merged = 1, .merged_from = {"o00000000000000aa"}};
   return e;
 }
 
@@ -49,7 +53,14 @@ static void test_json(void **state) {
                              "\"mean_gap_s\":4.5,\"strongest_edges\":[{\"source\":\"11\",\"target\":\"22\",\"weight\":2.5,"
                              "\"signals\":{\"co-tweet\":2,\"co-link\":0.5}}],"
                              "\"activity\":{\"start\":\"2024-03-01T12:00:00.000Z\",\"per_minute\":[3,0,7]},"
-                             "\"split_from\":\"cfedcba9876543210\"}");
+                             "\"split_from\":\"cfedcba9876543210\",\"operation_id\":\"o0123456789abcdef\","
+                             "\"operation\":{\"state\":\"active\",\"first_seen\":\"2024-03-01T11:00:00.000Z\","
+                             "\"last_seen\":\"2024-03-01T12:01:00.500Z\",\"campaigns\":2,\"accounts\":7,\"score\":0.8,"
+                             "\"merged_from\":[\"o00000000000000aa\"]}}");
+  e.operation.id[0] = '\0'; /* no operation: no fields */
+  ls_jw_reset(&w);
+  ls_campaign_to_json(&e, &w);
+  assert_null(strstr(w.buf, "operation"));
   ls_jw_free(&w);
 }
 
@@ -82,6 +93,14 @@ static void test_protobuf(void **state) {
   assert_string_equal(m->split_from, "cfedcba9876543210");
   assert_string_equal(m->merged_into, "");
   assert_true(m->as_of_ms == 1709294461000LL);
+  assert_string_equal(m->operation_id, "o0123456789abcdef");
+  assert_non_null(m->operation);
+  assert_string_equal(m->operation->state, "active");
+  assert_true(m->operation->first_seen_ms == 1709290800000LL);
+  assert_int_equal(m->operation->campaigns, 2);
+  assert_int_equal(m->operation->accounts, 7);
+  assert_int_equal(m->operation->n_merged_from, 1);
+  assert_string_equal(m->operation->merged_from[0], "o00000000000000aa");
   lockstep__campaign__free_unpacked(m, NULL);
   free(buf);
 }

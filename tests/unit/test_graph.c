@@ -1,8 +1,9 @@
 /* Unit tests: clustering of the coordination graph — only edges that reach min_edge_weight tie
  * accounts (discounted actions on viral objects count less); accounts whose ties sum to less than
  * min_account_evidence are peeled away, however many weak partners they have, while a rotating
- * group whose pairs each co-act little stays whole; groups under min_accounts are not reported;
- * each group carries its evidence. */
+ * group whose pairs each co-act little stays whole; groups under the size asked for are not
+ * reported; each group carries its evidence, and the objects that two or more of its accounts
+ * coordinated on, most shared first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,8 +17,8 @@
 
 
 static struct ls_graph *make(void) {
-  struct ls_graph_conf c = {.max_edges = 1024, .max_accounts = 1024, .edge_ttl_ms = 3600000, .min_edge_weight = 2,
-                            .min_account_evidence = 2};
+  struct ls_graph_conf c = {.max_edges = 1024, .max_accounts = 1024, .min_accounts = 3, .edge_ttl_ms = 3600000,
+                            .min_edge_weight = 2, .min_account_evidence = 2};
   struct ls_graph *g;
   struct ls_err e;
   assert_int_equal(ls_graph_create(&g, &c, &e), LS_OK);
@@ -153,8 +154,28 @@ static void test_account_suspicion(void **state) {
   assert_float_equal(ls_account_suspicion(&newish, now), 0.125, 1e-9);
 }
 
+static void test_shared_objects(void **state) {
+  (void)state;
+  struct ls_graph *g = make();
+  for (uint64_t a = 1; a <= 3; a++) ls_graph_add(g, a, a % 3 + 1, LS_SIG_RETWEET, 60000, 2, 1000);
+  for (uint64_t a = 1; a <= 3; a++) ls_graph_object(g, a, 0x77); /* all three */
+  for (int k = 0; k < 3; k++) ls_graph_object(g, 2, 0x55);        /* repeated: remembered once */
+  ls_graph_object(g, 3, 0x55);                                    /* two */
+  ls_graph_object(g, 1, 0x99);                                    /* one: not the group's */
+  for (uint64_t o = 0; o < LS_ACCOUNT_OBJECTS + 1; o++) ls_graph_object(g, 9, 0x1000 + o); /* not in a group */
+  struct ls_groups gs;
+  struct ls_err e;
+  assert_int_equal(ls_graph_cluster(g, be, 2, 60000, &gs, &e), LS_OK);
+  assert_int_equal(gs.n, 1);
+  assert_int_equal(gs.g[0].n_objects, 2);
+  assert_true(gs.g[0].objects[0] == 0x77 && gs.g[0].objects[1] == 0x55);
+  ls_groups_free(&gs);
+  ls_graph_destroy(g);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_cluster),
-                                     cmocka_unit_test(test_self), cmocka_unit_test(test_peeling), cmocka_unit_test(test_account_suspicion)};
+                                     cmocka_unit_test(test_self), cmocka_unit_test(test_peeling), cmocka_unit_test(test_account_suspicion),
+                                     cmocka_unit_test(test_shared_objects)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

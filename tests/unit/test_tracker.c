@@ -1,6 +1,9 @@
 /* Unit tests: campaign life cycle — open, stable id and version on update, no event without
  * change, split keeps the id with the larger part (the other records split_from), a merge closes
- * the absorbed campaign with merged_into, closed after idle time, ids from content, score parts. */
+ * the absorbed campaign with merged_into, closed after idle time, ids from content, score parts.
+ * Operations: campaigns of shared accounts or shared objects over hours are one operation, a
+ * small group joins the operation it connects to and is ignored alone, operations merge into the
+ * oldest with lineage, a dormant operation is forgotten after its memory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +129,151 @@ static void test_merge(void **state) {
   ls_tracker_destroy(t);
 }
 
+static const struct ls_tracker_conf OPS_CONF = {.min_accounts = 5, .min_score = 0.0, .close_after_ms = 3600000,
+                                               .ops = {.memory_ms = 86400000, .min_shared_objects = 2}};
+
+static struct ls_group with_objects(struct ls_group g, const uint64_t *objects, uint32_t n) {
+  memcpy(g.objects, objects, n * sizeof *objects);
+  g.n_objects = n;
+  return g;
+}
+
+static void test_operation_by_accounts(void **state) {
+  (void)state;
+  struct ls_tracker *t;
+  struct ls_err e;
+  assert_int_equal(ls_tracker_create(&t, &OPS_CONF, &e), LS_OK);
+  uint64_t a[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  struct events ev;
+  struct ls_group g = group(a, 5, 40, 5000);
+  update(t, &g, 1, 5000, &ev);
+  assert_int_equal(ev.n, 1);
+  char op[LS_CAMPAIGN_ID_MAX];
+  strcpy(op, ev.e[0].operation.id);
+  assert_true(op[0] == 'o' && !strcmp(op + 1, ev.e[0].id + 1)); /* named after its first campaign */
+  assert_true(ev.e[0].operation.active);
+  assert_int_equal(ev.e[0].operation.campaigns, 1);
+  assert_int_equal(ev.e[0].operation.accounts, 5);
+  update(t, NULL, 0, 5000 + 3600001, &ev); /* the campaign closes; its operation is dormant */
+  assert_int_equal(ev.n, 1);
+  assert_int_equal(ev.e[0].state, LS_CAMPAIGN_CLOSED);
+  assert_string_equal(ev.e[0].operation.id, op);
+  assert_false(ev.e[0].operation.active);
+  assert_int_equal(ls_tracker_operations(t), 1);
+  /* hours later, another campaign with one of its accounts: the same operation */
+  struct ls_group later = group(a + 4, 6, 50, 7200000);
+  update(t, &later, 1, 7200000, &ev);
+  assert_int_equal(ev.n, 1);
+  assert_int_equal(ev.e[0].state, LS_CAMPAIGN_OPEN);
+  assert_string_equal(ev.e[0].operation.id, op);
+  assert_true(ev.e[0].operation.active);
+  assert_int_equal(ev.e[0].operation.campaigns, 2);
+  assert_int_equal(ev.e[0].operation.accounts, 10);
+  assert_true(ev.e[0].operation.first_seen_ms == 1000);
+  ls_tracker_destroy(t);
+}
+
+static void test_operation_small_groups(void **state) {
+  (void)state;
+  struct ls_tracker *t;
+  struct ls_err e;
+  assert_int_equal(ls_tracker_create(&t, &OPS_CONF, &e), LS_OK);
+  uint64_t a[6] = {1, 2, 3, 4, 5, 6}, pair[2] = {50, 51}, other[2] = {60, 61}, lone[2] = {70, 71};
+  uint64_t objects[3] = {0xa1, 0xa2, 0xa3}, unrelated[2] = {0xb1, 0xb2};
+  struct events ev;
+  struct ls_group g = with_objects(group(a, 6, 60, 5000), objects, 3);
+  update(t, &g, 1, 5000, &ev);
+  char op[LS_CAMPAIGN_ID_MAX];
+  strcpy(op, ev.e[0].operation.id);
+  /* a strongly tied pair on two of its objects joins it; one sharing one object, or none, does not */
+  struct ls_group small[3] = {with_objects(group(pair, 2, 6, 6000), objects + 1, 2),
+                              with_objects(group(other, 2, 6, 6000), (uint64_t[]){0xa1, 0xb9}, 2),
+                              with_objects(group(lone, 2, 6, 6000), unrelated, 2)};
+  update(t, small, 3, 6000, &ev);
+  assert_int_equal(ev.n, 1);
+  assert_int_equal(ev.e[0].state, LS_CAMPAIGN_OPEN);
+  assert_int_equal(ev.e[0].n_accounts, 2);
+  assert_true(ev.e[0].accounts[0] == 50);
+  assert_string_equal(ev.e[0].operation.id, op);
+  assert_int_equal(ev.e[0].operation.campaigns, 2);
+  assert_int_equal(ev.e[0].operation.accounts, 8);
+  assert_int_equal(ls_tracker_active(t), 2);
+  /* with operation_shared_objects = 0 only accounts link */
+  struct ls_tracker_conf accounts_only = OPS_CONF;
+  accounts_only.ops.min_shared_objects = 0;
+  struct ls_tracker *t2;
+  assert_int_equal(ls_tracker_create(&t2, &accounts_only, &e), LS_OK);
+  update(t2, &g, 1, 5000, &ev);
+  update(t2, small, 1, 6000, &ev);
+  assert_int_equal(ev.n, 0);
+  ls_tracker_destroy(t2);
+  ls_tracker_destroy(t);
+}
+
+static void test_operation_merge(void **state) {
+  (void)state;
+  struct ls_tracker *t;
+  struct ls_err e;
+  assert_int_equal(ls_tracker_create(&t, &OPS_CONF, &e), LS_OK);
+  uint64_t a[10] = {1, 2, 3, 4, 5}, b[10] = {11, 12, 13, 14, 15}, bridge[6] = {5, 15, 21, 22, 23, 24};
+  struct events ev;
+  struct ls_group first = group(a, 5, 40, 5000);
+  update(t, &first, 1, 5000, &ev);
+  char op_a[LS_CAMPAIGN_ID_MAX], camp_b[LS_CAMPAIGN_ID_MAX], op_b[LS_CAMPAIGN_ID_MAX];
+  strcpy(op_a, ev.e[0].operation.id);
+  struct ls_group second = group(b, 5, 40, 6000);
+  second.first_ms = 2000; /* younger */
+  update(t, &second, 1, 6000, &ev);
+  strcpy(camp_b, ev.e[0].id);
+  strcpy(op_b, ev.e[0].operation.id);
+  assert_string_not_equal(op_a, op_b);
+  /* a new campaign holding an account of each: the older operation takes the younger in */
+  struct ls_group third = group(bridge, 6, 50, 7000);
+  third.first_ms = 3000;
+  struct ls_group round[3] = {third, first, second};
+  update(t, round, 3, 7000, &ev);
+  int opened = -1, relabelled = -1;
+  for (int i = 0; i < ev.n; i++) {
+    if (ev.e[i].state == LS_CAMPAIGN_OPEN) opened = i;
+    if (!strcmp(ev.e[i].id, camp_b)) relabelled = i;
+  }
+  assert_true(opened >= 0 && relabelled >= 0);
+  assert_string_equal(ev.e[opened].operation.id, op_a);
+  assert_int_equal(ev.e[opened].operation.n_merged, 1);
+  assert_string_equal(ev.e[opened].operation.merged_from[0], op_b);
+  assert_int_equal(ev.e[opened].operation.campaigns, 3);
+  assert_int_equal(ev.e[relabelled].state, LS_CAMPAIGN_UPDATED); /* its campaigns now name the survivor */
+  assert_string_equal(ev.e[relabelled].operation.id, op_a);
+  assert_int_equal(ls_tracker_operations(t), 1);
+  /* next round: no lineage repeated, nothing to relabel */
+  update(t, round, 3, 8000, &ev);
+  for (int i = 0; i < ev.n; i++) assert_int_equal(ev.e[i].operation.n_merged, 0);
+  ls_tracker_destroy(t);
+}
+
+static void test_operation_memory(void **state) {
+  (void)state;
+  struct ls_tracker *t;
+  struct ls_err e;
+  assert_int_equal(ls_tracker_create(&t, &OPS_CONF, &e), LS_OK);
+  uint64_t a[5] = {1, 2, 3, 4, 5};
+  struct events ev;
+  struct ls_group g = group(a, 5, 40, 5000);
+  update(t, &g, 1, 5000, &ev);
+  char op[LS_CAMPAIGN_ID_MAX];
+  strcpy(op, ev.e[0].operation.id);
+  update(t, NULL, 0, 5000 + 3600001, &ev); /* closed: dormant */
+  update(t, NULL, 0, 5000 + 86400001, &ev); /* a day later: forgotten */
+  assert_int_equal(ls_tracker_operations(t), 0);
+  g = group(a, 5, 40, 90000000);
+  g.first_ms = 90000000;
+  update(t, &g, 1, 90000000, &ev);
+  assert_int_equal(ev.n, 1);
+  assert_string_not_equal(ev.e[0].operation.id, op); /* a new operation */
+  assert_int_equal(ev.e[0].operation.campaigns, 1);
+  ls_tracker_destroy(t);
+}
+
 static void test_score(void **state) {
   (void)state;
   uint64_t a[10] = {0};
@@ -149,6 +297,8 @@ static void test_score(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_life_cycle), cmocka_unit_test(test_split_and_content_ids), cmocka_unit_test(test_merge),
+                                     cmocka_unit_test(test_operation_by_accounts), cmocka_unit_test(test_operation_small_groups),
+                                     cmocka_unit_test(test_operation_merge), cmocka_unit_test(test_operation_memory),
                                      cmocka_unit_test(test_score)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
