@@ -2,8 +2,11 @@
 BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN ?= 16384
+FUZZ_TARGETS = fuzz_textnorm fuzz_canon_url fuzz_decode
 
-.PHONY: all build deps test demo bench clean sanitize
+.PHONY: all build deps test demo bench clean sanitize fuzz
 
 all: build
 
@@ -20,6 +23,18 @@ test: build
 sanitize:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DLOCKSTEP_SANITIZE=ON"
 
+# Each libFuzzer target for FUZZ_SECONDS, one after the other, from its seed corpus (new inputs go
+# to build-fuzz/corpus/, crash inputs to build-fuzz/artifacts/); fails at the first crash.
+fuzz:
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCKSTEP_CUDA=OFF -DLOCKSTEP_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t build-fuzz/artifacts/$$t && echo "== $$t: $(FUZZ_SECONDS) s" && \
+	  build-fuzz/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/$$t/ build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	    || { echo "$$t found a crash: build-fuzz/artifacts/$$t/"; exit 1; }; \
+	done
+
 demo: build
 	bash tools/demo.sh $(BUILD)
 
@@ -27,4 +42,4 @@ bench: build
 	bash tools/bench.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -138,6 +138,7 @@ int ls_tweet_validate(const struct ls_tweet *t, const struct ls_decode_limits *l
   if (bad != t->text_len)
     return ls_err_set(err, LS_EINVAL, "tweet %llu: text is not valid UTF-8 at byte %zu", (unsigned long long)t->id, bad);
   int rc = check_string("username", t->username, err);
+  if (rc == LS_OK) rc = check_string("lang", t->lang, err);
   for (unsigned i = 0; rc == LS_OK && i < t->n_urls; i++) rc = check_string("url", t->urls[i], err);
   for (unsigned i = 0; rc == LS_OK && i < t->n_hashtags; i++) rc = check_string("hashtag", t->hashtags[i], err);
   return rc;

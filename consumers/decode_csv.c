@@ -55,13 +55,19 @@ static bool parse_id(const char *s, uint64_t *v) {
   return !errno && !*end;
 }
 
-static bool parse_time(const char *s, int64_t *ms) {
-  if (ls_parse_iso8601(s, ms)) return true;
+/* |seconds| below this have milliseconds that int64_t holds (2^63 ms is 9.22e15 s). */
+#define MAX_UNIX_SECS 9.2e15
+
+/* 0 and *ms; -1: neither Unix seconds nor ISO 8601; -2: seconds out of range (NaN, inf, 1e17),
+ * which no int64_t holds in milliseconds (the conversion would be undefined). */
+static int parse_time(const char *s, int64_t *ms) {
+  if (ls_parse_iso8601(s, ms)) return 0;
   char *end;
   double secs = strtod(s, &end);
-  if (end == s || *end) return false;
+  if (end == s || *end) return -1;
+  if (!(secs > -MAX_UNIX_SECS && secs < MAX_UNIX_SECS)) return -2;
   *ms = (int64_t)(secs * 1000.0 + (secs >= 0 ? 0.5 : -0.5));
-  return true;
+  return 0;
 }
 
 static bool hashtag_byte(unsigned char c) { return c >= 0x80 || c == '_' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
@@ -109,8 +115,10 @@ int ls_decode_csv(struct ls_decoder *d, const void *data, size_t len, const stru
       return 0;
     }
   }
-  if (!parse_time(f[F_TIME], &t.created_at_ms)) {
-    ls_decoder_reject(sink, "CSV: timestamp \"%.40s\" is neither Unix seconds nor ISO 8601", f[F_TIME]);
+  rc = parse_time(f[F_TIME], &t.created_at_ms);
+  if (rc < 0) {
+    ls_decoder_reject(sink, "CSV: timestamp \"%.40s\" is %s", f[F_TIME],
+                      rc == -1 ? "neither Unix seconds nor ISO 8601" : "out of range");
     return 0;
   }
   t.username = f[F_NAME][0] ? f[F_NAME] : NULL;

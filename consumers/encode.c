@@ -149,12 +149,17 @@ void ls_encode_json(const struct ls_tweet *t, struct ls_jw *w) {
 
 void ls_encode_csv_header(FILE *f) { fputs("message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n", f); }
 
-static void csv_quoted(FILE *f, const char *s, size_t n) {
-  fputc('"', f);
+/* s inside a quoted field: quotes doubled. */
+static void csv_chars(FILE *f, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     if (s[i] == '"') fputc('"', f);
     fputc(s[i], f);
   }
+}
+
+static void csv_quoted(FILE *f, const char *s, size_t n) {
+  fputc('"', f);
+  csv_chars(f, s, n);
   fputc('"', f);
 }
 
@@ -172,7 +177,10 @@ void ls_encode_csv(const struct ls_tweet *t, FILE *f) {
   csv_id(f, t->reply_to);
   csv_quoted(f, t->text ? t->text : "", t->text ? t->text_len : 0);
   fprintf(f, ",%" PRId64 ".%03d,\"", t->created_at_ms / 1000, (int)(t->created_at_ms % 1000));
-  for (unsigned i = 0; i < t->n_urls; i++) fprintf(f, "%s%s", i ? " " : "", t->urls[i]);
+  for (unsigned i = 0; i < t->n_urls; i++) {
+    if (i) fputc(' ', f);
+    csv_chars(f, t->urls[i], strlen(t->urls[i])); /* a '"' in a url too */
+  }
   fputs("\"\n", f);
 }
 

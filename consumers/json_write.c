@@ -94,8 +94,10 @@ void ls_jw_bool(struct ls_jw *w, bool v) { put_fmt(w, "%s", v ? "true" : "false"
 void ls_jw_null(struct ls_jw *w) { put_fmt(w, "null"); }
 
 void ls_iso8601(int64_t ms, char *out, size_t cap) {
-  time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  int frac = (int)(ms - (int64_t)secs * 1000);
+  int64_t q = ms / 1000; /* rounded down, without ms - 999 (which overflows at INT64_MIN) */
+  int frac = (int)(ms % 1000);
+  if (frac < 0) q--, frac += 1000;
+  time_t secs = (time_t)q;
   struct tm tm;
   int n = gmtime_r(&secs, &tm) ? snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                                           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac)

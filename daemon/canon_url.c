@@ -230,6 +230,37 @@ static long query_split(struct ls_urlcanon *c, const char *q) {
   return (long)n;
 }
 
+/* A host name's characters: letters, digits, '-', '_' and dots (libcurl also lets '~', '|' and a
+ * '%' through, and a '%' it decoded would be decoded again when the key is read as a URL). */
+static bool name_ok(const char *h, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (!is_unreserved((unsigned char)h[k]) || h[k] == '~') return false;
+  return true;
+}
+
+/* Only characters of an IPv4 address in a form libcurl reads (decimal, octal or hex parts). */
+static bool ipv4_like(const char *h, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (!((h[k] >= '0' && h[k] <= '9') || (h[k] >= 'a' && h[k] <= 'f') || h[k] == 'x' || h[k] == '.')) return false;
+  return true;
+}
+
+/* libcurl writes an IPv4 address as a dotted quad ("127" -> "0.0.0.127"), but not one with
+ * trailing dots, percent-escaped ("%37"), from IDNA or behind "www.": a host that may be one is
+ * parsed again once stripped (c->h's parts are all fetched by now), so the key's host reads
+ * back as itself. Returns the host's new length in c->host, or 0. */
+static size_t host_reparse(struct ls_urlcanon *c, const char *h, size_t hl) {
+  char *got = NULL;
+  size_t n = 0;
+  snprintf(c->qbuf, sizeof c->qbuf, "http://%.*s/", (int)hl, h);
+  curl_url_set(c->h, CURLUPART_URL, NULL, 0);
+  if (!curl_url_set(c->h, CURLUPART_URL, c->qbuf, 0) && !curl_url_get(c->h, CURLUPART_HOST, &got, 0) &&
+      (n = strlen(got)) <= LS_URL_MAX_BYTES)
+    memcpy(c->host, got, n + 1);
+  curl_free(got);
+  return n <= LS_URL_MAX_BYTES ? n : 0;
+}
+
 static bool put(char *out, size_t cap, size_t *o, const char *s, size_t n) {
   if (*o + n + 1 > cap) return false;
   memcpy(out + *o, s, n);
@@ -261,6 +292,7 @@ static int key(struct ls_urlcanon *c, char *out, size_t cap) {
   for (size_t k = 0; k < hl; k++) ascii &= (unsigned char)host[k] < 0x80;
   if (ascii) {
     for (size_t k = 0; k < hl; k++) c->host[k] = (char)((host[k] >= 'A' && host[k] <= 'Z') ? host[k] + 32 : host[k]);
+    if (host[0] != '[' && !name_ok(c->host, hl)) goto done; /* an IPv6 literal is libcurl's */
   } else {
     UErrorCode st = U_ZERO_ERROR;
     UIDNAInfo info = UIDNA_INFO_INITIALIZER;
@@ -284,6 +316,10 @@ static int key(struct ls_urlcanon *c, char *out, size_t cap) {
       hl -= pl;
       k = (size_t)-1;
     }
+  }
+  if (ipv4_like(h, hl)) {
+    if (!(hl = host_reparse(c, h, hl))) goto done;
+    h = c->host;
   }
   if (!put(out, cap, &o, h, hl)) goto done;
 

@@ -569,14 +569,26 @@ static int summarise(struct ls_graph *g, struct run *r, uint32_t min_group, stru
     next += r->size[v];
   }
   int64_t *joins = malloc((n_members + 1) * sizeof *joins);
-  if (!joins) return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
+  uint32_t *acts = calloc(r->map.n + 1, sizeof *acts); /* co-actions per account on the strong edges */
+  if (!joins || !acts) {
+    free(joins);
+    free(acts);
+    return ls_err_set(err, LS_ENOMEM, "cluster: out of memory for %u groups", n_groups);
+  }
+  for (uint32_t k = 0; k < r->n_strong; k++)
+    for (int s = 0; s < LS_SIG_COUNT; s++) {
+      acts[r->end[2 * k]] += r->strong[k]->n[s];
+      acts[r->end[2 * k + 1]] += r->strong[k]->n[s];
+    }
   for (uint32_t v = 0; v < r->map.n; v++) {
     uint32_t gi = r->group_of[r->label[v]];
     if (!gi) continue;
     struct ls_group *grp = &out->g[gi - 1];
     joins[grp->accounts - out->account_mem + grp->n_accounts] = r->join[v];
+    if (!grp->n_accounts || acts[v] < grp->least_member_actions) grp->least_member_actions = acts[v];
     grp->accounts[grp->n_accounts++] = r->id_of[v];
   }
+  free(acts);
   for (uint32_t i = 0; i < n_groups; i++)
     out->g[i].qualified_ms = nth_join(joins + (out->g[i].accounts - out->account_mem), out->g[i].n_accounts, g->conf.min_accounts);
   free(joins);

@@ -152,7 +152,8 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
                              .edge_ttl_ms = c->detect.edge_ttl_s * 1000, .min_edge_weight = c->detect.min_edge_weight,
                              .min_account_evidence = c->detect.min_account_evidence};
   if (rc == LS_OK) rc = ls_graph_create(&p->graph, &gc, err);
-  struct ls_tracker_conf tc = {.min_accounts = (uint32_t)c->detect.min_accounts, .min_score = c->detect.min_score,
+  struct ls_tracker_conf tc = {.min_accounts = (uint32_t)c->detect.min_accounts,
+                               .small_group_actions = (uint32_t)c->detect.small_group_actions, .min_score = c->detect.min_score,
                                .close_after_ms = c->detect.close_after_s * 1000,
                                .ops = {.memory_ms = c->detect.operation_memory_s * 1000,
                                        .min_shared_objects = (uint32_t)c->detect.operation_shared_objects}};

@@ -10,7 +10,10 @@
  * A '#', '_' or apostrophe waits in the writer's state for the next word character; the only
  * look-ahead (the "http://" of a link, the handle after '@') stays within a piece, and pieces end
  * before white space, so the result does not depend on where pieces are cut except inside a
- * single word longer than 256 bytes (never a mark from its letter).
+ * single word longer than 256 bytes (never a mark from its letter, nor two code points that
+ * compose). Idempotence: what is removed inside a word (marks that did not compose, format
+ * characters, apostrophes) and skeletons never leave two code points side by side that would
+ * compose when the result is canonicalised again.
  *
  * Skeletons come from ICU (uspoof_getSkeleton on one code point) and are kept in a fixed
  * open-addressing cache in the context, so ICU is called about once per distinct non-ASCII
@@ -57,6 +60,7 @@ struct emit {
   uint32_t tok;
   bool in_word;   /* the last byte written belongs to the current word */
   int32_t pend;   /* '#' (at a word's start), '_' or '\'' (inside a word) waiting for a word character */
+  int32_t last;   /* the last code point written */
   bool skip_url;  /* inside a removed link: until white space */
   bool skip_user; /* inside a removed @mention: handle characters, then one ':' */
   bool full;
@@ -147,6 +151,14 @@ static inline enum cls class_of(int32_t u) {
   return C_SEP;
 }
 
+/* Whether a and b compose (NFC) into one code point: only non-ASCII pairs of starters do once
+ * marks are gone (Hangul jamo, a few Indic and Myanmar vowel signs). */
+static bool composes(int32_t a, int32_t b) {
+  if (a < 0x80 || b < 0x80) return false;
+  utf8proc_int32_t p[2] = {a, b};
+  return utf8proc_normalize_utf32(p, 2, UTF8PROC_COMPOSE | UTF8PROC_STABLE) == 1;
+}
+
 /* --- skeletons ---------------------------------------------------------------------------------- */
 
 /* The word characters of skel(cp), case folded and recomposed, into out (room for SEGMENT);
@@ -228,6 +240,19 @@ static const struct skel *skeleton(struct ls_textcanon *c, int32_t cp) {
 
 /* --- pieces ------------------------------------------------------------------------------------- */
 
+/* Removes what the writer drops without a word break (marks that did not compose, format and
+ * control characters) and composes again: one of them between two code points that compose
+ * (Hangul "\u1100", U+0600, "\u1161") kept them apart, and canonicalising the result, where they
+ * stand side by side, would compose them: ls_text_canon would not be idempotent. */
+static size_t drop_silent(utf8proc_int32_t *b, size_t m) {
+  size_t o = 0;
+  for (size_t k = 0; k < m; k++)
+    if (b[k] < 0x80 || class_uni(b[k]) != C_DROP) b[o++] = b[k];
+  if (o == m) return m;
+  utf8proc_ssize_t r = utf8proc_normalize_utf32(b, (utf8proc_ssize_t)o, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+  return r < 0 ? 0 : (size_t)r;
+}
+
 /* NFKC_Casefold of s[0..len) into c->buf. Returns the code point count, which may exceed
  * c->buf_cap (then nothing usable was written and the caller retries a shorter piece). */
 static size_t piece_fill(struct ls_textcanon *c, const uint8_t *s, size_t len) {
@@ -265,17 +290,22 @@ static size_t piece_fill(struct ls_textcanon *c, const uint8_t *s, size_t len) {
   if (r < 0) return 0;
   if ((size_t)r > c->buf_cap) return (size_t)r;
   r = utf8proc_normalize_utf32(c->buf, r, NFKC_CF);
-  return r < 0 ? 0 : (size_t)r;
+  return r < 0 ? 0 : drop_silent(c->buf, (size_t)r);
 }
 
-/* Whether a code point starts at s[p] (of n bytes) that is not a combining mark, so that a cut
- * before it keeps every mark with its base letter. */
+/* Whether a code point starts at s[p] (of n bytes) that is not a combining mark nor composes with
+ * the one before, so that a cut before it keeps every mark with its base letter. */
 static bool starts_base(const uint8_t *s, size_t p, size_t n) {
   if ((s[p] & 0xC0) == 0x80) return false;
   utf8proc_int32_t cp;
   if (utf8proc_iterate(s + p, (utf8proc_ssize_t)(n - p), &cp) <= 0) return true;
   utf8proc_category_t k = utf8proc_category(cp);
-  return k != UTF8PROC_CATEGORY_MN && k != UTF8PROC_CATEGORY_MC && k != UTF8PROC_CATEGORY_ME;
+  if (k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_MC || k == UTF8PROC_CATEGORY_ME) return false;
+  size_t q = p; /* nor after a code point it composes with */
+  while (q > 0 && p - q < 4 && (s[--q] & 0xC0) == 0x80) {
+  }
+  utf8proc_int32_t prev;
+  return !(q < p && utf8proc_iterate(s + q, (utf8proc_ssize_t)(p - q), &prev) > 0 && composes(prev, cp));
 }
 
 /* An end for the piece that starts at lo and may go up to e (lo < e < n): before an ASCII white
@@ -304,8 +334,12 @@ static void sep(struct emit *w) {
 }
 
 /* Appends code points to the current word, or starts a new one: after the pending '#' (a new
- * word), '_' or apostrophe (the same word). A first word "rt" is dropped when a second begins. */
+ * word), '_' or apostrophe (the same word). A first word "rt" is dropped when a second begins.
+ * Two code points that compose are never written side by side: they meet only where something
+ * between them was removed (an apostrophe, a letter without skeleton) or a skeleton ends in one
+ * (U+1144 -> U+110B U+1107, then U+1161), and they start a new word instead. */
 static void put(struct emit *w, const int32_t *u, size_t k) {
+  if (w->in_word && composes(w->last, u[0])) sep(w); /* canonicalising again would compose them */
   if (!w->in_word && w->tok == 1 && w->o == 2 && w->out[0] == 'r' && w->out[1] == 't') w->o = w->tok = 0;
   int32_t pre = w->pend == '\'' ? 0 : w->pend;
   size_t need = ((!w->in_word && w->o > 0) ? 1 : 0) + (pre ? 1 : 0);
@@ -322,6 +356,7 @@ static void put(struct emit *w, const int32_t *u, size_t k) {
   if (pre) w->out[w->o++] = (char)pre;
   w->pend = 0;
   for (size_t i = 0; i < k; i++) w->o += (size_t)utf8proc_encode_char(u[i], (utf8proc_uint8_t *)w->out + w->o);
+  w->last = u[k - 1];
 }
 
 static bool has_prefix(const int32_t *b, size_t i, size_t m, const char *p) {
@@ -372,7 +407,7 @@ static void piece_run(struct ls_textcanon *c, struct emit *w, size_t m) {
         }
         if (u < 0x80) {
           if (w->in_word && !w->pend && w->o + 2 <= w->cap) /* the common case, inline */
-            w->out[w->o++] = (char)u;
+            w->out[w->o++] = (char)(w->last = u);
           else
             put(w, &u, 1);
         } else {
@@ -384,7 +419,19 @@ static void piece_run(struct ls_textcanon *c, struct emit *w, size_t m) {
   }
 }
 
+/* A cap of 1 or 2 would keep the "r" of a first word "RT" that the next word drops: canonicalise
+ * with room for both, then cut (to one ASCII byte at most). */
+static size_t canon_tiny(struct ls_textcanon *c, const char *in, size_t n, char *out, size_t cap, uint32_t *tokens) {
+  char tmp[32];
+  size_t len = cap == 2 && ls_text_canon(c, in, n, tmp, sizeof tmp, NULL) > 0 && (unsigned char)tmp[0] < 0x80;
+  if (len) out[0] = tmp[0];
+  out[len] = '\0';
+  if (tokens) *tokens = (uint32_t)len;
+  return len;
+}
+
 size_t ls_text_canon(struct ls_textcanon *c, const char *in, size_t n, char *out, size_t cap, uint32_t *tokens) {
+  if (cap == 1 || cap == 2) return canon_tiny(c, in, n, out, cap, tokens);
   struct emit w = {.out = out, .cap = cap, .full = cap == 0};
   const uint8_t *s = (const uint8_t *)in;
   for (size_t pos = 0; pos < n && !w.full;) {

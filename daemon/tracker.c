@@ -283,7 +283,8 @@ static int track_group(struct ls_tracker *t, const struct ls_group *g, struct in
                        ls_event_fn fn, void *ud, struct ls_err *err) {
   struct ls_op *links[LS_OP_CONNECT_MAX];
   uint32_t n_links = ls_ops_connect(t->ops, g, links);
-  if (g->n_accounts < t->conf.min_accounts && n_links == 0) return LS_OK; /* a small group alone */
+  bool repeats = t->conf.small_group_actions && g->least_member_actions >= t->conf.small_group_actions;
+  if (g->n_accounts < t->conf.min_accounts && n_links == 0 && !repeats) return LS_OK; /* a small group alone */
   int m = tally(x, g, votes);
   bool related = m >= 0 && (uint32_t)m < known && same_campaign(&t->c[m], g, votes[m]);
   bool continues = related && !t->c[m].claimed; /* else a new campaign, split off m if related */

@@ -13,7 +13,13 @@
 
 #include "cpu_ops.h"
 
+#if defined(__clang__) && __clang_major__ < 15 /* clang 14 (the fuzz build): no _Float16 on x86 */
+typedef __fp16 half;                           /* a storage type that converts the same way */
+#define HAS_F16C() 1                           /* nor "f16c" to ask for: every AVX2+FMA CPU has it */
+#else
 typedef _Float16 half;
+#define HAS_F16C() __builtin_cpu_supports("f16c")
+#endif
 
 int cpu_store_f16(struct ls_backend *be, const struct ls_ivf *ix, const void *x, uint32_t n, uint32_t first,
                   struct ls_err *err) {
@@ -146,7 +152,7 @@ __attribute__((target("avx2,fma,f16c"))) static float dot_f16_avx2(const float *
 /* q · r for a float32 query and an FP16 row. */
 static inline float dot_f16(const float *q, const half *r, uint32_t d) {
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && HAS_F16C())
     return dot_f16_avx2(q, r, d);
 #endif
   return dot_f16_scalar(q, r, d);

@@ -9,8 +9,9 @@
  *     labels removed while a dot remains after them; a host with non-ASCII characters goes to
  *     its ASCII (punycode) form through ICU's UTS #46 mapping (nontransitional, STD3 rules: it
  *     must map to letters, digits, '-' and dots), so "bücher.de" == "xn--bcher-kva.de"; ASCII
- *     host names are taken as libcurl accepts them (it allows '_'); IPv6 literals keep their
- *     brackets;
+ *     host names as libcurl accepts them but only of letters, digits, '-', '_' and dots (a '~',
+ *     '|' or '%' it lets through gives no key); an IPv4 address in any form libcurl reads
+ *     becomes a dotted quad ("127.1." == "127.0.0.1"); IPv6 literals keep their brackets;
  *   - the port is dropped when it is the scheme's default (http 80, https 443), kept otherwise
  *     ("example.com:8080/x");
  *   - the path: dot segments resolved (also those spelled %2E), percent-escapes of unreserved

@@ -45,7 +45,7 @@ struct ls_config {
   } batch;
   struct {
     int64_t min_accounts, cluster_interval_ms, close_after_s, edge_ttl_s, organic_accounts, active_actions;
-    int64_t operation_memory_s, operation_shared_objects;
+    int64_t operation_memory_s, operation_shared_objects, small_group_actions;
     int64_t max_objects, max_edges, max_accounts, dedup_capacity, window_capacity, lateness_s, index_lists, index_probes;
     double min_score, min_action_weight, min_edge_weight, min_account_evidence;
   } detect;

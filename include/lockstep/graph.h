@@ -73,6 +73,7 @@ struct ls_group {
   char text[LS_TEXT_MAX + 1];
   uint64_t objects[LS_GROUP_OBJECTS]; /* objects at least two of its accounts coordinated on, most shared first */
   uint32_t n_objects;
+  uint32_t least_member_actions; /* the fewest co-actions of one member on the group's strong edges */
 };
 
 struct ls_groups {

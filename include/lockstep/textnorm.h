@@ -30,7 +30,8 @@
  *      unassigned code points too) separate words like a space, except a '#' that begins a word
  *      (hashtags survive for ls_text_drop_hashtags), a '_' between two word characters (handles
  *      and hashtags such as #stop_the_steal stay one word), and an apostrophe (U+0027, U+2019,
- *      U+02BC) between two word characters, which is removed ("don't" == "don’t" == "dont").
+ *      U+02BC) between two word characters, which is removed ("don't" == "don’t" == "dont";
+ *      between two that would then compose, such as Hangul jamo, it separates words).
  *      So "3.14" becomes "3 14".
  *   5. White space folded to single spaces, trimmed.
  *

@@ -8,7 +8,8 @@
  * the largest keeps the id and the others open new campaigns with split_from.
  * Operations (operation.h): every campaign belongs to one, which its events name. A group of
  * fewer than min_accounts accounts (a strongly tied pair or triple) is a campaign only when it
- * connects to an operation; a campaign whose operation was merged into another emits `updated`. */
+ * connects to an operation or each of its members co-acted small_group_actions times (0: never);
+ * a campaign whose operation was merged into another emits `updated`. */
 #ifndef LOCKSTEP_TRACKER_H
 #define LOCKSTEP_TRACKER_H
 
@@ -20,6 +21,7 @@
 
 struct ls_tracker_conf {
   uint32_t min_accounts;
+  uint32_t small_group_actions;
   double min_score;
   int64_t close_after_ms;
   struct ls_ops_conf ops;

@@ -165,6 +165,9 @@ static void test_malformed(void **state) {
       "https://example.com/x\n",
       "https://[::1/x",
       "https://\xc3\x28.com/",
+      "https://a%2541.com/", /* libcurl decodes it to "a%41.com", which would decode again */
+      "https://a~b.com/",
+      "https://a|b.com/",
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char out[256];
@@ -178,6 +181,27 @@ static void test_malformed(void **state) {
   assert_string_not_equal(key("https://example.com/a/b"), "(none)");
   assert_string_equal(key("c/d"), "(none)");
   assert_string_equal(key("http:c/d"), "(none)");
+}
+
+/* Every form of an IPv4 address that libcurl reads gives the dotted quad, also those it leaves
+ * alone: trailing dots, escapes, IDNA digits, behind "www." (fuzz_canon_url: "127." gave "127",
+ * which read back as "0.0.0.127"). */
+static void test_ipv4_forms(void **state) {
+  (void)state;
+  const char *forms[] = {"http://127.0.0.1/",
+                         "http://127.1/",
+                         "http://127.0.0.1./",
+                         "http://127.1../",
+                         "http://0x7f.1./",
+                         "http://2130706433/",
+                         "http://%31%32%37.1/",
+                         "http://www.127.1/",
+                         "http://\xef\xbc\x91\xef\xbc\x92\xef\xbc\x97\xe3\x80\x82\xef\xbc\x91/"}; /* fullwidth 127。1 */
+  for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) assert_string_equal(key(forms[i]), "127.0.0.1/");
+  assert_string_equal(key("http://127../"), "0.0.0.127/");
+  assert_string_equal(key("http://0.0.0.127/"), "0.0.0.127/");
+  assert_string_equal(key("http://1.2.3.4.5/"), "1.2.3.4.5/"); /* not an address: a name */
+  assert_string_equal(key("http://www.cafe.be/"), "cafe.be/");
 }
 
 static void test_long(void **state) {
@@ -233,8 +257,9 @@ static void test_custom_list(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_plain),     cmocka_unit_test(test_disguises), cmocka_unit_test(test_different),
-      cmocka_unit_test(test_malformed), cmocka_unit_test(test_long),      cmocka_unit_test(test_custom_list),
+      cmocka_unit_test(test_plain),       cmocka_unit_test(test_disguises),  cmocka_unit_test(test_different),
+      cmocka_unit_test(test_malformed),   cmocka_unit_test(test_ipv4_forms), cmocka_unit_test(test_long),
+      cmocka_unit_test(test_custom_list),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

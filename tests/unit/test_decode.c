@@ -187,6 +187,63 @@ static void test_bad_input(void **state) {
   expect_reject((const char *)buf, n, "UTF-8");
 }
 
+/* Timestamps past what int64 milliseconds hold are counted rejections, not an undefined
+ * double -> int64 conversion (fuzz_decode found "1e17"). */
+static void test_csv_time_out_of_range(void **state) {
+  (void)state;
+  const char *bad[] = {"1,2,x,,,text,1e17,", "1,2,x,,,text,-1e17,", "1,2,x,,,text,1e300,", "1,2,x,,,text,nan,",
+                       "1,2,x,,,text,inf,", "1,2,x,,,text,-inf,"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    struct got *g = decode(LS_FMT_CSV, bad[i], strlen(bad[i]));
+    assert_int_equal(g->n, 0);
+    assert_int_equal(g->rejected, 1);
+    if (!strstr(g->reason, "out of range")) fail_msg("%s: reason \"%s\"", bad[i], g->reason);
+  }
+  struct got *g = decode(LS_FMT_CSV, "1,2,x,,,text,9e15,", 18); /* in range, but far in the future */
+  assert_int_equal(g->rejected, 1);
+  assert_non_null(strstr(g->reason, "future"));
+}
+
+/* created_at_ms = INT64_MIN (protobuf) is rejected as too far in the past; formatting it for the
+ * reason used to overflow (fuzz_decode). */
+static void test_protobuf_time_int64_min(void **state) {
+  (void)state;
+  struct ls_tweet t = {.id = 5, .author_id = 1, .created_at_ms = INT64_MIN, .text = "x", .text_len = 1};
+  uint8_t buf[256];
+  size_t n = ls_encode_protobuf(&t, buf, sizeof buf);
+  expect_reject((const char *)buf, n, "too far in the past");
+  t.created_at_ms = INT64_MAX;
+  n = ls_encode_protobuf(&t, buf, sizeof buf);
+  expect_reject((const char *)buf, n, "future");
+}
+
+/* A protobuf lang that is not UTF-8 is refused like any other string (it reached the JSON
+ * encoder as invalid UTF-8). */
+static void test_protobuf_lang_utf8(void **state) {
+  (void)state;
+  struct ls_tweet t = {.id = 5, .author_id = 1, .created_at_ms = NOW, .text = "x", .text_len = 1, .lang = "\xff"};
+  uint8_t buf[256];
+  size_t n = ls_encode_protobuf(&t, buf, sizeof buf);
+  expect_reject((const char *)buf, n, "lang is not valid UTF-8");
+}
+
+/* The CSV encoder doubles a '"' inside a url, so its record decodes again (fuzz_decode). */
+static void test_csv_url_quote(void **state) {
+  (void)state;
+  struct ls_tweet t = {.id = 5, .author_id = 1, .created_at_ms = NOW, .text = "x", .text_len = 1, .n_urls = 2,
+                       .urls = {"https://a.com/\"q\"", "https://b.com/"}};
+  char *rec = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&rec, &len);
+  ls_encode_csv(&t, f);
+  fclose(f);
+  struct got *g = decode(LS_FMT_CSV, rec, len - 1);
+  assert_int_equal(g->n, 1);
+  assert_int_equal(g->t[0].n_urls, 2);
+  assert_string_equal(g->url[0], "https://a.com/\"q\"");
+  free(rec);
+}
+
 static void test_utf8(void **state) {
   (void)state;
   assert_true(ls_utf8_valid("plain \xe4\xb8\xad\xf0\x9f\x98\x80", 13));
@@ -204,6 +261,9 @@ static void test_utf8(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_protobuf_round_trip), cmocka_unit_test(test_json_three_shapes),
                                      cmocka_unit_test(test_json_snowflake_time), cmocka_unit_test(test_csv),
-                                     cmocka_unit_test(test_bad_input), cmocka_unit_test(test_utf8)};
+                                     cmocka_unit_test(test_bad_input), cmocka_unit_test(test_csv_time_out_of_range),
+                                     cmocka_unit_test(test_protobuf_time_int64_min),
+                                     cmocka_unit_test(test_protobuf_lang_utf8), cmocka_unit_test(test_csv_url_quote),
+                                     cmocka_unit_test(test_utf8)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

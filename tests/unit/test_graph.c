@@ -169,6 +169,7 @@ static void test_shared_objects(void **state) {
   assert_int_equal(gs.n, 1);
   assert_int_equal(gs.g[0].n_objects, 2);
   assert_true(gs.g[0].objects[0] == 0x77 && gs.g[0].objects[1] == 0x55);
+  assert_int_equal(gs.g[0].least_member_actions, 2); /* each member: one co-action on each of its two ties */
   ls_groups_free(&gs);
   ls_graph_destroy(g);
 }

@@ -86,6 +86,13 @@ static void test_iso8601(void **state) {
   assert_true(ms == 1633363998000LL);
   assert_false(ls_parse_iso8601("2021-13-04T16:13:18Z", &ms));
   assert_false(ls_parse_iso8601("yesterday", &ms));
+  char out[40];
+  ls_iso8601(-1, out, sizeof out); /* rounded down: the last millisecond of 1969 */
+  assert_string_equal(out, "1969-12-31T23:59:59.999Z");
+  ls_iso8601(INT64_MIN, out, sizeof out); /* no overflow rounding it down (fuzz_decode) */
+  assert_string_equal(out, "-292275055-05-16T16:47:04.192Z");
+  ls_iso8601(INT64_MAX, out, sizeof out);
+  assert_string_equal(out, "292278994-08-17T07:12:55.807Z");
 }
 
 int main(void) {

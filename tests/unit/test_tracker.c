@@ -2,7 +2,8 @@
  * change, split keeps the id with the larger part (the other records split_from), a merge closes
  * the absorbed campaign with merged_into, closed after idle time, ids from content, score parts.
  * Operations: campaigns of shared accounts or shared objects over hours are one operation, a
- * small group joins the operation it connects to and is ignored alone, operations merge into the
+ * small group joins the operation it connects to and is ignored alone unless each member repeated
+ * detect.small_group_actions times, operations merge into the
  * oldest with lineage, a dormant operation is forgotten after its memory. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,6 +211,25 @@ static void test_operation_small_groups(void **state) {
   ls_tracker_destroy(t);
 }
 
+static void test_small_group_repeats(void **state) {
+  (void)state;
+  struct ls_tracker_conf c = OPS_CONF;
+  c.small_group_actions = 3;
+  struct ls_tracker *t;
+  struct ls_err e;
+  assert_int_equal(ls_tracker_create(&t, &c, &e), LS_OK);
+  uint64_t twice[2] = {1, 2}, thrice[2] = {3, 4};
+  struct ls_group pairs[2] = {group(twice, 2, 2, 5000), group(thrice, 2, 3, 5000)};
+  pairs[0].least_member_actions = 2; /* two co-actions: chance can do that */
+  pairs[1].least_member_actions = 3;
+  struct events ev;
+  update(t, pairs, 2, 5000, &ev);
+  assert_int_equal(ev.n, 1); /* only the pair that repeated three times, alone */
+  assert_true(ev.e[0].accounts[0] == 3);
+  assert_true(ev.e[0].operation.id[0] == 'o');
+  ls_tracker_destroy(t);
+}
+
 static void test_operation_merge(void **state) {
   (void)state;
   struct ls_tracker *t;
@@ -298,6 +318,7 @@ static void test_score(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_life_cycle), cmocka_unit_test(test_split_and_content_ids), cmocka_unit_test(test_merge),
                                      cmocka_unit_test(test_operation_by_accounts), cmocka_unit_test(test_operation_small_groups),
+                                     cmocka_unit_test(test_small_group_repeats),
                                      cmocka_unit_test(test_operation_merge), cmocka_unit_test(test_operation_memory),
                                      cmocka_unit_test(test_score)};
   return cmocka_run_group_tests(tests, NULL, NULL);
