@@ -335,6 +335,7 @@ int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *gs, int64_t 
     close_idle(t, now, fn, ud);
     relabel(t, fn, ud);
   }
+  for (uint32_t i = 0; i < t->n; i++) t->c[i].op = ls_ops_resolve(t->c[i].op); /* none may point at a freed one */
   ls_ops_end(t->ops, now);
   free(x.ids);
   free(x.camp);
