@@ -26,6 +26,7 @@ sanitize:
 # Each libFuzzer target for FUZZ_SECONDS, one after the other, from its seed corpus (new inputs go
 # to build-fuzz/corpus/, crash inputs to build-fuzz/artifacts/); fails at the first crash.
 fuzz:
+	@bash deploy/install-deps.sh --fuzz
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOCKSTEP_CUDA=OFF -DLOCKSTEP_FUZZ=ON
 	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages lockstep needs to build, test and run its demo.
 # Installs only what is missing; does nothing (and needs no root) when all is present.
+# --fuzz adds clang and its libFuzzer/sanitizer runtimes (make fuzz).
 set -euo pipefail
 
 PACKAGES=(
@@ -19,6 +20,7 @@ PACKAGES=(
   kcat                      # reading topics in tests and the demo
   procps                    # pgrep/ps used by the scripts
 )
+[ "${1:-}" != --fuzz ] || PACKAGES+=(clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -17,19 +17,11 @@
 
 #include "lockstep/canon_url.h"
 
+#include "fuzz_check.h"
+
 #define CAP (4 * LS_URL_MAX_BYTES) /* escaping at most triples a byte */
 
 static struct ls_urlcanon *uc;
-
-#define CHECK(cond, ...)                              \
-  do {                                                \
-    if (!(cond)) {                                    \
-      fprintf(stderr, "fuzz_canon_url: %s: ", #cond); \
-      fprintf(stderr, __VA_ARGS__);                   \
-      fputc('\n', stderr);                            \
-      abort();                                        \
-    }                                                 \
-  } while (0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;

@@ -14,20 +14,12 @@
 #include "lockstep/decode.h"
 #include "lockstep/encode.h"
 
+#include "fuzz_check.h"
+
 #define NOW 1709294400000LL /* 2024-03-01T12:00:00Z: a fixed clock, so every run decides alike */
 
 static struct ls_decoder *dec, *back; /* back decodes the round trips: dec's tweet stays valid */
 static struct ls_decode_limits lim;
-
-#define CHECK(cond, ...)                           \
-  do {                                             \
-    if (!(cond)) {                                 \
-      fprintf(stderr, "fuzz_decode: %s: ", #cond); \
-      fprintf(stderr, __VA_ARGS__);                \
-      fputc('\n', stderr);                         \
-      abort();                                     \
-    }                                              \
-  } while (0)
 
 struct count {
   int emitted, rejected;

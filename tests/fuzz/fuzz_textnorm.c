@@ -20,19 +20,11 @@
 #include "lockstep/textnorm.h"
 #include "lockstep/utf8.h"
 
+#include "fuzz_check.h"
+
 #define EXPAND 24 /* output bytes per input byte that cap allows: NFKC and skeletons expand */
 
 static struct ls_textcanon *big, *small;
-
-#define CHECK(cond, ...)                             \
-  do {                                               \
-    if (!(cond)) {                                   \
-      fprintf(stderr, "fuzz_textnorm: %s: ", #cond); \
-      fprintf(stderr, __VA_ARGS__);                  \
-      fputc('\n', stderr);                           \
-      abort();                                       \
-    }                                                \
-  } while (0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
