@@ -360,15 +360,17 @@ static void spend_action(struct ls_pipeline *p, uint64_t object) {
   double scale = sum > budget ? budget / sum : 1;
   it->budget -= (float)(sum * scale);
   const struct ls_tweet *t = p->cur_item->t;
+  bool content = false; /* a co-action heavy enough to name the object as the author's content */
   for (uint32_t k = 0; k < p->n_partners; k++) {
     const struct partner *x = &p->partners[k];
     if (ls_graph_add(p->graph, t->author_id, x->account, p->cur_sig, t->created_at_ms, (float)(x->w * scale), x->gap_ms))
       p->strong_new = true;
     if (object && x->w * scale >= p->chance.min_weight) {
-      ls_graph_object(p->graph, t->author_id, object);
       ls_graph_object(p->graph, x->account, object);
+      content = true;
     }
   }
+  if (content) ls_graph_object(p->graph, t->author_id, object);
   p->cur_item->coordinated = p->graph_dirty = true;
   p->st.pairs[p->cur_sig] += p->n_partners;
   p->n_partners = p->object_accounts = 0;

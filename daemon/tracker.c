@@ -268,18 +268,18 @@ static void close_idle(struct ls_tracker *t, int64_t now, ls_event_fn fn, void *
 }
 
 /* Puts the campaign in the operation its group connects to (links, from ls_ops_connect). */
-static int join_operation(struct ls_tracker *t, struct campaign *c, const struct ls_group *g, struct ls_op *const *links,
-                          uint32_t n_links, struct ls_err *err) {
+static int join_operation(struct ls_tracker *t, struct campaign *c, const struct ls_group *g, double score,
+                          struct ls_op *const *links, uint32_t n_links, struct ls_err *err) {
   struct ls_op *op = ls_ops_join(t->ops, c->op, links, n_links, c->id);
   if (!op) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory for operations");
   if (!c->op) ls_ops_campaign_opened(op);
   c->op = op;
-  if (ls_ops_add(t->ops, op, g, c->score) != LS_OK) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory for operations");
+  if (ls_ops_add(t->ops, op, g, score) != LS_OK) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory for operations");
   return LS_OK;
 }
 
 /* Matches one group with the campaigns (continued, split or new) and its operation. */
-static int track_group(struct ls_tracker *t, const struct ls_group *g, struct index *x, uint32_t known, uint32_t *votes,
+static int track_group(struct ls_tracker *t, const struct ls_group *g, double score, struct index *x, uint32_t known, uint32_t *votes,
                        ls_event_fn fn, void *ud, struct ls_err *err) {
   struct ls_op *links[LS_OP_CONNECT_MAX];
   uint32_t n_links = ls_ops_connect(t->ops, g, links);
@@ -292,8 +292,7 @@ static int track_group(struct ls_tracker *t, const struct ls_group *g, struct in
   untally(x, g, votes);
   if (continues) {
     struct campaign *c = &t->c[m];
-    c->score = ls_group_score(g, NULL);
-    int rc = join_operation(t, c, g, links, n_links, err);
+    int rc = join_operation(t, c, g, score, links, n_links, err);
     if (rc == LS_OK) continue_campaign(c, g, fn, ud);
     return rc;
   }
@@ -301,7 +300,7 @@ static int track_group(struct ls_tracker *t, const struct ls_group *g, struct in
   if (!c) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory");
   if (related) memcpy(c->split_from, t->c[m].id, sizeof c->split_from);
   c->emitted_actions = total_actions(c->signals);
-  int rc = join_operation(t, c, g, links, n_links, err);
+  int rc = join_operation(t, c, g, score, links, n_links, err);
   if (rc == LS_OK) emit(c, LS_CAMPAIGN_OPEN, fn, ud);
   return rc;
 }
@@ -328,8 +327,9 @@ int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *gs, int64_t 
   if (rc == LS_OK) qsort(order, gs->n, sizeof *order, by_size_desc);
   for (uint32_t i = 0; rc == LS_OK && i < gs->n; i++) {
     const struct ls_group *g = order[i];
-    if (ls_group_score(g, NULL) >= t->conf.min_score && g->last_ms >= now - t->conf.close_after_ms)
-      rc = track_group(t, g, &x, known, votes, fn, ud, err);
+    double score = ls_group_score(g, NULL);
+    if (score >= t->conf.min_score && g->last_ms >= now - t->conf.close_after_ms)
+      rc = track_group(t, g, score, &x, known, votes, fn, ud, err);
   }
   if (rc == LS_OK) {
     close_idle(t, now, fn, ud);

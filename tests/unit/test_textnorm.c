@@ -264,6 +264,26 @@ static void test_small_cap(void **state) {
   assert_int_equal(tok, 0);
 }
 
+/* The text canonicalised with 1 KiB pieces and with 64 KiB pieces: the same key, length and
+ * tokens whatever the piece size. Returns the length. */
+static size_t same_in_pieces(struct ls_textcanon *small, struct ls_textcanon *big, const char *in, size_t n) {
+  static char a[60000], b[60000];
+  uint32_t ta, tb;
+  size_t la = ls_text_canon(small, in, n, a, sizeof a, &ta);
+  size_t lb = ls_text_canon(big, in, n, b, sizeof b, &tb);
+  assert_int_equal(la, lb);
+  assert_int_equal(ta, tb);
+  assert_string_equal(a, b);
+  return la;
+}
+
+/* unit repeated count times into out; returns the length. */
+static size_t repeat(char *out, const char *unit, size_t count) {
+  size_t l = strlen(unit);
+  for (size_t k = 0; k < count; k++) memcpy(out + l * k, unit, l);
+  return l * count;
+}
+
 static void test_long_input_pieces(void **state) {
   (void)state;
   /* a context with the smallest buffer cuts long texts into pieces; the result is the same */
@@ -289,38 +309,15 @@ static void test_long_input_pieces(void **state) {
     memcpy(in + n, words[k % 11], l);
     n += l;
   }
-  static char a[60000], b[60000];
-  uint32_t ta, tb;
-  size_t la = ls_text_canon(small, in, n, a, sizeof a, &ta);
-  size_t lb = ls_text_canon(big, in, n, b, sizeof b, &tb);
-  assert_int_equal(la, lb);
-  assert_int_equal(ta, tb);
-  assert_string_equal(a, b);
-  assert_true(la > 1000);
+  assert_true(same_in_pieces(small, big, in, n) > 1000);
+  static char long_word[20000];
   /* one 6 KB word of Cyrillic letters each followed by a combining mark (е + U+0308 composes to ё):
    * a cut between a letter and its mark would drop the mark, and the key would depend on the cut */
-  static char marked[4 * 1500];
-  for (size_t k = 0; k < 1500; k++) memcpy(marked + 4 * k, "\xd0\xb5\xcc\x88", 4);
-  la = ls_text_canon(small, marked, sizeof marked, a, sizeof a, &ta);
-  lb = ls_text_canon(big, marked, sizeof marked, b, sizeof b, &tb);
-  assert_int_equal(la, lb);
-  assert_string_equal(a, b);
+  same_in_pieces(small, big, long_word, repeat(long_word, "\xd0\xb5\xcc\x88", 1500));
   /* one 6 KB word of Hangul jamo pairs (U+1100 U+1161 composes to U+AC00): no cut between them */
-  static char jamo[6 * 1000];
-  for (size_t k = 0; k < 1000; k++) memcpy(jamo + 6 * k, "\xe1\x84\x80\xe1\x85\xa1", 6);
-  la = ls_text_canon(small, jamo, sizeof jamo, a, sizeof a, &ta);
-  lb = ls_text_canon(big, jamo, sizeof jamo, b, sizeof b, &tb);
-  assert_int_equal(la, lb);
-  assert_string_equal(a, b);
+  same_in_pieces(small, big, long_word, repeat(long_word, "\xe1\x84\x80\xe1\x85\xa1", 1000));
   /* U+FDFA expands to 18 code points (four words): a text of only that is cut into pieces that fit */
-  static char arabic[3 * 3000];
-  for (size_t k = 0; k < 3000; k++) memcpy(arabic + 3 * k, "\xef\xb7\xba", 3);
-  la = ls_text_canon(small, arabic, sizeof arabic, a, sizeof a, &ta);
-  lb = ls_text_canon(big, arabic, sizeof arabic, b, sizeof b, &tb);
-  assert_true(la > 3000);
-  assert_int_equal(la, lb);
-  assert_int_equal(ta, tb);
-  assert_string_equal(a, b);
+  assert_true(same_in_pieces(small, big, long_word, repeat(long_word, "\xef\xb7\xba", 3000)) > 3000);
   ls_textcanon_destroy(small);
   ls_textcanon_destroy(big);
 }
