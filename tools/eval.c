@@ -74,7 +74,7 @@ static int read_accounts(const struct ls_json_doc *d, int arr, struct camp *c) {
   c->n = d->toks[arr].count;
   c->acc = malloc((c->n + 1) * sizeof *c->acc);
   if (!c->acc) return -1;
-  for (uint32_t i = 0; i < c->n; i++) ls_json_u64(d, ls_json_index(d, arr, i), &c->acc[i]);
+  for (uint32_t i = 0, t = (uint32_t)arr + 1; i < c->n; i++, t = d->toks[t].next) ls_json_u64(d, (int)t, &c->acc[i]);
   return 0;
 }
 
@@ -107,14 +107,15 @@ struct op_merges { /* operation lineage from the events' operation.merged_from: 
 
 static void note_merges(const struct ls_json_doc *d, const char *into, struct op_merges *m) {
   int arr = ls_json_path(d, 0, "operation.merged_from");
-  for (uint32_t i = 0; arr >= 0 && d->toks[arr].type == LS_JSON_ARRAY && i < d->toks[arr].count; i++) {
+  uint32_t n = arr >= 0 && d->toks[arr].type == LS_JSON_ARRAY ? d->toks[arr].count : 0;
+  for (uint32_t i = 0, t = (uint32_t)arr + 1; i < n; i++, t = d->toks[t].next) {
     if (m->n == m->cap) {
       m->cap = m->cap ? 2 * m->cap : 16;
       m->from = realloc(m->from, m->cap * sizeof *m->from);
       m->into = realloc(m->into, m->cap * sizeof *m->into);
       if (!m->from || !m->into) { m->n = m->cap = 0; return; }
     }
-    ls_json_string(d, ls_json_index(d, arr, i), m->from[m->n], sizeof m->from[m->n]);
+    ls_json_string(d, (int)t, m->from[m->n], sizeof m->from[m->n]);
     snprintf(m->into[m->n++], sizeof m->into[0], "%s", into);
   }
 }
@@ -220,8 +221,8 @@ static struct camp *read_groups(const struct ls_json_doc *d, const char *key, ui
   int arr = ls_json_get(d, 0, key);
   uint32_t n = arr >= 0 && d->toks[arr].type == LS_JSON_ARRAY ? d->toks[arr].count : 0;
   struct camp *cs = calloc(n + 1, sizeof *cs);
-  for (uint32_t i = 0; cs && i < n; i++) {
-    int c = ls_json_index(d, arr, i);
+  for (uint32_t i = 0, t = (uint32_t)arr + 1; cs && i < n; i++, t = d->toks[t].next) {
+    int c = (int)t;
     ls_json_string(d, ls_json_get(d, c, "id"), cs[i].id, sizeof cs[i].id);
     ls_json_string(d, ls_json_get(d, c, "kind"), cs[i].kind, sizeof cs[i].kind);
     ls_json_u64(d, ls_json_get(d, c, "tweets"), &cs[i].tweets);
