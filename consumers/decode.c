@@ -29,16 +29,16 @@ int ls_decoder_create(struct ls_decoder **out, const struct ls_decode_limits *li
   d->tok_cap = (uint32_t)(limits->max_message_bytes / 2 + 16);
   size_t tok_bytes = (size_t)d->tok_cap * sizeof(struct ls_json_tok);
   size_t scratch = limits->max_message_bytes + 65536;
-  size_t pb = 2 * limits->max_message_bytes + 65536;
-  d->mem = malloc(tok_bytes + scratch + pb);
+  size_t msg = 2 * limits->max_message_bytes + 65536;
+  d->mem = malloc(tok_bytes + scratch + msg);
   if (!d->mem) {
     free(d);
-    return ls_err_set(err, LS_ENOMEM, "decoder: cannot allocate %zu bytes of scratch", tok_bytes + scratch + pb);
+    return ls_err_set(err, LS_ENOMEM, "decoder: cannot allocate %zu bytes of scratch", tok_bytes + scratch + msg);
   }
   d->toks = (struct ls_json_tok *)d->mem;
   ls_arena_init(&d->scratch, d->mem + tok_bytes, scratch);
-  ls_arena_init(&d->pb, d->mem + tok_bytes + scratch, pb);
-  d->pb_alloc = (ProtobufCAllocator){.alloc = pb_alloc, .free = pb_free, .allocator_data = &d->pb};
+  ls_arena_init(&d->msg, d->mem + tok_bytes + scratch, msg);
+  d->pb_alloc = (ProtobufCAllocator){.alloc = pb_alloc, .free = pb_free, .allocator_data = &d->msg};
   *out = d;
   return LS_OK;
 }

@@ -4,7 +4,7 @@
 #include "tweet.pb-c.h"
 
 int ls_decode_protobuf(struct ls_decoder *d, const void *data, size_t len, const struct ls_decode_sink *sink) {
-  ls_arena_reset(&d->pb);
+  ls_arena_reset(&d->msg);
   Lockstep__Tweet *m = lockstep__tweet__unpack(&d->pb_alloc, len, data);
   if (!m) {
     ls_decoder_reject(sink, "malformed protobuf lockstep.Tweet (%zu bytes)", len);

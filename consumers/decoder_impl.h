@@ -12,7 +12,7 @@ struct ls_decoder {
   struct ls_json_tok *toks;
   uint32_t tok_cap;
   struct ls_arena scratch; /* strings of the tweet being built; reset per tweet */
-  struct ls_arena pb;      /* protobuf-c allocations; reset per message */
+  struct ls_arena msg;     /* one message's allocations (protobuf-c's; a JSON page's user index) */
   ProtobufCAllocator pb_alloc;
   char *mem;
 };

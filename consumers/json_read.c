@@ -191,13 +191,23 @@ int ls_json_parse(struct ls_json_doc *doc, const char *src, size_t len, struct l
   return LS_OK;
 }
 
+int ls_json_first(const struct ls_json_doc *doc, int container) {
+  if (container < 0) return -1;
+  const struct ls_json_tok *c = &doc->toks[container];
+  if ((c->type != LS_JSON_ARRAY && c->type != LS_JSON_OBJECT) || c->count == 0) return -1;
+  return container + 1;
+}
+
+int ls_json_next(const struct ls_json_doc *doc, int container, int tok) {
+  bool object = doc->toks[container].type == LS_JSON_OBJECT;
+  uint32_t n = doc->toks[object ? tok + 1 : tok].next;
+  return n < doc->toks[container].next ? (int)n : -1;
+}
+
 int ls_json_get(const struct ls_json_doc *doc, int obj, const char *key) {
   if (obj < 0 || doc->toks[obj].type != LS_JSON_OBJECT) return -1;
-  uint32_t i = (uint32_t)obj + 1;
-  for (uint32_t m = 0; m < doc->toks[obj].count; m++) {
-    if (ls_json_streq(doc, (int)i, key)) return (int)i + 1;
-    i = doc->toks[i + 1].next;
-  }
+  for (int k = ls_json_first(doc, obj); k >= 0; k = ls_json_next(doc, obj, k))
+    if (ls_json_streq(doc, k, key)) return k + 1;
   return -1;
 }
 
@@ -213,13 +223,6 @@ int ls_json_path(const struct ls_json_doc *doc, int tok, const char *path) {
     path += n + (dot ? 1 : 0);
   }
   return tok;
-}
-
-int ls_json_index(const struct ls_json_doc *doc, int arr, uint32_t i) {
-  if (arr < 0 || doc->toks[arr].type != LS_JSON_ARRAY || i >= doc->toks[arr].count) return -1;
-  uint32_t t = (uint32_t)arr + 1;
-  while (i--) t = doc->toks[t].next;
-  return (int)t;
 }
 
 static size_t put_utf8(char *o, uint32_t cp) {

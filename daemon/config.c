@@ -92,7 +92,7 @@ static const struct option OPTIONS[] = {
     INT("detect", "lateness_s", detect.lateness_s, "60", 0, 86400, "Tweets up to this far behind the newest event time still meet every similar text of their co_similar_text window; rows older than the window and this leave the co-similar-text search."),
     INT("detect", "index_lists", detect.index_lists, "0", 0, 65536, "Inverted lists of the co-similar-text index, whose centroids are learnt on the stream's first vectors; 0: a power of two near the square root of window_capacity."),
     INT("detect", "index_probes", detect.index_probes, "8", 1, 64, "Lists each query searches: more finds more of the pairs above the threshold at a higher cost (lockstep-bench window measures the recall against brute force)."),
-    SIGNAL("co_retweet", LS_SIG_RETWEET, "900", "300", "3", "accounts retweeting the same tweet"),
+    SIGNAL("co_retweet", LS_SIG_RETWEET, "900", "600", "3", "accounts retweeting the same tweet"),
     SIGNAL("co_reply", LS_SIG_REPLY, "900", "180", "3", "accounts replying to the same tweet"),
     SIGNAL("co_tweet", LS_SIG_TWEET, "1800", "600", "2", "accounts posting the same canonical text (at least 5 tokens, retweets excluded)"),
     SIGNAL("co_similar_text", LS_SIG_SIMILAR, "600", "300", "2", "accounts posting texts with embedding cosine >= embed.similarity_threshold (near-copies: identical canonical texts are co-tweet's)"),

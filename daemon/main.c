@@ -276,16 +276,26 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
   return LS_OK;
 }
 
+/* The daemon's counters as the Redis `stats` hash publishes them: one row per field, name and
+ * value (README: Redis schema). */
+#define STATS_FIELDS(X)                                                                            \
+  X("messages_received", st->received) X("tweets_processed", st->tweets)                           \
+  X("duplicates", st->duplicates) X("rejected", st->rejected) X("dead_lettered", st->dead_lettered) \
+  X("dlq_errors", st->dlq_errors) X("backlog", st->backlog)                                        \
+  X("campaigns_active", st->campaigns_active) X("campaigns_opened", st->campaigns_opened)          \
+  X("operations", st->operations) X("events", st->events_open + st->events_updated + st->events_closed) \
+  X("sink_failures", st->sink_failures) X("sink_retries", st->sink_retries)                        \
+  X("coordinated_actions", pairs) X("suppressed", st->suppressed) X("light_pairs", st->light_pairs) \
+  X("links_rejected", st->links_rejected) X("edges_live", st->edges_live)                          \
+  X("evictions", st->evictions) X("watermark_ms", st->watermark_ms) X("offsets_held", st->offsets_held)
+#define STATS_NAME(name, value) name,
+#define STATS_VALUE(name, value) (uint64_t)(value),
+
 static void publish_metrics(struct daemon *d, const struct ls_pipeline_stats *st) {
   uint64_t pairs = 0;
   for (int s = 0; s < LS_SIG_COUNT; s++) pairs += st->pairs[s];
-  const char *fields[] = {"messages_received", "tweets_processed", "duplicates", "rejected", "dead_lettered", "dlq_errors", "backlog",
-                          "campaigns_active", "campaigns_opened", "operations", "events", "sink_failures", "coordinated_actions",
-                          "suppressed", "light_pairs", "links_rejected", "edges_live", "evictions", "watermark_ms", "offsets_held"};
-  uint64_t values[] = {st->received, st->tweets, st->duplicates, st->rejected, st->dead_lettered, st->dlq_errors, st->backlog,
-                       st->campaigns_active, st->campaigns_opened, st->operations, st->events_open + st->events_updated + st->events_closed,
-                       st->sink_failures, pairs, st->suppressed, st->light_pairs, st->links_rejected, st->edges_live, st->evictions, (uint64_t)st->watermark_ms,
-                       st->offsets_held};
+  const char *fields[] = {STATS_FIELDS(STATS_NAME)};
+  uint64_t values[] = {STATS_FIELDS(STATS_VALUE)};
   int n = (int)(sizeof values / sizeof *values);
   for (int i = 0; i < d->n_sinks; i++)
     if (d->sinks[i]->i->publish_stats) d->sinks[i]->i->publish_stats(d->sinks[i], fields, values, n);

@@ -281,12 +281,14 @@ static void on_event(void *ud, const struct ls_campaign_event *ev) {
 /* True when every sink has acknowledged everything it was given. */
 static bool flush_sinks(struct ls_pipeline *p, int timeout_ms) {
   bool clean = true;
-  uint64_t failures = 0;
+  uint64_t failures = 0, retries = 0;
   for (int i = 0; i < p->n_sinks; i++) {
     clean &= p->sinks[i]->i->flush(p->sinks[i], timeout_ms) == LS_OK;
     failures += p->sinks[i]->failed;
+    retries += p->sinks[i]->deferred;
   }
   p->st.sink_failures = failures;
+  p->st.sink_retries = retries;
   return clean;
 }
 

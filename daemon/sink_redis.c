@@ -11,8 +11,11 @@
  * Each event is applied by one Lua script, atomically, and only if its version is newer than the
  * stored one, so a retry or a replay after a crash changes nothing. Events are prepared as
  * argument vectors and queued; flush() pipelines the queue and drops it only once Redis has
- * answered. While Redis is unreachable the queue is kept (bounded by max_pending: the oldest
- * events are dropped and counted) and the connection is retried with backoff (1 s to 30 s). */
+ * answered. While Redis is unreachable, or answers "not now" (LOADING, BUSY, MASTERDOWN,
+ * READONLY, OOM, TRYAGAIN, CLUSTERDOWN: a restart, a slow script, a failover, memory full), the
+ * queue is kept (bounded by max_pending: the oldest events are dropped and counted) and retried
+ * with backoff (1 s to 30 s), and the pipeline holds its offsets; only a reply that can never
+ * succeed drops its event, counted and logged with the event's id and version. */
 #include <hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,15 +195,24 @@ static double mono_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Connects unless an attempt failed recently: attempts are spaced 1 s, 2 s, 4 s ... 30 s apart,
- * because each blocks the pipeline for up to redis.timeout_ms when the host does not answer. */
+/* Spaces the next attempt 1 s, 2 s, 4 s ... 30 s after the previous one. */
+static void back_off(struct redis_sink *r) {
+  r->backoff = r->backoff ? (r->backoff * 2 > 30 ? 30 : r->backoff * 2) : 1;
+  r->next_attempt = mono_s() + r->backoff;
+}
+
+static void recovered(struct redis_sink *r) {
+  r->backoff = 0;
+  r->next_attempt = 0;
+}
+
+/* Connects unless an attempt failed recently (back_off), because each attempt blocks the
+ * pipeline for up to redis.timeout_ms when the host does not answer. */
 static int connect_redis(struct ls_sink *s) {
   struct redis_sink *r = s->ctx;
-  double now = mono_s();
   if (r->ctx) return LS_OK;
-  if (now < r->next_attempt) return LS_EUNAVAIL;
-  r->backoff = r->backoff ? (r->backoff * 2 > 30 ? 30 : r->backoff * 2) : 1;
-  r->next_attempt = now + r->backoff;
+  if (mono_s() < r->next_attempt) return LS_EUNAVAIL;
+  back_off(r);
   struct timeval tv = {r->conf.timeout_ms / 1000, (r->conf.timeout_ms % 1000) * 1000};
   r->ctx = redisConnectWithTimeout(r->host, r->conf.port, tv);
   if (!r->ctx || r->ctx->err) {
@@ -221,7 +233,7 @@ static int connect_redis(struct ls_sink *s) {
   }
   ls_logf(s->log, LS_LOG_INFO, "redis", "connected to %s:%d prefix=%s", r->host, r->conf.port, r->prefix);
   r->down_logged = false;
-  r->backoff = 0;
+  recovered(r);
   return LS_OK;
 }
 
@@ -253,35 +265,85 @@ static void lost_connection(struct ls_sink *s) {
   disconnect(r);
 }
 
-static int redis_flush(struct ls_sink *s, int timeout_ms) {
-  (void)timeout_ms;
+/* Error replies that mean "not now": the same command succeeds later, on this server or on the
+ * one that takes over. Any other error reply is final. */
+static bool not_now(const char *msg) {
+  static const char *const TRANSIENT[] = {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "TRYAGAIN", "CLUSTERDOWN"};
+  for (size_t i = 0; i < sizeof TRANSIENT / sizeof *TRANSIENT; i++) {
+    size_t n = strlen(TRANSIENT[i]);
+    if (strncmp(msg, TRANSIENT[i], n) == 0 && (msg[n] == ' ' || msg[n] == '\0')) return true;
+  }
+  return false;
+}
+
+/* The answer to the queue's k-th event: false when it must stay queued (not now). */
+static bool settle(struct ls_sink *s, const struct prepared *p, const redisReply *rep) {
+  if (rep->type != REDIS_REPLY_ERROR) {
+    s->written++;
+    return true;
+  }
+  if (not_now(rep->str)) return false;
+  s->failed++;
+  ls_logf(s->log, LS_LOG_ERROR, "redis", "event %.*s version %.*s refused, dropped: %s", (int)p->lens[4], p->argv[4],
+          (int)p->lens[5], p->argv[5], rep->str);
+  return true;
+}
+
+/* One pipelined pass over the queue. Events are dequeued in order up to the first "not now";
+ * that one and every later one stay for the next pass (the script ignores a version it already
+ * has, so resending those that succeeded changes nothing). */
+static int flush_once(struct ls_sink *s) {
   struct redis_sink *r = s->ctx;
-  if (r->count == 0) return LS_OK;
-  if (connect_redis(s) != LS_OK) return LS_EUNAVAIL;
+  if (connect_redis(s) != LS_OK || mono_s() < r->next_attempt) return LS_EUNAVAIL;
   for (size_t k = 0; k < r->count; k++) {
     struct prepared *p = r->queue[(r->head + k) % r->cap];
     redisAppendCommandArgv(r->ctx, p->argc, p->argv, p->lens);
   }
-  size_t done = 0;
-  for (; done < r->count; done++) {
+  size_t done = 0, answered = 0;
+  char refusal[128] = "";
+  for (; answered < r->count; answered++) {
     redisReply *rep = NULL;
     if (redisGetReply(r->ctx, (void **)&rep) != REDIS_OK) break;
-    if (rep->type == REDIS_REPLY_ERROR) {
-      s->failed++;
-      ls_logf(s->log, LS_LOG_ERROR, "redis", "event refused: %s", rep->str);
-    } else {
-      s->written++;
+    if (answered == done && !refusal[0]) {
+      if (settle(s, r->queue[(r->head + answered) % r->cap], rep)) done++;
+      else snprintf(refusal, sizeof refusal, "%s", rep->str);
     }
     freeReplyObject(rep);
   }
   for (size_t k = 0; k < done; k++) free(r->queue[(r->head + k) % r->cap]);
   r->head = (r->head + done) % r->cap;
   r->count -= done;
-  if (r->count) {
+  if (answered < r->count + done) {
     lost_connection(s);
     return LS_EUNAVAIL;
   }
+  if (refusal[0]) {
+    s->deferred++;
+    back_off(r);
+    ls_logf(s->log, r->down_logged ? LS_LOG_DEBUG : LS_LOG_WARN, "redis", "%s:%d answers \"%s\": %zu events kept, retrying in %.0f s",
+            r->host, r->conf.port, refusal, r->count, r->backoff);
+    r->down_logged = true;
+    return LS_EUNAVAIL;
+  }
+  if (r->down_logged) ls_logf(s->log, LS_LOG_INFO, "redis", "%s:%d accepts events again", r->host, r->conf.port);
+  r->down_logged = false;
+  recovered(r);
   return LS_OK;
+}
+
+/* Passes until the queue is empty or timeout_ms has passed (0: one pass), waiting out backoff. */
+static int redis_flush(struct ls_sink *s, int timeout_ms) {
+  struct redis_sink *r = s->ctx;
+  double deadline = mono_s() + timeout_ms / 1000.0;
+  for (;;) {
+    if (r->count == 0) return LS_OK;
+    int rc = flush_once(s);
+    double now = mono_s();
+    if (rc == LS_OK || now >= deadline) return rc;
+    double wait = (r->next_attempt > now ? r->next_attempt : now + 0.1) - now;
+    if (wait > deadline - now) wait = deadline - now;
+    nanosleep(&(struct timespec){(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)}, NULL);
+  }
 }
 
 static void redis_stats(struct ls_sink *s, const char *const *fields, const uint64_t *values, int n) {

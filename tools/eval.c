@@ -74,20 +74,20 @@ static int read_accounts(const struct ls_json_doc *d, int arr, struct camp *c) {
   c->n = d->toks[arr].count;
   c->acc = malloc((c->n + 1) * sizeof *c->acc);
   if (!c->acc) return -1;
-  for (uint32_t i = 0, t = (uint32_t)arr + 1; i < c->n; i++, t = d->toks[t].next) ls_json_u64(d, (int)t, &c->acc[i]);
+  uint32_t i = 0;
+  for (int t = ls_json_first(d, arr); t >= 0; t = ls_json_next(d, arr, t)) ls_json_u64(d, t, &c->acc[i++]);
   return 0;
 }
 
 static void read_signals(const struct ls_json_doc *d, int obj, char *out, size_t cap) {
   out[0] = 0;
   if (obj < 0 || d->toks[obj].type != LS_JSON_OBJECT) return;
-  uint32_t t = (uint32_t)obj + 1;
   size_t o = 0;
-  for (uint32_t m = 0; m < d->toks[obj].count; m++, t = d->toks[t + 1].next) {
+  for (int t = ls_json_first(d, obj); t >= 0; t = ls_json_next(d, obj, t)) {
     char key[32];
     uint64_t v = 0;
-    ls_json_string(d, (int)t, key, sizeof key);
-    ls_json_u64(d, (int)t + 1, &v);
+    ls_json_string(d, t, key, sizeof key);
+    ls_json_u64(d, t + 1, &v);
     int k = snprintf(out + o, cap - o, "%s%s=%" PRIu64, o ? " " : "", key, v);
     if (k < 0 || (size_t)k >= cap - o) break;
     o += (size_t)k;
@@ -107,15 +107,15 @@ struct op_merges { /* operation lineage from the events' operation.merged_from: 
 
 static void note_merges(const struct ls_json_doc *d, const char *into, struct op_merges *m) {
   int arr = ls_json_path(d, 0, "operation.merged_from");
-  uint32_t n = arr >= 0 && d->toks[arr].type == LS_JSON_ARRAY ? d->toks[arr].count : 0;
-  for (uint32_t i = 0, t = (uint32_t)arr + 1; i < n; i++, t = d->toks[t].next) {
+  if (arr < 0 || d->toks[arr].type != LS_JSON_ARRAY) return;
+  for (int t = ls_json_first(d, arr); t >= 0; t = ls_json_next(d, arr, t)) {
     if (m->n == m->cap) {
       m->cap = m->cap ? 2 * m->cap : 16;
       m->from = realloc(m->from, m->cap * sizeof *m->from);
       m->into = realloc(m->into, m->cap * sizeof *m->into);
       if (!m->from || !m->into) { m->n = m->cap = 0; return; }
     }
-    ls_json_string(d, (int)t, m->from[m->n], sizeof m->from[m->n]);
+    ls_json_string(d, t, m->from[m->n], sizeof m->from[m->n]);
     snprintf(m->into[m->n++], sizeof m->into[0], "%s", into);
   }
 }

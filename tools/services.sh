@@ -20,11 +20,11 @@ ls_start_redis() {
   for _ in 1 2 3; do
     REDIS_PORT=$(ls_free_port) || return 1
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$LS_WORK" \
-      --logfile "$LS_WORK/redis.log" --daemonize no &
+      --logfile "$LS_WORK/redis.log" --daemonize no "$@" &
     REDIS_PID=$!
     LS_PIDS+=("$REDIS_PID")
     for _ in $(seq 1 50); do
-      redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
+      case $(redis-cli -p "$REDIS_PORT" ping 2>&1) in PONG | LOADING*) return 0 ;; esac # LOADING: up, reading its dataset
       kill -0 "$REDIS_PID" 2>/dev/null || break
       sleep 0.1
     done
@@ -59,7 +59,8 @@ ls_start_daemon() {
   LS_PIDS+=("$DAEMON_PID")
 }
 
-ls_stat() { redis-cli -p "$REDIS_PORT" HGET "${LS_PREFIX:-lockstep:}stats" "$1" 2>/dev/null || true; }
+# ls_stat FIELD — a counter of the daemon's stats hash; empty while Redis cannot answer (LOADING).
+ls_stat() { redis-cli -p "$REDIS_PORT" HGET "${LS_PREFIX:-lockstep:}stats" "$1" 2>/dev/null | grep -E '^-?[0-9]+$' || true; }
 
 # ls_wait_drained MESSAGES TIMEOUT_S — until the daemon has received MESSAGES, has an empty
 # backlog and holds no offsets; prints progress. Fails on timeout or if the daemon died.

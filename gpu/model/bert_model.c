@@ -123,7 +123,7 @@ static int read_modules(struct ls_bert_model *m, struct ls_err *err) {
   if (missing) return LS_OK;
   if (rc != LS_OK) return rc;
   if (f.doc.toks[0].type != LS_JSON_ARRAY) rc = ls_err_set(err, LS_EINVAL, "%s: not a JSON array", f.path);
-  for (int i = 1; rc == LS_OK && i < (int)f.doc.n; i = (int)f.doc.toks[i].next) {
+  for (int i = ls_json_first(&f.doc, 0); rc == LS_OK && i >= 0; i = ls_json_next(&f.doc, 0, i)) {
     if (f.doc.toks[i].type != LS_JSON_OBJECT) rc = ls_err_set(err, LS_EINVAL, "%s: a module is not an object", f.path);
     else rc = read_module(m, &f, i, err);
   }

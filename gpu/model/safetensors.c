@@ -64,9 +64,9 @@ static int fail(const struct ls_safetensors *st, struct ls_err *err, const char 
 
 static int parse_shape(const struct ls_json_doc *d, int tok, struct ls_st_tensor *t) {
   if (tok < 0 || d->toks[tok].type != LS_JSON_ARRAY || d->toks[tok].count > LS_ST_MAX_DIMS) return -1;
-  t->ndim = d->toks[tok].count;
-  for (uint32_t i = 0; i < t->ndim; i++)
-    if (!ls_json_u64(d, ls_json_index(d, tok, i), &t->shape[i])) return -1;
+  t->ndim = 0;
+  for (int v = ls_json_first(d, tok); v >= 0; v = ls_json_next(d, tok, v))
+    if (!ls_json_u64(d, v, &t->shape[t->ndim++])) return -1;
   return 0;
 }
 
@@ -136,7 +136,7 @@ static int parse_header(struct ls_safetensors *st, const char *hdr, uint64_t hle
   st->tensors = calloc(d.toks[0].count + 1, sizeof *st->tensors);
   struct span *sp = calloc(d.toks[0].count + 1, sizeof *sp);
   rc = st->tensors && sp ? LS_OK : ls_err_set(err, LS_ENOMEM, "%s: out of memory", st->path);
-  for (int k = 1; rc == LS_OK && k < (int)d.n; k = (int)d.toks[k + 1].next) {
+  for (int k = ls_json_first(&d, 0); rc == LS_OK && k >= 0; k = ls_json_next(&d, 0, k)) {
     if (ls_json_streq(&d, k, "__metadata__")) continue;
     uint64_t off[2];
     rc = parse_entry(st, &d, k, data, data_len, &st->tensors[st->n], off, err);

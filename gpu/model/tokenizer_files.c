@@ -75,7 +75,7 @@ static int read_vocab_object(struct ls_tokenizer *t, const struct ls_json_file *
   if (voc < 0 || d->toks[voc].type != LS_JSON_OBJECT || !d->toks[voc].count)
     return ls_err_set(err, LS_EINVAL, "%s: model.vocab is missing or empty", f->path);
   char s[1024];
-  for (int k = voc + 1; k < (int)d->toks[voc].next; k = (int)d->toks[k + 1].next) {
+  for (int k = ls_json_first(d, voc); k >= 0; k = ls_json_next(d, voc, k)) {
     uint64_t id;
     int len = ls_json_string(d, k, s, sizeof s);
     if (len < 0 || !ls_json_u64(d, k + 1, &id) || id >= (1u << 22))
@@ -91,7 +91,7 @@ static int read_added_tokens(struct ls_tokenizer *t, const struct ls_json_file *
   int arr = ls_json_get(d, 0, "added_tokens");
   if (arr < 0 || d->toks[arr].type != LS_JSON_ARRAY) return LS_OK;
   char s[256];
-  for (int e = arr + 1; e < (int)d->toks[arr].next; e = (int)d->toks[e].next) {
+  for (int e = ls_json_first(d, arr); e >= 0; e = ls_json_next(d, arr, e)) {
     uint64_t id;
     int len = ls_json_string(d, ls_json_get(d, e, "content"), s, sizeof s);
     if (len < 0 || !ls_json_u64(d, ls_json_get(d, e, "id"), &id) || id >= t->vocab.n)

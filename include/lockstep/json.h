@@ -34,8 +34,14 @@ int ls_json_parse(struct ls_json_doc *doc, const char *src, size_t len, struct l
 int ls_json_get(const struct ls_json_doc *doc, int obj, const char *key);
 /* Path lookup, keys separated by '.', e.g. "entities.urls"; -1 if absent. */
 int ls_json_path(const struct ls_json_doc *doc, int tok, const char *path);
-/* i-th element of an array (linear), or -1. Iterate with: first = tok+1, then toks[i].next. */
-int ls_json_index(const struct ls_json_doc *doc, int arr, uint32_t i);
+/* Walking a container once, in time linear in its size:
+ *   for (int v = ls_json_first(doc, arr); v >= 0; v = ls_json_next(doc, arr, v)) ...
+ * For an object the walk visits its keys; the value of key k is k + 1.
+ * @returns the first element (key) of container, or -1 when it is empty or not an array or
+ *          object (container < 0 included). */
+int ls_json_first(const struct ls_json_doc *doc, int container);
+/* @returns the element (key) after tok in container, or -1 after the last one. */
+int ls_json_next(const struct ls_json_doc *doc, int container, int tok);
 /* Decoded string value into out (NUL-terminated); returns length or -1 (not a string / too long). */
 int ls_json_string(const struct ls_json_doc *doc, int tok, char *out, size_t cap);
 /* Unsigned integer from a number or a decimal string (Twitter ids); false if neither. */

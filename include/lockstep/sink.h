@@ -2,7 +2,9 @@
  * version), the Kafka output topic (idempotent producer, protobuf or JSON, key = campaign id) and
  * a JSON-lines file. write() queues an event; flush() pushes what is queued and returns LS_OK only
  * when everything written so far is acknowledged — the pipeline stores input offsets only then.
- * A sink that cannot reach its service keeps events for retry and reports LS_EUNAVAIL. */
+ * A sink that cannot reach its service, or is told "not now" (Redis LOADING, BUSY, …), keeps
+ * events for retry and reports LS_EUNAVAIL; flush(timeout_ms) retries with backoff until then.
+ * @returns of flush: LS_OK when nothing is left queued, LS_EUNAVAIL otherwise. */
 #ifndef LOCKSTEP_SINK_H
 #define LOCKSTEP_SINK_H
 
@@ -29,6 +31,7 @@ struct ls_sink {
   const struct ls_log *log;
   uint64_t written; /* events acknowledged */
   uint64_t failed;  /* events that could not be written and were dropped */
+  uint64_t deferred; /* flushes put off because the service answered "not now" (kept, retried) */
 };
 
 struct ls_redis_conf {

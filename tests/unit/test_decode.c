@@ -110,6 +110,67 @@ static void test_json_three_shapes(void **state) {
   assert_true(g->t[1].author.followers == 12);
 }
 
+struct page_check {
+  int n, wrong;
+};
+
+static int on_page_tweet(void *ud, const struct ls_tweet *t) {
+  struct page_check *c = ud;
+  char want[32];
+  snprintf(want, sizeof want, "u%llu", (unsigned long long)t->author_id);
+  if (!t->username || strcmp(t->username, want) != 0) c->wrong++;
+  c->n++;
+  return 0;
+}
+
+static void on_page_reject(void *ud, const char *reason) {
+  (void)reason;
+  ((struct page_check *)ud)->wrong++;
+}
+
+/* A page near input.max_message_bytes, as twarc2 writes them: thousands of tweets and as many
+ * users, each tweet's author listed in includes.users (in reverse order, after a decoy with the
+ * first author's id that comes later and must lose). Every tweet finds its own author; a decoder
+ * that searched the users array once per tweet, or walked arrays by index, took minutes here. */
+static void test_json_large_page(void **state) {
+  (void)state;
+  enum { N = 4000 };
+  size_t cap = 1u << 20, len = 0;
+  char *page = malloc(cap);
+  assert_non_null(page);
+  len += (size_t)snprintf(page + len, cap - len, "{\"data\":[");
+  for (int i = 0; i < N; i++)
+    len += (size_t)snprintf(page + len, cap - len, "%s{\"id\":\"%d\",\"author_id\":\"%d\",\"created_at\":\"2024-03-01T11:00:00Z\",\"text\":\"t%d\"}",
+                            i ? "," : "", 1000 + i, 1 + i, i);
+  len += (size_t)snprintf(page + len, cap - len, "],\"includes\":{\"users\":[");
+  for (int i = N; i >= 1; i--) len += (size_t)snprintf(page + len, cap - len, "{\"id\":\"%d\",\"username\":\"u%d\"},", i, i);
+  len += (size_t)snprintf(page + len, cap - len, "{\"id\":\"1\",\"username\":\"decoy\"}]}}");
+  assert_true(len < cap - 1);
+  struct page_check c = {0};
+  struct ls_decode_sink sink = {on_page_tweet, on_page_reject, &c};
+  ls_decode(dec, LS_FMT_AUTO, page, len, &sink);
+  assert_int_equal(c.n, N);
+  assert_int_equal(c.wrong, 0);
+  free(page);
+}
+
+/* includes.users with more entries than the decoder's per-message scratch can index is
+ * rejected, naming the key to change, not decoded slowly or cut short. */
+static void test_json_too_many_users(void **state) {
+  (void)state;
+  size_t cap = 1u << 20, len = 0;
+  char *page = malloc(cap);
+  assert_non_null(page);
+  len += (size_t)snprintf(page + len, cap - len, "{\"data\":[{\"id\":\"5\",\"author_id\":\"1\",\"text\":\"x\"}],\"includes\":{\"users\":[0");
+  while (len < cap - 16) len += (size_t)snprintf(page + len, cap - len, ",0");
+  len += (size_t)snprintf(page + len, cap - len, "]}}");
+  struct got *g = decode(LS_FMT_AUTO, page, len);
+  assert_int_equal(g->n, 0);
+  assert_int_equal(g->rejected, 1);
+  assert_non_null(strstr(g->reason, "input.max_message_bytes"));
+  free(page);
+}
+
 static void test_json_snowflake_time(void **state) {
   (void)state;
   struct got *g = decode_str("{\"id\":\"1763534649553846918\",\"author_id\":\"9\",\"text\":\"no created_at here\"}");
@@ -260,6 +321,7 @@ static void test_utf8(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_protobuf_round_trip), cmocka_unit_test(test_json_three_shapes),
+                                     cmocka_unit_test(test_json_large_page), cmocka_unit_test(test_json_too_many_users),
                                      cmocka_unit_test(test_json_snowflake_time), cmocka_unit_test(test_csv),
                                      cmocka_unit_test(test_bad_input), cmocka_unit_test(test_csv_time_out_of_range),
                                      cmocka_unit_test(test_protobuf_time_int64_min),

@@ -25,7 +25,10 @@ static void test_lookup_and_ids(void **state) {
   assert_true(id == 1445078208190291973ULL);
   int arr = ls_json_path(&d, 0, "data.arr");
   assert_int_equal(d.toks[arr].count, 3);
-  assert_true(ls_json_streq(&d, ls_json_get(&d, ls_json_index(&d, arr, 2), "k"), "v"));
+  int third = ls_json_next(&d, arr, ls_json_next(&d, arr, ls_json_first(&d, arr)));
+  assert_true(ls_json_streq(&d, ls_json_get(&d, third, "k"), "v"));
+  assert_int_equal(ls_json_next(&d, arr, third), -1);
+  assert_int_equal(ls_json_first(&d, ls_json_path(&d, 0, "data.n")), -1); /* not a container */
   bool b;
   assert_true(ls_json_bool(&d, ls_json_path(&d, 0, "data.t"), &b) && b);
   assert_int_equal(ls_json_path(&d, 0, "data.missing"), -1);
