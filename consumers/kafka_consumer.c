@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lockstep/kafka.h"
 
@@ -28,6 +29,7 @@ struct ls_kafka_consumer {
   struct ls_source_stats stats;
   const rd_kafka_message_t *cur; /* message being decoded (consumer thread only) */
   int emitted;
+  struct timespec created; /* for the time to the first assignment (fast rejoin, instance_id) */
 };
 
 int ls_kafka_conf_apply(struct rd_kafka_conf_s *kc, const char *const *props, int n, struct ls_err *err) {
@@ -76,6 +78,40 @@ static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
   }
 }
 
+/* group.instance.id=NAME-index, %h in NAME replaced by the host name; "" when dynamic. */
+static void instance_prop(const struct ls_kafka_conf *k, char *out, size_t cap) {
+  out[0] = '\0';
+  if (!k->instance_id || !k->instance_id[0]) return;
+  char host[256] = "localhost", name[300];
+  gethostname(host, sizeof host - 1);
+  size_t o = 0;
+  for (const char *p = k->instance_id; *p && o < sizeof name - 1; p++) {
+    if (p[0] == '%' && p[1] == 'h') {
+      o += (size_t)snprintf(name + o, sizeof name - o, "%s", host);
+      if (o >= sizeof name) o = sizeof name - 1;
+      p++;
+    } else {
+      name[o++] = *p;
+    }
+  }
+  name[o] = '\0';
+  snprintf(out, cap, "group.instance.id=%s-%d", name, k->index);
+}
+
+/* Logs each assignment and revocation (the first with the seconds since the consumer was
+ * created: what static membership shortens), then applies it as librdkafka does by default
+ * (eager protocol, range strategy). */
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts, void *opaque) {
+  struct ls_kafka_consumer *c = opaque;
+  bool assign = e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double waited = (double)(now.tv_sec - c->created.tv_sec) + (now.tv_nsec - c->created.tv_nsec) / 1e9;
+  ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d %s %d partitions (%.1f s after start)", c->conf.index,
+          assign ? "assigned" : "revoked", parts->cnt, waited);
+  rd_kafka_assign(rk, assign ? parts : NULL);
+}
+
 static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool consumer, struct ls_err *err) {
   char num[3][32];
   snprintf(num[0], sizeof num[0], "session.timeout.ms=%d", c->conf.session_timeout_ms);
@@ -94,8 +130,13 @@ static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool cons
   rd_kafka_conf_set_opaque(kc, c);
   rd_kafka_conf_set_error_cb(kc, on_error);
   rd_kafka_conf_set_log_cb(kc, on_log);
+  char instance[340];
+  instance_prop(&c->conf, instance, sizeof instance);
+  const char *statik[] = {instance};
   int rc = ls_kafka_conf_apply(kc, common, 2, err);
   if (rc == LS_OK && consumer) rc = ls_kafka_conf_apply(kc, cons, (int)(sizeof cons / sizeof *cons), err);
+  if (rc == LS_OK && consumer && instance[0]) rc = ls_kafka_conf_apply(kc, statik, 1, err);
+  if (consumer) rd_kafka_conf_set_rebalance_cb(kc, on_rebalance);
   if (rc == LS_OK && !consumer) {
     rd_kafka_conf_set_dr_msg_cb(kc, on_dlq_delivery);
     rc = ls_kafka_conf_apply(kc, prod, 2, err);
@@ -124,6 +165,7 @@ int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kaf
   struct ls_kafka_consumer *c = calloc(1, sizeof *c);
   if (!c) return ls_err_set(err, LS_ENOMEM, "kafka: out of memory");
   c->conf = *conf;
+  clock_gettime(CLOCK_MONOTONIC, &c->created);
   atomic_store(&c->healthy, true);
   int rc = ls_decoder_create(&c->dec, &conf->limits, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_CONSUMER, &c->rk, err);
@@ -244,8 +286,11 @@ static void *run(void *arg) {
 int ls_kafka_consumer_start(struct ls_kafka_consumer *c, struct ls_err *err) {
   if (pthread_create(&c->thread, NULL, run, c) != 0) return ls_err_set(err, LS_ENOMEM, "kafka: cannot start thread");
   c->started = true;
-  ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s group=%s topic=%s dlq=%s", c->conf.index,
-          c->conf.brokers, c->conf.group_id, c->conf.topic, c->conf.dlq_topic);
+  char instance[340];
+  instance_prop(&c->conf, instance, sizeof instance);
+  ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s group=%s%s%s topic=%s dlq=%s", c->conf.index,
+          c->conf.brokers, c->conf.group_id, instance[0] ? " " : "", instance[0] ? instance + 6 : "", c->conf.topic,
+          c->conf.dlq_topic);
   return LS_OK;
 }
 

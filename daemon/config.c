@@ -39,6 +39,7 @@ struct option {
 static const struct option OPTIONS[] = {
     STR("kafka", "brokers", kafka.brokers, "127.0.0.1:9092", "Bootstrap servers, host:port[,host:port...]."),
     STR("kafka", "group_id", kafka.group_id, "lockstep", "Consumer group id; committed offsets live under it."),
+    STR("kafka", "instance_id", kafka.instance_id, "", "Static group membership (KIP-345): a name unique to this daemon in the group (%h: the host name), so that a restarted daemon gets its partitions back at once instead of after session_timeout_ms; consumer i joins as NAME-i. Empty: dynamic membership. A static member does not leave the group when it stops: its partitions wait session_timeout_ms before others take them."),
     STR("kafka", "input_topic", kafka.input_topic, "tweets", "Topic of tweets (protobuf lockstep.Tweet or Twitter API v2 JSON, auto-detected per message)."),
     STR("kafka", "output_topic", kafka.output_topic, "campaigns", "Topic that campaign events are produced to (key = campaign id)."),
     BOOL("kafka", "output_enabled", kafka.output_enabled, "true", "Produce campaign events to output_topic."),

@@ -253,7 +253,7 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
   for (int i = 0; i < c->kafka.consumers; i++) {
     int rc = ls_ring_create(&d->rings[i], (size_t)c->input.ring_capacity, slot_bytes(c), err);
     if (rc != LS_OK) return rc;
-    struct ls_kafka_conf kc = {.brokers = c->kafka.brokers, .group_id = c->kafka.group_id, .topic = c->kafka.input_topic,
+    struct ls_kafka_conf kc = {.brokers = c->kafka.brokers, .group_id = c->kafka.group_id, .instance_id = c->kafka.instance_id, .topic = c->kafka.input_topic,
                                .dlq_topic = c->kafka.dlq_topic, .index = i, .session_timeout_ms = (int)c->kafka.session_timeout_ms,
                                .fetch_wait_max_ms = (int)c->kafka.fetch_wait_max_ms,
                                .queued_max_kbytes = (int)c->kafka.queued_max_kbytes, .offset_reset = c->kafka.offset_reset,

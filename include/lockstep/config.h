@@ -22,7 +22,7 @@ struct ls_signal_conf {
 
 struct ls_config {
   struct {
-    char brokers[LS_STR], group_id[LS_STR], input_topic[LS_STR], output_topic[LS_STR], dlq_topic[LS_STR];
+    char brokers[LS_STR], group_id[LS_STR], instance_id[LS_STR], input_topic[LS_STR], output_topic[LS_STR], dlq_topic[LS_STR];
     char output_format[LS_STR], offset_reset[LS_STR], properties[1024];
     bool output_enabled;
     int64_t consumers, session_timeout_ms, fetch_wait_max_ms, queued_max_kbytes;

@@ -20,6 +20,7 @@
 struct ls_kafka_conf {
   const char *brokers;
   const char *group_id;
+  const char *instance_id;    /* group.instance.id prefix ("" or NULL: dynamic membership); %h: host */
   const char *topic;
   const char *dlq_topic;
   int index;                  /* consumer number, for logs and tweet.source */
