@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Integration: Redis answers "not now" and lockstepd waits instead of dropping. A real Redis
 # restarted with a dataset that takes seconds to load answers -LOADING; a real Redis running a
-# slow Lua script answers -BUSY. A daemon consuming a stream from the broker meanwhile must
+# Lua script that runs until the daemon has met it answers -BUSY. A daemon consuming a stream from the broker meanwhile must
 # deliver every campaign event once the server answers again (the events stream holds as many
 # entries as the daemon's events file has lines), count the retries, drop nothing, and hold its
 # offsets until then.
@@ -34,9 +34,9 @@ delivered() {
   [ "$events" -gt 0 ] && [ "$stream" = "$events" ] && [ "${retries:-0}" -gt 0 ] && [ "$failures" = 0 ]
 }
 
-echo "-- LOADING: a restart with 20,000 keys that load for a few seconds"
+echo "-- LOADING: a restart with 40,000 keys that load for several seconds"
 ls_start_redis
-python3 -c 'import sys; sys.stdout.writelines("SET key:%d %d\r\n" % (i, i) for i in range(20000))' |
+python3 -c 'import sys; sys.stdout.writelines("SET key:%d %d\r\n" % (i, i) for i in range(40000))' |
   redis-cli -p "$REDIS_PORT" --pipe >/dev/null
 redis-cli -p "$REDIS_PORT" SAVE >/dev/null
 redis-cli -p "$REDIS_PORT" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
@@ -46,14 +46,17 @@ check "the daemon drains the stream and stops cleanly" consume loading
 check "the sink was told LOADING and waited" grep -q 'answers "LOADING' "$LS_WORK/loading.log"
 check "every event reached Redis after the load" delivered loading
 
-echo "-- BUSY: a Lua script that runs for four seconds"
+echo "-- BUSY: a Lua script that runs until the daemon has been told BUSY (then SCRIPT KILL)"
 redis-cli -p "$REDIS_PORT" CONFIG SET busy-reply-threshold 100 >/dev/null
-redis-cli -p "$REDIS_PORT" EVAL "local t = redis.call('TIME')[1] + 4 while tonumber(redis.call('TIME')[1]) < t do end return 1" 0 \
+redis-cli -p "$REDIS_PORT" EVAL "local t = redis.call('TIME')[1] + 120 while tonumber(redis.call('TIME')[1]) < t do end return 1" 0 \
   >"$LS_WORK/script.out" 2>&1 &
 script=$!
 sleep 0.5
 check "Redis is busy when the daemon starts" answers BUSY PING
+(for _ in $(seq 1 1200); do grep -qs 'answers "BUSY' "$LS_WORK/busy.log" && break; sleep 0.1; done
+ redis-cli -p "$REDIS_PORT" SCRIPT KILL >/dev/null) &
+killer=$!
 check "the daemon drains the stream and stops cleanly" consume busy
 check "the sink was told BUSY and waited" grep -q 'answers "BUSY' "$LS_WORK/busy.log"
 check "every event reached Redis after the script" delivered busy
-wait "$script"
+wait "$script" "$killer" || true
