@@ -29,7 +29,8 @@ struct ls_kafka_consumer {
   struct ls_source_stats stats;
   const rd_kafka_message_t *cur; /* message being decoded (consumer thread only) */
   int emitted;
-  struct timespec created; /* for the time to the first assignment (fast rejoin, instance_id) */
+  struct timespec created; /* for the time to each assignment (fast rejoin, instance_id) */
+  char instance[340];      /* "group.instance.id=NAME-i", or "" for dynamic membership */
 };
 
 int ls_kafka_conf_apply(struct rd_kafka_conf_s *kc, const char *const *props, int n, struct ls_err *err) {
@@ -98,8 +99,8 @@ static void instance_prop(const struct ls_kafka_conf *k, char *out, size_t cap) 
   snprintf(out, cap, "group.instance.id=%s-%d", name, k->index);
 }
 
-/* Logs each assignment and revocation (the first with the seconds since the consumer was
- * created: what static membership shortens), then applies it as librdkafka does by default
+/* Logs each assignment and revocation with the seconds since the consumer was created (what
+ * static membership shortens after a restart), then applies it as librdkafka does by default
  * (eager protocol, range strategy). */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts, void *opaque) {
   struct ls_kafka_consumer *c = opaque;
@@ -130,12 +131,10 @@ static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool cons
   rd_kafka_conf_set_opaque(kc, c);
   rd_kafka_conf_set_error_cb(kc, on_error);
   rd_kafka_conf_set_log_cb(kc, on_log);
-  char instance[340];
-  instance_prop(&c->conf, instance, sizeof instance);
-  const char *statik[] = {instance};
+  const char *statik[] = {c->instance};
   int rc = ls_kafka_conf_apply(kc, common, 2, err);
   if (rc == LS_OK && consumer) rc = ls_kafka_conf_apply(kc, cons, (int)(sizeof cons / sizeof *cons), err);
-  if (rc == LS_OK && consumer && instance[0]) rc = ls_kafka_conf_apply(kc, statik, 1, err);
+  if (rc == LS_OK && consumer && c->instance[0]) rc = ls_kafka_conf_apply(kc, statik, 1, err);
   if (consumer) rd_kafka_conf_set_rebalance_cb(kc, on_rebalance);
   if (rc == LS_OK && !consumer) {
     rd_kafka_conf_set_dr_msg_cb(kc, on_dlq_delivery);
@@ -166,6 +165,7 @@ int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kaf
   if (!c) return ls_err_set(err, LS_ENOMEM, "kafka: out of memory");
   c->conf = *conf;
   clock_gettime(CLOCK_MONOTONIC, &c->created);
+  instance_prop(conf, c->instance, sizeof c->instance);
   atomic_store(&c->healthy, true);
   int rc = ls_decoder_create(&c->dec, &conf->limits, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_CONSUMER, &c->rk, err);
@@ -286,11 +286,9 @@ static void *run(void *arg) {
 int ls_kafka_consumer_start(struct ls_kafka_consumer *c, struct ls_err *err) {
   if (pthread_create(&c->thread, NULL, run, c) != 0) return ls_err_set(err, LS_ENOMEM, "kafka: cannot start thread");
   c->started = true;
-  char instance[340];
-  instance_prop(&c->conf, instance, sizeof instance);
+  const char *instance = c->instance[0] ? c->instance + strlen("group.") : "";
   ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s group=%s%s%s topic=%s dlq=%s", c->conf.index,
-          c->conf.brokers, c->conf.group_id, instance[0] ? " " : "", instance[0] ? instance + 6 : "", c->conf.topic,
-          c->conf.dlq_topic);
+          c->conf.brokers, c->conf.group_id, instance[0] ? " " : "", instance, c->conf.topic, c->conf.dlq_topic);
   return LS_OK;
 }
 
