@@ -182,9 +182,20 @@ static void disconnect(struct redis_sink *r) {
   r->ctx = NULL;
 }
 
+/* Error replies that mean "not now": the same command succeeds later, on this server or on the
+ * one that takes over. Any other error reply is final. */
+static bool not_now(const char *msg) {
+  static const char *const TRANSIENT[] = {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "TRYAGAIN", "CLUSTERDOWN"};
+  for (size_t i = 0; i < sizeof TRANSIENT / sizeof *TRANSIENT; i++) {
+    size_t n = strlen(TRANSIENT[i]);
+    if (strncmp(msg, TRANSIENT[i], n) == 0 && (msg[n] == ' ' || msg[n] == '\0')) return true;
+  }
+  return false;
+}
+
 static bool command_ok(struct ls_sink *s, redisReply *rep, const char *what) {
   bool ok = rep && rep->type != REDIS_REPLY_ERROR;
-  if (!ok && rep) ls_logf(s->log, LS_LOG_ERROR, "redis", "%s refused: %s", what, rep->str);
+  if (!ok && rep) ls_logf(s->log, not_now(rep->str) ? LS_LOG_WARN : LS_LOG_ERROR, "redis", "%s refused: %s", what, rep->str);
   if (rep) freeReplyObject(rep);
   return ok;
 }
@@ -265,18 +276,7 @@ static void lost_connection(struct ls_sink *s) {
   disconnect(r);
 }
 
-/* Error replies that mean "not now": the same command succeeds later, on this server or on the
- * one that takes over. Any other error reply is final. */
-static bool not_now(const char *msg) {
-  static const char *const TRANSIENT[] = {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "TRYAGAIN", "CLUSTERDOWN"};
-  for (size_t i = 0; i < sizeof TRANSIENT / sizeof *TRANSIENT; i++) {
-    size_t n = strlen(TRANSIENT[i]);
-    if (strncmp(msg, TRANSIENT[i], n) == 0 && (msg[n] == ' ' || msg[n] == '\0')) return true;
-  }
-  return false;
-}
-
-/* The answer to the queue's k-th event: false when it must stay queued (not now). */
+/* Counts the answer to queued event p: false when p must stay queued (not now). */
 static bool settle(struct ls_sink *s, const struct prepared *p, const redisReply *rep) {
   if (rep->type != REDIS_REPLY_ERROR) {
     s->written++;
@@ -304,7 +304,7 @@ static int flush_once(struct ls_sink *s) {
   for (; answered < r->count; answered++) {
     redisReply *rep = NULL;
     if (redisGetReply(r->ctx, (void **)&rep) != REDIS_OK) break;
-    if (answered == done && !refusal[0]) {
+    if (answered == done) { /* nothing refused yet */
       if (settle(s, r->queue[(r->head + answered) % r->cap], rep)) done++;
       else snprintf(refusal, sizeof refusal, "%s", rep->str);
     }
