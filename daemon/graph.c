@@ -524,7 +524,13 @@ static void add_edge(struct ls_group *grp, struct edge_totals *tot, const struct
     tot->actions += e->n[s];
   }
   tot->gap_s += e->gap_s;
-  if (grp->first_ms == 0 || e->first_ms < grp->first_ms) grp->first_ms = e->first_ms;
+  bool earlier = grp->first_ms == 0 || e->first_ms < grp->first_ms ||
+                 (e->first_ms == grp->first_ms && (e->a < grp->seed_a || (e->a == grp->seed_a && e->b < grp->seed_b)));
+  if (earlier) {
+    grp->first_ms = e->first_ms;
+    grp->seed_a = e->a;
+    grp->seed_b = e->b;
+  }
   if (e->last_ms > grp->last_ms) grp->last_ms = e->last_ms;
   keep_top(&grp->ev, e);
 }

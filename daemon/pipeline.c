@@ -365,7 +365,8 @@ static void spend_action(struct ls_pipeline *p, uint64_t object) {
   bool content = false; /* a co-action heavy enough to name the object as the author's content */
   for (uint32_t k = 0; k < p->n_partners; k++) {
     const struct partner *x = &p->partners[k];
-    if (ls_graph_add(p->graph, t->author_id, x->account, p->cur_sig, t->created_at_ms, (float)(x->w * scale), x->gap_ms))
+    int64_t at = x->gap_ms < 0 ? t->created_at_ms - x->gap_ms : t->created_at_ms; /* the later action */
+    if (ls_graph_add(p->graph, t->author_id, x->account, p->cur_sig, at, (float)(x->w * scale), x->gap_ms))
       p->strong_new = true;
     if (object && x->w * scale >= p->chance.min_weight) {
       ls_graph_object(p->graph, x->account, object);

@@ -55,6 +55,7 @@ static const char SCRIPT[] =
     "  redis.call('EXPIRE', akey, ttl)\n"
     "else\n"
     "  redis.call('ZADD', p .. 'campaigns:active', ARGV[7], id)\n"
+    "  redis.call('PERSIST', key)\n"
     "end\n"
     "local op = ARGV[15]\n"
     "if op ~= '' then\n"

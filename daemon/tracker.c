@@ -38,11 +38,19 @@ struct campaign {
   char op_emitted[LS_CAMPAIGN_ID_MAX]; /* the operation its latest event named */
 };
 
+struct closed { /* a campaign closed within the operation memory: its id may come back */
+  char id[LS_CAMPAIGN_ID_MAX];
+  uint32_t version;
+  int64_t closed_ms;
+};
+
 struct ls_tracker {
   struct ls_tracker_conf conf;
   struct ls_ops *ops;
   struct campaign *c;
   uint32_t n, cap;
+  struct closed *closed;
+  uint32_t n_closed, cap_closed;
   uint64_t opened;
 };
 
@@ -68,6 +76,7 @@ void ls_tracker_destroy(struct ls_tracker *t) {
   if (!t) return;
   for (uint32_t i = 0; i < t->n; i++) forget(&t->c[i]);
   free(t->c);
+  free(t->closed);
   ls_ops_destroy(t->ops);
   free(t);
 }
@@ -140,6 +149,36 @@ static int absorb(struct campaign *c, const struct ls_group *g, bool *accounts_c
   return LS_OK;
 }
 
+static bool live_id(const struct ls_tracker *t, const char *id) {
+  for (uint32_t i = 0; i < t->n; i++)
+    if (strcmp(t->c[i].id, id) == 0) return true;
+  return false;
+}
+
+/* The version a campaign closed under this id reached (and forgets it), or 0. */
+static uint32_t take_closed(struct ls_tracker *t, const char *id) {
+  for (uint32_t i = 0; i < t->n_closed; i++) {
+    if (strcmp(t->closed[i].id, id) != 0) continue;
+    uint32_t v = t->closed[i].version;
+    t->closed[i] = t->closed[--t->n_closed];
+    return v;
+  }
+  return 0;
+}
+
+/* Names c after its group's earliest strong edge and the time of its first co-action, which do
+ * not depend on the order in which tweets arrived (tracker.h); a name already in use by an open
+ * campaign (a split that took the edge) is rehashed. A group that comes back under the id of a
+ * campaign closed within the operation memory continues that campaign's versions. */
+static void name_campaign(struct ls_tracker *t, struct campaign *c, const struct ls_group *g) {
+  uint64_t h = ls_hash_combine(ls_hash_combine(ls_mix64(g->seed_a), g->seed_b), (uint64_t)g->first_ms);
+  do {
+    snprintf(c->id, sizeof c->id, "c%016llx", (unsigned long long)h);
+    h = ls_mix64(h + 1);
+  } while (live_id(t, c->id));
+  c->version = take_closed(t, c->id) + 1;
+}
+
 static struct campaign *open_campaign(struct ls_tracker *t, const struct ls_group *g) {
   if (t->n == t->cap) {
     uint32_t cap = t->cap ? 2 * t->cap : 64;
@@ -152,9 +191,7 @@ static struct campaign *open_campaign(struct ls_tracker *t, const struct ls_grou
   memset(c, 0, sizeof *c);
   bool changed;
   if (absorb(c, g, &changed) != LS_OK) return NULL;
-  uint64_t h = ls_hash64(g->accounts, g->n_accounts * sizeof(uint64_t), (uint64_t)g->first_ms);
-  snprintf(c->id, sizeof c->id, "c%016llx", (unsigned long long)h);
-  c->version = 1;
+  name_campaign(t, c, g);
   c->claimed = true;
   t->n++;
   t->opened++;
@@ -249,22 +286,45 @@ static void merge_others(struct ls_tracker *t, uint32_t known, int into, const u
   }
 }
 
-static void close_campaign(struct campaign *c, ls_event_fn fn, void *ud) {
+/* Remembers a closed campaign's id and version for the operation memory (name_campaign); one
+ * that cannot be remembered (out of memory) would restart at version 1, which readers that keep
+ * the highest version ignore. */
+static void remember_closed(struct ls_tracker *t, const struct campaign *c, int64_t now) {
+  if (t->n_closed == t->cap_closed) {
+    uint32_t cap = t->cap_closed ? 2 * t->cap_closed : 64;
+    struct closed *m = realloc(t->closed, cap * sizeof *m);
+    if (!m) return;
+    t->closed = m;
+    t->cap_closed = cap;
+  }
+  struct closed *k = &t->closed[t->n_closed++];
+  memcpy(k->id, c->id, sizeof k->id);
+  k->version = c->version;
+  k->closed_ms = now;
+}
+
+static void close_campaign(struct ls_tracker *t, struct campaign *c, int64_t now, ls_event_fn fn, void *ud) {
   if (c->op) ls_ops_campaign_closed(ls_ops_resolve(c->op));
   c->version++;
   emit(c, LS_CAMPAIGN_CLOSED, fn, ud);
+  remember_closed(t, c, now);
   forget(c);
 }
 
-/* Closes the campaigns merged into others this round and those idle for close_after. */
+/* Closes the campaigns merged into others this round and those idle for close_after, and forgets
+ * the closed ids older than the operation memory. */
 static void close_idle(struct ls_tracker *t, int64_t now, ls_event_fn fn, void *ud) {
   uint32_t kept = 0;
   for (uint32_t i = 0; i < t->n; i++) {
     struct campaign *c = &t->c[i];
-    if (c->merged_into[0] || (!c->claimed && c->last_ms < now - t->conf.close_after_ms)) close_campaign(c, fn, ud);
+    if (c->merged_into[0] || (!c->claimed && c->last_ms < now - t->conf.close_after_ms)) close_campaign(t, c, now, fn, ud);
     else t->c[kept++] = *c;
   }
   t->n = kept;
+  kept = 0;
+  for (uint32_t i = 0; i < t->n_closed; i++)
+    if (t->closed[i].closed_ms >= now - t->conf.ops.memory_ms) t->closed[kept++] = t->closed[i];
+  t->n_closed = kept;
 }
 
 /* Puts the campaign in the operation its group connects to (links, from ls_ops_connect). */
@@ -345,7 +405,7 @@ int ls_tracker_update(struct ls_tracker *t, const struct ls_groups *gs, int64_t 
 }
 
 void ls_tracker_close_all(struct ls_tracker *t, ls_event_fn fn, void *ud) {
-  for (uint32_t i = 0; i < t->n; i++) close_campaign(&t->c[i], fn, ud);
+  for (uint32_t i = 0; i < t->n; i++) close_campaign(t, &t->c[i], t->c[i].last_ms, fn, ud);
   t->n = 0;
 }
 

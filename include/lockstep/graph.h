@@ -66,6 +66,7 @@ struct ls_group {
   uint32_t strong_edges;
   struct ls_evidence ev;
   int64_t first_ms, last_ms;
+  uint64_t seed_a, seed_b; /* its earliest strong edge (first_ms, then the pair): an order-free name */
   int64_t qualified_ms; /* when the min_accounts-th account got its first strong edge */
   uint64_t tweet_count;
   uint64_t samples[LS_SAMPLES];
@@ -88,7 +89,8 @@ struct ls_graph;
 int ls_graph_create(struct ls_graph **out, const struct ls_graph_conf *conf, struct ls_err *err);
 void ls_graph_destroy(struct ls_graph *g);
 
-/* One coordinated action of a with b (a != b) on signal s at time t: weight in (0, 1] (its chance
+/* One coordinated action of a with b (a != b) on signal s at time t (the later of the two actions,
+ * so that the edge's times do not depend on the order the actions arrived in): weight in (0, 1] (its chance
  * weight), gap_ms the time between the two accounts' actions. True when it may have made a new
  * group member (worth clustering soon): an account's co-actions first sum to min_account_evidence
  * on a tie with an account whose co-actions do too, or a new tie alone weighs that much. */

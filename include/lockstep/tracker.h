@@ -1,7 +1,9 @@
 /* tracker.h — campaign life cycle. Each clustering round's groups are matched with the known
  * campaigns by shared accounts; a group that claims no campaign opens a new one. Ids are derived
- * from content (the group's accounts and first coordinated action), so replaying the same input
- * gives the same ids. A campaign whose accounts changed or whose coordinated actions grew by 10%
+ * from the group's earliest strong edge (its two accounts and the time of their first co-action,
+ * the later of the two actions), not from the order tweets arrived in, so the same input gives
+ * the same ids however partitions interleave (within the windows' lateness); a group that comes
+ * back under the id of a campaign closed within the operation memory continues its versions. A campaign whose accounts changed or whose coordinated actions grew by 10%
  * emits `updated` (version + 1); one idle for close_after emits `closed` and is forgotten.
  * Lineage: when one group takes in most of the accounts of two campaigns, the larger continues
  * and the other closes with merged_into; when a campaign's accounts fall into several groups,

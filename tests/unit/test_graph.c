@@ -3,7 +3,7 @@
  * min_account_evidence are peeled away, however many weak partners they have, while a rotating
  * group whose pairs each co-act little stays whole; groups under the size asked for are not
  * reported; each group carries its evidence, and the objects that two or more of its accounts
- * coordinated on, most shared first. */
+ * coordinated on, most shared first, and its earliest strong edge whatever the order of arrival. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,6 +82,32 @@ static void test_cluster(void **state) {
   assert_int_equal(gs.n, 0);
   ls_groups_free(&gs);
   ls_graph_destroy(g);
+}
+
+/* A group's earliest strong edge and first co-action do not depend on the order in which the
+ * co-actions were added (tweets arriving from partitions in another interleaving). */
+static void test_seed_order_free(void **state) {
+  (void)state;
+  struct { uint64_t a, b; int64_t t; } acts[] = {{1, 2, 61000}, {2, 3, 60500}, {3, 4, 62000}, {1, 3, 60500}, {2, 4, 63000}};
+  enum { N = sizeof acts / sizeof *acts };
+  struct ls_groups gs[2];
+  for (int run = 0; run < 2; run++) {
+    struct ls_graph *g = make();
+    for (int k = 0; k < 3; k++)
+      for (int i = 0; i < N; i++) {
+        int j = run ? N - 1 - i : i;
+        ls_graph_add(g, acts[j].a, acts[j].b, LS_SIG_RETWEET, acts[j].t + k * 1000, 1, 500);
+      }
+    struct ls_err e;
+    assert_int_equal(ls_graph_cluster(g, be, 3, 100000, &gs[run], &e), LS_OK);
+    assert_int_equal(gs[run].n, 1);
+    ls_graph_destroy(g);
+  }
+  for (int run = 0; run < 2; run++) {
+    assert_true(gs[run].g[0].first_ms == 60500);
+    assert_true(gs[run].g[0].seed_a == 1 && gs[run].g[0].seed_b == 3); /* of the two at 60.5 s, the smaller pair */
+    ls_groups_free(&gs[run]);
+  }
 }
 
 static void test_self(void **state) {
@@ -177,6 +203,6 @@ static void test_shared_objects(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_cluster),
                                      cmocka_unit_test(test_self), cmocka_unit_test(test_peeling), cmocka_unit_test(test_account_suspicion),
-                                     cmocka_unit_test(test_shared_objects)};
+                                     cmocka_unit_test(test_shared_objects), cmocka_unit_test(test_seed_order_free)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -140,6 +140,33 @@ static void test_retweet_ring(void **state) {
   assert_true(st.tweets == 45);
 }
 
+/* The retweet ring of test_retweet_ring arriving in another order (each burst's retweets in
+ * reverse, as partitions interleave) is the same campaign under the same id, from the same first
+ * co-action. */
+static void test_ids_whatever_the_order(void **state) {
+  (void)state;
+  static struct stream s[2];
+  char id[2][LS_CAMPAIGN_ID_MAX];
+  int64_t first[2];
+  for (int run_no = 0; run_no < 2; run_no++) {
+    s[run_no].n = 0;
+    for (int k = 0; k < 3; k++)
+      for (uint64_t i = 1; i <= 5; i++) {
+        uint64_t a = run_no ? 6 - i : i;
+        struct ls_tweet *t = add(&s[run_no], 1000 + (uint64_t)k * 5 + a, 100 + a, T0 + k * 60000 + (int64_t)a * 1000, "RT @x: amplified");
+        t->retweet_of = 500 + (uint64_t)k;
+      }
+    struct ls_pipeline_stats st;
+    struct recorder *r = run(&s[run_no], &st);
+    assert_int_equal(r->n, 1);
+    snprintf(id[run_no], sizeof id[run_no], "%s", r->last[0].id);
+    first[run_no] = r->last[0].first_seen_ms;
+  }
+  assert_string_equal(id[0], id[1]);
+  assert_true(first[0] == first[1]);
+  assert_true(first[0] == T0 + 2000); /* the first co-action is complete when its later action happens */
+}
+
 static void test_link_farm_behind_tracking_parameters(void **state) {
   (void)state;
   static struct stream s;
@@ -405,7 +432,7 @@ static void test_disguises_and_bad_text(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_retweet_ring), cmocka_unit_test(test_link_farm_behind_tracking_parameters),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_retweet_ring), cmocka_unit_test(test_ids_whatever_the_order), cmocka_unit_test(test_link_farm_behind_tracking_parameters),
                                      cmocka_unit_test(test_viral_fans_and_duplicates), cmocka_unit_test(test_qut_networks),
                                      cmocka_unit_test(test_flooder_alone_is_not_a_campaign),
                                      cmocka_unit_test(test_clock_skew_and_missing_fields), cmocka_unit_test(test_every_tweet_twice),

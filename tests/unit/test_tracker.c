@@ -1,6 +1,7 @@
 /* Unit tests: campaign life cycle — open, stable id and version on update, no event without
  * change, split keeps the id with the larger part (the other records split_from), a merge closes
- * the absorbed campaign with merged_into, closed after idle time, ids from content, score parts.
+ * the absorbed campaign with merged_into, closed after idle time, ids from the earliest strong edge
+ * (and a returning group continues its closed campaign's versions), score parts.
  * Operations: campaigns of shared accounts or shared objects over hours are one operation, a
  * small group joins the operation it connects to and is ignored alone unless each member repeated
  * detect.small_group_actions times, operations merge into the
@@ -102,6 +103,45 @@ static void test_split_and_content_ids(void **state) {
   assert_int_equal(ls_tracker_active(t1), 0);
   ls_tracker_destroy(t1);
   ls_tracker_destroy(t2);
+}
+
+/* A campaign is named after its group's earliest strong edge, so the group seen at another size
+ * (tweets arrived in another order, clustering ran at another moment) gets the same id; and a
+ * group that comes back after its campaign closed continues that campaign's versions. */
+static void test_ids_from_earliest_edge(void **state) {
+  (void)state;
+  struct ls_tracker_conf c = {.min_accounts = 3, .min_score = 0.0, .close_after_ms = 60000, .ops = {.memory_ms = 86400000}};
+  struct ls_tracker *t1, *t2;
+  struct ls_err e;
+  assert_int_equal(ls_tracker_create(&t1, &c, &e), LS_OK);
+  assert_int_equal(ls_tracker_create(&t2, &c, &e), LS_OK);
+  uint64_t a[7] = {10, 11, 12, 13, 14, 15, 16};
+  struct events ev;
+  struct ls_group small = group(a, 4, 30, 5000), large = group(a, 7, 60, 9000);
+  small.seed_a = large.seed_a = 10;
+  small.seed_b = large.seed_b = 12;
+  update(t1, &small, 1, 5000, &ev);
+  char id[LS_CAMPAIGN_ID_MAX];
+  strcpy(id, ev.e[0].id);
+  update(t2, &large, 1, 9000, &ev);
+  assert_string_equal(ev.e[0].id, id);
+  struct ls_group other = large;
+  other.seed_b = 13; /* another earliest edge: another campaign */
+  struct ls_tracker *t3;
+  assert_int_equal(ls_tracker_create(&t3, &c, &e), LS_OK);
+  update(t3, &other, 1, 9000, &ev);
+  assert_string_not_equal(ev.e[0].id, id);
+  update(t1, NULL, 0, 5000 + 60001, &ev); /* idle: closed at version 2 */
+  assert_int_equal(ev.e[0].state, LS_CAMPAIGN_CLOSED);
+  assert_int_equal(ev.e[0].version, 2);
+  small.last_ms = 200000;
+  update(t1, &small, 1, 200000, &ev); /* the same group acts again */
+  assert_int_equal(ev.e[0].state, LS_CAMPAIGN_OPEN);
+  assert_string_equal(ev.e[0].id, id);
+  assert_int_equal(ev.e[0].version, 3); /* newer than the closed one, so readers take it */
+  ls_tracker_destroy(t1);
+  ls_tracker_destroy(t2);
+  ls_tracker_destroy(t3);
 }
 
 static void test_merge(void **state) {
@@ -316,7 +356,8 @@ static void test_score(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_life_cycle), cmocka_unit_test(test_split_and_content_ids), cmocka_unit_test(test_merge),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_life_cycle), cmocka_unit_test(test_split_and_content_ids), cmocka_unit_test(test_ids_from_earliest_edge),
+                                     cmocka_unit_test(test_merge),
                                      cmocka_unit_test(test_operation_by_accounts), cmocka_unit_test(test_operation_small_groups),
                                      cmocka_unit_test(test_small_group_repeats),
                                      cmocka_unit_test(test_operation_merge), cmocka_unit_test(test_operation_memory),
