@@ -4,7 +4,8 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 16384
-FUZZ_TARGETS = fuzz_textnorm fuzz_canon_url fuzz_decode
+FUZZ_TARGETS = fuzz_textnorm fuzz_canon_url fuzz_decode fuzz_json fuzz_safetensors fuzz_tokenizer_json fuzz_tokenizer \
+               fuzz_replay
 
 .PHONY: all build deps test demo bench clean sanitize fuzz
 

@@ -73,6 +73,9 @@ void ls_decoder_reject(const struct ls_decode_sink *sink, const char *fmt, ...) 
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  /* Reasons quote input (an id, a time cut at 40 bytes) and go into JSON dead letters: each byte
+   * that starts no valid UTF-8 sequence becomes '?' (fuzz_replay). */
+  for (size_t i = 0, n = strlen(msg); (i += ls_utf8_error_at(msg + i, n - i)) < n; i++) msg[i] = '?';
   sink->reject(sink->ud, msg);
 }
 

@@ -3,7 +3,9 @@
  * rebalances), decodes it, and publishes each tweet into the ring, waiting while the ring is full
  * (librdkafka's bounded prefetch then holds the broker back). A message that yields no tweet is
  * published as a position marker (tweet id 0) so its offset is acknowledged in order; its
- * rejected parts go to the dead-letter topic with the original bytes and error headers. */
+ * rejected parts go to the dead-letter topic with the original bytes and error headers.
+ * After a restore, the replay gate holds each partition at its restored offset (paused, sought
+ * back to the first new message) until every assigned partition has replayed its tail. */
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -31,7 +33,58 @@ struct ls_kafka_consumer {
   int emitted;
   struct timespec created; /* for the time to each assignment (fast rejoin, instance_id) */
   char instance[340];      /* "group.instance.id=NAME-i", or "" for dynamic membership */
+  /* replay gate (consumer thread only): open once every assigned partition is held or at its end */
+  bool gating;
+  uint8_t *held;           /* per partition: 0 replaying, 1 held at its restored offset, 2 at its end */
+  rd_kafka_topic_partition_list_t *assigned;
 };
+
+static double since_s(const struct timespec *t0) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* --- replay gate -------------------------------------------------------------------------------- */
+
+/* Opens the gate when no assigned partition is still replaying: resumes the held ones. */
+static void gate_check(struct ls_kafka_consumer *c) {
+  if (!c->gating || !c->assigned) return;
+  for (int i = 0; i < c->assigned->cnt; i++) {
+    int32_t q = c->assigned->elems[i].partition;
+    if (q >= 0 && q < c->conf.n_resume && !c->held[q]) return;
+  }
+  rd_kafka_resume_partitions(c->rk, c->assigned);
+  c->gating = false;
+  ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d replayed the restored tail of %d partitions (%.1f s after start): reading new tweets",
+          c->conf.index, c->assigned->cnt, since_s(&c->created));
+}
+
+/* True when m is past its partition's restored offset while the gate is closed: the partition
+ * is paused and sought back to m, which is not handled now. */
+static bool gate_hold(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
+  int32_t q = m->partition;
+  if (!c->gating || q < 0 || q >= c->conf.n_resume || m->offset < c->conf.resume[q]) return false;
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, c->conf.topic, q)->offset = m->offset;
+  rd_kafka_pause_partitions(c->rk, l);
+  rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, l, 5000);
+  if (e) {
+    ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "consumer=%d cannot hold partition %d at %lld: %s", c->conf.index, q,
+            (long long)m->offset, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  c->held[q] = 1;
+  gate_check(c);
+  return true;
+}
+
+static void gate_end_of_partition(struct ls_kafka_consumer *c, int32_t q) {
+  if (!c->gating || q < 0 || q >= c->conf.n_resume || c->held[q]) return;
+  c->held[q] = 2;
+  gate_check(c);
+}
 
 int ls_kafka_conf_apply(struct rd_kafka_conf_s *kc, const char *const *props, int n, struct ls_err *err) {
   char key[256], errstr[512];
@@ -79,23 +132,28 @@ static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
   }
 }
 
-/* group.instance.id=NAME-index, %h in NAME replaced by the host name; "" when dynamic. */
+void ls_kafka_instance_name(const char *pattern, char *out, size_t cap) {
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  size_t o = 0;
+  for (const char *p = pattern; *p && o + 1 < cap; p++) {
+    if (p[0] == '%' && p[1] == 'h') {
+      o += (size_t)snprintf(out + o, cap - o, "%s", host);
+      if (o >= cap) o = cap - 1;
+      p++;
+    } else {
+      out[o++] = *p;
+    }
+  }
+  if (cap) out[o] = '\0';
+}
+
+/* group.instance.id=NAME-index; "" when dynamic. */
 static void instance_prop(const struct ls_kafka_conf *k, char *out, size_t cap) {
   out[0] = '\0';
   if (!k->instance_id || !k->instance_id[0]) return;
-  char host[256] = "localhost", name[300];
-  gethostname(host, sizeof host - 1);
-  size_t o = 0;
-  for (const char *p = k->instance_id; *p && o < sizeof name - 1; p++) {
-    if (p[0] == '%' && p[1] == 'h') {
-      o += (size_t)snprintf(name + o, sizeof name - o, "%s", host);
-      if (o >= sizeof name) o = sizeof name - 1;
-      p++;
-    } else {
-      name[o++] = *p;
-    }
-  }
-  name[o] = '\0';
+  char name[300];
+  ls_kafka_instance_name(k->instance_id, name, sizeof name);
   snprintf(out, cap, "group.instance.id=%s-%d", name, k->index);
 }
 
@@ -105,12 +163,13 @@ static void instance_prop(const struct ls_kafka_conf *k, char *out, size_t cap) 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts, void *opaque) {
   struct ls_kafka_consumer *c = opaque;
   bool assign = e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  double waited = (double)(now.tv_sec - c->created.tv_sec) + (now.tv_nsec - c->created.tv_nsec) / 1e9;
+  double waited = since_s(&c->created);
   ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d %s %d partitions (%.1f s after start)", c->conf.index,
           assign ? "assigned" : "revoked", parts->cnt, waited);
   rd_kafka_assign(rk, assign ? parts : NULL);
+  if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
+  c->assigned = assign ? rd_kafka_topic_partition_list_copy(parts) : NULL;
+  if (c->held) memset(c->held, 0, (size_t)c->conf.n_resume);
 }
 
 static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool consumer, struct ls_err *err) {
@@ -125,7 +184,7 @@ static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool cons
   const char *common[] = {brokers, "client.id=lockstepd"};
   const char *cons[] = {group, reset, num[0], num[1], num[2], "enable.auto.offset.store=false",
                         "enable.auto.commit=true", "auto.commit.interval.ms=1000",
-                        "partition.assignment.strategy=range", "enable.partition.eof=false",
+                        "partition.assignment.strategy=range", c->conf.resume ? "enable.partition.eof=true" : "enable.partition.eof=false",
                         "max.partition.fetch.bytes=65536"};
   const char *prod[] = {"enable.idempotence=true", "linger.ms=5"};
   rd_kafka_conf_set_opaque(kc, c);
@@ -167,7 +226,9 @@ int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kaf
   clock_gettime(CLOCK_MONOTONIC, &c->created);
   instance_prop(conf, c->instance, sizeof c->instance);
   atomic_store(&c->healthy, true);
-  int rc = ls_decoder_create(&c->dec, &conf->limits, err);
+  c->gating = conf->resume != NULL;
+  int rc = c->gating && !(c->held = calloc((size_t)conf->n_resume, 1)) ? ls_err_set(err, LS_ENOMEM, "kafka: out of memory") : LS_OK;
+  if (rc == LS_OK) rc = ls_decoder_create(&c->dec, &conf->limits, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_CONSUMER, &c->rk, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_PRODUCER, &c->dlq, err);
   if (rc == LS_OK) {
@@ -268,11 +329,11 @@ static void *run(void *arg) {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
     rd_kafka_poll(c->dlq, 0);
     if (!m) continue;
-    if (m->err) {
-      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "consumer=%d fetch error=\"%s\"", c->conf.index,
-                rd_kafka_message_errstr(m));
-    } else {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      gate_end_of_partition(c, m->partition);
+    } else if (m->err) {
+      ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "consumer=%d fetch error=\"%s\"", c->conf.index, rd_kafka_message_errstr(m));
+    } else if (!gate_hold(c, m)) {
       if (!atomic_exchange(&c->healthy, true))
         ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s connection restored", c->conf.index, c->conf.brokers);
       handle(c, m);
@@ -332,6 +393,8 @@ void ls_kafka_consumer_destroy(struct ls_kafka_consumer *c) {
     rd_kafka_consumer_close(c->rk);
     rd_kafka_destroy(c->rk);
   }
+  if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
+  free(c->held);
   ls_decoder_destroy(c->dec);
   free(c);
 }

@@ -176,11 +176,18 @@ static size_t next_line(const char *p, size_t n, size_t *adv) {
   return len;
 }
 
+/* Quotes as decode_csv.c reads them: only a field's first byte opens a quoted field, where "" is
+ * a quote; elsewhere '"' is a byte like any other (it used to open quotes too, and a stray one,
+ * 5" screen, joined the following records to its own, uncounted). */
 static size_t next_csv_record(const char *p, size_t n, size_t *adv) {
   bool quoted = false;
   for (size_t i = 0; i < n; i++) {
-    if (p[i] == '"') quoted = !quoted;
-    else if (p[i] == '\n' && !quoted) {
+    if (quoted) {
+      if (p[i] == '"' && i + 1 < n && p[i + 1] == '"') i++;
+      else if (p[i] == '"') quoted = false;
+    } else if (p[i] == '"' && (i == 0 || p[i - 1] == ',')) {
+      quoted = true;
+    } else if (p[i] == '\n') {
       *adv = i + 1;
       return (i && p[i - 1] == '\r') ? i - 1 : i;
     }
@@ -214,7 +221,7 @@ static void decode_record(struct ls_replay *r, const char *rec, size_t len) {
 static void *run(void *arg) {
   struct ls_replay *r = arg;
   size_t pos = 0;
-  if (r->format == LS_FMT_CSV) next_line(r->data, r->size, &pos); /* header */
+  if (r->format == LS_FMT_CSV && r->size) next_line(r->data, r->size, &pos); /* header (an empty file has no map) */
   while (pos < r->size && !atomic_load(&r->stop)) {
     const char *p = r->data + pos;
     size_t rest = r->size - pos, adv, len;

@@ -51,6 +51,7 @@ static const struct option OPTIONS[] = {
     INT("kafka", "queued_max_kbytes", kafka.queued_max_kbytes, "16384", 64, 2097151, "Prefetch bound per consumer: the back-pressure limit when the pipeline is slower than the broker."),
     STR("kafka", "offset_reset", kafka.offset_reset, "earliest", "Where a group with no committed offset starts: earliest or latest."),
     STR("kafka", "properties", kafka.properties, "", "Extra librdkafka properties for every client, \"key=value;key=value\", with \\; for a ';' inside a value (e.g. security.protocol=ssl;ssl.ca.location=/etc/ssl/ca.pem)."),
+    STR("kafka", "epoch_topic", kafka.epoch_topic, "lockstep.epochs", "With checkpoints: topic (one partition) of the markers that commit each epoch's transaction on output_topic (key: the transactional id); read back at a restart to tell whether the last epoch reached readers (README: checkpoints)."),
     BOOL("redis", "enabled", redis.enabled, "true", "Write campaigns to Redis."),
     STR("redis", "host", redis.host, "127.0.0.1", "Redis host."),
     INT("redis", "port", redis.port, "6379", 1, 65535, "Redis port."),
@@ -100,6 +101,8 @@ static const struct option OPTIONS[] = {
     SIGNAL("co_link", LS_SIG_LINK, "900", "300", "3", "accounts sharing the same canonical URL"),
     STR("co_link", "drop_params", link.drop_params, LS_URL_DROP_PARAMS_DEFAULT, "Query parameters removed from links before they are compared (tracking and share parameters), comma-separated; a trailing * matches a prefix (README: canonical links)."),
     SIGNAL("co_hashtag", LS_SIG_HASHTAG, "600", "120", "3", "accounts using the same ordered sequence of at least 2 hashtags"),
+    INT("checkpoint", "interval_s", checkpoint.interval_s, "10", 0, 3600, "Kafka mode: seconds between checkpoints of the graph, campaigns and operations to Redis (redis.host; README: checkpoints); offsets are committed only with a checkpoint, and output_topic is written in one transaction per checkpoint, so readers see campaign events at most this late. 0: no checkpoints (a restart forgets the campaigns)."),
+    STR("checkpoint", "name", checkpoint.name, "%h", "The daemon's name in its group (%h: the host name): its checkpoint is the Redis key PREFIXcheckpoint:GROUP:NAME and its producer's transactional id lockstepd-GROUP-NAME. Unique per daemon; a daemon restarted elsewhere under the same name continues the same campaigns."),
     STR("output", "file", output.file, "", "Also write campaign events as JSON lines to this file (--out sets it)."),
     STR("log", "level", output.level, "info", "debug, info, warn or error."),
     INT("metrics", "interval_s", output.interval_s, "10", 1, 3600, "Seconds between metric log lines (and the Redis stats hash)."),
@@ -204,6 +207,8 @@ int ls_config_set(struct ls_config *c, const char *a, struct ls_err *err) {
 int ls_config_check(const struct ls_config *c, struct ls_err *err) {
   if (strcmp(c->kafka.output_format, "protobuf") && strcmp(c->kafka.output_format, "json"))
     return ls_err_set(err, LS_EINVAL, "kafka.output_format: \"%s\" is not protobuf or json", c->kafka.output_format);
+  if (c->checkpoint.interval_s > 0 && !c->checkpoint.name[0])
+    return ls_err_set(err, LS_EINVAL, "checkpoint.name: empty (set a name unique in the group, or checkpoint.interval_s = 0)");
   if (strcmp(c->kafka.offset_reset, "earliest") && strcmp(c->kafka.offset_reset, "latest"))
     return ls_err_set(err, LS_EINVAL, "kafka.offset_reset: \"%s\" is not earliest or latest", c->kafka.offset_reset);
   if (strcmp(c->embed.backend, "auto") && strcmp(c->embed.backend, "cpu") && strcmp(c->embed.backend, "cuda"))

@@ -226,6 +226,70 @@ void ls_graph_object(struct ls_graph *g, uint64_t account, uint64_t object) {
   if (a->n_objects < LS_ACCOUNT_OBJECTS) a->n_objects++;
 }
 
+/* --- checkpoints ----------------------------------------------------------------------------- */
+
+static uint64_t fingerprint(const struct ls_graph *g) {
+  return ls_hash_combine(ls_hash_combine(sizeof(struct edge), sizeof(struct account)),
+                         ls_hash_combine(g->edge_mask, g->account_mask));
+}
+
+/* Occupied slots of a table: their count, then each index and record. */
+static void save_slots(struct ls_snap *w, const void *table, size_t size, uint32_t mask, bool (*used)(const void *)) {
+  uint64_t n = 0;
+  for (uint32_t i = 0; i <= mask; i++) n += used((const char *)table + (size_t)i * size);
+  ls_snap_u64(w, n);
+  for (uint32_t i = 0; i <= mask; i++) {
+    const void *rec = (const char *)table + (size_t)i * size;
+    if (!used(rec)) continue;
+    ls_snap_put(w, &i, sizeof i);
+    ls_snap_put(w, rec, size);
+  }
+}
+
+static bool load_slots(struct ls_snap_reader *r, void *table, size_t size, uint32_t mask) {
+  memset(table, 0, ((size_t)mask + 1) * size);
+  uint64_t n = ls_snap_get_count(r, sizeof(uint32_t) + size);
+  for (uint64_t k = 0; k < n; k++) {
+    uint32_t i;
+    if (!ls_snap_get(r, &i, sizeof i) || i > mask) return false;
+    if (!ls_snap_get(r, (char *)table + (size_t)i * size, size)) return false;
+  }
+  return !r->bad;
+}
+
+static bool edge_used(const void *e) { return ((const struct edge *)e)->a != 0; }
+static bool account_used(const void *a) { return ((const struct account *)a)->id != 0; }
+
+void ls_graph_save(const struct ls_graph *g, struct ls_snap *w) {
+  ls_snap_section(w, "GRPH", fingerprint(g));
+  ls_snap_u64(w, (uint64_t)g->watermark);
+  ls_snap_u64(w, g->edge_evictions);
+  ls_snap_u64(w, g->account_evictions);
+  ls_snap_u64(w, g->n_strong);
+  ls_snap_put(w, g->strong, (size_t)g->n_strong * sizeof *g->strong);
+  save_slots(w, g->edges, sizeof *g->edges, g->edge_mask, edge_used);
+  save_slots(w, g->accounts, sizeof *g->accounts, g->account_mask, account_used);
+}
+
+int ls_graph_load(struct ls_graph *g, struct ls_snap_reader *r, struct ls_err *err) {
+  if (ls_snap_expect(r, "GRPH", fingerprint(g))) {
+    g->watermark = (int64_t)ls_snap_get_u64(r);
+    g->edge_evictions = ls_snap_get_u64(r);
+    g->account_evictions = ls_snap_get_u64(r);
+    uint64_t n = ls_snap_get_count(r, sizeof *g->strong);
+    struct strong_ref *s = n ? malloc(n * sizeof *s) : NULL;
+    if (n && !s) return ls_err_set(err, LS_ENOMEM, "checkpoint: cannot hold %llu strong edges", (unsigned long long)n);
+    ls_snap_get(r, s, n * sizeof *s);
+    free(g->strong);
+    g->strong = s;
+    g->n_strong = g->cap_strong = (uint32_t)n;
+    for (uint64_t k = 0; k < n && !r->bad; k++)
+      if (s[k].slot > g->edge_mask) ls_snap_fail(r, "a strong edge outside the edge table");
+    if (load_slots(r, g->edges, sizeof *g->edges, g->edge_mask)) load_slots(r, g->accounts, sizeof *g->accounts, g->account_mask);
+  }
+  return ls_snap_status(r, err);
+}
+
 /* --- clustering ----------------------------------------------------------------------------- */
 
 struct idmap { /* account id → dense index, open addressing, per clustering run */

@@ -161,6 +161,11 @@ struct daemon {
   struct ls_replay *replay;
   struct ls_pipeline *pipeline;
   struct ls_export *export;
+  struct ls_checkpoint *ck;
+  char name[300]; /* checkpoint.name expanded */
+  char ck_key[1024], txn_id[1024];
+  int64_t resume[LS_MAX_PARTITIONS]; /* the restored checkpoint's positions, for the consumers' replay gate */
+  bool restored;
   char *props[LS_KAFKA_MAX_PROPS];
   int n_props;
   char props_buf[1024];
@@ -198,19 +203,28 @@ static int split_props(struct daemon *d, struct ls_err *err) {
   }
 }
 
+static bool checkpoints(const struct daemon *d) { return !d->opts.replay && d->cfg.checkpoint.interval_s > 0; }
+
+static void name_daemon(struct daemon *d) {
+  ls_kafka_instance_name(d->cfg.checkpoint.name, d->name, sizeof d->name);
+  snprintf(d->ck_key, sizeof d->ck_key, "%scheckpoint:%s:%s", d->cfg.redis.prefix, d->cfg.kafka.group_id, d->name);
+  snprintf(d->txn_id, sizeof d->txn_id, "lockstepd-%s-%s", d->cfg.kafka.group_id, d->name);
+}
+
 static int open_sinks(struct daemon *d, struct ls_err *err) {
   const struct ls_config *c = &d->cfg;
   int rc = LS_OK;
   bool replay = d->opts.replay != NULL;
   if (!replay && c->redis.enabled) {
     struct ls_redis_conf rc_ = {c->redis.host, c->redis.password, c->redis.prefix, (int)c->redis.port, (int)c->redis.db,
-                                (int)c->redis.timeout_ms, c->redis.closed_ttl_s, c->redis.stream_maxlen, c->redis.max_pending};
+                                (int)c->redis.timeout_ms, c->redis.closed_ttl_s, c->redis.stream_maxlen, c->redis.max_pending,
+                                checkpoints(d)};
     rc = ls_sink_redis_create(&d->sinks[d->n_sinks], &rc_, &d->log, err);
     if (rc == LS_OK) d->n_sinks++;
   }
   if (rc == LS_OK && !replay && c->kafka.output_enabled) {
     struct ls_kafka_sink_conf kc = {c->kafka.brokers, c->kafka.output_topic, !strcmp(c->kafka.output_format, "json"),
-                                    (const char *const *)d->props, d->n_props};
+                                    checkpoints(d) ? d->txn_id : NULL, c->kafka.epoch_topic, (const char *const *)d->props, d->n_props};
     rc = ls_sink_kafka_create(&d->sinks[d->n_sinks], &kc, &d->log, err);
     if (rc == LS_OK) d->n_sinks++;
   }
@@ -248,6 +262,36 @@ static int open_replay(struct daemon *d, struct ls_err *err) {
   return rc == LS_OK ? ls_replay_start(d->replay, err) : rc;
 }
 
+static void sleep_s(double s) { nanosleep(&(struct timespec){(time_t)s, (long)((s - (time_t)s) * 1e9)}, NULL); }
+
+/* Restores the checkpoint before any tweet is read: while Redis or the brokers cannot answer,
+ * waits (a restart must not forget the campaigns); a checkpoint that cannot be read is fatal. */
+static int open_checkpoint(struct daemon *d, struct ls_err *err) {
+  if (!checkpoints(d)) return LS_OK;
+  const struct ls_config *c = &d->cfg;
+  struct ls_checkpoint_conf cc = {c->redis.host, c->redis.password, d->ck_key, (int)c->redis.port, (int)c->redis.db, (int)c->redis.timeout_ms};
+  int rc = ls_checkpoint_open(&d->ck, &cc, err);
+  if (rc != LS_OK) return rc;
+  ls_pipeline_set_checkpoint(d->pipeline, d->ck, (double)c->checkpoint.interval_s);
+  ls_logf(&d->log, LS_LOG_INFO, "checkpoint", "every %lld s to redis %s:%lld key %s; transactional id %s", (long long)c->checkpoint.interval_s,
+          c->redis.host, (long long)c->redis.port, d->ck_key, d->txn_id);
+  for (int attempt = 1; !atomic_load(&g_stop); attempt++) {
+    rc = ls_pipeline_restore(d->pipeline, err);
+    if (rc != LS_EUNAVAIL) break;
+    if (ls_log_sampled((unsigned long long)attempt))
+      ls_logf(&d->log, LS_LOG_WARN, "checkpoint", "%s: waiting to restore before reading tweets (attempt %d)", err->msg, attempt);
+    sleep_s(attempt < 10 ? 0.5 : 2);
+  }
+  if (rc == LS_EINVAL) {
+    char why[sizeof err->msg];
+    snprintf(why, sizeof why, "%s", err->msg);
+    return ls_err_set(err, LS_EINVAL, "%.300s (the key is %.150s: delete it to start empty)", why, d->ck_key);
+  }
+  memcpy(d->resume, ls_pipeline_positions(d->pipeline), sizeof d->resume);
+  for (int q = 0; q < LS_MAX_PARTITIONS; q++) d->restored |= d->resume[q] >= 0;
+  return atomic_load(&g_stop) ? ls_err_set(err, LS_EUNAVAIL, "stopped before the checkpoint was restored") : rc;
+}
+
 static int open_consumers(struct daemon *d, struct ls_err *err) {
   const struct ls_config *c = &d->cfg;
   for (int i = 0; i < c->kafka.consumers; i++) {
@@ -257,7 +301,8 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
                                .dlq_topic = c->kafka.dlq_topic, .index = i, .session_timeout_ms = (int)c->kafka.session_timeout_ms,
                                .fetch_wait_max_ms = (int)c->kafka.fetch_wait_max_ms,
                                .queued_max_kbytes = (int)c->kafka.queued_max_kbytes, .offset_reset = c->kafka.offset_reset,
-                               .n_props = d->n_props, .ring = d->rings[i], .log = &d->log};
+                               .n_props = d->n_props, .ring = d->rings[i], .log = &d->log,
+                               .resume = d->restored ? d->resume : NULL, .n_resume = LS_MAX_PARTITIONS};
     memcpy(kc.props, d->props, sizeof(char *) * (size_t)d->n_props);
     decode_limits(c, &kc.limits);
     rc = ls_kafka_consumer_create(&d->consumers[i], &kc, err);
@@ -287,7 +332,9 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
   X("sink_failures", st->sink_failures) X("sink_retries", st->sink_retries)                        \
   X("coordinated_actions", pairs) X("suppressed", st->suppressed) X("light_pairs", st->light_pairs) \
   X("links_rejected", st->links_rejected) X("edges_live", st->edges_live)                          \
-  X("evictions", st->evictions) X("watermark_ms", st->watermark_ms) X("offsets_held", st->offsets_held)
+  X("evictions", st->evictions) X("watermark_ms", st->watermark_ms) X("offsets_held", st->offsets_held)     \
+  X("replayed", st->replayed) X("checkpoints", st->checkpoints) X("checkpoint_failures", st->checkpoint_failures) \
+  X("checkpoint_bytes", st->checkpoint_bytes)
 #define STATS_NAME(name, value) name,
 #define STATS_VALUE(name, value) (uint64_t)(value),
 
@@ -397,6 +444,7 @@ static void teardown(struct daemon *d) {
   ls_replay_close(d->replay);
   ls_pipeline_destroy(d->pipeline);
   ls_export_destroy(d->export);
+  ls_checkpoint_close(d->ck);
   for (int i = 0; i < d->n_sinks; i++) ls_sink_destroy(d->sinks[i]);
   for (int i = 0; i < LS_MAX_SOURCES; i++) ls_ring_destroy(d->rings[i]);
   ls_backend_close(d->be);
@@ -404,6 +452,7 @@ static void teardown(struct daemon *d) {
 
 static int run(struct daemon *d) {
   struct ls_err err;
+  name_daemon(d);
   int rc = split_props(d, &err);
   if (rc == LS_OK) rc = ls_backend_open(&d->be, d->cfg.embed.backend, &d->log, &err);
   if (rc == LS_OK) {
@@ -413,6 +462,7 @@ static int run(struct daemon *d) {
   }
   if (rc == LS_OK) rc = ls_pipeline_create(&d->pipeline, &d->cfg, d->be, d->sinks, d->n_sinks, &d->log, &err);
   if (rc == LS_OK) rc = open_export(d, &err);
+  if (rc == LS_OK) rc = open_checkpoint(d, &err);
   if (rc == LS_OK) rc = d->opts.replay ? open_replay(d, &err) : open_consumers(d, &err);
   if (rc != LS_OK) {
     ls_logf(&d->log, LS_LOG_ERROR, "main", "%s", err.msg);

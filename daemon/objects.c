@@ -22,6 +22,7 @@ struct object {
   int64_t epoch_start; /* virality count restarts after one window */
   uint32_t epoch_count;
   uint8_t n, head;
+  uint16_t replayed; /* bit k: act[k] was read again after a restore */
   struct action act[LS_OBJECT_RECENT];
 };
 
@@ -78,8 +79,10 @@ static bool latest_of_account(const struct object *s, int k, int64_t t, int64_t 
   return true;
 }
 
-int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t, int64_t window, int64_t repeat,
+int ls_objects_observe(struct ls_objects *o, uint64_t key, const struct ls_action *a, int64_t window, int64_t repeat,
                        ls_pair_fn fn, void *ud) {
+  uint64_t account = a->account;
+  int64_t t = a->t_ms;
   if (t > o->watermark) o->watermark = t;
   if (window > o->max_window) o->max_window = window;
   struct object *s = find_or_claim(o, key);
@@ -98,10 +101,12 @@ int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int
   int pairs = 0;
   for (int k = 0; k < s->n; k++) { /* a repeat pairs with what came after its previous action */
     if (llabs(s->act[k].t - t) > window || s->act[k].t <= prev || !latest_of_account(s, k, t, window)) continue;
-    fn(ud, s->act[k].account, s->act[k].t, s->epoch_count);
+    struct ls_action other = {s->act[k].account, s->act[k].t, (s->replayed >> k) & 1};
+    fn(ud, &other, s->epoch_count);
     pairs++;
   }
   s->act[s->head] = (struct action){account, t};
+  s->replayed = (uint16_t)((s->replayed & ~(1u << s->head)) | (unsigned)a->replayed << s->head);
   s->head = (uint8_t)((s->head + 1) % LS_OBJECT_RECENT);
   if (s->n < LS_OBJECT_RECENT) s->n++;
   if (t > s->latest) s->latest = t;

@@ -312,3 +312,60 @@ void ls_ops_end(struct ls_ops *o, int64_t now_ms) {
 }
 
 uint32_t ls_ops_count(const struct ls_ops *o) { return o->n; }
+
+struct ls_op *ls_ops_find(const struct ls_ops *o, const char *id) {
+  for (uint32_t i = 0; i < o->n; i++)
+    if (!strcmp(o->ops[i]->id, id)) return o->ops[i];
+  return NULL;
+}
+
+void ls_ops_save(const struct ls_ops *o, struct ls_snap *w) {
+  ls_snap_section(w, "OPER", sizeof(struct ls_op));
+  ls_snap_u64(w, o->n);
+  for (uint32_t i = 0; i < o->n; i++) {
+    ls_snap_put(w, o->ops[i], sizeof *o->ops[i]);
+    ls_snap_put(w, o->ops[i]->accounts, o->ops[i]->n_accounts * sizeof(uint64_t));
+  }
+}
+
+/* One operation as saved; NULL (r->bad, or out of memory: *oom) when it cannot be. */
+static struct ls_op *load_op(struct ls_snap_reader *r, bool *oom) {
+  struct ls_op *op = calloc(1, sizeof *op);
+  if (!op) {
+    *oom = true;
+    return NULL;
+  }
+  ls_snap_get(r, op, sizeof *op);
+  op->into = NULL;
+  op->id[sizeof op->id - 1] = '\0';
+  if (op->n_objects > LS_OP_OBJECTS || op->object_head >= LS_OP_OBJECTS || op->n_merged > LS_OP_MERGED_MAX ||
+      (uint64_t)op->n_accounts * sizeof(uint64_t) > r->left)
+    ls_snap_fail(r, "an operation out of range");
+  op->cap_accounts = op->n_accounts;
+  op->accounts = r->bad ? NULL : malloc(((size_t)op->n_accounts + 1) * sizeof(uint64_t));
+  if (!r->bad && !op->accounts) *oom = true;
+  if (!op->accounts || !ls_snap_get(r, op->accounts, op->n_accounts * sizeof(uint64_t))) {
+    op_free(op);
+    return NULL;
+  }
+  return op;
+}
+
+int ls_ops_load(struct ls_ops *o, struct ls_snap_reader *r, struct ls_err *err) {
+  for (uint32_t i = 0; i < o->n; i++) op_free(o->ops[i]);
+  o->n = 0;
+  if (!ls_snap_expect(r, "OPER", sizeof(struct ls_op))) return ls_snap_status(r, err);
+  uint64_t n = ls_snap_get_count(r, sizeof(struct ls_op));
+  struct ls_op **ops = realloc(o->ops, (n + 1) * sizeof *ops);
+  if (!ops) return ls_err_set(err, LS_ENOMEM, "checkpoint: cannot hold %llu operations", (unsigned long long)n);
+  o->ops = ops;
+  o->cap = (uint32_t)n + 1;
+  bool oom = false;
+  for (uint64_t i = 0; i < n && !r->bad; i++) {
+    struct ls_op *op = load_op(r, &oom);
+    if (!op) break;
+    o->ops[o->n++] = op;
+  }
+  if (oom) return ls_err_set(err, LS_ENOMEM, "checkpoint: out of memory for operations");
+  return ls_snap_status(r, err);
+}

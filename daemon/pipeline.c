@@ -20,6 +20,7 @@
 
 #include "lockstep/activity.h"
 #include "lockstep/canon_url.h"
+#include "lockstep/checkpoint.h"
 #include "lockstep/chance.h"
 #include "lockstep/dedup.h"
 #include "lockstep/embedder.h"
@@ -44,6 +45,7 @@ struct slot_meta { /* what a vector-window row stands for */
   uint64_t account, tweet;
   int64_t t;
   uint64_t text_key; /* the co-tweet key of its canonical text: identical copies are co-tweet's */
+  bool replayed;
 };
 
 struct partner { /* another account's action paired with the current one */
@@ -59,6 +61,7 @@ struct item {
   char *norm; /* normalised text */
   uint32_t norm_len, tokens;
   bool coordinated;
+  bool replayed; /* read again after a restore: the checkpoint holds its co-actions with other replayed tweets */
 };
 
 struct ls_pipeline {
@@ -97,6 +100,10 @@ struct ls_pipeline {
 
   struct ls_export *export; /* NULL unless --export-edges */
   struct ls_offsets *offsets;
+  struct ls_checkpoint *ck; /* NULL: no checkpoints, offsets acknowledged as the sinks acknowledge */
+  double ck_interval_s, last_ck_wall;
+  uint64_t epoch; /* the sinks' open epoch: the next checkpoint's number */
+  int64_t *positions; /* per partition: the offset after the last one read (or restored), -1: none */
   int64_t max_window_ms; /* the longest enabled signal window: how far acknowledgements hold back */
   int64_t last_cluster_event_ms;
   double last_cluster_wall;
@@ -164,6 +171,9 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (rc == LS_OK && c->signal[LS_SIG_SIMILAR].enabled) rc = ls_vecwin_create(&p->vecwin, p->be, &vc, err);
   if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
   if (rc != LS_OK) return rc;
+  p->epoch = 1;
+  p->positions = malloc(LS_MAX_PARTITIONS * sizeof *p->positions);
+  for (int i = 0; p->positions && i < LS_MAX_PARTITIONS; i++) p->positions[i] = -1;
   p->norm_stride = (size_t)c->input.max_text_bytes + 1;
   p->pairs_cap = nb * MAX_SIMILAR_PAIRS_PER_TWEET;
   p->meta = calloc(wcap, sizeof *p->meta);
@@ -179,7 +189,7 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   p->partners_cap = (most < MAX_PARTNERS ? most : MAX_PARTNERS) + LS_OBJECT_RECENT;
   p->partners = malloc((size_t)p->partners_cap * sizeof *p->partners);
   if (!p->meta || !p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->matches ||
-      !p->pairs || !p->partners)
+      !p->pairs || !p->partners || !p->positions)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
   for (int s = 0; s < LS_SIG_COUNT; s++)
     if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
@@ -242,6 +252,7 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   free(p->matches);
   free(p->pairs);
   free(p->partners);
+  free(p->positions);
   ls_offsets_destroy(p->offsets);
   free(p);
 }
@@ -297,9 +308,135 @@ static void on_safe_offset(void *ud, int source, int32_t partition, int64_t next
   p->src[source].ack(p->src[source].ud, partition, next_offset);
 }
 
+/* --- checkpoints ------------------------------------------------------------------------------ */
+
+static uint64_t version_fingerprint(void) { return ls_hash64(LS_VERSION, sizeof LS_VERSION - 1, sizeof(struct ls_pipeline_stats)); }
+
+/* The whole state that the windows do not rebuild (README: checkpoints), and the sinks' epoch. */
+static void save_state(struct ls_pipeline *p, struct ls_snap *w) {
+  ls_snap_section(w, "LSCK", version_fingerprint());
+  ls_snap_u64(w, p->epoch);
+  ls_snap_u64(w, (uint64_t)p->last_cluster_event_ms);
+  ls_snap_u64(w, (uint64_t)p->graph_dirty | (uint64_t)p->strong_new << 1);
+  ls_snap_put(w, &p->st, sizeof p->st);
+  uint64_t n = 0;
+  for (int q = 0; q < LS_MAX_PARTITIONS; q++) n += p->positions[q] >= 0;
+  ls_snap_u64(w, n);
+  for (int32_t q = 0; q < LS_MAX_PARTITIONS; q++) {
+    if (p->positions[q] < 0) continue;
+    ls_snap_put(w, &q, sizeof q);
+    ls_snap_put(w, &p->positions[q], sizeof p->positions[q]);
+  }
+  ls_graph_save(p->graph, w);
+  ls_activity_save(p->activity, w);
+  ls_tracker_save(p->tracker, w);
+  for (int i = 0; i < p->n_sinks; i++) {
+    if (!p->sinks[i]->i->pending) continue;
+    ls_snap_section(w, p->sinks[i]->i->name, 0);
+    p->sinks[i]->i->pending(p->sinks[i], w);
+  }
+}
+
+static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls_err *err) {
+  if (!ls_snap_expect(r, "LSCK", version_fingerprint())) return ls_snap_status(r, err);
+  p->epoch = ls_snap_get_u64(r);
+  p->last_cluster_event_ms = (int64_t)ls_snap_get_u64(r);
+  uint64_t flags = ls_snap_get_u64(r);
+  p->graph_dirty = flags & 1;
+  p->strong_new = flags >> 1 & 1;
+  ls_snap_get(r, &p->st, sizeof p->st);
+  uint64_t n = ls_snap_get_count(r, sizeof(int32_t) + sizeof(int64_t));
+  for (uint64_t k = 0; k < n && !r->bad; k++) {
+    int32_t q;
+    int64_t pos;
+    ls_snap_get(r, &q, sizeof q);
+    ls_snap_get(r, &pos, sizeof pos);
+    if (q < 0 || q >= LS_MAX_PARTITIONS) ls_snap_fail(r, "a partition out of range");
+    else p->positions[q] = pos;
+  }
+  int rc = ls_snap_status(r, err);
+  if (rc == LS_OK) rc = ls_graph_load(p->graph, r, err);
+  if (rc == LS_OK) rc = ls_activity_load(p->activity, r, err);
+  if (rc == LS_OK) rc = ls_tracker_load(p->tracker, r, err);
+  return rc;
+}
+
+/* Stores a checkpoint, then lets the sinks commit its epoch, then acknowledges the offsets it
+ * covers: a crash between any two steps leaves a checkpoint that the committed offsets cover
+ * (they only ever lag behind it) and an epoch that recovery finishes. */
+static void checkpoint(struct ls_pipeline *p) {
+  struct ls_snap w = {0};
+  struct ls_err err;
+  double t0 = wall_s();
+  p->last_ck_wall = t0;
+  save_state(p, &w);
+  int rc = ls_snap_done(&w, &err);
+  if (rc == LS_OK) rc = ls_checkpoint_save(p->ck, w.buf, w.len, &err);
+  double stored = wall_s();
+  for (int i = 0; rc == LS_OK && i < p->n_sinks; i++)
+    if (p->sinks[i]->i->commit) rc = p->sinks[i]->i->commit(p->sinks[i], p->epoch, &err);
+  if (rc == LS_OK) {
+    p->st.checkpoints++;
+    p->st.checkpoint_bytes = w.len;
+    p->epoch++;
+    ls_offsets_advance(p->offsets, p->st.watermark_ms - p->max_window_ms, on_safe_offset, p);
+    ls_logf(p->log, LS_LOG_DEBUG, "checkpoint", "epoch %" PRIu64 " stored: %zu bytes in %.0f ms, committed in %.0f ms",
+            p->epoch - 1, w.len, (stored - t0) * 1000, (wall_s() - stored) * 1000);
+  } else {
+    p->st.checkpoint_failures++;
+    if (ls_log_sampled(p->st.checkpoint_failures))
+      ls_logf(p->log, LS_LOG_WARN, "checkpoint", "%s (offsets wait for the next checkpoint; failures=%" PRIu64 ")", err.msg,
+              p->st.checkpoint_failures);
+  }
+  ls_snap_free(&w);
+}
+
+void ls_pipeline_set_checkpoint(struct ls_pipeline *p, struct ls_checkpoint *ck, double interval_s) {
+  p->ck = ck;
+  p->ck_interval_s = interval_s;
+}
+
+int ls_pipeline_restore(struct ls_pipeline *p, struct ls_err *err) {
+  uint8_t *buf;
+  size_t len;
+  int rc = ls_checkpoint_load(p->ck, &buf, &len, err);
+  if (rc != LS_OK) return rc;
+  struct ls_snap_reader r;
+  ls_snap_reader_init(&r, buf, len);
+  if (!buf) {
+    ls_logf(p->log, LS_LOG_INFO, "checkpoint", "none at %s: starting empty", ls_checkpoint_key(p->ck));
+  } else if ((rc = load_state(p, &r, err)) == LS_OK) {
+    for (int i = 0; rc == LS_OK && i < p->n_sinks; i++) {
+      if (!p->sinks[i]->i->recover) continue;
+      if (ls_snap_expect(&r, p->sinks[i]->i->name, 0)) rc = p->sinks[i]->i->recover(p->sinks[i], p->epoch, &r, err);
+      else rc = ls_err_set(err, LS_EINVAL, "checkpoint: written without the %s sink's events (was a sink turned on?)", p->sinks[i]->i->name);
+    }
+    if (rc == LS_OK) p->epoch++;
+  }
+  if (rc == LS_OK && buf) {
+    p->st.campaigns_active = ls_tracker_active(p->tracker);
+    ls_logf(p->log, LS_LOG_INFO, "checkpoint", "restored epoch %" PRIu64 " from %s (%zu bytes): %" PRIu64 " tweets, %u active campaigns, watermark %" PRId64,
+            p->epoch - 1, ls_checkpoint_key(p->ck), len, p->st.tweets, p->st.campaigns_active, p->st.watermark_ms);
+  }
+  free(buf);
+  return rc;
+}
+
+const int64_t *ls_pipeline_positions(const struct ls_pipeline *p) { return p->positions; }
+
+/* Without checkpoints, offsets follow the sinks' acknowledgements; with them, only checkpoints
+ * acknowledge (every checkpoint.interval_s, when the sinks are clean). */
 static void acknowledge(struct ls_pipeline *p, bool sinks_clean) {
   p->st.offsets_held = !sinks_clean;
-  if (sinks_clean) ls_offsets_advance(p->offsets, p->st.watermark_ms - p->max_window_ms, on_safe_offset, p);
+  if (!sinks_clean) return;
+  if (!p->ck) ls_offsets_advance(p->offsets, p->st.watermark_ms - p->max_window_ms, on_safe_offset, p);
+  else if (wall_s() - p->last_ck_wall >= p->ck_interval_s) checkpoint(p);
+}
+
+/* The last checkpoint of a drain: whatever the interval. */
+static void acknowledge_now(struct ls_pipeline *p, bool sinks_clean) {
+  p->last_ck_wall = -1e18;
+  acknowledge(p, sinks_clean);
 }
 
 static void cluster(struct ls_pipeline *p) {
@@ -330,10 +467,12 @@ static void maybe_cluster(struct ls_pipeline *p, bool idle) {
 /* --- signals ---------------------------------------------------------------------------------- */
 
 /* A partner of the current action, with the chance weight of their co-action (chance.h). */
-static void on_pair(void *ud, uint64_t other, int64_t other_t, uint32_t object_accounts) {
+static void on_pair(void *ud, const struct ls_action *other_action, uint32_t object_accounts) {
   struct ls_pipeline *p = ud;
+  if (p->cur_item->replayed && other_action->replayed) return; /* the checkpoint's graph has it */
   const struct ls_tweet *t = p->cur_item->t;
-  int64_t gap = t->created_at_ms - other_t;
+  uint64_t other = other_action->account;
+  int64_t gap = t->created_at_ms - other_action->t_ms;
   double w = ls_chance_weight(&p->chance, p->cur_sig, gap, ls_activity_count(p->activity, t->author_id),
                               ls_activity_count(p->activity, other));
   if (object_accounts > p->object_accounts) p->object_accounts = object_accounts;
@@ -391,7 +530,8 @@ static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, 
   p->cur_item = it;
   uint64_t key = ls_hash_combine((uint64_t)sig + 1, object);
   if (p->export) ls_export_action(p->export, sig, key, it->t->author_id, it->t->id, it->t->created_at_ms);
-  if (ls_objects_observe(p->objects, key, it->t->author_id, it->t->created_at_ms, p->cfg.signal[sig].window_s * 1000,
+  struct ls_action a = {it->t->author_id, it->t->created_at_ms, it->replayed};
+  if (ls_objects_observe(p->objects, key, &a, p->cfg.signal[sig].window_s * 1000,
                          repeat_ms(&p->cfg.signal[sig]),
                          on_pair, p) < 0)
     p->st.suppressed++;
@@ -466,7 +606,7 @@ static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot
       if (p->cur_item != it) spend_action(p, 0);
       p->cur_sig = LS_SIG_SIMILAR;
       p->cur_item = it;
-      on_pair(p, m->account, m->t, matches[pr->q] + 1);
+      on_pair(p, &(struct ls_action){m->account, m->t, m->replayed}, matches[pr->q] + 1);
     }
   }
   spend_action(p, 0);
@@ -531,7 +671,8 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
   if (rc == LS_OK) rc = ls_vecwin_add(p->vecwin, p->vectors, n, &first_slot, &err);
   for (uint32_t q = 0; rc == LS_OK && q < n; q++) {
     const struct ls_tweet *t = p->items[p->embed_items[q]].t;
-    p->meta[(first_slot + q) % cap] = (struct slot_meta){t->author_id, t->id, t->created_at_ms, p->items[p->embed_items[q]].text_key};
+    const struct item *it = &p->items[p->embed_items[q]];
+    p->meta[(first_slot + q) % cap] = (struct slot_meta){t->author_id, t->id, t->created_at_ms, it->text_key, it->replayed};
   }
   if (rc == LS_OK) rc = query_all(p, &found, &err);
   if (rc != LS_OK) {
@@ -547,9 +688,15 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
 
 /* --- batches ---------------------------------------------------------------------------------- */
 
-static void note_offset(struct ls_pipeline *p, int s, const struct ls_tweet *t) {
-  if (!p->src[s].ack || t->partition < 0 || t->partition >= LS_MAX_PARTITIONS) return;
+/* Notes the record's offset; true when it was read before (before a restore, or before a
+ * rebalance gave its partition back): its co-actions with other such records are known. */
+static bool note_offset(struct ls_pipeline *p, int s, const struct ls_tweet *t) {
+  if (!p->src[s].ack || t->partition < 0 || t->partition >= LS_MAX_PARTITIONS) return false;
   ls_offsets_note(p->offsets, s, t->partition, t->offset, t->id ? t->created_at_ms : 0);
+  int64_t *pos = &p->positions[t->partition];
+  if (t->offset < *pos) return true;
+  *pos = t->offset + 1;
+  return false;
 }
 
 /* Fills p->items from the rings (at most max_tweets); returns the count. */
@@ -559,9 +706,9 @@ static uint32_t take(struct ls_pipeline *p, uint32_t n, uint64_t *tokens) {
     size_t avail = ls_ring_readable(p->src[s].ring);
     while (p->taken[s] < avail && n < max && *tokens < (uint64_t)p->cfg.embed.max_batch_tokens) {
       struct ls_tweet *t = &ls_ring_peek(p->src[s].ring, p->taken[s]++)->tweet;
-      note_offset(p, s, t);
+      bool replayed = note_offset(p, s, t);
       *tokens += t->text_len / 4 + 1;
-      p->items[n++] = (struct item){.t = t->id ? t : NULL};
+      p->items[n++] = (struct item){.t = t->id ? t : NULL, .replayed = replayed};
     }
   }
   return n;
@@ -595,13 +742,17 @@ static void process(struct ls_pipeline *p, uint32_t n) {
     struct item *it = &p->items[i];
     if (!it->t) continue; /* position marker */
     if (ls_dedup_seen(&p->dedup, it->t->id)) {
-      p->st.duplicates++;
+      p->st.duplicates += !it->replayed;
       it->t = NULL;
       continue;
     }
-    p->st.tweets++;
-    if (it->t->created_at_ms > p->st.watermark_ms) p->st.watermark_ms = it->t->created_at_ms;
-    ls_activity_add(p->activity, it->t->author_id, it->t->created_at_ms);
+    if (it->replayed) { /* rebuilds the windows only: counts, clock and activity are restored */
+      p->st.replayed++;
+    } else {
+      p->st.tweets++;
+      if (it->t->created_at_ms > p->st.watermark_ms) p->st.watermark_ms = it->t->created_at_ms;
+      ls_activity_add(p->activity, it->t->author_id, it->t->created_at_ms);
+    }
     prepare_item(p, it, i);
     if (p->export) ls_export_node(p->export, it->t->author_id, it->t->username, it->t->text, it->t->text_len);
     exact_signals(p, it);
@@ -610,7 +761,7 @@ static void process(struct ls_pipeline *p, uint32_t n) {
   similar_text(p, n);
   for (uint32_t i = 0; i < n; i++) {
     const struct item *it = &p->items[i];
-    if (it->t && it->coordinated)
+    if (it->t && it->coordinated && !it->replayed)
       ls_graph_touch(p->graph, it->t);
   }
   p->st.batches++;
@@ -685,7 +836,8 @@ int ls_pipeline_drain(struct ls_pipeline *p, bool close_campaigns, int timeout_m
   if (close_campaigns) ls_tracker_close_all(p->tracker, on_event, p);
   p->st.campaigns_active = ls_tracker_active(p->tracker);
   bool clean = flush_sinks(p, timeout_ms);
-  acknowledge(p, clean);
+  acknowledge_now(p, clean);
+  if (p->ck) clean = flush_sinks(p, timeout_ms) && clean; /* what the last commit released */
   if (!clean) ls_logf(p->log, LS_LOG_ERROR, "pipeline", "sinks did not acknowledge every event: offsets of the last batches are not stored");
   return clean ? LS_OK : LS_EUNAVAIL;
 }

@@ -39,7 +39,7 @@ static void file_destroy(struct ls_sink *s) {
   free(s);
 }
 
-static const struct ls_sink_i FILE_I = {"file", file_write, file_flush, NULL, file_destroy};
+static const struct ls_sink_i FILE_I = {.name = "file", .write = file_write, .flush = file_flush, .destroy = file_destroy};
 
 int ls_sink_file_create(struct ls_sink **out, const char *path, const struct ls_log *log, struct ls_err *err) {
   FILE *f = fopen(path, "w");

@@ -98,6 +98,8 @@ struct redis_sink {
   bool down_logged;
   struct prepared **queue;
   size_t head, count, cap;
+  bool epochs; /* checkpoints: the last `open` queued events wait for their epoch's commit */
+  size_t open;
   struct ls_jw event, signals, samples;
 };
 
@@ -125,6 +127,25 @@ static void operation_args(const struct ls_operation_ref *op, struct op_args *a)
   a->merged[0] = '\0';
   for (uint32_t i = 0; i < op->n_merged; i++)
     n += (size_t)snprintf(a->merged + n, sizeof a->merged - n, "%s%s", i ? " " : "", op->merged_from[i]);
+}
+
+/* An argument vector in one allocation: the arrays, then every argument's bytes. */
+static struct prepared *assemble(const struct piece *args, int argc) {
+  size_t bytes = sizeof(struct prepared) + (size_t)argc * (sizeof(char *) + sizeof(size_t));
+  for (int i = 0; i < argc; i++) bytes += args[i].n;
+  struct prepared *p = malloc(bytes);
+  if (!p) return NULL;
+  p->argc = argc;
+  p->argv = (const char **)(p + 1);
+  p->lens = (size_t *)(p->argv + argc);
+  char *o = (char *)(p->lens + argc);
+  for (int i = 0; i < argc; i++) {
+    memcpy(o, args[i].s, args[i].n);
+    p->argv[i] = o;
+    p->lens[i] = args[i].n;
+    o += args[i].n;
+  }
+  return p;
 }
 
 /* EVAL SCRIPT 0 ARGV[1..22] accounts...: the fixed pieces in the script's order, then the account
@@ -155,26 +176,17 @@ static struct prepared *prepare(struct redis_sink *r, const struct ls_campaign_e
   const int n_fixed = (int)(sizeof fixed / sizeof *fixed);
   _Static_assert(sizeof fixed / sizeof *fixed == FIRST_ACCOUNT_ARG + 2, "one piece per fixed argument, after EVAL SCRIPT 0");
   int argc = n_fixed + (int)e->n_accounts;
-  size_t bytes = sizeof(struct prepared) + (size_t)argc * (sizeof(char *) + sizeof(size_t)) + (size_t)e->n_accounts * 21;
-  for (int i = 0; i < n_fixed; i++) bytes += fixed[i].n;
-  struct prepared *p = malloc(bytes);
-  if (!p) return NULL;
-  p->argc = argc;
-  p->argv = (const char **)(p + 1);
-  p->lens = (size_t *)(p->argv + argc);
-  char *o = (char *)(p->lens + argc);
-  for (int i = 0; i < n_fixed; i++) {
-    memcpy(o, fixed[i].s, fixed[i].n);
-    p->argv[i] = o;
-    p->lens[i] = fixed[i].n;
-    o += fixed[i].n;
+  struct piece *args = malloc((size_t)argc * sizeof *args);
+  char(*ids)[21] = malloc(((size_t)e->n_accounts + 1) * sizeof *ids);
+  struct prepared *p = NULL;
+  if (args && ids) {
+    memcpy(args, fixed, sizeof fixed);
+    for (uint32_t k = 0; k < e->n_accounts; k++)
+      args[n_fixed + (int)k] = (struct piece){ids[k], (size_t)snprintf(ids[k], sizeof ids[k], "%llu", (unsigned long long)e->accounts[k])};
+    p = assemble(args, argc);
   }
-  for (uint32_t k = 0; k < e->n_accounts; k++) {
-    int n = snprintf(o, 21, "%llu", (unsigned long long)e->accounts[k]);
-    p->argv[n_fixed + (int)k] = o;
-    p->lens[n_fixed + (int)k] = (size_t)n;
-    o += n;
-  }
+  free(args);
+  free(ids);
   return p;
 }
 
@@ -249,23 +261,29 @@ static int connect_redis(struct ls_sink *s) {
   return LS_OK;
 }
 
-static int redis_write(struct ls_sink *s, const struct ls_campaign_event *e) {
+static void enqueue(struct ls_sink *s, struct prepared *p) {
   struct redis_sink *r = s->ctx;
-  struct prepared *p = prepare(r, e);
-  if (!p) {
-    s->failed++;
-    return LS_ENOMEM;
-  }
   if (r->count == r->cap) { /* full: the oldest event is lost, loudly */
     free(r->queue[r->head]);
     r->head = (r->head + 1) % r->cap;
     r->count--;
+    if (r->open > r->count) r->open = r->count;
     s->failed++;
     ls_logf(s->log, LS_LOG_ERROR, "redis", "pending queue full (redis.max_pending=%zu): dropped the oldest event, dropped_total=%llu",
             r->cap, (unsigned long long)s->failed);
   }
   r->queue[(r->head + r->count) % r->cap] = p;
   r->count++;
+  if (r->epochs) r->open++;
+}
+
+static int redis_write(struct ls_sink *s, const struct ls_campaign_event *e) {
+  struct prepared *p = prepare(s->ctx, e);
+  if (!p) {
+    s->failed++;
+    return LS_ENOMEM;
+  }
+  enqueue(s, p);
   return LS_OK;
 }
 
@@ -296,13 +314,14 @@ static bool settle(struct ls_sink *s, const struct prepared *p, const redisReply
 static int flush_once(struct ls_sink *s) {
   struct redis_sink *r = s->ctx;
   if (connect_redis(s) != LS_OK || mono_s() < r->next_attempt) return LS_EUNAVAIL;
-  for (size_t k = 0; k < r->count; k++) {
+  size_t ready = r->count - r->open; /* the open epoch's events wait for its commit */
+  for (size_t k = 0; k < ready; k++) {
     struct prepared *p = r->queue[(r->head + k) % r->cap];
     redisAppendCommandArgv(r->ctx, p->argc, p->argv, p->lens);
   }
   size_t done = 0, answered = 0;
   char refusal[128] = "";
-  for (; answered < r->count; answered++) {
+  for (; answered < ready; answered++) {
     redisReply *rep = NULL;
     if (redisGetReply(r->ctx, (void **)&rep) != REDIS_OK) break;
     if (answered == done) { /* nothing refused yet */
@@ -314,7 +333,7 @@ static int flush_once(struct ls_sink *s) {
   for (size_t k = 0; k < done; k++) free(r->queue[(r->head + k) % r->cap]);
   r->head = (r->head + done) % r->cap;
   r->count -= done;
-  if (answered < r->count + done) {
+  if (answered < ready) {
     lost_connection(s);
     return LS_EUNAVAIL;
   }
@@ -337,7 +356,7 @@ static int redis_flush(struct ls_sink *s, int timeout_ms) {
   struct redis_sink *r = s->ctx;
   double deadline = mono_s() + timeout_ms / 1000.0;
   for (;;) {
-    if (r->count == 0) return LS_OK;
+    if (r->count == r->open) return LS_OK;
     int rc = flush_once(s);
     double now = mono_s();
     if (rc == LS_OK || now >= deadline) return rc;
@@ -367,6 +386,51 @@ static void redis_stats(struct ls_sink *s, const char *const *fields, const uint
   else command_ok(s, rep, "HSET stats");
 }
 
+/* The queue, committed and open alike, for the checkpoint: argc, then each argument's length and bytes. */
+static void redis_pending(struct ls_sink *s, struct ls_snap *w) {
+  struct redis_sink *r = s->ctx;
+  ls_snap_u64(w, r->count);
+  for (size_t k = 0; k < r->count; k++) {
+    const struct prepared *p = r->queue[(r->head + k) % r->cap];
+    ls_snap_u64(w, (uint64_t)p->argc);
+    for (int i = 0; i < p->argc; i++) {
+      ls_snap_u64(w, p->lens[i]);
+      ls_snap_put(w, p->argv[i], p->lens[i]);
+    }
+  }
+}
+
+/* The epoch's events may go: they are in the stored checkpoint, so one pass is enough (what
+ * Redis does not take now stays queued, and in the next checkpoint). */
+static int redis_commit(struct ls_sink *s, uint64_t epoch, struct ls_err *err) {
+  (void)epoch;
+  (void)err;
+  ((struct redis_sink *)s->ctx)->open = 0;
+  flush_once(s);
+  return LS_OK;
+}
+
+/* The checkpoint's queue, queued again: the script keeps one copy per version, so what Redis
+ * already had changes nothing. */
+static int redis_recover(struct ls_sink *s, uint64_t epoch, struct ls_snap_reader *in, struct ls_err *err) {
+  (void)epoch;
+  uint64_t n = ls_snap_get_count(in, sizeof(uint64_t));
+  for (uint64_t k = 0; k < n && !in->bad; k++) {
+    uint64_t argc = ls_snap_get_count(in, sizeof(uint64_t));
+    struct piece *args = argc ? malloc(argc * sizeof *args) : NULL;
+    if (!args) return ls_err_set(err, argc ? LS_ENOMEM : LS_EINVAL, "redis: a checkpoint's queued event is empty or too large");
+    for (uint64_t i = 0; i < argc; i++) {
+      args[i].n = ls_snap_get_count(in, 1);
+      args[i].s = ls_snap_take(in, args[i].n);
+    }
+    struct prepared *p = in->bad ? NULL : assemble(args, (int)argc);
+    free(args);
+    if (p) enqueue(s, p);
+  }
+  ((struct redis_sink *)s->ctx)->open = 0;
+  return in->bad ? ls_snap_status(in, err) : LS_OK;
+}
+
 static void redis_destroy(struct ls_sink *s) {
   struct redis_sink *r = s->ctx;
   if (r->count)
@@ -381,7 +445,11 @@ static void redis_destroy(struct ls_sink *s) {
   free(s);
 }
 
-static const struct ls_sink_i REDIS_I = {"redis", redis_write, redis_flush, redis_stats, redis_destroy};
+static const struct ls_sink_i REDIS_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .publish_stats = redis_stats,
+                                         .destroy = redis_destroy};
+static const struct ls_sink_i REDIS_EPOCH_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .publish_stats = redis_stats,
+                                               .pending = redis_pending, .commit = redis_commit, .recover = redis_recover,
+                                               .destroy = redis_destroy};
 
 int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf, const struct ls_log *log,
                          struct ls_err *err) {
@@ -402,7 +470,8 @@ int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf,
   ls_jw_init(&r->event);
   ls_jw_init(&r->signals);
   ls_jw_init(&r->samples);
-  *s = (struct ls_sink){.i = &REDIS_I, .ctx = r, .log = log};
+  r->epochs = conf->epochs;
+  *s = (struct ls_sink){.i = conf->epochs ? &REDIS_EPOCH_I : &REDIS_I, .ctx = r, .log = log};
   connect_redis(s); /* unreachable: logged, retried on the next flush */
   *out = s;
   return LS_OK;

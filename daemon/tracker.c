@@ -412,3 +412,81 @@ void ls_tracker_close_all(struct ls_tracker *t, ls_event_fn fn, void *ud) {
 uint32_t ls_tracker_active(const struct ls_tracker *t) { return t->n; }
 uint32_t ls_tracker_operations(const struct ls_tracker *t) { return ls_ops_count(t->ops); }
 uint64_t ls_tracker_opened(const struct ls_tracker *t) { return t->opened; }
+
+/* --- checkpoints ------------------------------------------------------------------------------ */
+
+void ls_tracker_save(const struct ls_tracker *t, struct ls_snap *w) {
+  ls_ops_save(t->ops, w);
+  ls_snap_section(w, "TRAK", ls_hash_combine(sizeof(struct campaign), sizeof(struct closed)));
+  ls_snap_u64(w, t->opened);
+  ls_snap_u64(w, t->n);
+  for (uint32_t i = 0; i < t->n; i++) {
+    const struct campaign *c = &t->c[i];
+    char op[LS_CAMPAIGN_ID_MAX] = "";
+    if (c->op) snprintf(op, sizeof op, "%s", ls_ops_id(ls_ops_resolve(c->op)));
+    ls_snap_put(w, c, sizeof *c);
+    ls_snap_put(w, c->accounts, c->n_accounts * sizeof *c->accounts);
+    ls_snap_put(w, c->usernames, c->n_accounts * sizeof *c->usernames);
+    ls_snap_put(w, op, sizeof op);
+  }
+  ls_snap_u64(w, t->n_closed);
+  ls_snap_put(w, t->closed, t->n_closed * sizeof *t->closed);
+}
+
+static void drop_campaigns(struct ls_tracker *t) {
+  for (uint32_t i = 0; i < t->n; i++) forget(&t->c[i]);
+  t->n = t->n_closed = 0;
+}
+
+/* Campaign i as saved, its operation found again by id; false when it cannot be. */
+static bool load_campaign(struct ls_tracker *t, struct campaign *c, struct ls_snap_reader *r, bool *oom) {
+  char op[LS_CAMPAIGN_ID_MAX];
+  ls_snap_get(r, c, sizeof *c);
+  c->accounts = NULL;
+  c->usernames = NULL;
+  c->claimed = false;
+  if ((uint64_t)c->n_accounts * (sizeof *c->accounts + sizeof *c->usernames) > r->left || c->n_samples > LS_SAMPLES)
+    ls_snap_fail(r, "a campaign out of range");
+  if (r->bad) return false;
+  c->accounts = malloc(((size_t)c->n_accounts + 1) * sizeof *c->accounts);
+  c->usernames = malloc(((size_t)c->n_accounts + 1) * sizeof *c->usernames);
+  if (!c->accounts || !c->usernames) {
+    *oom = true;
+    return false;
+  }
+  ls_snap_get(r, c->accounts, c->n_accounts * sizeof *c->accounts);
+  ls_snap_get(r, c->usernames, c->n_accounts * sizeof *c->usernames);
+  ls_snap_get(r, op, sizeof op);
+  op[sizeof op - 1] = '\0';
+  c->id[sizeof c->id - 1] = '\0';
+  c->op = op[0] ? ls_ops_find(t->ops, op) : NULL;
+  if (op[0] && !c->op) ls_snap_fail(r, "a campaign of an operation the checkpoint lacks");
+  return !r->bad;
+}
+
+int ls_tracker_load(struct ls_tracker *t, struct ls_snap_reader *r, struct ls_err *err) {
+  drop_campaigns(t);
+  int rc = ls_ops_load(t->ops, r, err);
+  if (rc != LS_OK) return rc;
+  if (!ls_snap_expect(r, "TRAK", ls_hash_combine(sizeof(struct campaign), sizeof(struct closed)))) return ls_snap_status(r, err);
+  t->opened = ls_snap_get_u64(r);
+  uint64_t n = ls_snap_get_count(r, sizeof(struct campaign));
+  struct campaign *c = n > t->cap ? realloc(t->c, n * sizeof *c) : t->c;
+  if (n && !c) return ls_err_set(err, LS_ENOMEM, "checkpoint: cannot hold %llu campaigns", (unsigned long long)n);
+  if (n > t->cap) t->c = c, t->cap = (uint32_t)n;
+  bool oom = false;
+  while (t->n < n && !r->bad) {
+    bool ok = load_campaign(t, &t->c[t->n], r, &oom);
+    t->n++; /* forget() frees what a failed load allocated */
+    if (!ok) break;
+  }
+  uint64_t nc = ls_snap_get_count(r, sizeof(struct closed));
+  struct closed *cl = nc > t->cap_closed ? realloc(t->closed, nc * sizeof *cl) : t->closed;
+  if (nc && !cl) oom = true;
+  else if (nc > t->cap_closed) t->closed = cl, t->cap_closed = (uint32_t)nc;
+  if (!oom && ls_snap_get(r, t->closed, nc * sizeof *t->closed)) t->n_closed = (uint32_t)nc;
+  if (oom) rc = ls_err_set(err, LS_ENOMEM, "checkpoint: out of memory for campaigns");
+  else rc = ls_snap_status(r, err);
+  if (rc != LS_OK) drop_campaigns(t);
+  return rc;
+}

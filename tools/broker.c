@@ -26,7 +26,7 @@ static void usage(FILE *f) {
         "  -t, --topic NAME[:PARTS]     create a topic (default partitions 8); repeatable\n"
         "  -h, --help                   this text\n"
         "\n"
-        "Without --topic, creates tweets:8, tweets.dlq:1 and campaigns:4.\n",
+        "Without --topic, creates tweets:8, tweets.dlq:1, campaigns:4 and lockstep.epochs:1.\n",
         f);
 }
 
@@ -79,8 +79,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (n_topics == 0) {
-    static const char *defaults[] = {"tweets:8", "tweets.dlq:1", "campaigns:4"};
-    for (int i = 0; i < 3; i++) topics[n_topics++] = defaults[i];
+    static const char *defaults[] = {"tweets:8", "tweets.dlq:1", "campaigns:4", "lockstep.epochs:1"};
+    for (size_t i = 0; i < sizeof defaults / sizeof *defaults; i++) topics[n_topics++] = defaults[i];
   }
   char errstr[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();

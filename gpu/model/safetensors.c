@@ -112,12 +112,19 @@ static int cmp_span(const void *a, const void *b) {
   return x->b < y->b ? -1 : x->b > y->b ? 1 : (x->e > y->e) - (x->e < y->e);
 }
 
+/* Sorted by start, each tensor with data must start at or after the end of the previous tensor
+ * with data (which, none overlapping so far, ends last); an empty tensor shares no byte, and is
+ * skipped: inside another, it would hide that one's end from the next. */
 static int check_overlaps(const struct ls_safetensors *st, struct span *sp, struct ls_err *err) {
   qsort(sp, st->n, sizeof *sp, cmp_span);
-  for (uint32_t i = 1; i < st->n; i++)
-    if (sp[i].b < sp[i - 1].e && sp[i].e > sp[i].b)
+  const struct span *prev = NULL;
+  for (uint32_t i = 0; i < st->n; i++) {
+    if (sp[i].e == sp[i].b) continue;
+    if (prev && sp[i].b < prev->e)
       return fail(st, err, "tensors %s and %s overlap (data_offsets from %" PRIu64 " and %" PRIu64 ")",
-                  st->tensors[sp[i - 1].i].name, st->tensors[sp[i].i].name, sp[i - 1].b, sp[i].b);
+                  st->tensors[prev->i].name, st->tensors[sp[i].i].name, prev->b, sp[i].b);
+    prev = &sp[i];
+  }
   return LS_OK;
 }
 

@@ -17,8 +17,10 @@ static int add_added(struct ls_tokenizer *t, const char *s, size_t len, int32_t 
   if (t->n_added == LS_TOK_MAX_ADDED) return ls_err_set(err, LS_EINVAL, "tokenizer: more than %d added tokens", LS_TOK_MAX_ADDED);
   if (!t->added && !(t->added = calloc(LS_TOK_MAX_ADDED, sizeof *t->added)))
     return ls_err_set(err, LS_ENOMEM, "tokenizer: out of memory");
-  char *copy = strndup(s, len);
+  char *copy = malloc(len + 1); /* not strndup: a JSON string may hold a NUL ("\u0000") */
   if (!copy) return ls_err_set(err, LS_ENOMEM, "tokenizer: out of memory");
+  memcpy(copy, s, len);
+  copy[len] = '\0';
   t->added[t->n_added++] = (struct ls_added_token){copy, (uint32_t)len, id};
   return LS_OK;
 }

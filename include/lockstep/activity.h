@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lockstep/err.h"
+#include "lockstep/snapshot.h"
 
 struct ls_activity;
 
@@ -27,5 +28,10 @@ void ls_activity_add(struct ls_activity *a, uint64_t account, int64_t t_ms);
 double ls_activity_count(const struct ls_activity *a, uint64_t account);
 
 size_t ls_activity_bytes(const struct ls_activity *a);
+
+/* Checkpoints (snapshot.h): the cells that ever counted, at their index, and the clock.
+ * @returns of load: LS_OK, or LS_EINVAL (another build or size: the reason). */
+void ls_activity_save(const struct ls_activity *a, struct ls_snap *w);
+int ls_activity_load(struct ls_activity *a, struct ls_snap_reader *r, struct ls_err *err);
 
 #endif

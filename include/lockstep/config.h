@@ -23,7 +23,7 @@ struct ls_signal_conf {
 struct ls_config {
   struct {
     char brokers[LS_STR], group_id[LS_STR], instance_id[LS_STR], input_topic[LS_STR], output_topic[LS_STR], dlq_topic[LS_STR];
-    char output_format[LS_STR], offset_reset[LS_STR], properties[1024];
+    char output_format[LS_STR], offset_reset[LS_STR], properties[1024], epoch_topic[LS_STR];
     bool output_enabled;
     int64_t consumers, session_timeout_ms, fetch_wait_max_ms, queued_max_kbytes;
   } kafka;
@@ -57,6 +57,10 @@ struct ls_config {
     char file[LS_STR], level[LS_STR];
     int64_t interval_s;
   } output;
+  struct {
+    int64_t interval_s;
+    char name[LS_STR];
+  } checkpoint;
 };
 
 void ls_config_defaults(struct ls_config *c);

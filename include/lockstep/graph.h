@@ -19,6 +19,7 @@
 #include "lockstep/backend.h"
 #include "lockstep/err.h"
 #include "lockstep/signal.h"
+#include "lockstep/snapshot.h"
 #include "lockstep/tweet.h"
 
 #define LS_TEXT_MAX 280  /* bytes of representative text kept */
@@ -116,6 +117,13 @@ struct ls_graph_stats {
 };
 /* Counts the live edges: a scan of the edge table. */
 void ls_graph_stats(const struct ls_graph *g, int64_t now_ms, struct ls_graph_stats *st);
+/* Checkpoints (snapshot.h): every occupied slot of both tables at its index (stale entries too:
+ * they steer probing and eviction as before), the strong list and the counters. Loading replaces
+ * the graph's state. @returns LS_OK, or LS_EINVAL (written by another build or with other
+ * capacities: the reason). */
+void ls_graph_save(const struct ls_graph *g, struct ls_snap *w);
+int ls_graph_load(struct ls_graph *g, struct ls_snap_reader *r, struct ls_err *err);
+
 /* Memory of the edge and account tables. */
 size_t ls_graph_bytes(const struct ls_graph *g);
 

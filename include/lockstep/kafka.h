@@ -34,6 +34,12 @@ struct ls_kafka_conf {
   struct ls_ring *ring;
   struct ls_decode_limits limits;
   const struct ls_log *log;
+  /* After a restore (pipeline.h): per partition 0..n_resume-1, the offset a checkpoint had
+   * read up to (-1: none). The records below it are read again first: a partition that reaches
+   * its offset (or its end) is paused until every assigned one has, so new tweets never meet
+   * windows half rebuilt. NULL: no restore, no pause. */
+  const int64_t *resume;
+  int n_resume;
 };
 
 struct ls_kafka_consumer;
@@ -57,6 +63,8 @@ struct ls_source_stats *ls_kafka_consumer_stats(struct ls_kafka_consumer *c);
 
 /* Builds a librdkafka configuration from "key=value" pairs; used by producers too. */
 struct rd_kafka_conf_s;
+/* pattern with %h replaced by the host name (kafka.instance_id). */
+void ls_kafka_instance_name(const char *pattern, char *out, size_t cap);
 int ls_kafka_conf_apply(struct rd_kafka_conf_s *kc, const char *const *props, int n,
                         struct ls_err *err);
 

@@ -10,6 +10,7 @@
 #ifndef LOCKSTEP_OBJECTS_H
 #define LOCKSTEP_OBJECTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,16 +20,24 @@
 
 struct ls_objects;
 
+/* One account's action on an object. replayed: read again after a restore from a checkpoint,
+ * which already holds its co-actions with other replayed actions (pipeline.h). */
+struct ls_action {
+  uint64_t account;
+  int64_t t_ms;
+  bool replayed;
+};
+
 /* object_accounts: accounts that acted on the object in its current window, this one included
  * (what the chance model's popularity term discounts by). */
-typedef void (*ls_pair_fn)(void *ud, uint64_t other_account, int64_t other_time_ms, uint32_t object_accounts);
+typedef void (*ls_pair_fn)(void *ud, const struct ls_action *other, uint32_t object_accounts);
 
 int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral_cap, struct ls_err *err);
 void ls_objects_destroy(struct ls_objects *o);
 
 /* key identifies signal and object. Returns the number of pairs reported, or -1 when the object
  * is viral (suppressed). */
-int ls_objects_observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t_ms, int64_t window_ms, int64_t repeat_ms,
+int ls_objects_observe(struct ls_objects *o, uint64_t key, const struct ls_action *a, int64_t window_ms, int64_t repeat_ms,
                        ls_pair_fn fn, void *ud);
 
 uint64_t ls_objects_evictions(const struct ls_objects *o);

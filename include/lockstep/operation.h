@@ -17,6 +17,7 @@
 #include "lockstep/campaign.h"
 #include "lockstep/err.h"
 #include "lockstep/graph.h"
+#include "lockstep/snapshot.h"
 
 #define LS_OP_OBJECTS 64 /* latest coordinated objects remembered per operation */
 #define LS_OP_CONNECT_MAX 16 /* operations one group is compared with (the oldest are kept) */
@@ -56,6 +57,12 @@ void ls_ops_campaign_closed(struct ls_op *op);
 int ls_ops_add(struct ls_ops *o, struct ls_op *op, const struct ls_group *g, double score);
 /* Its id ("o" and 16 hex digits). */
 const char *ls_ops_id(const struct ls_op *op);
+/* The operation with this id, or NULL. */
+struct ls_op *ls_ops_find(const struct ls_ops *o, const char *id);
+/* Checkpoints (snapshot.h), between rounds: every operation with its accounts and objects.
+ * Loading replaces the operations. @returns LS_OK, LS_EINVAL (the reason) or LS_ENOMEM. */
+void ls_ops_save(const struct ls_ops *o, struct ls_snap *w);
+int ls_ops_load(struct ls_ops *o, struct ls_snap_reader *r, struct ls_err *err);
 /* What an event of one of its campaigns says of it. */
 void ls_ops_ref(const struct ls_op *op, struct ls_operation_ref *ref);
 /* Ends the round: frees the operations merged away and forgets the dormant ones idle for

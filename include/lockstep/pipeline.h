@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lockstep/backend.h"
+#include "lockstep/checkpoint.h"
 #include "lockstep/config.h"
 #include "lockstep/export.h"
 #include "lockstep/log.h"
@@ -47,6 +48,8 @@ struct ls_pipeline_stats {
   uint64_t backlog; /* tweets waiting in the rings */
   int64_t watermark_ms;
   bool offsets_held; /* a sink has not acknowledged: offsets wait */
+  uint64_t replayed; /* tweets read again after a restore or a rebalance: windows only */
+  uint64_t checkpoints, checkpoint_failures, checkpoint_bytes; /* bytes: the latest checkpoint's */
 };
 
 struct ls_pipeline;
@@ -69,5 +72,23 @@ int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn tick, v
  * (waiting up to timeout_ms) and acknowledges offsets. close_campaigns: end of input (replay). */
 int ls_pipeline_drain(struct ls_pipeline *p, bool close_campaigns, int timeout_ms);
 void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st);
+
+/* Checkpoints (README: checkpoints): with a store, offsets are acknowledged only by a checkpoint,
+ * taken every interval_s of processing when the sinks are clean and at the end of a drain. It
+ * holds the graph, the activity sketch, the tracker with its operations, the counters, every
+ * partition's position and the sinks' open epoch; the windows are not in it: the offsets it
+ * acknowledges hold back to the oldest tweet they need, and a restored pipeline reads that tail
+ * again into its windows (a record below its partition's position is "replayed": co-actions
+ * between two replayed records are in the graph already and are skipped). */
+void ls_pipeline_set_checkpoint(struct ls_pipeline *p, struct ls_checkpoint *ck, double interval_s);
+/* Before the first tweet: restores the store's checkpoint, if there is one, and lets the sinks
+ * finish its epoch (sink.h: recover). @returns LS_OK (also when there is none), LS_EUNAVAIL
+ * (the store or a sink cannot answer now: try again), LS_EINVAL (written by another build or
+ * with other capacities, or corrupt: the reason names it; delete the key to start empty) or
+ * LS_ENOMEM. */
+int ls_pipeline_restore(struct ls_pipeline *p, struct ls_err *err);
+/* Per partition (LS_MAX_PARTITIONS of them), the offset after the last record read, -1 when
+ * none: after a restore, where its replay ends. */
+const int64_t *ls_pipeline_positions(const struct ls_pipeline *p);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "lockstep/campaign.h"
 #include "lockstep/log.h"
+#include "lockstep/snapshot.h"
 
 struct ls_sink;
 
@@ -22,6 +23,16 @@ struct ls_sink_i {
   int (*flush)(struct ls_sink *s, int timeout_ms);
   /* Publishes daemon counters (Redis: the `stats` hash); may be NULL. */
   void (*publish_stats)(struct ls_sink *s, const char *const *fields, const uint64_t *values, int n);
+  /* Exactly-once over checkpoints (README: checkpoints); NULL for a sink whose service already
+   * keeps one copy per (id, version), as Redis does. What was written since the last commit is
+   * an epoch: pending() adds it to the checkpoint being taken; commit(epoch), once that
+   * checkpoint is stored, makes it visible to readers at once (Kafka: commits the transaction);
+   * recover(epoch, pending), at start with the checkpoint restored, makes visible what that
+   * checkpoint's epoch wrote unless its commit already did. @returns LS_OK, or LS_EUNAVAIL
+   * (commit: the epoch stays open and its writes are kept; the next checkpoint tries again). */
+  void (*pending)(struct ls_sink *s, struct ls_snap *w);
+  int (*commit)(struct ls_sink *s, uint64_t epoch, struct ls_err *err);
+  int (*recover)(struct ls_sink *s, uint64_t epoch, struct ls_snap_reader *pending, struct ls_err *err);
   void (*destroy)(struct ls_sink *s);
 };
 
@@ -38,6 +49,7 @@ struct ls_redis_conf {
   const char *host, *password, *prefix;
   int port, db, timeout_ms;
   int64_t closed_ttl_s, stream_maxlen, max_pending;
+  bool epochs; /* checkpoints: events are written once their epoch's checkpoint is stored */
 };
 /* Connects at once; when Redis is unreachable, logs one line and keeps retrying (LS_OK). */
 int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf, const struct ls_log *log,
@@ -46,6 +58,10 @@ int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf,
 struct ls_kafka_sink_conf {
   const char *brokers, *topic;
   bool json; /* false: protobuf lockstep.Campaign */
+  /* Non-NULL: transactional producer with this transactional.id (one epoch per transaction),
+   * each commit marked on epoch_topic (key transactional_id, value the epoch) in the same
+   * transaction, so recover() can tell whether an epoch's commit happened. */
+  const char *transactional_id, *epoch_topic;
   const char *const *props;
   int n_props;
 };

@@ -45,6 +45,11 @@ uint32_t ls_tracker_active(const struct ls_tracker *t);
 uint32_t ls_tracker_operations(const struct ls_tracker *t); /* operations remembered (active or dormant) */
 uint64_t ls_tracker_opened(const struct ls_tracker *t);
 
+/* Checkpoints (snapshot.h), between rounds: campaigns (ids, versions, accounts, lineage), the
+ * closed ids remembered and the operations. Loading replaces the tracker's state. @returns
+ * LS_OK, LS_EINVAL (another build, or a corrupt checkpoint: the reason) or LS_ENOMEM. */
+void ls_tracker_save(const struct ls_tracker *t, struct ls_snap *w);
+int ls_tracker_load(struct ls_tracker *t, struct ls_snap_reader *r, struct ls_err *err);
 /* The documented score in [0, 1] of a group and its parts (README: scoring); parts may be NULL. */
 double ls_group_score(const struct ls_group *g, struct ls_score_parts *parts);
 

@@ -1,7 +1,8 @@
 /* fuzz_decode.c — libFuzzer target for the tweet decoders (decode.h): each input is decoded as
  * protobuf, as JSON and as one CSV record. Checks, besides no crash and no sanitizer report:
  *   - ls_decode returns the number of tweets emitted; a protobuf or CSV message gives exactly
- *     one tweet or one rejection (nothing is dropped without a count);
+ *     one tweet or one rejection (nothing is dropped without a count); every rejection has a
+ *     reason, valid UTF-8 (reasons go into JSON dead letters);
  *   - every emitted tweet passes ls_tweet_validate again and has its lists within bounds;
  *   - round trips: an emitted tweet written by the encoders (encode.h) as protobuf, as v2 JSON
  *     and (text without NUL) as CSV decodes to one tweet with the same ids, time and text (and,
@@ -115,6 +116,7 @@ static int on_emit(void *ud, const struct ls_tweet *t) {
 static void on_reject(void *ud, const char *reason) {
   ((struct count *)ud)->rejected++;
   CHECK(reason && *reason, "a rejection without a reason");
+  CHECK(ls_utf8_valid(reason, strlen(reason)), "a reason that is not UTF-8: %s", reason);
 }
 
 static void decode_as(enum ls_format fmt, const uint8_t *data, size_t size) {

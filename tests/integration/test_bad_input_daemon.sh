@@ -36,9 +36,10 @@ check "dead letters name the reason and the record" grep -q '"error":"tweet .*: 
 check "all 2000 good tweets processed" grep -q "done tweets=2000 .*rejected=7" "$LS_WORK/replay.log"
 
 # Redis and brokers unreachable at start-up: one error line each, and the daemon keeps running
+# (without checkpoints: with them, it first waits for Redis to restore its checkpoint, below)
 REDIS_PORT=$(ls_free_port)
 BROKERS=127.0.0.1:$(ls_free_port)
-ls_start_daemon unreachable
+ls_start_daemon unreachable --set checkpoint.interval_s=0
 sleep 4
 check "the daemon keeps running" kill -0 "$DAEMON_PID"
 check "Redis unreachable is one error line naming it" [ "$(grep -c "error redis: cannot connect to 127.0.0.1:$REDIS_PORT" "$LS_WORK/unreachable.log")" = 1 ]
@@ -60,3 +61,10 @@ check "SIGTERM: clean exit" ls_stop "$DAEMON_PID"
 events=$(grep -c . "$LS_WORK/flaky.jsonl")
 check "every event reached Redis after it came back ($events)" [ "$(redis-cli -p "$REDIS_PORT" XLEN lockstep:events)" = "$events" ]
 check "the lost connection was logged" grep -q "error redis: .*events kept for retry\|error redis: cannot connect" "$LS_WORK/flaky.log"
+ls_stop "$DAEMON_PID" || true
+REDIS_PORT=$(ls_free_port)
+ls_start_daemon restore
+sleep 3
+check "with checkpoints, it waits for Redis before reading tweets, and says so" \
+  grep -q "warn checkpoint: checkpoint: cannot connect to Redis at 127.0.0.1:$REDIS_PORT.*waiting to restore before reading tweets" "$LS_WORK/restore.log"
+check "no tweet is read while it waits" bash -c "! grep -q 'assigned' '$LS_WORK/restore.log'"

@@ -15,10 +15,11 @@ messages=$(sed -E 's/.*"messages": ([0-9]+).*/\1/' <<<"$summary")
 answers() { local word=$1; shift; redis-cli -p "$REDIS_PORT" "$@" 2>&1 | grep -q "^$word"; }
 
 # consume NAME — a daemon of its own group and key prefix NAME: reads the whole topic, drains,
-# and stops; its events also go to NAME.jsonl.
+# and stops; its events also go to NAME.jsonl. Without checkpoints, so that the events meet Redis
+# as they come (with checkpoints, the restore waits for Redis first: test_bad_input_daemon).
 consume() {
   ls_start_daemon "$1" "${ONE_MINUTE_WINDOWS[@]}" --set kafka.group_id="$1" --set redis.prefix="$1:" \
-    --set kafka.output_enabled=false --out "$LS_WORK/$1.jsonl"
+    --set kafka.output_enabled=false --set checkpoint.interval_s=0 --out "$LS_WORK/$1.jsonl"
   LS_PREFIX="$1:" ls_wait_drained "$messages" 120
   ls_stop "$DAEMON_PID"
 }

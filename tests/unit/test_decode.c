@@ -305,6 +305,22 @@ static void test_csv_url_quote(void **state) {
   free(rec);
 }
 
+/* A reason quoting invalid UTF-8, or a character cut at 40 bytes, is still UTF-8: it goes into the
+ * JSON dead letters (fuzz_replay). */
+static void test_reason_utf8(void **state) {
+  (void)state;
+  const char *csv = "1,\xa7" "2,x,,,text,1709294400,";
+  struct got *g = decode(LS_FMT_CSV, csv, strlen(csv));
+  assert_int_equal(g->rejected, 1);
+  assert_string_equal(g->reason, "CSV: user_id \"?2\" is not a decimal id");
+  const char *json = "{\"id\":\"5\",\"author_id\":\"1\",\"text\":\"x\",\"created_at\":\""
+                     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa9\"}";
+  g = decode(LS_FMT_JSON, json, strlen(json));
+  assert_int_equal(g->rejected, 1);
+  assert_true(ls_utf8_valid(g->reason, strlen(g->reason)));
+  assert_non_null(strstr(g->reason, "xxx?\" is not an ISO 8601 time"));
+}
+
 static void test_utf8(void **state) {
   (void)state;
   assert_true(ls_utf8_valid("plain \xe4\xb8\xad\xf0\x9f\x98\x80", 13));
@@ -326,6 +342,6 @@ int main(void) {
                                      cmocka_unit_test(test_bad_input), cmocka_unit_test(test_csv_time_out_of_range),
                                      cmocka_unit_test(test_protobuf_time_int64_min),
                                      cmocka_unit_test(test_protobuf_lang_utf8), cmocka_unit_test(test_csv_url_quote),
-                                     cmocka_unit_test(test_utf8)};
+                                     cmocka_unit_test(test_reason_utf8), cmocka_unit_test(test_utf8)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

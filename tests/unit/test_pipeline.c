@@ -43,7 +43,7 @@ static int rec_write(struct ls_sink *s, const struct ls_campaign_event *e) {
 }
 static int rec_flush(struct ls_sink *s, int timeout_ms) { (void)s; (void)timeout_ms; return LS_OK; }
 static void rec_destroy(struct ls_sink *s) { (void)s; }
-static const struct ls_sink_i REC_I = {"recorder", rec_write, rec_flush, NULL, rec_destroy};
+static const struct ls_sink_i REC_I = {.name = "recorder", .write = rec_write, .flush = rec_flush, .destroy = rec_destroy};
 
 struct stream {
   struct ls_tweet t[512];

@@ -11,20 +11,20 @@
 
 struct pairs {
   uint64_t other[64];
+  bool replayed[64];
   int n;
 };
 
-static void on_pair(void *ud, uint64_t other, int64_t t, uint32_t object_accounts) {
-  (void)t;
+static void on_pair(void *ud, const struct ls_action *other, uint32_t object_accounts) {
   (void)object_accounts;
   struct pairs *p = ud;
-  if (p->n < 64) p->other[p->n] = other;
+  if (p->n < 64) p->other[p->n] = other->account, p->replayed[p->n] = other->replayed;
   p->n++;
 }
 
 static int observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t, struct pairs *p) {
   p->n = 0;
-  return ls_objects_observe(o, key, account, t, 60000, 60000, on_pair, p);
+  return ls_objects_observe(o, key, &(struct ls_action){account, t, false}, 60000, 60000, on_pair, p);
 }
 
 static void test_window_and_repeats(void **state) {
@@ -52,18 +52,34 @@ static void test_repeats_after_the_time_scale(void **state) {
   assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
   struct pairs p;
   p.n = 0;
-  assert_int_equal(ls_objects_observe(o, 9, 1, 0, 600000, 120000, on_pair, &p), 0);
-  assert_int_equal(ls_objects_observe(o, 9, 2, 10000, 600000, 120000, on_pair, &p), 1);      /* 2 with 1 */
-  assert_int_equal(ls_objects_observe(o, 9, 1, 60000, 600000, 120000, on_pair, &p), 0);      /* within 120 s: nothing */
-  assert_int_equal(ls_objects_observe(o, 9, 1, 200000, 600000, 120000, on_pair, &p), 1);     /* a new burst: with 2's action after 1's last */
+  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){1, 0, false}, 600000, 120000, on_pair, &p), 0);
+  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){2, 10000, false}, 600000, 120000, on_pair, &p), 1);      /* 2 with 1 */
+  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){1, 60000, false}, 600000, 120000, on_pair, &p), 0);      /* within 120 s: nothing */
+  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){1, 200000, false}, 600000, 120000, on_pair, &p), 1);     /* a new burst: with 2's action after 1's last */
   p.n = 0;
-  assert_int_equal(ls_objects_observe(o, 9, 2, 210000, 600000, 120000, on_pair, &p), 1);     /* 2's next: with 1's new action only */
+  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){2, 210000, false}, 600000, 120000, on_pair, &p), 1);     /* 2's next: with 1's new action only */
   assert_true(p.other[0] == 1);
   p.n = 0;
-  assert_int_equal(ls_objects_observe(o, 9, 2, 400000, 600000, 120000, on_pair, &p), 0);     /* nothing new since 2's last */
+  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){2, 400000, false}, 600000, 120000, on_pair, &p), 0);     /* nothing new since 2's last */
   p.n = 0;
-  assert_int_equal(ls_objects_observe(o, 9, 3, 220000, 600000, 120000, on_pair, &p), 2);     /* 3 pairs once with 1 and once with 2 */
+  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){3, 220000, false}, 600000, 120000, on_pair, &p), 2);     /* 3 pairs once with 1 and once with 2 */
   assert_true((p.other[0] == 1 && p.other[1] == 2) || (p.other[0] == 2 && p.other[1] == 1));
+  ls_objects_destroy(o);
+}
+
+/* After a restore, an action read again says so to its partners: the pipeline skips pairs of
+ * two such actions (the checkpoint holds them) and keeps those with a new one. */
+static void test_replayed_actions_say_so(void **state) {
+  (void)state;
+  struct ls_objects *o;
+  struct ls_err e;
+  assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
+  struct pairs p = {0};
+  for (int i = 0; i < LS_OBJECT_RECENT + 3; i++) /* the ring turns over: each entry's flag is its own */
+    ls_objects_observe(o, 7, &(struct ls_action){100 + (uint64_t)i, 1000 * i, i % 2 == 0}, 600000, 1000, on_pair, &p);
+  p.n = 0;
+  assert_int_equal(ls_objects_observe(o, 7, &(struct ls_action){1, 30000, false}, 600000, 1000, on_pair, &p), LS_OBJECT_RECENT);
+  for (int k = 0; k < p.n; k++) assert_int_equal(p.replayed[k], (p.other[k] - 100) % 2 == 0);
   ls_objects_destroy(o);
 }
 
@@ -98,6 +114,7 @@ static void test_dedup(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_repeats_after_the_time_scale), cmocka_unit_test(test_virality_cap),
+                                     cmocka_unit_test(test_replayed_actions_say_so),
                                      cmocka_unit_test(test_dedup)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

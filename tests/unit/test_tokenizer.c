@@ -1,7 +1,7 @@
 /* Unit tests: the BERT tokenizer against ids written by hand from Hugging Face's algorithm, on
  * a hand-made vocabulary: accents, emoji, CJK, Arabic with diacritics, mixed scripts, control
  * characters, zero-width joiners, a literal [SEP], a 300-character word, URLs, @mentions,
- * invalid UTF-8, truncation; and refusals of broken tokenizer files. */
+ * invalid UTF-8, truncation; refusals of broken tokenizer files, and an added token holding a NUL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -147,10 +147,29 @@ static void test_refusals(void **state) {
   unlink(path);
 }
 
+static void test_added_token_with_nul(void **state) {
+  (void)state;
+  write_file("tokenizer.json",
+             "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"[UNK]\": 0, \"[CLS]\": 1, \"[SEP]\": 2, \"hi\": 3, "
+             "\"ab\": 4}}, \"added_tokens\": [{\"id\": 4, \"content\": \"a\\u0000b\"}]}");
+  struct ls_tokenizer *t;
+  struct ls_err err;
+  assert_int_equal(ls_tokenizer_load(&t, dir, 32, &err), LS_OK);
+  int32_t ids[32];
+  static const int32_t want[] = {1, 3, 4, 2}; /* all 3 bytes of "a\0b" matched (fuzz_tokenizer_json) */
+  assert_int_equal(ls_tokenize(t, "hia\0b", 5, ids), 4);
+  assert_memory_equal(ids, want, sizeof want);
+  ls_tokenizer_free(t);
+  char path[128];
+  snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_words_pieces_and_punctuation), cmocka_unit_test(test_accents_and_scripts),
       cmocka_unit_test(test_cleaning), cmocka_unit_test(test_special_tokens_and_social_text),
-      cmocka_unit_test(test_long_word_and_truncation), cmocka_unit_test(test_refusals)};
+      cmocka_unit_test(test_long_word_and_truncation), cmocka_unit_test(test_refusals),
+      cmocka_unit_test(test_added_token_with_nul)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }
