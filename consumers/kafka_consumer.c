@@ -47,13 +47,28 @@ static double since_s(const struct timespec *t0) {
 
 /* --- replay gate -------------------------------------------------------------------------------- */
 
-/* Opens the gate when no assigned partition is still replaying: resumes the held ones. */
+/* Whether every partition with a restored offset is assigned here: until then another member
+ * (the killed daemon, until the group expires it) may still hold some. */
+static bool all_restored_assigned(const struct ls_kafka_consumer *c) {
+  int n = 0;
+  for (int q = 0; q < c->conf.n_resume; q++) n += c->conf.resume[q] >= 0;
+  for (int i = 0; i < c->assigned->cnt; i++) {
+    int32_t q = c->assigned->elems[i].partition;
+    n -= q >= 0 && q < c->conf.n_resume && c->conf.resume[q] >= 0;
+  }
+  return n <= 0;
+}
+
+/* Opens the gate when no assigned partition is still replaying and every restored partition is
+ * assigned here, or 2 × session_timeout_ms after start whatever the assignment (the restored
+ * partitions went to other members); resumes the held ones. */
 static void gate_check(struct ls_kafka_consumer *c) {
   if (!c->gating || !c->assigned) return;
   for (int i = 0; i < c->assigned->cnt; i++) {
     int32_t q = c->assigned->elems[i].partition;
     if (q >= 0 && q < c->conf.n_resume && !c->held[q]) return;
   }
+  if (!all_restored_assigned(c) && since_s(&c->created) < 2 * c->conf.session_timeout_ms / 1000.0) return;
   rd_kafka_resume_partitions(c->rk, c->assigned);
   c->gating = false;
   ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d replayed the restored tail of %d partitions (%.1f s after start): reading new tweets",
@@ -169,7 +184,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
   rd_kafka_assign(rk, assign ? parts : NULL);
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
   c->assigned = assign ? rd_kafka_topic_partition_list_copy(parts) : NULL;
-  if (c->held) memset(c->held, 0, (size_t)c->conf.n_resume);
+  if (!c->gating) return;
+  memset(c->held, 0, (size_t)c->conf.n_resume); /* a new assignment replays from its committed offsets */
+  if (assign) rd_kafka_resume_partitions(rk, parts);
 }
 
 static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool consumer, struct ls_err *err) {
@@ -307,7 +324,14 @@ static int on_tweet(void *ud, const struct ls_tweet *t) {
   return 0;
 }
 
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
+  atomic_store(&c->stats.busy_since_ms, mono_ms());
   c->cur = m;
   c->emitted = 0;
   atomic_fetch_add(&c->stats.messages, 1);
@@ -321,6 +345,7 @@ static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
       publish(c, s);
     }
   }
+  atomic_store(&c->stats.busy_since_ms, 0);
 }
 
 static void *run(void *arg) {
@@ -328,6 +353,7 @@ static void *run(void *arg) {
   while (!atomic_load(&c->stop)) {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
     rd_kafka_poll(c->dlq, 0);
+    gate_check(c);
     if (!m) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       gate_end_of_partition(c, m->partition);

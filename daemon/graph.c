@@ -246,15 +246,26 @@ static void save_slots(struct ls_snap *w, const void *table, size_t size, uint32
   }
 }
 
-static bool load_slots(struct ls_snap_reader *r, void *table, size_t size, uint32_t mask) {
+/* valid: whether a loaded record's counts and ring heads are in range (NULL: any is). */
+static bool load_slots(struct ls_snap_reader *r, void *table, size_t size, uint32_t mask, bool (*valid)(void *)) {
   memset(table, 0, ((size_t)mask + 1) * size);
   uint64_t n = ls_snap_get_count(r, sizeof(uint32_t) + size);
-  for (uint64_t k = 0; k < n; k++) {
+  for (uint64_t k = 0; k < n && !r->bad; k++) {
     uint32_t i;
-    if (!ls_snap_get(r, &i, sizeof i) || i > mask) return false;
-    if (!ls_snap_get(r, (char *)table + (size_t)i * size, size)) return false;
+    ls_snap_get(r, &i, sizeof i);
+    if (i > mask) ls_snap_fail(r, "a graph slot outside its table");
+    else if (ls_snap_get(r, (char *)table + (size_t)i * size, size) && valid && !valid((char *)table + (size_t)i * size))
+      ls_snap_fail(r, "a graph account out of range");
   }
+  if (r->bad) memset(table, 0, ((size_t)mask + 1) * size);
   return !r->bad;
+}
+
+static bool account_valid(void *p) {
+  struct account *a = p;
+  a->username[LS_USERNAME_MAX - 1] = '\0';
+  return a->n_samples <= 3 && a->sample_head < 3 && a->n_times <= LS_ACCOUNT_TIMES && a->time_head < LS_ACCOUNT_TIMES &&
+         a->n_objects <= LS_ACCOUNT_OBJECTS && a->object_head < LS_ACCOUNT_OBJECTS && a->text_len <= LS_TEXT_MAX;
 }
 
 static bool edge_used(const void *e) { return ((const struct edge *)e)->a != 0; }
@@ -285,7 +296,9 @@ int ls_graph_load(struct ls_graph *g, struct ls_snap_reader *r, struct ls_err *e
     g->n_strong = g->cap_strong = (uint32_t)n;
     for (uint64_t k = 0; k < n && !r->bad; k++)
       if (s[k].slot > g->edge_mask) ls_snap_fail(r, "a strong edge outside the edge table");
-    if (load_slots(r, g->edges, sizeof *g->edges, g->edge_mask)) load_slots(r, g->accounts, sizeof *g->accounts, g->account_mask);
+    if (load_slots(r, g->edges, sizeof *g->edges, g->edge_mask, NULL))
+      load_slots(r, g->accounts, sizeof *g->accounts, g->account_mask, account_valid);
+    if (r->bad) g->n_strong = 0;
   }
   return ls_snap_status(r, err);
 }

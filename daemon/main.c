@@ -21,6 +21,8 @@
 
 static atomic_bool g_stop;
 
+#define STUCK_MESSAGE_S 10.0 /* a source decoding one message longer than this is stuck */
+
 static void on_signal(int sig) {
   (void)sig;
   atomic_store(&g_stop, true);
@@ -170,7 +172,8 @@ struct daemon {
   int n_props;
   char props_buf[1024];
   double started, last_metrics;
-  uint64_t last_tweets;
+  uint64_t last_tweets, last_taken;
+  bool stuck_logged;
 };
 
 static double now_s(void) {
@@ -348,12 +351,27 @@ static void publish_metrics(struct daemon *d, const struct ls_pipeline_stats *st
     if (d->sinks[i]->i->publish_stats) d->sinks[i]->i->publish_stats(d->sinks[i], fields, values, n);
 }
 
+/* The systemd watchdog is fed only while the daemon does its work: the pipeline took records
+ * since the last tick, or it is idle with no input waiting and no source stuck on one message
+ * (longer than STUCK_MESSAGE_S); a stall lets WatchdogSec run out, and systemd restarts it. */
+static void feed_watchdog(struct daemon *d, const struct ls_pipeline_stats *st) {
+  uint64_t taken = st->tweets + st->duplicates + st->replayed + st->received;
+  bool progress = taken != d->last_taken, idle = st->backlog == 0 && st->longest_message_s < STUCK_MESSAGE_S;
+  d->last_taken = taken;
+  if (progress || idle) sd_notify(0, "WATCHDOG=1");
+  else if (!d->stuck_logged)
+    ls_logf(&d->log, LS_LOG_ERROR, "main", "no progress: %" PRIu64 " tweets waiting, a message decoding for %.0f s: the watchdog is not fed",
+            st->backlog, st->longest_message_s);
+  d->stuck_logged = !(progress || idle);
+}
+
 static void on_tick(void *ud, struct ls_pipeline *p) {
   struct daemon *d = ud;
   double now = now_s();
-  sd_notify(0, "WATCHDOG=1");
-  if (now - d->last_metrics < (double)d->cfg.output.interval_s) return;
   struct ls_pipeline_stats stats, *st = &stats;
+  ls_pipeline_progress(p, st);
+  feed_watchdog(d, st);
+  if (now - d->last_metrics < (double)d->cfg.output.interval_s) return;
   ls_pipeline_stats(p, st);
   double rate = (st->tweets - d->last_tweets) / (now - d->last_metrics);
   d->last_metrics = now;

@@ -323,7 +323,10 @@ void ls_ops_save(const struct ls_ops *o, struct ls_snap *w) {
   ls_snap_section(w, "OPER", sizeof(struct ls_op));
   ls_snap_u64(w, o->n);
   for (uint32_t i = 0; i < o->n; i++) {
-    ls_snap_put(w, o->ops[i], sizeof *o->ops[i]);
+    struct ls_op rec = *o->ops[i]; /* without its pointers: the same state gives the same bytes */
+    rec.accounts = NULL;
+    rec.into = NULL;
+    ls_snap_put(w, &rec, sizeof rec);
     ls_snap_put(w, o->ops[i]->accounts, o->ops[i]->n_accounts * sizeof(uint64_t));
   }
 }
@@ -338,6 +341,7 @@ static struct ls_op *load_op(struct ls_snap_reader *r, bool *oom) {
   ls_snap_get(r, op, sizeof *op);
   op->into = NULL;
   op->id[sizeof op->id - 1] = '\0';
+  for (int k = 0; k < LS_OP_MERGED_MAX; k++) op->merged_from[k][LS_CAMPAIGN_ID_MAX - 1] = '\0';
   if (op->n_objects > LS_OP_OBJECTS || op->object_head >= LS_OP_OBJECTS || op->n_merged > LS_OP_MERGED_MAX ||
       (uint64_t)op->n_accounts * sizeof(uint64_t) > r->left)
     ls_snap_fail(r, "an operation out of range");

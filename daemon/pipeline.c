@@ -792,13 +792,13 @@ static bool all_finished(struct ls_pipeline *p) {
   return true;
 }
 
-void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
+void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
   p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.backlog = 0;
-  struct ls_graph_stats gs;
-  ls_graph_stats(p->graph, p->st.watermark_ms, &gs);
-  p->st.edges_live = gs.edges_live;
-  p->st.evictions = gs.edge_evictions + gs.account_evictions + ls_objects_evictions(p->objects);
+  p->st.longest_message_s = 0;
+  double now_ms = wall_s() * 1000;
   for (int s = 0; s < p->n_src; s++) {
+    int64_t since = atomic_load(&p->src[s].stats->busy_since_ms);
+    if (since > 0 && (now_ms - (double)since) / 1000 > p->st.longest_message_s) p->st.longest_message_s = (now_ms - (double)since) / 1000;
     p->st.backlog += ls_ring_readable(p->src[s].ring);
     p->st.received += atomic_load(&p->src[s].stats->messages);
     p->st.rejected += atomic_load(&p->src[s].stats->rejected);
@@ -806,6 +806,14 @@ void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
     p->st.dlq_errors += atomic_load(&p->src[s].stats->dlq_errors);
   }
   *st = p->st;
+}
+
+void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
+  struct ls_graph_stats gs;
+  ls_graph_stats(p->graph, p->st.watermark_ms, &gs);
+  p->st.edges_live = gs.edges_live;
+  p->st.evictions = gs.edge_evictions + gs.account_evictions + ls_objects_evictions(p->objects);
+  ls_pipeline_progress(p, st);
 }
 
 static void tick(struct ls_pipeline *p, ls_tick_fn fn, void *ud, double *last) {

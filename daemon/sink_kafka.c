@@ -7,9 +7,10 @@
  * are kept, serialised, and go into the checkpoint; once it is stored, commit() sends them with
  * a marker on the epoch topic in one transaction and commits it, and recover() reads the marker
  * back (read_committed) to send an epoch again when the daemon died before its commit. Sending
- * only at the commit (not as events come) keeps readers exact also on brokers whose isolation is
- * incomplete (librdkafka 2.0's mock cluster neither hides open transactions nor aborts a dead
- * producer's): there, only a crash during the commit itself can repeat an epoch. */
+ * only at the commit (not as events come), and the marker only once they are delivered, keeps
+ * readers exact also on brokers whose isolation is incomplete (librdkafka 2.0's mock cluster
+ * shows a transaction's messages as they land and does not abort a dead producer's): there, an
+ * epoch whose marker landed has landed whole, and one whose marker did not is sent again. */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,8 +180,12 @@ static int kafka_commit(struct ls_sink *s, uint64_t epoch, struct ls_err *err) {
   int n = snprintf(value, sizeof value, "%llu", (unsigned long long)epoch);
   if (!txn_ready(s, TXN_TIMEOUT_MS, true)) return ls_err_set(err, LS_EUNAVAIL, "kafka: no transaction for epoch %s", value);
   send_epoch(s);
-  if (k->sent < k->epoch.len || produce(s, k->epoch_topic, k->txn_id, strlen(k->txn_id), value, (size_t)n) != LS_OK)
-    return ls_err_set(err, LS_EUNAVAIL, "kafka: epoch %s not sent whole", value);
+  uint64_t failed = s->failed;
+  /* the events delivered before the marker: on a broker that shows a transaction's messages as
+   * they arrive (the embedded one), a marker never stands for events that did not land */
+  if (k->sent < k->epoch.len || rd_kafka_flush(k->rk, TXN_TIMEOUT_MS) != RD_KAFKA_RESP_ERR_NO_ERROR || s->failed != failed ||
+      produce(s, k->epoch_topic, k->txn_id, strlen(k->txn_id), value, (size_t)n) != LS_OK)
+    return ls_err_set(err, LS_EUNAVAIL, "kafka: epoch %s not delivered whole", value);
   rd_kafka_error_t *e = rd_kafka_commit_transaction(k->rk, TXN_TIMEOUT_MS);
   if (!e) {
     k->in_txn = false;

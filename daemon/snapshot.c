@@ -54,6 +54,7 @@ void ls_snap_fail(struct ls_snap_reader *r, const char *why) {
 }
 
 bool ls_snap_get(struct ls_snap_reader *r, void *out, size_t n) {
+  if (n == 0) return !r->bad;
   if (r->bad || n > r->left) {
     ls_snap_fail(r, "truncated");
     memset(out, 0, n);

@@ -424,7 +424,11 @@ void ls_tracker_save(const struct ls_tracker *t, struct ls_snap *w) {
     const struct campaign *c = &t->c[i];
     char op[LS_CAMPAIGN_ID_MAX] = "";
     if (c->op) snprintf(op, sizeof op, "%s", ls_ops_id(ls_ops_resolve(c->op)));
-    ls_snap_put(w, c, sizeof *c);
+    struct campaign rec = *c; /* without its pointers: the same state gives the same bytes */
+    rec.accounts = NULL;
+    rec.usernames = NULL;
+    rec.op = NULL;
+    ls_snap_put(w, &rec, sizeof rec);
     ls_snap_put(w, c->accounts, c->n_accounts * sizeof *c->accounts);
     ls_snap_put(w, c->usernames, c->n_accounts * sizeof *c->usernames);
     ls_snap_put(w, op, sizeof op);
@@ -458,7 +462,10 @@ static bool load_campaign(struct ls_tracker *t, struct campaign *c, struct ls_sn
   ls_snap_get(r, c->usernames, c->n_accounts * sizeof *c->usernames);
   ls_snap_get(r, op, sizeof op);
   op[sizeof op - 1] = '\0';
-  c->id[sizeof c->id - 1] = '\0';
+  c->id[sizeof c->id - 1] = c->merged_into[sizeof c->merged_into - 1] = c->split_from[sizeof c->split_from - 1] = '\0';
+  c->op_emitted[sizeof c->op_emitted - 1] = c->text[sizeof c->text - 1] = '\0';
+  for (uint32_t k = 0; k < c->n_accounts; k++) c->usernames[k][LS_USERNAME_MAX - 1] = '\0';
+  if (c->ev.n_top > LS_TOP_EDGES || c->ev.n_hist > LS_HIST_MINUTES) ls_snap_fail(r, "a campaign's evidence out of range");
   c->op = op[0] ? ls_ops_find(t->ops, op) : NULL;
   if (op[0] && !c->op) ls_snap_fail(r, "a campaign of an operation the checkpoint lacks");
   return !r->bad;
@@ -485,6 +492,7 @@ int ls_tracker_load(struct ls_tracker *t, struct ls_snap_reader *r, struct ls_er
   if (nc && !cl) oom = true;
   else if (nc > t->cap_closed) t->closed = cl, t->cap_closed = (uint32_t)nc;
   if (!oom && ls_snap_get(r, t->closed, nc * sizeof *t->closed)) t->n_closed = (uint32_t)nc;
+  for (uint32_t k = 0; k < t->n_closed; k++) t->closed[k].id[LS_CAMPAIGN_ID_MAX - 1] = '\0';
   if (oom) rc = ls_err_set(err, LS_ENOMEM, "checkpoint: out of memory for campaigns");
   else rc = ls_snap_status(r, err);
   if (rc != LS_OK) drop_campaigns(t);

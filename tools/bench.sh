@@ -14,6 +14,8 @@
 #      beside brute force over the same window
 #   9. detection on real operations: each IRA day (IRA_DAYS, default ../shared/data/ira-dev) mixed
 #      into an organic background, per day (tools/ira-eval.sh)
+#  10. kill -9 at 20 random points of a 200k-tweet stream, each time restarted: what its readers
+#      see against an uninterrupted run (tests/integration/test_kill9_checkpoint.sh, larger)
 # Writes bench/out/results.md (and bench/out/scenarios.md) and prints them.
 # Usage: tools/bench.sh BUILD_DIR [TWEETS]
 set -euo pipefail
@@ -128,6 +130,13 @@ else
 fi
 sed 's/^/   /' "$OUT/ira.md"
 
+echo "-- 10. kill -9 at 20 random points of a 200k-tweet stream (16 partitions), against an uninterrupted run"
+LS_BIN=$LS_BIN LS_SOURCE=$ROOT KILLS=20 TWEETS=200000 bash "$ROOT/tests/integration/test_kill9_checkpoint.sh" >"$LS_WORK/kill9.log" 2>&1 ||
+  echo "   the kill -9 run differs (see below)"
+grep -E "^(ok|FAIL)|killed with|campaigns found again|restored epoch" "$LS_WORK/kill9.log" | tail -n 8 | sed 's/^/   /'
+kill9=$(grep -m1 "campaigns found again" "$LS_WORK/kill9.log" || echo "did not finish")
+ck_bytes=$(grep -h "restored epoch" "$LS_WORK/kill9.log" | sed -nE 's/.*\(([0-9]+) bytes\).*/\1/p' | sort -n | tail -n1)
+
 cat >"$OUT/results.md" <<MD
 Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed embedder, CPU backend) on $machine.
 
@@ -145,6 +154,7 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed emb
 | organic only, 1,000,000 tweets (viral, breaking news, fan storm, scheduled posts) | $(json false_campaigns "$organic") false campaigns ($(json false_campaigns_per_million "$organic") per million tweets) | — | — |
 | detection latency at real speed (as_of − qualified_at) | mean $lat_all s, max $lat_max s | target 2 s | — |
 | 10-minute window at 6,000 tweets/s, replay (hashed embedder, 4.32 M tweets = 12 min) | $w_rate tweets/s over the run, $w_steady tweets/s in its last 30 s (window full); $w_bytes bytes per windowed tweet, $w_rss MiB RSS | real time: 6000 tweets/s | $(ratio "$w_rate" 6000) (last 30 s: $(ratio "$w_steady" 6000)) |
+| kill -9 at 20 random points, 200k tweets, 16 partitions, checkpoints every 1 s | $kill9; largest checkpoint $(awk -v b="${ck_bytes:-0}" 'BEGIN { printf "%.1f", b / 1048576 }') MiB | an uninterrupted run of the same stream | — |
 | co-similar-text index, $(json window_rows "$window") rows, $(json probes "$window") of $(json lists "$window") lists | recall $(json recall "$window") of $(json pairs_brute_force "$window") pairs ≥ τ ($(json recall_tau_plus_0_1 "$window") of those ≥ τ + 0.1), $(json index_queries_per_s "$window") queries/s | brute force, same window: $(json brute_force_queries_per_s "$window") queries/s | $(json speedup "$window") |
 MD
 { echo "Per scenario ($N tweets, seed 1, default settings), from \`lockstep-eval\`:"; echo; echo '```';

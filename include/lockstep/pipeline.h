@@ -46,6 +46,7 @@ struct ls_pipeline_stats {
   uint64_t edges_live;
   uint64_t evictions; /* live entries pushed out of a full object window, graph or account table */
   uint64_t backlog; /* tweets waiting in the rings */
+  double longest_message_s; /* how long a source has been decoding its current message (0: none) */
   int64_t watermark_ms;
   bool offsets_held; /* a sink has not acknowledged: offsets wait */
   uint64_t replayed; /* tweets read again after a restore or a rebalance: windows only */
@@ -72,6 +73,9 @@ int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn tick, v
  * (waiting up to timeout_ms) and acknowledges offsets. close_campaigns: end of input (replay). */
 int ls_pipeline_drain(struct ls_pipeline *p, bool close_campaigns, int timeout_ms);
 void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st);
+/* The counters without the graph's (edges_live, evictions keep their last values): cheap, for
+ * every tick. */
+void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st);
 
 /* Checkpoints (README: checkpoints): with a store, offsets are acknowledged only by a checkpoint,
  * taken every interval_s of processing when the sinks are clean and at the end of a drain. It

@@ -40,15 +40,22 @@ wait_processed ref 300
 check "reference run: SIGTERM, exit status 0" ls_stop "$DAEMON_PID"
 
 kills=()
+# KILLS points spread at random over the stream: each daemon is killed once the stream's count of
+# processed tweets (restored, then advanced) has passed the next one, after a random fraction of a
+# second (mid-batch, mid-checkpoint or mid-commit alike)
+points=$(python3 -c "import random; random.seed($SEED); print(' '.join(str(p) for p in sorted(random.sample(range($tweets // 20, $tweets * 19 // 20), $KILLS))))")
 run run
-for k in $(seq 1 "$KILLS"); do
-  # a random point: some tweets into this life (the first reads from the committed offsets)
-  until grep -q "assigned" "$LS_WORK/run.log" 2>/dev/null; do sleep 0.1; done
-  sleep "$(python3 -c "import random; random.seed($SEED * 100 + $k); print(round(random.uniform(0.5, 3.0), 2))")"
+for point in $points; do
+  until [ "$(LS_PREFIX=run: ls_stat tweets_processed)" -ge "$point" ] 2>/dev/null; do
+    kill -0 "$DAEMON_PID" 2>/dev/null || fail "run: lockstepd exited early"
+    sleep 0.1
+  done
+  sleep "$(python3 -c "import random; random.seed($point); print(round(random.uniform(0, 1), 2))")"
   kills+=("$(LS_PREFIX=run: ls_stat tweets_processed)")
   kill -9 "$DAEMON_PID"
   wait "$DAEMON_PID" 2>/dev/null || true
-  mv "$LS_WORK/run.log" "$LS_WORK/run-$k.log"
+  mv "$LS_WORK/run.log" "$LS_WORK/run-${#kills[@]}.log"
+  redis-cli -p "$REDIS_PORT" DEL run:stats >/dev/null # the next count is the next daemon's
   run run
 done
 echo "killed with -9 at ${kills[*]} tweets processed (of $tweets)"

@@ -200,8 +200,64 @@ static void test_shared_objects(void **state) {
   ls_graph_destroy(g);
 }
 
+/* A graph saved and loaded into a fresh one (a restart) clusters as the original does, and
+ * goes on alike: the same groups after the same next actions; a corrupt or foreign checkpoint
+ * is refused with a reason, never half loaded into a crash. */
+static void test_checkpoint_round_trip(void **state) {
+  (void)state;
+  struct ls_graph *g = make(), *h = make();
+  for (int k = 0; k < 3; k++)
+    for (uint64_t a = 1; a <= 5; a++) ls_graph_add(g, 100 + a, 100 + a % 5 + 1, LS_SIG_TWEET, 60000 + k * 1000, 1, 2000);
+  ls_graph_add(g, 101, 999, LS_SIG_RETWEET, 61000, 0.4f, 0);
+  touch(g, 103, "carol", 77, "the same text", 61500);
+  struct ls_snap w = {0}, w2 = {0};
+  ls_graph_save(g, &w);
+  struct ls_err e;
+  assert_int_equal(ls_snap_done(&w, &e), LS_OK);
+  struct ls_snap_reader r;
+  ls_snap_reader_init(&r, w.buf, w.len);
+  assert_int_equal(ls_graph_load(h, &r, &e), LS_OK);
+  assert_int_equal(r.left, 0);
+  ls_graph_save(h, &w2);
+  assert_int_equal(w2.len, w.len);
+  assert_memory_equal(w2.buf, w.buf, w.len); /* the same state, slot for slot */
+  for (uint64_t a = 6; a <= 7; a++) /* the same next actions on both */
+    for (int k = 0; k < 3; k++) {
+      ls_graph_add(g, 100 + a, 101, LS_SIG_TWEET, 70000 + k, 1, 1000);
+      ls_graph_add(h, 100 + a, 101, LS_SIG_TWEET, 70000 + k, 1, 1000);
+    }
+  struct ls_groups x, y;
+  assert_int_equal(ls_graph_cluster(g, be, 3, 80000, &x, &e), LS_OK);
+  assert_int_equal(ls_graph_cluster(h, be, 3, 80000, &y, &e), LS_OK);
+  assert_int_equal(x.n, 1);
+  assert_int_equal(y.n, 1);
+  assert_int_equal(x.g[0].n_accounts, y.g[0].n_accounts);
+  assert_memory_equal(x.g[0].accounts, y.g[0].accounts, x.g[0].n_accounts * sizeof(uint64_t));
+  assert_true(x.g[0].seed_a == y.g[0].seed_a && x.g[0].first_ms == y.g[0].first_ms);
+  assert_string_equal(x.g[0].usernames[2], "carol");
+  ls_groups_free(&x);
+  ls_groups_free(&y);
+  for (size_t cut = 0; cut < w.len; cut += w.len / 7 + 1) { /* truncated anywhere: a reason */
+    ls_snap_reader_init(&r, w.buf, cut);
+    assert_int_equal(ls_graph_load(h, &r, &e), LS_EINVAL);
+    assert_true(strstr(e.msg, "checkpoint:") != NULL);
+  }
+  struct ls_graph_conf other = {.max_edges = 4096, .max_accounts = 1024, .min_accounts = 3, .edge_ttl_ms = 3600000,
+                                .min_edge_weight = 2, .min_account_evidence = 2};
+  struct ls_graph *bigger;
+  assert_int_equal(ls_graph_create(&bigger, &other, &e), LS_OK);
+  ls_snap_reader_init(&r, w.buf, w.len);
+  assert_int_equal(ls_graph_load(bigger, &r, &e), LS_EINVAL); /* other capacities */
+  assert_true(strstr(e.msg, "other capacities") != NULL);
+  ls_graph_destroy(bigger);
+  ls_snap_free(&w);
+  ls_snap_free(&w2);
+  ls_graph_destroy(g);
+  ls_graph_destroy(h);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_cluster),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_cluster), cmocka_unit_test(test_checkpoint_round_trip),
                                      cmocka_unit_test(test_self), cmocka_unit_test(test_peeling), cmocka_unit_test(test_account_suspicion),
                                      cmocka_unit_test(test_shared_objects), cmocka_unit_test(test_seed_order_free)};
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -334,6 +334,48 @@ static void test_operation_memory(void **state) {
   ls_tracker_destroy(t);
 }
 
+/* A tracker saved between rounds and loaded into a fresh one (a restart) continues the same
+ * campaigns: the same ids, versions and operations, and a corrupt checkpoint is refused. */
+static void test_checkpoint_round_trip(void **state) {
+  (void)state;
+  struct ls_tracker *t, *u;
+  struct ls_err e;
+  assert_int_equal(ls_tracker_create(&t, &OPS_CONF, &e), LS_OK);
+  assert_int_equal(ls_tracker_create(&u, &OPS_CONF, &e), LS_OK);
+  uint64_t a[10] = {1, 2, 3, 4, 5}, b[10] = {11, 12, 13, 14, 15};
+  struct events ev, ev2;
+  struct ls_group round[2] = {group(a, 5, 40, 5000), group(b, 5, 40, 5000)};
+  round[1].first_ms = 2000;
+  update(t, round, 2, 5000, &ev);
+  assert_int_equal(ev.n, 2);
+  struct ls_snap w = {0};
+  ls_tracker_save(t, &w);
+  struct ls_snap_reader r;
+  ls_snap_reader_init(&r, w.buf, w.len);
+  assert_int_equal(ls_tracker_load(u, &r, &e), LS_OK);
+  assert_int_equal(ls_tracker_active(u), 2);
+  assert_int_equal(ls_tracker_operations(u), 2);
+  assert_true(ls_tracker_opened(u) == 2);
+  uint64_t a2[10] = {1, 2, 3, 4, 5, 6}; /* the same next round on both: one more account */
+  struct ls_group next[2] = {group(a2, 6, 60, 9000), group(b, 5, 40, 5000)};
+  next[1].first_ms = 2000;
+  update(t, next, 2, 9000, &ev);
+  update(u, next, 2, 9000, &ev2);
+  assert_int_equal(ev.n, 1);
+  assert_int_equal(ev2.n, 1);
+  assert_string_equal(ev.e[0].id, ev2.e[0].id);
+  assert_int_equal(ev2.e[0].version, 2);
+  assert_string_equal(ev.e[0].operation.id, ev2.e[0].operation.id);
+  for (size_t cut = 0; cut < w.len; cut += w.len / 5 + 1) {
+    ls_snap_reader_init(&r, w.buf, cut);
+    assert_int_not_equal(ls_tracker_load(u, &r, &e), LS_OK);
+    assert_int_equal(ls_tracker_active(u), 0); /* nothing half loaded */
+  }
+  ls_snap_free(&w);
+  ls_tracker_destroy(t);
+  ls_tracker_destroy(u);
+}
+
 static void test_score(void **state) {
   (void)state;
   uint64_t a[10] = {0};
@@ -361,6 +403,6 @@ int main(void) {
                                      cmocka_unit_test(test_operation_by_accounts), cmocka_unit_test(test_operation_small_groups),
                                      cmocka_unit_test(test_small_group_repeats),
                                      cmocka_unit_test(test_operation_merge), cmocka_unit_test(test_operation_memory),
-                                     cmocka_unit_test(test_score)};
+                                     cmocka_unit_test(test_checkpoint_round_trip), cmocka_unit_test(test_score)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
