@@ -79,18 +79,14 @@ double ls_activity_count(const struct ls_activity *a, uint64_t account) {
 
 size_t ls_activity_bytes(const struct ls_activity *a) { return ((size_t)a->mask + 1) * ROWS * sizeof(struct cell); }
 
+static bool cell_used(const void *c) { return ((const struct cell *)c)->count != 0; }
+
 void ls_activity_save(const struct ls_activity *a, struct ls_snap *w) {
-  uint32_t n = (a->mask + 1) * ROWS, used = 0;
+  uint32_t n = (a->mask + 1) * ROWS;
   ls_snap_section(w, "ACTV", ls_hash_combine(sizeof(struct cell), n));
   ls_snap_u64(w, (uint64_t)a->origin_ms);
   ls_snap_u64(w, (uint64_t)a->now_ms);
-  for (uint32_t i = 0; i < n; i++) used += a->cells[i].count != 0;
-  ls_snap_u64(w, used);
-  for (uint32_t i = 0; i < n; i++) {
-    if (a->cells[i].count == 0) continue;
-    ls_snap_put(w, &i, sizeof i);
-    ls_snap_put(w, &a->cells[i], sizeof a->cells[i]);
-  }
+  ls_snap_put_sparse(w, a->cells, sizeof *a->cells, n, cell_used);
 }
 
 int ls_activity_load(struct ls_activity *a, struct ls_snap_reader *r, struct ls_err *err) {
@@ -98,14 +94,7 @@ int ls_activity_load(struct ls_activity *a, struct ls_snap_reader *r, struct ls_
   if (ls_snap_expect(r, "ACTV", ls_hash_combine(sizeof(struct cell), n))) {
     a->origin_ms = (int64_t)ls_snap_get_u64(r);
     a->now_ms = (int64_t)ls_snap_get_u64(r);
-    memset(a->cells, 0, (size_t)n * sizeof *a->cells);
-    uint64_t used = ls_snap_get_count(r, sizeof(uint32_t) + sizeof(struct cell));
-    for (uint64_t k = 0; k < used && !r->bad; k++) {
-      uint32_t i;
-      ls_snap_get(r, &i, sizeof i);
-      if (i >= n) ls_snap_fail(r, "an activity cell outside the sketch");
-      else ls_snap_get(r, &a->cells[i], sizeof a->cells[i]);
-    }
+    ls_snap_get_sparse(r, a->cells, sizeof *a->cells, n, NULL);
   }
   return ls_snap_status(r, err);
 }

@@ -233,34 +233,6 @@ static uint64_t fingerprint(const struct ls_graph *g) {
                          ls_hash_combine(g->edge_mask, g->account_mask));
 }
 
-/* Occupied slots of a table: their count, then each index and record. */
-static void save_slots(struct ls_snap *w, const void *table, size_t size, uint32_t mask, bool (*used)(const void *)) {
-  uint64_t n = 0;
-  for (uint32_t i = 0; i <= mask; i++) n += used((const char *)table + (size_t)i * size);
-  ls_snap_u64(w, n);
-  for (uint32_t i = 0; i <= mask; i++) {
-    const void *rec = (const char *)table + (size_t)i * size;
-    if (!used(rec)) continue;
-    ls_snap_put(w, &i, sizeof i);
-    ls_snap_put(w, rec, size);
-  }
-}
-
-/* valid: whether a loaded record's counts and ring heads are in range (NULL: any is). */
-static bool load_slots(struct ls_snap_reader *r, void *table, size_t size, uint32_t mask, bool (*valid)(void *)) {
-  memset(table, 0, ((size_t)mask + 1) * size);
-  uint64_t n = ls_snap_get_count(r, sizeof(uint32_t) + size);
-  for (uint64_t k = 0; k < n && !r->bad; k++) {
-    uint32_t i;
-    ls_snap_get(r, &i, sizeof i);
-    if (i > mask) ls_snap_fail(r, "a graph slot outside its table");
-    else if (ls_snap_get(r, (char *)table + (size_t)i * size, size) && valid && !valid((char *)table + (size_t)i * size))
-      ls_snap_fail(r, "a graph account out of range");
-  }
-  if (r->bad) memset(table, 0, ((size_t)mask + 1) * size);
-  return !r->bad;
-}
-
 static bool account_valid(void *p) {
   struct account *a = p;
   a->username[LS_USERNAME_MAX - 1] = '\0';
@@ -278,8 +250,8 @@ void ls_graph_save(const struct ls_graph *g, struct ls_snap *w) {
   ls_snap_u64(w, g->account_evictions);
   ls_snap_u64(w, g->n_strong);
   ls_snap_put(w, g->strong, (size_t)g->n_strong * sizeof *g->strong);
-  save_slots(w, g->edges, sizeof *g->edges, g->edge_mask, edge_used);
-  save_slots(w, g->accounts, sizeof *g->accounts, g->account_mask, account_used);
+  ls_snap_put_sparse(w, g->edges, sizeof *g->edges, g->edge_mask + 1, edge_used);
+  ls_snap_put_sparse(w, g->accounts, sizeof *g->accounts, g->account_mask + 1, account_used);
 }
 
 int ls_graph_load(struct ls_graph *g, struct ls_snap_reader *r, struct ls_err *err) {
@@ -296,8 +268,8 @@ int ls_graph_load(struct ls_graph *g, struct ls_snap_reader *r, struct ls_err *e
     g->n_strong = g->cap_strong = (uint32_t)n;
     for (uint64_t k = 0; k < n && !r->bad; k++)
       if (s[k].slot > g->edge_mask) ls_snap_fail(r, "a strong edge outside the edge table");
-    if (load_slots(r, g->edges, sizeof *g->edges, g->edge_mask, NULL))
-      load_slots(r, g->accounts, sizeof *g->accounts, g->account_mask, account_valid);
+    if (ls_snap_get_sparse(r, g->edges, sizeof *g->edges, g->edge_mask + 1, NULL))
+      ls_snap_get_sparse(r, g->accounts, sizeof *g->accounts, g->account_mask + 1, account_valid);
     if (r->bad) g->n_strong = 0;
   }
   return ls_snap_status(r, err);

@@ -214,14 +214,17 @@ static void name_daemon(struct daemon *d) {
   snprintf(d->txn_id, sizeof d->txn_id, "lockstepd-%s-%s", d->cfg.kafka.group_id, d->name);
 }
 
+static struct ls_redis_addr redis_addr(const struct ls_config *c) {
+  return (struct ls_redis_addr){c->redis.host, c->redis.password, (int)c->redis.port, (int)c->redis.db, (int)c->redis.timeout_ms};
+}
+
 static int open_sinks(struct daemon *d, struct ls_err *err) {
   const struct ls_config *c = &d->cfg;
   int rc = LS_OK;
   bool replay = d->opts.replay != NULL;
   if (!replay && c->redis.enabled) {
-    struct ls_redis_conf rc_ = {c->redis.host, c->redis.password, c->redis.prefix, (int)c->redis.port, (int)c->redis.db,
-                                (int)c->redis.timeout_ms, c->redis.closed_ttl_s, c->redis.stream_maxlen, c->redis.max_pending,
-                                checkpoints(d)};
+    struct ls_redis_conf rc_ = {redis_addr(c), c->redis.prefix, c->redis.closed_ttl_s, c->redis.stream_maxlen,
+                                c->redis.max_pending, checkpoints(d)};
     rc = ls_sink_redis_create(&d->sinks[d->n_sinks], &rc_, &d->log, err);
     if (rc == LS_OK) d->n_sinks++;
   }
@@ -267,12 +270,14 @@ static int open_replay(struct daemon *d, struct ls_err *err) {
 
 static void sleep_s(double s) { nanosleep(&(struct timespec){(time_t)s, (long)((s - (time_t)s) * 1e9)}, NULL); }
 
-/* Restores the checkpoint before any tweet is read: while Redis or the brokers cannot answer,
- * waits (a restart must not forget the campaigns); a checkpoint that cannot be read is fatal. */
+/* Restores the checkpoint before any tweet is read: while Redis cannot answer, waits (a restart
+ * must not forget the campaigns), telling systemd why and extending its start timeout; a
+ * checkpoint that cannot be read, or a refusal no retry mends, is fatal. A stop while it waits
+ * is not an error: nothing was read. */
 static int open_checkpoint(struct daemon *d, struct ls_err *err) {
   if (!checkpoints(d)) return LS_OK;
   const struct ls_config *c = &d->cfg;
-  struct ls_checkpoint_conf cc = {c->redis.host, c->redis.password, d->ck_key, (int)c->redis.port, (int)c->redis.db, (int)c->redis.timeout_ms};
+  struct ls_checkpoint_conf cc = {redis_addr(c), d->ck_key};
   int rc = ls_checkpoint_open(&d->ck, &cc, err);
   if (rc != LS_OK) return rc;
   ls_pipeline_set_checkpoint(d->pipeline, d->ck, (double)c->checkpoint.interval_s);
@@ -283,7 +288,14 @@ static int open_checkpoint(struct daemon *d, struct ls_err *err) {
     if (rc != LS_EUNAVAIL) break;
     if (ls_log_sampled((unsigned long long)attempt))
       ls_logf(&d->log, LS_LOG_WARN, "checkpoint", "%s: waiting to restore before reading tweets (attempt %d)", err->msg, attempt);
-    sleep_s(attempt < 10 ? 0.5 : 2);
+    double pause_s = attempt < 10 ? 0.5 : 2;
+    sd_notifyf(0, "STATUS=waiting for Redis to restore the checkpoint (attempt %d)\nEXTEND_TIMEOUT_USEC=%.0f", attempt,
+               (pause_s * 1000 + (double)c->redis.timeout_ms * 2 + 5000) * 1000);
+    sleep_s(pause_s);
+  }
+  if (rc == LS_EUNAVAIL && atomic_load(&g_stop)) {
+    ls_logf(&d->log, LS_LOG_INFO, "main", "stopped before the checkpoint was restored: no tweet was read");
+    return LS_OK;
   }
   if (rc == LS_EINVAL) {
     char why[sizeof err->msg];
@@ -292,7 +304,7 @@ static int open_checkpoint(struct daemon *d, struct ls_err *err) {
   }
   memcpy(d->resume, ls_pipeline_positions(d->pipeline), sizeof d->resume);
   for (int q = 0; q < LS_MAX_PARTITIONS; q++) d->restored |= d->resume[q] >= 0;
-  return atomic_load(&g_stop) ? ls_err_set(err, LS_EUNAVAIL, "stopped before the checkpoint was restored") : rc;
+  return rc;
 }
 
 static int open_consumers(struct daemon *d, struct ls_err *err) {
@@ -481,6 +493,10 @@ static int run(struct daemon *d) {
   if (rc == LS_OK) rc = ls_pipeline_create(&d->pipeline, &d->cfg, d->be, d->sinks, d->n_sinks, &d->log, &err);
   if (rc == LS_OK) rc = open_export(d, &err);
   if (rc == LS_OK) rc = open_checkpoint(d, &err);
+  if (rc == LS_OK && atomic_load(&g_stop)) {
+    teardown(d);
+    return 0;
+  }
   if (rc == LS_OK) rc = d->opts.replay ? open_replay(d, &err) : open_consumers(d, &err);
   if (rc != LS_OK) {
     ls_logf(&d->log, LS_LOG_ERROR, "main", "%s", err.msg);

@@ -385,7 +385,7 @@ static void checkpoint(struct ls_pipeline *p) {
   } else {
     p->st.checkpoint_failures++;
     if (ls_log_sampled(p->st.checkpoint_failures))
-      ls_logf(p->log, LS_LOG_WARN, "checkpoint", "%s (offsets wait for the next checkpoint; failures=%" PRIu64 ")", err.msg,
+      ls_logf(p->log, rc == LS_EUNAVAIL ? LS_LOG_WARN : LS_LOG_ERROR, "checkpoint", "%s (offsets wait for the next checkpoint; failures=%" PRIu64 ")", err.msg,
               p->st.checkpoint_failures);
   }
   ls_snap_free(&w);
@@ -425,18 +425,13 @@ int ls_pipeline_restore(struct ls_pipeline *p, struct ls_err *err) {
 const int64_t *ls_pipeline_positions(const struct ls_pipeline *p) { return p->positions; }
 
 /* Without checkpoints, offsets follow the sinks' acknowledgements; with them, only checkpoints
- * acknowledge (every checkpoint.interval_s, when the sinks are clean). */
-static void acknowledge(struct ls_pipeline *p, bool sinks_clean) {
+ * acknowledge: every checkpoint.interval_s when the sinks are clean, or now (the last one of a
+ * drain) when forced. */
+static void acknowledge(struct ls_pipeline *p, bool sinks_clean, bool force) {
   p->st.offsets_held = !sinks_clean;
   if (!sinks_clean) return;
   if (!p->ck) ls_offsets_advance(p->offsets, p->st.watermark_ms - p->max_window_ms, on_safe_offset, p);
-  else if (wall_s() - p->last_ck_wall >= p->ck_interval_s) checkpoint(p);
-}
-
-/* The last checkpoint of a drain: whatever the interval. */
-static void acknowledge_now(struct ls_pipeline *p, bool sinks_clean) {
-  p->last_ck_wall = -1e18;
-  acknowledge(p, sinks_clean);
+  else if (force || wall_s() - p->last_ck_wall >= p->ck_interval_s) checkpoint(p);
 }
 
 static void cluster(struct ls_pipeline *p) {
@@ -782,7 +777,7 @@ static uint32_t step(struct ls_pipeline *p) {
   release(p);
   ls_offsets_seal(p->offsets);
   maybe_cluster(p, false);
-  acknowledge(p, flush_sinks(p, 0));
+  acknowledge(p, flush_sinks(p, 0), false);
   return n;
 }
 
@@ -830,7 +825,7 @@ int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn fn, voi
     if (step(p) == 0) {
       if (all_finished(p)) break;
       maybe_cluster(p, true);
-      acknowledge(p, flush_sinks(p, 0));
+      acknowledge(p, flush_sinks(p, 0), false);
       nanosleep(&(struct timespec){0, 1000000}, NULL);
     }
     tick(p, fn, ud, &last_tick);
@@ -844,7 +839,7 @@ int ls_pipeline_drain(struct ls_pipeline *p, bool close_campaigns, int timeout_m
   if (close_campaigns) ls_tracker_close_all(p->tracker, on_event, p);
   p->st.campaigns_active = ls_tracker_active(p->tracker);
   bool clean = flush_sinks(p, timeout_ms);
-  acknowledge_now(p, clean);
+  acknowledge(p, clean, true);
   if (p->ck) clean = flush_sinks(p, timeout_ms) && clean; /* what the last commit released */
   if (!clean) ls_logf(p->log, LS_LOG_ERROR, "pipeline", "sinks did not acknowledge every event: offsets of the last batches are not stored");
   return clean ? LS_OK : LS_EUNAVAIL;

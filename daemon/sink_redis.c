@@ -195,24 +195,6 @@ static void disconnect(struct redis_sink *r) {
   r->ctx = NULL;
 }
 
-/* Error replies that mean "not now": the same command succeeds later, on this server or on the
- * one that takes over. Any other error reply is final. */
-static bool not_now(const char *msg) {
-  static const char *const TRANSIENT[] = {"LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "TRYAGAIN", "CLUSTERDOWN"};
-  for (size_t i = 0; i < sizeof TRANSIENT / sizeof *TRANSIENT; i++) {
-    size_t n = strlen(TRANSIENT[i]);
-    if (strncmp(msg, TRANSIENT[i], n) == 0 && (msg[n] == ' ' || msg[n] == '\0')) return true;
-  }
-  return false;
-}
-
-static bool command_ok(struct ls_sink *s, redisReply *rep, const char *what) {
-  bool ok = rep && rep->type != REDIS_REPLY_ERROR;
-  if (!ok && rep) ls_logf(s->log, not_now(rep->str) ? LS_LOG_WARN : LS_LOG_ERROR, "redis", "%s refused: %s", what, rep->str);
-  if (rep) freeReplyObject(rep);
-  return ok;
-}
-
 static double mono_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -237,25 +219,14 @@ static int connect_redis(struct ls_sink *s) {
   if (r->ctx) return LS_OK;
   if (mono_s() < r->next_attempt) return LS_EUNAVAIL;
   back_off(r);
-  struct timeval tv = {r->conf.timeout_ms / 1000, (r->conf.timeout_ms % 1000) * 1000};
-  r->ctx = redisConnectWithTimeout(r->host, r->conf.port, tv);
-  if (!r->ctx || r->ctx->err) {
+  struct ls_err err;
+  if (ls_redis_connect(&r->ctx, &r->conf.addr, &err) != LS_OK) {
     if (!r->down_logged)
-      ls_logf(s->log, LS_LOG_ERROR, "redis", "cannot connect to %s:%d: %s (retrying, at most every 30 s; %zu events queued)",
-              r->host, r->conf.port, r->ctx ? r->ctx->errstr : "out of memory", r->count);
+      ls_logf(s->log, LS_LOG_ERROR, "redis", "%s (retrying, at most every 30 s; %zu events queued)", err.msg, r->count);
     r->down_logged = true;
-    disconnect(r);
     return LS_EUNAVAIL;
   }
-  redisSetTimeout(r->ctx, tv);
-  bool ok = true;
-  if (r->password[0]) ok = command_ok(s, redisCommand(r->ctx, "AUTH %s", r->password), "AUTH");
-  if (ok && r->conf.db) ok = command_ok(s, redisCommand(r->ctx, "SELECT %d", r->conf.db), "SELECT");
-  if (!ok) {
-    disconnect(r);
-    return LS_EUNAVAIL;
-  }
-  ls_logf(s->log, LS_LOG_INFO, "redis", "connected to %s:%d prefix=%s", r->host, r->conf.port, r->prefix);
+  ls_logf(s->log, LS_LOG_INFO, "redis", "connected to %s:%d prefix=%s", r->host, r->conf.addr.port, r->prefix);
   r->down_logged = false;
   recovered(r);
   return LS_OK;
@@ -290,7 +261,7 @@ static int redis_write(struct ls_sink *s, const struct ls_campaign_event *e) {
 static void lost_connection(struct ls_sink *s) {
   struct redis_sink *r = s->ctx;
   ls_logf(s->log, LS_LOG_ERROR, "redis", "connection to %s:%d lost: %s (%zu events kept for retry)", r->host,
-          r->conf.port, r->ctx->errstr, r->count);
+          r->conf.addr.port, r->ctx->errstr, r->count);
   r->down_logged = true;
   disconnect(r);
 }
@@ -301,7 +272,7 @@ static bool settle(struct ls_sink *s, const struct prepared *p, const redisReply
     s->written++;
     return true;
   }
-  if (not_now(rep->str)) return false;
+  if (ls_redis_not_now(rep->str)) return false;
   s->failed++;
   ls_logf(s->log, LS_LOG_ERROR, "redis", "event %.*s version %.*s refused, dropped: %s", (int)p->lens[4], p->argv[4],
           (int)p->lens[5], p->argv[5], rep->str);
@@ -341,11 +312,11 @@ static int flush_once(struct ls_sink *s) {
     s->deferred++;
     back_off(r);
     ls_logf(s->log, r->down_logged ? LS_LOG_DEBUG : LS_LOG_WARN, "redis", "%s:%d answers \"%s\": %zu events kept, retrying in %.0f s",
-            r->host, r->conf.port, refusal, r->count, r->backoff);
+            r->host, r->conf.addr.port, refusal, r->count, r->backoff);
     r->down_logged = true;
     return LS_EUNAVAIL;
   }
-  if (r->down_logged) ls_logf(s->log, LS_LOG_INFO, "redis", "%s:%d accepts events again", r->host, r->conf.port);
+  if (r->down_logged) ls_logf(s->log, LS_LOG_INFO, "redis", "%s:%d accepts events again", r->host, r->conf.addr.port);
   r->down_logged = false;
   recovered(r);
   return LS_OK;
@@ -382,8 +353,13 @@ static void redis_stats(struct ls_sink *s, const char *const *fields, const uint
   }
   for (int i = 0; i < 2 + 2 * n; i++) lens[i] = strlen(argv[i]);
   redisReply *rep = redisCommandArgv(r->ctx, 2 + 2 * n, argv, lens);
-  if (!rep) lost_connection(s);
-  else command_ok(s, rep, "HSET stats");
+  if (!rep) {
+    lost_connection(s);
+    return;
+  }
+  if (rep->type == REDIS_REPLY_ERROR) /* "not now" (LOADING ...): the next publish writes them */
+    ls_logf(s->log, ls_redis_not_now(rep->str) ? LS_LOG_WARN : LS_LOG_ERROR, "redis", "HSET stats refused: %s", rep->str);
+  freeReplyObject(rep);
 }
 
 /* The queue, committed and open alike, for the checkpoint: argc, then each argument's length and bytes. */
@@ -434,7 +410,7 @@ static int redis_recover(struct ls_sink *s, uint64_t epoch, struct ls_snap_reade
 static void redis_destroy(struct ls_sink *s) {
   struct redis_sink *r = s->ctx;
   if (r->count)
-    ls_logf(s->log, LS_LOG_ERROR, "redis", "exiting with %zu campaign events not written to %s:%d", r->count, r->host, r->conf.port);
+    ls_logf(s->log, LS_LOG_ERROR, "redis", "exiting with %zu campaign events not written to %s:%d", r->count, r->host, r->conf.addr.port);
   for (size_t k = 0; k < r->count; k++) free(r->queue[(r->head + k) % r->cap]);
   disconnect(r);
   ls_jw_free(&r->event);
@@ -464,8 +440,10 @@ int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf,
   }
   r->conf = *conf;
   r->cap = (size_t)conf->max_pending;
-  snprintf(r->host, sizeof r->host, "%s", conf->host);
-  snprintf(r->password, sizeof r->password, "%s", conf->password ? conf->password : "");
+  snprintf(r->host, sizeof r->host, "%s", conf->addr.host);
+  snprintf(r->password, sizeof r->password, "%s", conf->addr.password ? conf->addr.password : "");
+  r->conf.addr.host = r->host;
+  r->conf.addr.password = r->password;
   snprintf(r->prefix, sizeof r->prefix, "%s", conf->prefix);
   ls_jw_init(&r->event);
   ls_jw_init(&r->signals);

@@ -30,6 +30,20 @@ void ls_snap_put(struct ls_snap *w, const void *p, size_t n) {
 
 void ls_snap_u64(struct ls_snap *w, uint64_t v) { ls_snap_put(w, &v, sizeof v); }
 
+void ls_snap_put_sparse(struct ls_snap *w, const void *table, size_t size, uint32_t n, bool (*used)(const void *)) {
+  size_t at = w->len;
+  uint64_t count = 0;
+  ls_snap_u64(w, 0); /* the count, patched below: one pass over the table */
+  for (uint32_t i = 0; i < n; i++) {
+    const void *rec = (const char *)table + (size_t)i * size;
+    if (!used(rec)) continue;
+    ls_snap_put(w, &i, sizeof i);
+    ls_snap_put(w, rec, size);
+    count++;
+  }
+  if (!w->oom) memcpy(w->buf + at, &count, sizeof count);
+}
+
 static uint64_t tag_bits(const char *tag) {
   uint64_t t = 0;
   memcpy(&t, tag, strnlen(tag, sizeof t));
@@ -53,19 +67,6 @@ void ls_snap_fail(struct ls_snap_reader *r, const char *why) {
   r->left = 0;
 }
 
-bool ls_snap_get(struct ls_snap_reader *r, void *out, size_t n) {
-  if (n == 0) return !r->bad;
-  if (r->bad || n > r->left) {
-    ls_snap_fail(r, "truncated");
-    memset(out, 0, n);
-    return false;
-  }
-  memcpy(out, r->p, n);
-  r->p += n;
-  r->left -= n;
-  return true;
-}
-
 const void *ls_snap_take(struct ls_snap_reader *r, size_t n) {
   if (r->bad || n > r->left) {
     ls_snap_fail(r, "truncated");
@@ -75,6 +76,13 @@ const void *ls_snap_take(struct ls_snap_reader *r, size_t n) {
   r->p += n;
   r->left -= n;
   return p;
+}
+
+bool ls_snap_get(struct ls_snap_reader *r, void *out, size_t n) {
+  const void *p = ls_snap_take(r, n);
+  if (n && p) memcpy(out, p, n);
+  else if (n) memset(out, 0, n);
+  return !r->bad;
 }
 
 uint64_t ls_snap_get_u64(struct ls_snap_reader *r) {
@@ -90,6 +98,20 @@ uint64_t ls_snap_get_count(struct ls_snap_reader *r, size_t rec_size) {
     return 0;
   }
   return n;
+}
+
+bool ls_snap_get_sparse(struct ls_snap_reader *r, void *table, size_t size, uint32_t n, bool (*valid)(void *)) {
+  memset(table, 0, (size_t)n * size);
+  uint64_t count = ls_snap_get_count(r, sizeof(uint32_t) + size);
+  for (uint64_t k = 0; k < count && !r->bad; k++) {
+    uint32_t i;
+    ls_snap_get(r, &i, sizeof i);
+    void *rec = (char *)table + (size_t)i * size;
+    if (i >= n) ls_snap_fail(r, "a record outside its table");
+    else if (ls_snap_get(r, rec, size) && valid && !valid(rec)) ls_snap_fail(r, "a record with a field out of range");
+  }
+  if (r->bad) memset(table, 0, (size_t)n * size);
+  return !r->bad;
 }
 
 bool ls_snap_expect(struct ls_snap_reader *r, const char *tag, uint64_t fingerprint) {

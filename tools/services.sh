@@ -24,7 +24,7 @@ ls_start_redis() {
     REDIS_PID=$!
     LS_PIDS+=("$REDIS_PID")
     for _ in $(seq 1 50); do
-      case $(redis-cli -p "$REDIS_PORT" ping 2>&1) in PONG | LOADING*) return 0 ;; esac # LOADING: up, reading its dataset
+      case $(redis-cli -p "$REDIS_PORT" ping 2>&1) in PONG | LOADING* | NOAUTH*) return 0 ;; esac # up: reading its dataset, or wants AUTH
       kill -0 "$REDIS_PID" 2>/dev/null || break
       sleep 0.1
     done

@@ -2,9 +2,11 @@
  * written with one SET, so a reader sees the old checkpoint or the new one, never a part. Redis
  * because lockstepd already depends on it, a checkpoint is one value read once at start (no
  * changelog to replay), and any node of the group can read it back. Synchronous, on its own
- * connection, reconnecting on the next call after a failure.
- * @returns of every call: LS_OK, or LS_EUNAVAIL when Redis cannot answer now (unreachable, or
- * "not now": LOADING, BUSY...; try again), with the reason in err. */
+ * connection, replaced at once when a kept one fails (Redis restarted), else on the next call.
+ * @returns of every call: LS_OK, or with the reason in err: LS_EUNAVAIL when Redis cannot
+ * answer now (unreachable, or "not now": LOADING, BUSY...; try again), LS_EIO when it refuses
+ * for good (a wrong redis.password or redis.db, a key of another type, a value over
+ * proto-max-bulk-len), LS_ENOMEM. */
 #ifndef LOCKSTEP_CHECKPOINT_H
 #define LOCKSTEP_CHECKPOINT_H
 
@@ -12,10 +14,11 @@
 #include <stdint.h>
 
 #include "lockstep/err.h"
+#include "lockstep/redis_conn.h"
 
 struct ls_checkpoint_conf {
-  const char *host, *password, *key;
-  int port, db, timeout_ms;
+  struct ls_redis_addr addr;
+  const char *key;
 };
 
 struct ls_checkpoint;

@@ -13,6 +13,7 @@
 
 #include "lockstep/campaign.h"
 #include "lockstep/log.h"
+#include "lockstep/redis_conn.h"
 #include "lockstep/snapshot.h"
 
 struct ls_sink;
@@ -46,8 +47,8 @@ struct ls_sink {
 };
 
 struct ls_redis_conf {
-  const char *host, *password, *prefix;
-  int port, db, timeout_ms;
+  struct ls_redis_addr addr;
+  const char *prefix;
   int64_t closed_ttl_s, stream_maxlen, max_pending;
   bool epochs; /* checkpoints: events are written once their epoch's checkpoint is stored */
 };

@@ -29,6 +29,9 @@ struct ls_snap_reader {
 void ls_snap_free(struct ls_snap *w);
 void ls_snap_put(struct ls_snap *w, const void *p, size_t n);
 void ls_snap_u64(struct ls_snap *w, uint64_t v);
+/* The occupied records (used) of a table of n records of size bytes: their count, then each
+ * index and record, in one pass over the table. */
+void ls_snap_put_sparse(struct ls_snap *w, const void *table, size_t size, uint32_t n, bool (*used)(const void *rec));
 /* Opens a section: tag (four letters) and a fingerprint of what follows (record sizes, capacities). */
 void ls_snap_section(struct ls_snap *w, const char *tag, uint64_t fingerprint);
 /* @returns LS_OK, or LS_ENOMEM when a put could not grow the buffer (the snapshot is unusable). */
@@ -43,6 +46,10 @@ const void *ls_snap_take(struct ls_snap_reader *r, size_t n);
 /* A count of records of rec_size bytes each that must all still be in the input: 0 and r->bad
  * when they cannot be (a corrupt count never makes a huge allocation). */
 uint64_t ls_snap_get_count(struct ls_snap_reader *r, size_t rec_size);
+/* Reads what ls_snap_put_sparse wrote into table (zeroed first, and again when the input is
+ * bad); valid (NULL: any record is) checks each record's counts and indices and may mend it.
+ * @returns true, or false with r->bad when an index or record is out of range or truncated. */
+bool ls_snap_get_sparse(struct ls_snap_reader *r, void *table, size_t size, uint32_t n, bool (*valid)(void *rec));
 /* Checks that the next section is tag with this fingerprint; false and r->bad otherwise. */
 bool ls_snap_expect(struct ls_snap_reader *r, const char *tag, uint64_t fingerprint);
 /* Marks the input bad with a reason (a value out of range). */

@@ -14,6 +14,11 @@ trap ls_cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { local what=$1; shift; if "$@"; then echo "ok - $what"; else fail "$what"; fi; }
+# ls_wait_log FILE REGEX TIMEOUT_S — until FILE has a line matching REGEX (grep -E); returns 1 on timeout.
+ls_wait_log() {
+  local end=$((SECONDS + $3))
+  until grep -qsE "$2" "$1"; do [ $SECONDS -lt $end ] || return 1; sleep 0.1; done
+}
 
 # Every signal window at one minute (the defaults reach ten): offsets trail event time by the
 # longest window, and the tests' streams span a few minutes.

@@ -57,12 +57,12 @@ int main(int argc, char **argv) {
     fputs("usage: redis-operations PORT\n", stderr);
     return 2;
   }
-  struct ls_redis_conf conf = {.host = "127.0.0.1", .prefix = "lockstep:", .port = atoi(argv[1]), .timeout_ms = 2000,
+  struct ls_redis_conf conf = {.addr = {.host = "127.0.0.1", .port = atoi(argv[1]), .timeout_ms = 2000}, .prefix = "lockstep:",
                                .closed_ttl_s = 3600, .stream_maxlen = 1000, .max_pending = 16};
   struct ls_sink *s;
   struct ls_err err;
   if (ls_sink_redis_create(&s, &conf, NULL, &err) != LS_OK) fail(err.msg);
-  R = redisConnect("127.0.0.1", conf.port);
+  R = redisConnect("127.0.0.1", conf.addr.port);
   if (!R || R->err) fail("cannot connect to redis");
   const char *A = "o0000000000000000a", *B = "o0000000000000000b";
   struct ls_campaign_event e0 = event(0, A, LS_CAMPAIGN_OPEN, NULL), e1 = event(1, B, LS_CAMPAIGN_OPEN, NULL),

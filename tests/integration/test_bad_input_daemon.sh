@@ -50,10 +50,11 @@ check "SIGTERM still exits cleanly" ls_stop "$DAEMON_PID"
 ls_start_redis
 ls_start_broker tweets:4 tweets.dlq:1 campaigns:2
 ls_start_daemon flaky --out "$LS_WORK/flaky.jsonl"
+# mid-stream: after the daemon has restored (here: found no checkpoint) and reads tweets
+check "the daemon restores before Redis goes away" ls_wait_log "$LS_WORK/flaky.log" "info checkpoint: (none at|restored)" 60
 kill -TERM "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
 "$LS_BIN/lockstep-gen" --seed 9 --tweets 20000 --campaigns 3 --brokers "$BROKERS" >/dev/null 2>&1
-for _ in $(seq 1 100); do grep -q "campaign: open" "$LS_WORK/flaky.log" && break; sleep 0.2; done
-check "campaigns were detected while Redis was down" grep -q "campaign: open" "$LS_WORK/flaky.log"
+check "campaigns were detected while Redis was down" ls_wait_log "$LS_WORK/flaky.log" "campaign: open" 20
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$LS_WORK" --logfile "$LS_WORK/redis2.log" &
 LS_PIDS+=("$!")
 ls_wait_drained 20000 120
@@ -66,5 +67,11 @@ REDIS_PORT=$(ls_free_port)
 ls_start_daemon restore
 sleep 3
 check "with checkpoints, it waits for Redis before reading tweets, and says so" \
-  grep -q "warn checkpoint: checkpoint: cannot connect to Redis at 127.0.0.1:$REDIS_PORT.*waiting to restore before reading tweets" "$LS_WORK/restore.log"
+  grep -q "warn checkpoint: checkpoint: cannot connect to 127.0.0.1:$REDIS_PORT.*waiting to restore before reading tweets" "$LS_WORK/restore.log"
 check "no tweet is read while it waits" bash -c "! grep -q 'assigned' '$LS_WORK/restore.log'"
+check "SIGTERM while it waits: clean exit" ls_stop "$DAEMON_PID"
+
+# A refusal no retry mends is final: with checkpoints, a wrong password stops the start, naming the key
+ls_start_redis --requirepass s3cret
+expect_exit 1 "AUTH refused by 127.0.0.1:$REDIS_PORT: WRONGPASS.*(check redis.password)" -- \
+  timeout 60 "$D" --set "kafka.brokers=$BROKERS" --set "redis.port=$REDIS_PORT" --set redis.password=wrong

@@ -13,22 +13,10 @@
 #include <unistd.h>
 
 #include "lockstep/replay.h"
+#include "tmpfile_fixture.h"
 
 #define NOW 1709294400000LL /* 2024-03-01T12:00:00Z */
 #define HEADER "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n"
-
-static char path[] = "/tmp/ls-replay-XXXXXX";
-
-static int setup(void **state) {
-  (void)state;
-  int fd = mkstemp(path);
-  return fd < 0 ? -1 : close(fd);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return unlink(path);
-}
 
 /* Replays text as CSV to the end; the tweets' ids go to ids (at most 8), the counters to *stats. */
 static size_t replay_csv(const char *text, uint64_t *ids, struct ls_source_stats *stats) {

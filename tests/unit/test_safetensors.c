@@ -12,19 +12,7 @@
 #include <unistd.h>
 
 #include "lockstep/safetensors.h"
-
-static char path[] = "/tmp/ls-st-XXXXXX";
-
-static int setup(void **state) {
-  (void)state;
-  int fd = mkstemp(path);
-  return fd < 0 ? -1 : close(fd);
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return unlink(path);
-}
+#include "tmpfile_fixture.h"
 
 /* Writes the file: the header's length, the header, then data_len bytes of data. */
 static void write_st(const char *header, const void *data, size_t data_len) {
