@@ -1,7 +1,11 @@
 /* kafka_consumer.c — consumer-group member feeding one ring (see kafka.h).
  * Its thread polls one message at a time (librdkafka 2.0's batch consume is unsafe with
- * rebalances), decodes it, and publishes each tweet into the ring, waiting while the ring is full
- * (librdkafka's bounded prefetch then holds the broker back). A message that yields no tweet is
+ * rebalances) into the event-time merge of its partitions (partition_merge.h), and hands the
+ * merge's next message on: decodes it and publishes each tweet into the ring. While the ring is
+ * full it keeps polling the group (never past max.poll.interval.ms), and once the merge holds
+ * more than queued_max_kbytes it pauses the partitions with queued messages, each until its
+ * queue is empty or the merge is below half (pausing drops only librdkafka's prefetch, which is
+ * fetched again from the position after the last message polled). A message that yields no tweet is
  * published as a position marker (tweet id 0) so its offset is acknowledged in order; its
  * rejected parts go to the dead-letter topic with the original bytes and error headers.
  * After a restore, the replay gate holds each partition at its restored offset (paused, sought
@@ -16,6 +20,7 @@
 #include <unistd.h>
 
 #include "lockstep/kafka.h"
+#include "lockstep/partition_merge.h"
 
 struct ls_kafka_consumer {
   struct ls_kafka_conf conf;
@@ -37,12 +42,20 @@ struct ls_kafka_consumer {
   bool gating;
   uint8_t *held;           /* per partition: 0 replaying, 1 held at its restored offset, 2 at its end */
   rd_kafka_topic_partition_list_t *assigned;
+  struct ls_merge *merge;                  /* received, not yet handled (consumer thread only) */
+  rd_kafka_topic_partition_list_t *capped; /* paused while the merge is above its bound */
 };
 
 static double since_s(const struct timespec *t0) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (double)(now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* --- replay gate -------------------------------------------------------------------------------- */
@@ -70,6 +83,8 @@ static void gate_check(struct ls_kafka_consumer *c) {
   }
   if (!all_restored_assigned(c) && since_s(&c->created) < 2 * c->conf.session_timeout_ms / 1000.0) return;
   rd_kafka_resume_partitions(c->rk, c->assigned);
+  if (c->capped) rd_kafka_pause_partitions(c->rk, c->capped);
+  for (int i = 0; i < c->assigned->cnt; i++) ls_merge_hold(c->merge, c->assigned->elems[i].partition, false);
   c->gating = false;
   ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d replayed the restored tail of %d partitions (%.1f s after start): reading new tweets",
           c->conf.index, c->assigned->cnt, since_s(&c->created));
@@ -91,6 +106,7 @@ static bool gate_hold(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) 
   }
   rd_kafka_topic_partition_list_destroy(l);
   c->held[q] = 1;
+  ls_merge_hold(c->merge, q, true);
   gate_check(c);
   return true;
 }
@@ -99,6 +115,39 @@ static void gate_end_of_partition(struct ls_kafka_consumer *c, int32_t q) {
   if (!c->gating || q < 0 || q >= c->conf.n_resume || c->held[q]) return;
   c->held[q] = 2;
   gate_check(c);
+}
+
+/* Whether the broker has messages of partition q not polled yet, from librdkafka's cached high
+ * watermark and the consumer's position (no request); unknown counts as behind. */
+static bool fetch_behind(int32_t q, void *ud) {
+  struct ls_kafka_consumer *c = ud;
+  int64_t low, high;
+  if (rd_kafka_get_watermark_offsets(c->rk, c->conf.topic, q, &low, &high) || high < 0) return true;
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, c->conf.topic, q);
+  rd_kafka_position(c->rk, l);
+  int64_t pos = l->elems[0].offset;
+  rd_kafka_topic_partition_list_destroy(l);
+  return pos < 0 ? high > low : pos < high;
+}
+
+static void drop_message(void *msg, void *ud) {
+  (void)ud;
+  rd_kafka_message_destroy(msg);
+}
+
+/* The merge follows the assignment: what revoked partitions queued is dropped unhandled (its
+ * offsets were never acknowledged, so their next owner reads it again). */
+static void merge_assign(struct ls_kafka_consumer *c, const rd_kafka_topic_partition_list_t *parts) {
+  if (!c->merge) return;
+  int n = parts ? parts->cnt : 0;
+  int32_t *p = malloc(((size_t)n + 1) * sizeof *p);
+  for (int i = 0; p && i < n; i++) p[i] = parts->elems[i].partition;
+  if (!p || ls_merge_assign(c->merge, p, n, mono_ms(), drop_message, NULL) != LS_OK) {
+    ls_logf(c->conf.log, LS_LOG_ERROR, "kafka", "consumer=%d out of memory for the assignment of %d partitions: stopping", c->conf.index, n);
+    atomic_store(&c->stop, true);
+  }
+  free(p);
 }
 
 int ls_kafka_conf_apply(struct rd_kafka_conf_s *kc, const char *const *props, int n, struct ls_err *err) {
@@ -184,6 +233,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
   rd_kafka_assign(rk, assign ? parts : NULL);
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
   c->assigned = assign ? rd_kafka_topic_partition_list_copy(parts) : NULL;
+  if (c->capped) rd_kafka_topic_partition_list_destroy(c->capped);
+  c->capped = NULL;
+  merge_assign(c, assign ? parts : NULL);
   if (!c->gating) return;
   memset(c->held, 0, (size_t)c->conf.n_resume); /* a new assignment replays from its committed offsets */
   if (assign) rd_kafka_resume_partitions(rk, parts);
@@ -201,7 +253,7 @@ static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool cons
   const char *common[] = {brokers, "client.id=lockstepd"};
   const char *cons[] = {group, reset, num[0], num[1], num[2], "enable.auto.offset.store=false",
                         "enable.auto.commit=true", "auto.commit.interval.ms=1000",
-                        "partition.assignment.strategy=range", c->conf.resume ? "enable.partition.eof=true" : "enable.partition.eof=false",
+                        "partition.assignment.strategy=range", "enable.partition.eof=true",
                         "max.partition.fetch.bytes=65536"};
   const char *prod[] = {"enable.idempotence=true", "linger.ms=5"};
   rd_kafka_conf_set_opaque(kc, c);
@@ -246,6 +298,7 @@ int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kaf
   c->gating = conf->resume != NULL;
   int rc = c->gating && !(c->held = calloc((size_t)conf->n_resume, 1)) ? ls_err_set(err, LS_ENOMEM, "kafka: out of memory") : LS_OK;
   if (rc == LS_OK) rc = ls_decoder_create(&c->dec, &conf->limits, err);
+  if (rc == LS_OK) rc = ls_merge_create(&c->merge, conf->order_wait_ms, fetch_behind, c, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_CONSUMER, &c->rk, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_PRODUCER, &c->dlq, err);
   if (rc == LS_OK) {
@@ -292,12 +345,14 @@ static void on_reject(void *ud, const char *reason) {
   dead_letter(c, reason);
 }
 
-/* Waits for a free ring slot; NULL only when aborted. */
+static void receive(struct ls_kafka_consumer *c, int timeout_ms);
+
+/* Waits for a free ring slot, polling the group meanwhile; NULL only when aborted. */
 static struct ls_ring_slot *wait_slot(struct ls_kafka_consumer *c) {
   struct ls_ring_slot *s;
   while (!(s = ls_ring_acquire(c->conf.ring))) {
     if (atomic_load(&c->abort_)) return NULL;
-    rd_kafka_poll(c->dlq, 0);
+    receive(c, 0);
     nanosleep(&(struct timespec){0, 100000}, NULL);
   }
   return s;
@@ -324,12 +379,6 @@ static int on_tweet(void *ud, const struct ls_tweet *t) {
   return 0;
 }
 
-static int64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
   atomic_store(&c->stats.busy_since_ms, mono_ms());
   c->cur = m;
@@ -348,23 +397,81 @@ static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
   atomic_store(&c->stats.busy_since_ms, 0);
 }
 
+/* --- flow: poll → merge → handle ---------------------------------------------------------------- */
+
+static size_t merge_bound(const struct ls_kafka_consumer *c) { return (size_t)c->conf.queued_max_kbytes * 1024; }
+
+/* Above the bound, pauses every partition with queued messages (not those the gate holds); at
+ * half of it, resumes them. */
+static void apply_bound(struct ls_kafka_consumer *c) {
+  size_t held = ls_merge_bytes(c->merge);
+  if (c->capped && held < merge_bound(c) / 2) {
+    rd_kafka_resume_partitions(c->rk, c->capped);
+    rd_kafka_topic_partition_list_destroy(c->capped);
+    c->capped = NULL;
+  } else if (!c->capped && held > merge_bound(c) && c->assigned) {
+    c->capped = rd_kafka_topic_partition_list_new(c->assigned->cnt);
+    for (int i = 0; i < c->assigned->cnt; i++) {
+      int32_t q = c->assigned->elems[i].partition;
+      bool gate_held = c->gating && q >= 0 && q < c->conf.n_resume && c->held[q] == 1;
+      if (ls_merge_queued(c->merge, q) && !gate_held) rd_kafka_topic_partition_list_add(c->capped, c->conf.topic, q);
+    }
+    rd_kafka_pause_partitions(c->rk, c->capped);
+  }
+}
+
+/* A paused partition whose queue is empty is resumed at once: the merge would otherwise wait
+ * for it until it counted as idle. */
+static void uncap_if_empty(struct ls_kafka_consumer *c, int32_t q) {
+  if (!c->capped || ls_merge_queued(c->merge, q)) return;
+  for (int i = 0; i < c->capped->cnt; i++) {
+    if (c->capped->elems[i].partition != q) continue;
+    rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(one, c->conf.topic, q);
+    rd_kafka_resume_partitions(c->rk, one);
+    rd_kafka_topic_partition_list_destroy(one);
+    rd_kafka_topic_partition_list_del_by_idx(c->capped, i);
+    return;
+  }
+}
+
+/* Takes one message from the group (waiting up to timeout_ms) into the merge. */
+static void receive(struct ls_kafka_consumer *c, int timeout_ms) {
+  rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
+  rd_kafka_poll(c->dlq, 0);
+  gate_check(c);
+  if (!m) return;
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    ls_merge_eof(c->merge, m->partition);
+    gate_end_of_partition(c, m->partition);
+  } else if (m->err) {
+    ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "consumer=%d fetch error=\"%s\"", c->conf.index, rd_kafka_message_errstr(m));
+  } else if (!gate_hold(c, m)) {
+    if (!atomic_exchange(&c->healthy, true))
+      ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s connection restored", c->conf.index, c->conf.brokers);
+    int rc = ls_merge_push(c->merge, m, m->partition, rd_kafka_message_timestamp(m, NULL), sizeof *m + m->len);
+    if (rc == LS_OK) {
+      apply_bound(c);
+      return;
+    }
+    if (rc == LS_ENOMEM) { /* never handled, never acknowledged: read again after a restart */
+      ls_logf(c->conf.log, LS_LOG_ERROR, "kafka", "consumer=%d out of memory for the merge (%zu bytes held): stopping", c->conf.index, ls_merge_bytes(c->merge));
+      atomic_store(&c->stop, true);
+    } /* LS_EINVAL: fetched before its partition was revoked; its next owner reads it */
+  }
+  rd_kafka_message_destroy(m);
+}
+
 static void *run(void *arg) {
   struct ls_kafka_consumer *c = arg;
   while (!atomic_load(&c->stop)) {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
-    rd_kafka_poll(c->dlq, 0);
-    gate_check(c);
-    if (!m) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      gate_end_of_partition(c, m->partition);
-    } else if (m->err) {
-      ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "consumer=%d fetch error=\"%s\"", c->conf.index, rd_kafka_message_errstr(m));
-    } else if (!gate_hold(c, m)) {
-      if (!atomic_exchange(&c->healthy, true))
-        ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s connection restored", c->conf.index, c->conf.brokers);
+    rd_kafka_message_t *m = ls_merge_pop(c->merge, mono_ms());
+    if (m) {
+      uncap_if_empty(c, m->partition);
       handle(c, m);
+      rd_kafka_message_destroy(m);
     }
-    rd_kafka_message_destroy(m);
+    receive(c, m ? 0 : ls_merge_bytes(c->merge) ? 5 : 100);
   }
   atomic_store(&c->finished, true);
   return NULL;
@@ -415,6 +522,10 @@ void ls_kafka_consumer_destroy(struct ls_kafka_consumer *c) {
               rd_kafka_outq_len(c->dlq));
     rd_kafka_destroy(c->dlq);
   }
+  ls_merge_destroy(c->merge, drop_message, NULL); /* before the handle: librdkafka waits for its messages */
+  c->merge = NULL;
+  if (c->capped) rd_kafka_topic_partition_list_destroy(c->capped);
+  c->capped = NULL;
   if (c->rk) {
     rd_kafka_consumer_close(c->rk);
     rd_kafka_destroy(c->rk);

@@ -315,7 +315,7 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
     struct ls_kafka_conf kc = {.brokers = c->kafka.brokers, .group_id = c->kafka.group_id, .instance_id = c->kafka.instance_id, .topic = c->kafka.input_topic,
                                .dlq_topic = c->kafka.dlq_topic, .index = i, .session_timeout_ms = (int)c->kafka.session_timeout_ms,
                                .fetch_wait_max_ms = (int)c->kafka.fetch_wait_max_ms,
-                               .queued_max_kbytes = (int)c->kafka.queued_max_kbytes, .offset_reset = c->kafka.offset_reset,
+                               .queued_max_kbytes = (int)c->kafka.queued_max_kbytes, .order_wait_ms = (int)c->kafka.order_wait_ms, .offset_reset = c->kafka.offset_reset,
                                .n_props = d->n_props, .ring = d->rings[i], .log = &d->log,
                                .resume = d->restored ? d->resume : NULL, .n_resume = LS_MAX_PARTITIONS};
     memcpy(kc.props, d->props, sizeof(char *) * (size_t)d->n_props);

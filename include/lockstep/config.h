@@ -25,7 +25,7 @@ struct ls_config {
     char brokers[LS_STR], group_id[LS_STR], instance_id[LS_STR], input_topic[LS_STR], output_topic[LS_STR], dlq_topic[LS_STR];
     char output_format[LS_STR], offset_reset[LS_STR], properties[1024], epoch_topic[LS_STR];
     bool output_enabled;
-    int64_t consumers, session_timeout_ms, fetch_wait_max_ms, queued_max_kbytes;
+    int64_t consumers, session_timeout_ms, fetch_wait_max_ms, queued_max_kbytes, order_wait_ms;
   } kafka;
   struct {
     bool enabled;

@@ -26,7 +26,8 @@ struct ls_kafka_conf {
   int index;                  /* consumer number, for logs and tweet.source */
   int session_timeout_ms;
   int fetch_wait_max_ms;
-  int queued_max_kbytes;      /* librdkafka prefetch bound per partition */
+  int queued_max_kbytes;      /* librdkafka prefetch bound, and the merge's */
+  int order_wait_ms;          /* partition_merge.h: how long an empty partition is waited for */
   const char *offset_reset;   /* earliest | latest */
   /* extra librdkafka properties, "key=value" (e.g. security.protocol=ssl) */
   const char *props[LS_KAFKA_MAX_PROPS];

@@ -4,9 +4,8 @@ events of each run's output topic (JSON values, one per line, read committed) an
 events stream (campaign_id version pairs, one per line). Checks that the run under test has no
 (id, version) twice and no version missing, on the topic or in Redis, and that its final
 campaigns are the reference run's: each reference campaign matched by accounts (Jaccard at
-least MIN_JACCARD) with the same closed-or-live state, and no campaign the reference lacks.
-Ids are compared and reported, not required: two uninterrupted runs over a live topic already
-name some campaigns differently (README: limitations).
+least MIN_JACCARD) under the same id with the same closed-or-live state, and no campaign the
+reference lacks (README: event-time order).
 Prints a table, then one summary line; exit status 1 when anything differs.
 
 usage: compare_runs.py REF_TOPIC REF_REDIS RUN_TOPIC RUN_REDIS"""
@@ -86,6 +85,8 @@ def main():
         y = b[other]
         if closed(a[cid]) != closed(y):
             bad.append(f"{cid} is {a[cid]['state']} in the reference, {other} is {y['state']}")
+        if other != cid:
+            bad.append(f"{cid} is named {other} in the run under test")
         matched += 1
         same_id += other == cid
         print(f"{cid:<20}{len(a[cid]['accounts']):>9}{a[cid]['state']:>9}   {other} {len(y['accounts'])} accounts, "

@@ -2,8 +2,8 @@
 # Integration: kill -9 at random points of a stream, each time restarted at once with the same
 # group and name; the restarted daemon restores its checkpoint and continues. A reader of the
 # campaigns topic (read committed) and of Redis sees what an uninterrupted run gives: its
-# campaigns with the same accounts and states (compare_runs.py; ids are reported: two live runs
-# name some differently), no (id, version) twice, none missing, no campaign left open in
+# campaigns under the same ids with the same accounts and states (compare_runs.py), no
+# (id, version) twice, none missing, no campaign left open in
 # Redis that the topic does not show live; and every tweet was processed (the restored count
 # ends at the stream's). KILLS (default 3), TWEETS (default 60000) and SEED size it; `make bench`
 # runs it with 20 kills of a 200k-tweet stream.
