@@ -4,10 +4,11 @@
 # Lua script that runs until the daemon has met it answers -BUSY. A daemon consuming a stream from the broker meanwhile must
 # deliver every campaign event once the server answers again (the events stream holds as many
 # entries as the daemon's events file has lines), count the retries, drop nothing, and hold its
-# offsets until then.
+# offsets until then. And a Redis restarted mid-stream under a daemon that checkpoints every
+# second: about 10 s of LOADING, then every campaign event is there.
 . "$(dirname "$0")/common.sh"
 
-ls_start_broker tweets:4 tweets.dlq:1 campaigns:4
+ls_start_broker tweets:4 tweets.mid:16 tweets.dlq:1 campaigns:4
 summary=$("$LS_BIN/lockstep-gen" --seed 2 --tweets 20000 --brokers "$BROKERS" --format protobuf 2>"$LS_WORK/gen.log")
 messages=$(sed -E 's/.*"messages": ([0-9]+).*/\1/' <<<"$summary")
 
@@ -61,3 +62,42 @@ check "the daemon drains the stream and stops cleanly" consume busy
 check "the sink was told BUSY and waited" grep -q 'answers "BUSY' "$LS_WORK/busy.log"
 check "every event reached Redis after the script" delivered busy
 wait "$script" "$killer" || true
+
+# restart_loading — Redis saves its dataset (the 40,000 keys and the daemon's) and stops, then
+# comes back on its port reading it for about 10 s, answering -LOADING meanwhile.
+restart_loading() {
+  redis-cli -p "$REDIS_PORT" SHUTDOWN SAVE >/dev/null 2>&1 || true
+  wait "$REDIS_PID" 2>/dev/null || true
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$LS_WORK" --dbfilename dump.rdb \
+    --logfile "$LS_WORK/redis.log" --daemonize no --key-load-delay 250 --loading-process-events-interval-bytes 1024 &
+  REDIS_PID=$!
+  LS_PIDS+=("$REDIS_PID")
+  for _ in $(seq 1 50); do answers LOADING SET probe 1 && return 0; sleep 0.1; done
+  return 1
+}
+
+echo "-- LOADING for about 10 s mid-stream, with checkpoints every second"
+summary=$("$LS_BIN/lockstep-gen" --seed 3 --tweets 100000 --brokers "$BROKERS" --topic tweets.mid --format protobuf 2>"$LS_WORK/gen-mid.log")
+mid_messages=$(sed -E 's/.*"messages": ([0-9]+).*/\1/' <<<"$summary")
+ls_start_daemon mid "${ONE_MINUTE_WINDOWS[@]}" --set kafka.group_id=mid --set redis.prefix=mid: --set kafka.input_topic=tweets.mid \
+  --set kafka.output_enabled=false --set checkpoint.interval_s=1 --set checkpoint.name=mid --out "$LS_WORK/mid.jsonl"
+until [ "$(LS_PREFIX=mid: ls_stat tweets_processed)" -ge 20000 ] 2>/dev/null; do
+  kill -0 "$DAEMON_PID" 2>/dev/null || fail "mid: lockstepd exited early"
+  sleep 0.1
+done
+loading_from=$SECONDS
+check "Redis restarted under the daemon answers LOADING" restart_loading
+until redis-cli -p "$REDIS_PORT" PING 2>/dev/null | grep -q PONG; do sleep 0.2; done
+echo "  Redis answered LOADING for about $((SECONDS - loading_from)) s"
+drain_mid() { LS_PREFIX=mid: ls_wait_drained "$mid_messages" 180; }
+check "the daemon drains the stream" drain_mid
+check "SIGTERM: exit status 0" ls_stop "$DAEMON_PID"
+mid_events=$(wc -l <"$LS_WORK/mid.jsonl")
+mid_stream=$(redis-cli -p "$REDIS_PORT" --raw XRANGE mid:events - + |
+  awk '$0 == "campaign_id" {getline id} $0 == "version" {getline v; print id, v}' | sort -u | wc -l) # distinct (id, version)
+echo "  mid: $mid_events events, $mid_stream distinct in the stream, checkpoint_failures=$(LS_PREFIX=mid: ls_stat checkpoint_failures) sink_failures=$(LS_PREFIX=mid: ls_stat sink_failures)"
+check "the checkpoints Redis refused while loading were counted" [ "$(LS_PREFIX=mid: ls_stat checkpoint_failures)" -gt 0 ]
+check "there were campaign events" [ "$mid_events" -gt 0 ]
+check "every campaign event reached Redis, none twice (0 lost)" [ "$mid_stream" = "$mid_events" ]
+check "no (id, version) twice in the stream" [ "$(redis-cli -p "$REDIS_PORT" XLEN mid:events)" = "$mid_stream" ]
+check "no sink failure" [ "$(LS_PREFIX=mid: ls_stat sink_failures)" = 0 ]
