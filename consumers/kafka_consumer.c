@@ -466,6 +466,7 @@ static void *run(void *arg) {
   struct ls_kafka_consumer *c = arg;
   while (!atomic_load(&c->stop)) {
     rd_kafka_message_t *m = ls_merge_pop(c->merge, mono_ms());
+    atomic_store(&c->stats.order_gave_up, ls_merge_gave_up(c->merge));
     if (m) {
       uncap_if_empty(c, m->partition);
       handle(c, m);

@@ -19,6 +19,7 @@ struct lane {
   int64_t last_key;    /* timestamp of the last message received (INT64_MIN: none yet) */
   int64_t empty_since; /* wall ms when the FIFO last became empty */
   bool assigned, eof, held;
+  bool given_up; /* behind, but waited for 10 x wait_ms in this empty spell */
 };
 
 struct ls_merge {
@@ -30,6 +31,7 @@ struct ls_merge {
   int32_t *assigned;
   int n_assigned, cap_assigned;
   size_t bytes;
+  uint64_t gave_up;
 };
 
 int ls_merge_create(struct ls_merge **out, int wait_ms, ls_merge_behind_fn behind, void *ud, struct ls_err *err) {
@@ -95,7 +97,7 @@ int ls_merge_assign(struct ls_merge *m, const int32_t *parts, int n, int64_t now
     bool kept = false;
     for (int k = 0; k < m->n_assigned && !kept; k++) kept = m->assigned[k] == parts[i];
     if (kept) continue;
-    l->eof = l->held = false;
+    l->eof = l->held = l->given_up = false;
     l->last_key = INT64_MIN;
     l->empty_since = now_ms;
   }
@@ -124,7 +126,7 @@ int ls_merge_push(struct ls_merge *m, void *msg, int32_t partition, int64_t time
   int64_t key = timestamp_ms >= 0 ? timestamp_ms : l->last_key == INT64_MIN ? 0 : l->last_key;
   l->q[(l->head + l->n++) % l->cap] = (struct entry){.msg = msg, .key = key, .bytes = bytes};
   l->last_key = key;
-  l->eof = false;
+  l->eof = l->given_up = false;
   m->bytes += bytes;
   return LS_OK;
 }
@@ -139,17 +141,21 @@ void ls_merge_hold(struct ls_merge *m, int32_t partition, bool held) {
   if (l) l->held = held;
 }
 
-/* Whether empty partition p is still waited for. */
-static bool waited_for(const struct ls_merge *m, const struct lane *l, int32_t p, int64_t now_ms) {
-  if (l->n || l->eof || l->held) return false;
+/* Whether empty partition p is still waited for; counts a partition given up while behind. */
+static bool waited_for(struct ls_merge *m, struct lane *l, int32_t p, int64_t now_ms) {
+  if (l->n || l->eof || l->held || l->given_up) return false;
   int64_t empty = now_ms - l->empty_since;
   if (empty < m->wait_ms) return true;
-  return empty < 10 * (int64_t)m->wait_ms && m->behind && m->behind(p, m->behind_ud);
+  if (!m->behind || !m->behind(p, m->behind_ud)) return false;
+  if (empty < 10 * (int64_t)m->wait_ms) return true;
+  l->given_up = true;
+  m->gave_up++;
+  return false;
 }
 
 /* Whether partition p (not the head's) may still deliver a message that goes before the head
  * (key, part). */
-static bool may_precede(const struct ls_merge *m, const struct lane *l, int32_t p, int64_t key, int32_t part, int64_t now_ms) {
+static bool may_precede(struct ls_merge *m, struct lane *l, int32_t p, int64_t key, int32_t part, int64_t now_ms) {
   if (l->n || !(l->last_key < key || (l->last_key == key && p < part))) return false;
   return waited_for(m, l, p, now_ms);
 }
@@ -182,6 +188,8 @@ void *ls_merge_pop(struct ls_merge *m, int64_t now_ms) {
 }
 
 size_t ls_merge_bytes(const struct ls_merge *m) { return m->bytes; }
+
+uint64_t ls_merge_gave_up(const struct ls_merge *m) { return m->gave_up; }
 
 bool ls_merge_queued(const struct ls_merge *m, int32_t partition) {
   return partition >= 0 && partition < m->n_lanes && m->lane[partition].assigned && m->lane[partition].n > 0;

@@ -341,7 +341,7 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
 #define STATS_FIELDS(X)                                                                            \
   X("messages_received", st->received) X("tweets_processed", st->tweets)                           \
   X("duplicates", st->duplicates) X("rejected", st->rejected) X("dead_lettered", st->dead_lettered) \
-  X("dlq_errors", st->dlq_errors) X("backlog", st->backlog)                                        \
+  X("dlq_errors", st->dlq_errors) X("order_gave_up", st->order_gave_up) X("backlog", st->backlog)   \
   X("campaigns_active", st->campaigns_active) X("campaigns_opened", st->campaigns_opened)          \
   X("operations", st->operations) X("events", st->events_open + st->events_updated + st->events_closed) \
   X("sink_failures", st->sink_failures) X("sink_retries", st->sink_retries)                        \

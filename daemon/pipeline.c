@@ -788,7 +788,7 @@ static bool all_finished(struct ls_pipeline *p) {
 }
 
 void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
-  p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.backlog = 0;
+  p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.order_gave_up = p->st.backlog = 0;
   p->st.longest_message_s = 0;
   double now_ms = wall_s() * 1000;
   for (int s = 0; s < p->n_src; s++) {
@@ -799,6 +799,7 @@ void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
     p->st.rejected += atomic_load(&p->src[s].stats->rejected);
     p->st.dead_lettered += atomic_load(&p->src[s].stats->dead_lettered);
     p->st.dlq_errors += atomic_load(&p->src[s].stats->dlq_errors);
+    p->st.order_gave_up += atomic_load(&p->src[s].stats->order_gave_up);
   }
   *st = p->st;
 }

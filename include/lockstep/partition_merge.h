@@ -54,6 +54,8 @@ void ls_merge_hold(struct ls_merge *m, int32_t partition, bool held);
 void *ls_merge_pop(struct ls_merge *m, int64_t now_ms);
 /* Bytes of the messages held. */
 size_t ls_merge_bytes(const struct ls_merge *m);
+/* How many times a partition still behind was given up after 10 x wait_ms. */
+uint64_t ls_merge_gave_up(const struct ls_merge *m);
 /* Whether partition's FIFO holds a message. */
 bool ls_merge_queued(const struct ls_merge *m, int32_t partition);
 

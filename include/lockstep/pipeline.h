@@ -39,7 +39,7 @@ struct ls_pipeline_stats {
   uint64_t pairs[LS_SIG_COUNT];
   uint64_t events_open, events_updated, events_closed, sink_failures;
   uint64_t sink_retries; /* flushes a sink put off: its service said "not now" (sink.h) */
-  uint64_t received, rejected, dead_lettered, dlq_errors; /* summed over the sources */
+  uint64_t received, rejected, dead_lettered, dlq_errors, order_gave_up; /* summed over the sources */
   uint32_t campaigns_active;
   uint64_t campaigns_opened;
   uint32_t operations; /* remembered, active or dormant */

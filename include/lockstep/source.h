@@ -13,6 +13,7 @@ struct ls_source_stats {
   _Atomic uint64_t rejected;      /* messages or tweets that failed decoding/validation */
   _Atomic uint64_t dead_lettered; /* rejected records written to the dead-letter destination */
   _Atomic uint64_t dlq_errors;    /* dead-letter writes that failed */
+  _Atomic uint64_t order_gave_up; /* partitions the event-time merge stopped waiting for while still behind */
   _Atomic int64_t busy_since_ms;  /* monotonic ms when it began the message it is decoding; 0: between messages */
 };
 

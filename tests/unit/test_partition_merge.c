@@ -83,7 +83,9 @@ static void test_idle_hold_and_no_timestamp(void **state) {
   assert_null(ls_merge_pop(m, 499)); /* partition 2 is waited for 500 ms ... */
   behind_of[2] = true; /* the broker has messages for it: waited for up to 10 x 500 ms */
   assert_null(ls_merge_pop(m, 4999));
+  assert_int_equal(ls_merge_gave_up(m), 0);
   assert_int_equal(NUM(ls_merge_pop(m, 5000)), 0);
+  assert_int_equal(ls_merge_gave_up(m), 1); /* counted once per empty spell */
   behind_of[2] = false;
   assert_int_equal(ls_merge_push(m, MSG(2, 0), 2, -1, 1), LS_OK); /* no timestamp: 0, the first of its lane */
   assert_int_equal(ls_merge_push(m, MSG(2, 1), 2, -1, 1), LS_OK);
