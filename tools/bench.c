@@ -18,6 +18,7 @@
 #include "lockstep/backend.h"
 #include "lockstep/embedder.h"
 #include "bench_window.h"
+#include "bench_decode.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -190,11 +191,13 @@ static void usage(FILE *f) {
         "       lockstep-bench encoder --model DIR [--backend cpu|cuda|auto] [--texts N] [--reps N] [--max-batch-tokens N]\n"
         "       lockstep-bench window --input TWEETS.jsonl [--backend B] [--window N] [--dim N] [--probes N]\n"
         "                      [--tau F] [--batch N] [--check-every N] [--check-queries N]\n"
+        "       lockstep-bench decode [--bytes N] [--reps N]\n"
         "\n"
         "Baselines for `make bench`: a bare librdkafka poll loop (the ingestion ceiling), and the\n"
         "similarity-threshold op beside plain GEMM on the same backend, and a model's encoder on\n"
         "tweet-length texts beside the backend's GEMM peak, and the co-similar-text index beside brute force\n"
-        "on a tweet stream (recall and queries/s). Prints one JSON object.\n",
+        "on a tweet stream (recall and queries/s), and the decoders on messages of every shape near\n"
+        "input.max_message_bytes beside the JSON tokeniser alone. Prints one JSON object.\n",
         f);
 }
 
@@ -205,10 +208,11 @@ int main(int argc, char **argv) {
                                         {"dim", 1, 0, 'd'}, {"reps", 1, 0, 'r'}, {"model", 1, 0, 'm'},
                                         {"texts", 1, 0, 'x'}, {"max-batch-tokens", 1, 0, 'B'}, {"input", 1, 0, 'i'},
                                         {"probes", 1, 0, 'p'}, {"tau", 1, 0, 'T'}, {"check-every", 1, 0, 'C'},
-                                        {"check-queries", 1, 0, 'Q'}, {0, 0, 0, 0}};
+                                        {"check-queries", 1, 0, 'Q'}, {"bytes", 1, 0, 'y'}, {0, 0, 0, 0}};
   const char *brokers = NULL, *topic = "tweets", *backend = "auto", *model = NULL;
   uint32_t texts = 8192, budget = 16384;
   long messages = 0;
+  size_t bytes = (1u << 20) - 64; /* just under the default input.max_message_bytes */
   uint32_t window = 16384, batch = 1024, dim = 256;
   struct bench_window_opts wo = {.probes = 8, .check_every = 16, .check_queries = 64, .tau = 0.7f};
   int reps = 5, c;
@@ -231,6 +235,7 @@ int main(int argc, char **argv) {
       case 'T': wo.tau = (float)atof(optarg); break;
       case 'C': wo.check_every = (uint32_t)atol(optarg); break;
       case 'Q': wo.check_queries = (uint32_t)atol(optarg); break;
+      case 'y': bytes = (size_t)atol(optarg); break;
       default: usage(stderr); return 2;
     }
   }
@@ -249,6 +254,10 @@ int main(int argc, char **argv) {
     wo.batch = batch;
     if (!wo.input || !wo.probes || !wo.check_every || !wo.check_queries || wo.capacity < 2 * batch) { usage(stderr); return 2; }
     return bench_window(&wo);
+  }
+  if (!strcmp(argv[1], "decode")) {
+    if (bytes < 1024) { usage(stderr); return 2; }
+    return bench_decode(bytes, reps > 0 ? reps : 1);
   }
   if (!strcmp(argv[1], "similarity")) return bench_similarity(backend, window, batch, dim, reps > 0 ? reps : 1);
   usage(stderr);

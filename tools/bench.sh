@@ -16,6 +16,7 @@
 #      into an organic background, per day (tools/ira-eval.sh)
 #  10. kill -9 at 20 random points of a 200k-tweet stream, each time restarted: what its readers
 #      see against an uninterrupted run (tests/integration/test_kill9_checkpoint.sh, larger)
+#  11. one 1 MiB message of every shape the decoders walk, beside the JSON tokeniser alone
 # Writes bench/out/results.md (and bench/out/scenarios.md) and prints them.
 # Usage: tools/bench.sh BUILD_DIR [TWEETS]
 set -euo pipefail
@@ -135,6 +136,11 @@ LS_BIN=$LS_BIN LS_SOURCE=$ROOT KILLS=20 TWEETS=200000 bash "$ROOT/tests/integrat
   echo "   the kill -9 run differs (see below)"
 grep -E "^(ok|FAIL)|killed with|campaigns found again|restored epoch" "$LS_WORK/kill9.log" | tail -n 8 | sed 's/^/   /'
 kill9=$(grep -m1 "campaigns found again" "$LS_WORK/kill9.log" || echo "did not finish")
+
+echo "-- 11. a 1 MiB message of every shape (lockstep-bench decode)"
+dec=$("$LS_BIN/lockstep-bench" decode --reps 5)
+echo "$dec" | sed 's/^/   /'
+dec_slowest=$(python3 -c 'import json, sys; s = max(json.loads(sys.argv[1])["shapes"], key=lambda x: x["decode_ms"]); print("%s: %.1f ms (%.1f x the tokeniser)" % (s["shape"], s["decode_ms"], s["ratio"]))' "$dec")
 ck_bytes=$(grep -h "restored epoch" "$LS_WORK/kill9.log" | sed -nE 's/.*\(([0-9]+) bytes\).*/\1/p' | sort -n | tail -n1)
 
 cat >"$OUT/results.md" <<MD
@@ -154,6 +160,7 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed emb
 | organic only, 1,000,000 tweets (viral, breaking news, fan storm, scheduled posts) | $(json false_campaigns "$organic") false campaigns ($(json false_campaigns_per_million "$organic") per million tweets) | — | — |
 | detection latency at real speed (as_of − qualified_at) | mean $lat_all s, max $lat_max s | target 2 s | — |
 | 10-minute window at 6,000 tweets/s, replay (hashed embedder, 4.32 M tweets = 12 min) | $w_rate tweets/s over the run, $w_steady tweets/s in its last 30 s (window full); $w_bytes bytes per windowed tweet, $w_rss MiB RSS | real time: 6000 tweets/s | $(ratio "$w_rate" 6000) (last 30 s: $(ratio "$w_steady" 6000)) |
+| slowest 1 MiB message of 8 shapes (page of tweets, includes.users, referenced_tweets, entities.*, 1 MB text, deep nesting) | $dec_slowest; target 50 ms | the JSON tokeniser alone over the same bytes | — |
 | kill -9 at 20 random points, 200k tweets, 16 partitions, checkpoints every 1 s | $kill9; largest checkpoint $(awk -v b="${ck_bytes:-0}" 'BEGIN { printf "%.1f", b / 1048576 }') MiB | an uninterrupted run of the same stream | — |
 | co-similar-text index, $(json window_rows "$window") rows, $(json probes "$window") of $(json lists "$window") lists | recall $(json recall "$window") of $(json pairs_brute_force "$window") pairs ≥ τ ($(json recall_tau_plus_0_1 "$window") of those ≥ τ + 0.1), $(json index_queries_per_s "$window") queries/s | brute force, same window: $(json brute_force_queries_per_s "$window") queries/s | $(json speedup "$window") |
 MD
