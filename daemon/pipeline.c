@@ -104,6 +104,7 @@ struct ls_pipeline {
   double ck_interval_s, last_ck_wall;
   uint64_t epoch; /* the sinks' open epoch: the next checkpoint's number */
   int64_t *positions; /* per partition: the offset after the last one read (or restored), -1: none */
+  int64_t *reading;   /* per partition: the message this run read last (its later tweets are not replayed), -1: none */
   int64_t max_window_ms; /* the longest enabled signal window: how far acknowledgements hold back */
   int64_t last_cluster_event_ms;
   double last_cluster_wall;
@@ -173,7 +174,8 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (rc != LS_OK) return rc;
   p->epoch = 1;
   p->positions = malloc(LS_MAX_PARTITIONS * sizeof *p->positions);
-  for (int i = 0; p->positions && i < LS_MAX_PARTITIONS; i++) p->positions[i] = -1;
+  p->reading = malloc(LS_MAX_PARTITIONS * sizeof *p->reading);
+  for (int i = 0; p->positions && p->reading && i < LS_MAX_PARTITIONS; i++) p->positions[i] = p->reading[i] = -1;
   p->norm_stride = (size_t)c->input.max_text_bytes + 1;
   p->pairs_cap = nb * MAX_SIMILAR_PAIRS_PER_TWEET;
   p->meta = calloc(wcap, sizeof *p->meta);
@@ -189,7 +191,7 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   p->partners_cap = (most < MAX_PARTNERS ? most : MAX_PARTNERS) + LS_OBJECT_RECENT;
   p->partners = malloc((size_t)p->partners_cap * sizeof *p->partners);
   if (!p->meta || !p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->matches ||
-      !p->pairs || !p->partners || !p->positions)
+      !p->pairs || !p->partners || !p->positions || !p->reading)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
   for (int s = 0; s < LS_SIG_COUNT; s++)
     if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
@@ -253,6 +255,7 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   free(p->pairs);
   free(p->partners);
   free(p->positions);
+  free(p->reading);
   ls_offsets_destroy(p->offsets);
   free(p);
 }
@@ -684,13 +687,15 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
 /* --- batches ---------------------------------------------------------------------------------- */
 
 /* Notes the record's offset; true when it was read before (before a restore, or before a
- * rebalance gave its partition back): its co-actions with other such records are known. */
+ * rebalance gave its partition back): its co-actions with other such records are known. The
+ * later tweets of a message this run is reading (a page of many) are not read before. */
 static bool note_offset(struct ls_pipeline *p, int s, const struct ls_tweet *t) {
   if (!p->src[s].ack || t->partition < 0 || t->partition >= LS_MAX_PARTITIONS) return false;
   ls_offsets_note(p->offsets, s, t->partition, t->offset, t->id ? t->created_at_ms : 0);
   int64_t *pos = &p->positions[t->partition];
-  if (t->offset < *pos) return true;
+  if (t->offset < *pos) return t->offset != p->reading[t->partition];
   *pos = t->offset + 1;
+  p->reading[t->partition] = t->offset;
   return false;
 }
 

@@ -65,6 +65,11 @@ static struct ls_tweet *add(struct stream *s, uint64_t id, uint64_t author, int6
 }
 
 static bool finished(void *ud) { (void)ud; return true; }
+static int ack_nothing(void *ud, int32_t partition, int64_t next_offset) {
+  (void)ud, (void)partition, (void)next_offset;
+  return LS_OK;
+}
+static bool kafka_source; /* run_with: the source acknowledges offsets, as a Kafka consumer does */
 
 /* Runs the stream through a pipeline with min_accounts 4 (and the extra settings, NULL-ended)
  * and returns what the sink recorded; x (may be NULL) receives the network. */
@@ -100,7 +105,7 @@ static struct recorder *run_with(struct stream *s, struct ls_pipeline_stats *st,
     ls_ring_publish(ring);
   }
   struct ls_source_stats stats = {0};
-  struct ls_pipeline_source src = {ring, &stats, NULL, finished, NULL, NULL};
+  struct ls_pipeline_source src = {ring, &stats, NULL, finished, kafka_source ? ack_nothing : NULL, NULL};
   assert_int_equal(ls_pipeline_add_source(p, &src, &e), LS_OK);
   atomic_bool stop = false;
   ls_pipeline_run(p, &stop, NULL, NULL);
@@ -138,6 +143,29 @@ static void test_retweet_ring(void **state) {
   assert_string_equal(r->usernames[0][0], "");
   assert_true(r->last[0].signals[LS_SIG_RETWEET] == 30); /* 10 pairs × 3 retweeted tweets */
   assert_true(st.tweets == 45);
+}
+
+/* The retweet ring as one Kafka message per burst (a page of five tweets at one offset, as a
+ * twarc2 page is): every tweet of a page is new, none counts as read before. */
+static void test_pages_of_many_tweets(void **state) {
+  (void)state;
+  static struct stream s;
+  s.n = 0;
+  uint64_t id = 1000;
+  for (int k = 0; k < 3; k++)
+    for (uint64_t a = 1; a <= 5; a++) {
+      struct ls_tweet *t = add(&s, id++, 100 + a, T0 + k * 60000 + a * 1000, "RT @x: amplified");
+      t->retweet_of = 500 + k;
+      t->offset = k;
+    }
+  kafka_source = true;
+  struct ls_pipeline_stats st;
+  struct recorder *r = run(&s, &st);
+  kafka_source = false;
+  assert_true(st.tweets == 15 && st.replayed == 0);
+  assert_int_equal(r->n, 1);
+  assert_int_equal(r->last[0].n_accounts, 5);
+  assert_true(r->last[0].signals[LS_SIG_RETWEET] == 30);
 }
 
 /* The retweet ring of test_retweet_ring arriving in another order (each burst's retweets in
@@ -432,7 +460,7 @@ static void test_disguises_and_bad_text(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_retweet_ring), cmocka_unit_test(test_ids_whatever_the_order), cmocka_unit_test(test_link_farm_behind_tracking_parameters),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_retweet_ring), cmocka_unit_test(test_pages_of_many_tweets), cmocka_unit_test(test_ids_whatever_the_order), cmocka_unit_test(test_link_farm_behind_tracking_parameters),
                                      cmocka_unit_test(test_viral_fans_and_duplicates), cmocka_unit_test(test_qut_networks),
                                      cmocka_unit_test(test_flooder_alone_is_not_a_campaign),
                                      cmocka_unit_test(test_clock_skew_and_missing_fields), cmocka_unit_test(test_every_tweet_twice),
