@@ -62,7 +62,7 @@ static const struct option OPTIONS[] = {
     INT("redis", "timeout_ms", redis.timeout_ms, "2000", 10, 60000, "Connect and command timeout."),
     INT("redis", "closed_ttl_s", redis.closed_ttl_s, "86400", 1, 31536000, "Closed campaigns' keys expire after this many seconds."),
     INT("redis", "stream_maxlen", redis.stream_maxlen, "100000", 1, 100000000, "Approximate length cap of the events stream (XADD MAXLEN ~)."),
-    INT("redis", "max_pending", redis.max_pending, "10000", 1, 10000000, "Campaign events kept for retry while Redis is unreachable; older ones are dropped and counted."),
+    INT("redis", "max_pending", redis.max_pending, "10000", 1, 10000000, "Campaign events kept for retry while Redis is unreachable or answers \"not now\" (and, with checkpoints, until their epoch is committed). Past half of it the daemon stops reading tweets until they leave (back-pressure: the consumers pause); only a clustering round that brings more than the other half drops the oldest, counted in sink_failures."),
     INT("input", "max_message_bytes", input.max_message_bytes, "1048576", 1024, 67108864, "Larger messages are dead-lettered."),
     INT("input", "max_text_bytes", input.max_text_bytes, "4096", 280, 1048576, "Tweets with longer text are dead-lettered (a 280-character tweet is at most 1120 bytes)."),
     INT("input", "max_future_s", input.max_future_s, "86400", 0, 31536000, "Tweets dated more than this after the wall clock are dead-lettered (also: before 2006-03-21)."),

@@ -347,7 +347,7 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
   X("sink_failures", st->sink_failures) X("sink_retries", st->sink_retries)                        \
   X("coordinated_actions", pairs) X("suppressed", st->suppressed) X("light_pairs", st->light_pairs) \
   X("links_rejected", st->links_rejected) X("edges_live", st->edges_live)                          \
-  X("evictions", st->evictions) X("watermark_ms", st->watermark_ms) X("offsets_held", st->offsets_held)     \
+  X("evictions", st->evictions) X("watermark_ms", st->watermark_ms) X("offsets_held", st->offsets_held) X("sinks_backlogged", st->sinks_backlogged) \
   X("replayed", st->replayed) X("checkpoints", st->checkpoints) X("checkpoint_failures", st->checkpoint_failures) \
   X("checkpoint_bytes", st->checkpoint_bytes)
 #define STATS_NAME(name, value) name,
@@ -364,11 +364,12 @@ static void publish_metrics(struct daemon *d, const struct ls_pipeline_stats *st
 }
 
 /* The systemd watchdog is fed only while the daemon does its work: the pipeline took records
- * since the last tick, or it is idle with no input waiting and no source stuck on one message
+ * since the last tick, or it is idle with no input waiting (or waiting for a backlogged sink,
+ * which a restart would not mend) and no source stuck on one message
  * (longer than STUCK_MESSAGE_S); a stall lets WatchdogSec run out, and systemd restarts it. */
 static void feed_watchdog(struct daemon *d, const struct ls_pipeline_stats *st) {
   uint64_t taken = st->tweets + st->duplicates + st->replayed + st->received;
-  bool progress = taken != d->last_taken, idle = st->backlog == 0 && st->longest_message_s < STUCK_MESSAGE_S;
+  bool progress = taken != d->last_taken, idle = (st->backlog == 0 || st->sinks_backlogged) && st->longest_message_s < STUCK_MESSAGE_S;
   d->last_taken = taken;
   if (progress || idle) sd_notify(0, "WATCHDOG=1");
   else if (!d->stuck_logged)

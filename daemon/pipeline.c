@@ -774,8 +774,30 @@ static void release(struct ls_pipeline *p) {
   }
 }
 
+static bool sinks_backlogged(const struct ls_pipeline *p) {
+  for (int i = 0; i < p->n_sinks; i++)
+    if (p->sinks[i]->i->backlogged && p->sinks[i]->i->backlogged(p->sinks[i])) return true;
+  return false;
+}
+
+/* While a sink is backlogged nothing is read: its events are flushed (and, when they wait for
+ * their epoch, a checkpoint is taken early, at most once a second), and the rings fill up, which
+ * pauses the consumers. Logs when reading stops and starts again. */
+static bool wait_for_sinks(struct ls_pipeline *p) {
+  bool was = p->st.sinks_backlogged;
+  p->st.sinks_backlogged = sinks_backlogged(p);
+  if (p->st.sinks_backlogged != was)
+    ls_logf(p->log, p->st.sinks_backlogged ? LS_LOG_WARN : LS_LOG_INFO, "pipeline",
+            p->st.sinks_backlogged ? "a sink holds half its queue (redis.max_pending): reading stops until its events leave"
+                                   : "the sinks' queues have drained: reading again");
+  if (!p->st.sinks_backlogged) return false;
+  acknowledge(p, flush_sinks(p, 100), wall_s() - p->last_ck_wall >= 1.0);
+  return true;
+}
+
 /* One batch if any: returns the number of ring slots consumed. */
 static uint32_t step(struct ls_pipeline *p) {
+  if (wait_for_sinks(p)) return 0;
   uint32_t n = gather(p);
   if (n == 0) return 0;
   process(p, n);

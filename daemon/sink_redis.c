@@ -13,8 +13,9 @@
  * argument vectors and queued; flush() pipelines the queue and drops it only once Redis has
  * answered. While Redis is unreachable, or answers "not now" (LOADING, BUSY, MASTERDOWN,
  * READONLY, OOM, TRYAGAIN, CLUSTERDOWN: a restart, a slow script, a failover, memory full), the
- * queue is kept (bounded by max_pending: the oldest events are dropped and counted) and retried
- * with backoff (1 s to 30 s), and the pipeline holds its offsets; only a reply that can never
+ * queue is kept and retried with backoff (1 s to 30 s), and the pipeline holds its offsets; past
+ * half of max_pending it stops reading tweets (backlogged), so the queue overflows (the oldest
+ * event dropped, counted) only if one clustering round brings more than the other half; only a reply that can never
  * succeed drops its event, counted and logged with the event's id and version. */
 #include <hiredis.h>
 #include <stdio.h>
@@ -421,9 +422,15 @@ static void redis_destroy(struct ls_sink *s) {
   free(s);
 }
 
-static const struct ls_sink_i REDIS_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .publish_stats = redis_stats,
+/* Half the queue: the rest is room for the events of the clustering round under way. */
+static bool redis_backlogged(struct ls_sink *s) {
+  const struct redis_sink *r = s->ctx;
+  return r->count >= r->cap / 2 + 1;
+}
+
+static const struct ls_sink_i REDIS_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .backlogged = redis_backlogged, .publish_stats = redis_stats,
                                          .destroy = redis_destroy};
-static const struct ls_sink_i REDIS_EPOCH_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .publish_stats = redis_stats,
+static const struct ls_sink_i REDIS_EPOCH_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .backlogged = redis_backlogged, .publish_stats = redis_stats,
                                                .pending = redis_pending, .commit = redis_commit, .recover = redis_recover,
                                                .destroy = redis_destroy};
 

@@ -22,6 +22,9 @@ struct ls_sink_i {
   const char *name;
   int (*write)(struct ls_sink *s, const struct ls_campaign_event *e);
   int (*flush)(struct ls_sink *s, int timeout_ms);
+  /* True while it holds so many events waiting that the pipeline should stop reading until they
+   * leave (the back-pressure of a slow or absent service); NULL: never. */
+  bool (*backlogged)(struct ls_sink *s);
   /* Publishes daemon counters (Redis: the `stats` hash); may be NULL. */
   void (*publish_stats)(struct ls_sink *s, const char *const *fields, const uint64_t *values, int n);
   /* Exactly-once over checkpoints (README: checkpoints); NULL for a sink whose service already
