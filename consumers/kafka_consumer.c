@@ -90,6 +90,11 @@ static void gate_check(struct ls_kafka_consumer *c) {
           c->conf.index, c->assigned->cnt, since_s(&c->created));
 }
 
+/* Whether the closed gate holds partition q at its restored offset (paused there). */
+static bool gate_holds(const struct ls_kafka_consumer *c, int32_t q) {
+  return c->gating && q >= 0 && q < c->conf.n_resume && c->held[q] == 1;
+}
+
 /* True when m is past its partition's restored offset while the gate is closed: the partition
  * is paused and sought back to m, which is not handled now. */
 static bool gate_hold(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
@@ -413,8 +418,7 @@ static void apply_bound(struct ls_kafka_consumer *c) {
     c->capped = rd_kafka_topic_partition_list_new(c->assigned->cnt);
     for (int i = 0; i < c->assigned->cnt; i++) {
       int32_t q = c->assigned->elems[i].partition;
-      bool gate_held = c->gating && q >= 0 && q < c->conf.n_resume && c->held[q] == 1;
-      if (ls_merge_queued(c->merge, q) && !gate_held) rd_kafka_topic_partition_list_add(c->capped, c->conf.topic, q);
+      if (ls_merge_queued(c->merge, q) && !gate_holds(c, q)) rd_kafka_topic_partition_list_add(c->capped, c->conf.topic, q);
     }
     rd_kafka_pause_partitions(c->rk, c->capped);
   }
