@@ -62,7 +62,6 @@ static const struct option OPTIONS[] = {
     INT("redis", "timeout_ms", redis.timeout_ms, "2000", 10, 60000, "Connect and command timeout."),
     INT("redis", "closed_ttl_s", redis.closed_ttl_s, "86400", 1, 31536000, "Closed campaigns' keys expire after this many seconds."),
     INT("redis", "stream_maxlen", redis.stream_maxlen, "100000", 1, 100000000, "Approximate length cap of the events stream (XADD MAXLEN ~)."),
-    INT("redis", "max_pending", redis.max_pending, "10000", 1, 10000000, "Campaign events kept for retry while Redis is unreachable or answers \"not now\" (and, with checkpoints, until their epoch is committed). Past half of it the daemon stops reading tweets until they leave (back-pressure: the consumers pause); only a clustering round that brings more than the other half drops the oldest, counted in sink_failures."),
     INT("input", "max_message_bytes", input.max_message_bytes, "1048576", 1024, 67108864, "Larger messages are dead-lettered."),
     INT("input", "max_text_bytes", input.max_text_bytes, "4096", 280, 1048576, "Tweets with longer text are dead-lettered (a 280-character tweet is at most 1120 bytes)."),
     INT("input", "max_future_s", input.max_future_s, "86400", 0, 31536000, "Tweets dated more than this after the wall clock are dead-lettered (also: before 2006-03-21)."),
@@ -105,6 +104,7 @@ static const struct option OPTIONS[] = {
     INT("checkpoint", "interval_s", checkpoint.interval_s, "10", 0, 3600, "Kafka mode: seconds between checkpoints of the graph, campaigns and operations to Redis (redis.host; README: checkpoints); offsets are committed only with a checkpoint, and output_topic is written in one transaction per checkpoint, so readers see campaign events at most this late. 0: no checkpoints (a restart forgets the campaigns)."),
     STR("checkpoint", "name", checkpoint.name, "%h", "The daemon's name in its group (%h: the host name): its checkpoint is the Redis key PREFIXcheckpoint:GROUP:NAME and its producer's transactional id lockstepd-GROUP-NAME. Unique per daemon; a daemon restarted elsewhere under the same name continues the same campaigns."),
     STR("output", "file", output.file, "", "Also write campaign events as JSON lines to this file (--out sets it)."),
+    INT("output", "max_pending", output.max_pending, "10000", 2, 10000000, "Campaign events each sink (Redis, output_topic, output.file) may hold not yet acknowledged: queued for its thread, sent and unanswered, kept for retry while its service is unreachable or answers \"not now\", or (with checkpoints) waiting for their epoch's commit. Past half of it the daemon stops reading tweets until they leave (back-pressure: the consumers pause); nothing is dropped, so a clustering round may take a sink past it. Was redis.max_pending."),
     STR("log", "level", output.level, "info", "debug, info, warn or error."),
     INT("metrics", "interval_s", output.interval_s, "10", 1, 3600, "Seconds between metric log lines (and the Redis stats hash)."),
 };
@@ -157,8 +157,15 @@ void ls_config_defaults(struct ls_config *c) {
   for (size_t i = 0; i < N_OPTIONS; i++) set_value(c, &OPTIONS[i], OPTIONS[i].def, NULL);
 }
 
+/* Keys that moved: the old name is refused with the new one. */
+static const char *const RENAMED[][2] = {{"redis.max_pending", "output.max_pending"}};
+
 static int assign(struct ls_config *c, const char *section, const char *key, const char *value, struct ls_err *err) {
   const struct option *o = find(section, key);
+  char name[130];
+  snprintf(name, sizeof name, "%s.%s", section, key);
+  for (size_t i = 0; !o && i < sizeof RENAMED / sizeof *RENAMED; i++)
+    if (!strcmp(name, RENAMED[i][0])) return ls_err_set(err, LS_EINVAL, "%s is now %s (it bounds every sink)", name, RENAMED[i][1]);
   if (!o) return ls_err_set(err, LS_EINVAL, "unknown key %s.%s (lockstepd --print-config lists every key)", section, key);
   return set_value(c, o, value, err);
 }

@@ -218,27 +218,31 @@ static struct ls_redis_addr redis_addr(const struct ls_config *c) {
   return (struct ls_redis_addr){c->redis.host, c->redis.password, (int)c->redis.port, (int)c->redis.db, (int)c->redis.timeout_ms};
 }
 
+/* Each sink runs on a thread of its own (sink.h: ls_sink_thread_create). */
+static int add_sink(struct daemon *d, struct ls_sink *s, struct ls_err *err) {
+  int rc = ls_sink_thread_create(&d->sinks[d->n_sinks], s, err);
+  if (rc == LS_OK) d->n_sinks++;
+  return rc;
+}
+
 static int open_sinks(struct daemon *d, struct ls_err *err) {
   const struct ls_config *c = &d->cfg;
   int rc = LS_OK;
+  struct ls_sink *s;
   bool replay = d->opts.replay != NULL;
   if (!replay && c->redis.enabled) {
-    struct ls_redis_conf rc_ = {redis_addr(c), c->redis.prefix, c->redis.closed_ttl_s, c->redis.stream_maxlen,
-                                c->redis.max_pending, checkpoints(d)};
-    rc = ls_sink_redis_create(&d->sinks[d->n_sinks], &rc_, &d->log, err);
-    if (rc == LS_OK) d->n_sinks++;
+    struct ls_redis_conf rc_ = {redis_addr(c), c->redis.prefix, c->redis.closed_ttl_s, c->redis.stream_maxlen, checkpoints(d)};
+    rc = ls_sink_redis_create(&s, &rc_, &d->log, err);
+    if (rc == LS_OK) rc = add_sink(d, s, err);
   }
   if (rc == LS_OK && !replay && c->kafka.output_enabled) {
     struct ls_kafka_sink_conf kc = {c->kafka.brokers, c->kafka.output_topic, !strcmp(c->kafka.output_format, "json"),
                                     checkpoints(d) ? d->txn_id : NULL, c->kafka.epoch_topic, (const char *const *)d->props, d->n_props};
-    rc = ls_sink_kafka_create(&d->sinks[d->n_sinks], &kc, &d->log, err);
-    if (rc == LS_OK) d->n_sinks++;
+    rc = ls_sink_kafka_create(&s, &kc, &d->log, err);
+    if (rc == LS_OK) rc = add_sink(d, s, err);
   }
   const char *file = c->output.file[0] ? c->output.file : replay ? "/dev/stdout" : NULL;
-  if (rc == LS_OK && file) {
-    rc = ls_sink_file_create(&d->sinks[d->n_sinks], file, &d->log, err);
-    if (rc == LS_OK) d->n_sinks++;
-  }
+  if (rc == LS_OK && file && (rc = ls_sink_file_create(&s, file, &d->log, err)) == LS_OK) rc = add_sink(d, s, err);
   return rc;
 }
 
@@ -347,7 +351,7 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
   X("sink_failures", st->sink_failures) X("sink_retries", st->sink_retries)                        \
   X("coordinated_actions", pairs) X("suppressed", st->suppressed) X("light_pairs", st->light_pairs) \
   X("links_rejected", st->links_rejected) X("edges_live", st->edges_live)                          \
-  X("evictions", st->evictions) X("watermark_ms", st->watermark_ms) X("offsets_held", st->offsets_held) X("sinks_backlogged", st->sinks_backlogged) \
+  X("evictions", st->evictions) X("watermark_ms", st->watermark_ms) X("offsets_held", st->offsets_held) X("sinks_backlogged", st->sinks_backlogged) X("sink_pending", st->sink_pending) \
   X("replayed", st->replayed) X("checkpoints", st->checkpoints) X("checkpoint_failures", st->checkpoint_failures) \
   X("checkpoint_bytes", st->checkpoint_bytes)
 #define STATS_NAME(name, value) name,

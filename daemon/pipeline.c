@@ -295,14 +295,18 @@ static void on_event(void *ud, const struct ls_campaign_event *ev) {
 /* True when every sink has acknowledged everything it was given. */
 static bool flush_sinks(struct ls_pipeline *p, int timeout_ms) {
   bool clean = true;
-  uint64_t failures = 0, retries = 0;
+  uint64_t failures = 0, retries = 0, held = 0;
   for (int i = 0; i < p->n_sinks; i++) {
-    clean &= p->sinks[i]->i->flush(p->sinks[i], timeout_ms) == LS_OK;
-    failures += p->sinks[i]->failed;
-    retries += p->sinks[i]->deferred;
+    struct ls_sink *s = p->sinks[i];
+    clean &= s->i->flush(s, timeout_ms) == LS_OK;
+    failures += s->failed;
+    retries += s->deferred;
+    size_t n = s->i->held ? s->i->held(s) : 0;
+    if (n > held) held = n;
   }
   p->st.sink_failures = failures;
   p->st.sink_retries = retries;
+  p->st.sink_pending = held;
   return clean;
 }
 
@@ -774,21 +778,15 @@ static void release(struct ls_pipeline *p) {
   }
 }
 
-static bool sinks_backlogged(const struct ls_pipeline *p) {
-  for (int i = 0; i < p->n_sinks; i++)
-    if (p->sinks[i]->i->backlogged && p->sinks[i]->i->backlogged(p->sinks[i])) return true;
-  return false;
-}
-
 /* While a sink is backlogged nothing is read: its events are flushed (and, when they wait for
  * their epoch, a checkpoint is taken early, at most once a second), and the rings fill up, which
  * pauses the consumers. Logs when reading stops and starts again. */
 static bool wait_for_sinks(struct ls_pipeline *p) {
   bool was = p->st.sinks_backlogged;
-  p->st.sinks_backlogged = sinks_backlogged(p);
+  p->st.sinks_backlogged = p->st.sink_pending >= (uint64_t)p->cfg.output.max_pending / 2 + 1;
   if (p->st.sinks_backlogged != was)
     ls_logf(p->log, p->st.sinks_backlogged ? LS_LOG_WARN : LS_LOG_INFO, "pipeline",
-            p->st.sinks_backlogged ? "a sink holds half its queue (redis.max_pending): reading stops until its events leave"
+            p->st.sinks_backlogged ? "a sink holds half of output.max_pending events: reading stops until they leave"
                                    : "the sinks' queues have drained: reading again");
   if (!p->st.sinks_backlogged) return false;
   acknowledge(p, flush_sinks(p, 100), wall_s() - p->last_ck_wall >= 1.0);

@@ -168,6 +168,19 @@ static int kafka_flush(struct ls_sink *s, int timeout_ms) {
   return rd_kafka_outq_len(k->rk) == 0 ? LS_OK : LS_EUNAVAIL; /* an epoch's events wait in the checkpoint */
 }
 
+/* In flight, and (transactional) the epoch's events kept for its commit. */
+static size_t kafka_held(struct ls_sink *s) {
+  struct kafka_sink *k = s->ctx;
+  size_t n = (size_t)rd_kafka_outq_len(k->rk);
+  for (size_t at = k->sent; at + 2 * sizeof(uint32_t) <= k->epoch.len; n++) {
+    uint32_t kl, vl;
+    memcpy(&kl, k->epoch.buf + at, sizeof kl);
+    memcpy(&vl, k->epoch.buf + at + sizeof kl, sizeof vl);
+    at += 2 * sizeof kl + kl + vl;
+  }
+  return n;
+}
+
 static void kafka_pending(struct ls_sink *s, struct ls_snap *w) {
   struct kafka_sink *k = s->ctx;
   ls_snap_u64(w, k->epoch.len);
@@ -277,8 +290,8 @@ static void kafka_destroy(struct ls_sink *s) {
   free(s);
 }
 
-static const struct ls_sink_i KAFKA_I = {.name = "kafka", .write = kafka_write, .flush = kafka_flush, .destroy = kafka_destroy};
-static const struct ls_sink_i KAFKA_TXN_I = {.name = "kafka", .write = kafka_write, .flush = kafka_flush, .pending = kafka_pending,
+static const struct ls_sink_i KAFKA_I = {.name = "kafka", .write = kafka_write, .flush = kafka_flush, .held = kafka_held, .destroy = kafka_destroy};
+static const struct ls_sink_i KAFKA_TXN_I = {.name = "kafka", .write = kafka_write, .flush = kafka_flush, .held = kafka_held, .pending = kafka_pending,
                                              .commit = kafka_commit, .recover = kafka_recover, .destroy = kafka_destroy};
 
 int ls_sink_kafka_create(struct ls_sink **out, const struct ls_kafka_sink_conf *conf, const struct ls_log *log,

@@ -13,10 +13,12 @@
  * argument vectors and queued; flush() pipelines the queue and drops it only once Redis has
  * answered. While Redis is unreachable, or answers "not now" (LOADING, BUSY, MASTERDOWN,
  * READONLY, OOM, TRYAGAIN, CLUSTERDOWN: a restart, a slow script, a failover, memory full), the
- * queue is kept and retried with backoff (1 s to 30 s), and the pipeline holds its offsets; past
- * half of max_pending it stops reading tweets (backlogged), so the queue overflows (the oldest
- * event dropped, counted) only if one clustering round brings more than the other half; only a reply that can never
- * succeed drops its event, counted and logged with the event's id and version. */
+ * queue is kept and retried with backoff (1 s to 30 s), and the pipeline holds its offsets; the
+ * queue grows as it must (held() is the pipeline's back-pressure: past half of
+ * output.max_pending it stops reading tweets), so no event is ever dropped for want of room; only
+ * a reply that can never succeed drops its event, counted and logged with its id and version.
+ * The sink runs on its own thread (sink_thread.c): a flush that blocks never stops detection.
+ */
 #include <hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,8 +215,8 @@ static void recovered(struct redis_sink *r) {
   r->next_attempt = 0;
 }
 
-/* Connects unless an attempt failed recently (back_off), because each attempt blocks the
- * pipeline for up to redis.timeout_ms when the host does not answer. */
+/* Connects unless an attempt failed recently (back_off), because each attempt blocks the sink's
+ * thread for up to redis.timeout_ms when the host does not answer. */
 static int connect_redis(struct ls_sink *s) {
   struct redis_sink *r = s->ctx;
   if (r->ctx) return LS_OK;
@@ -233,20 +235,32 @@ static int connect_redis(struct ls_sink *s) {
   return LS_OK;
 }
 
-static void enqueue(struct ls_sink *s, struct prepared *p) {
+/* Doubles the ring, its events in order from index 0. */
+static bool grow(struct redis_sink *r) {
+  size_t cap = r->cap ? r->cap * 2 : 64;
+  struct prepared **q = malloc(cap * sizeof *q);
+  if (!q) return false;
+  for (size_t k = 0; k < r->count; k++) q[k] = r->queue[(r->head + k) % r->cap];
+  free(r->queue);
+  r->queue = q;
+  r->cap = cap;
+  r->head = 0;
+  return true;
+}
+
+static int enqueue(struct ls_sink *s, struct prepared *p) {
   struct redis_sink *r = s->ctx;
-  if (r->count == r->cap) { /* full: the oldest event is lost, loudly */
-    free(r->queue[r->head]);
-    r->head = (r->head + 1) % r->cap;
-    r->count--;
-    if (r->open > r->count) r->open = r->count;
+  if (r->count == r->cap && !grow(r)) {
+    free(p);
     s->failed++;
-    ls_logf(s->log, LS_LOG_ERROR, "redis", "pending queue full (redis.max_pending=%zu): dropped the oldest event, dropped_total=%llu",
-            r->cap, (unsigned long long)s->failed);
+    ls_logf(s->log, LS_LOG_ERROR, "redis", "out of memory for a queue of %zu events: an event dropped, dropped_total=%llu", r->count,
+            (unsigned long long)s->failed);
+    return LS_ENOMEM;
   }
   r->queue[(r->head + r->count) % r->cap] = p;
   r->count++;
   if (r->epochs) r->open++;
+  return LS_OK;
 }
 
 static int redis_write(struct ls_sink *s, const struct ls_campaign_event *e) {
@@ -255,8 +269,7 @@ static int redis_write(struct ls_sink *s, const struct ls_campaign_event *e) {
     s->failed++;
     return LS_ENOMEM;
   }
-  enqueue(s, p);
-  return LS_OK;
+  return enqueue(s, p);
 }
 
 static void lost_connection(struct ls_sink *s) {
@@ -377,13 +390,12 @@ static void redis_pending(struct ls_sink *s, struct ls_snap *w) {
   }
 }
 
-/* The epoch's events may go: they are in the stored checkpoint, so one pass is enough (what
- * Redis does not take now stays queued, and in the next checkpoint). */
+/* The epoch's events may go: they are in the stored checkpoint, so the next flush sends them
+ * (what Redis does not take then stays queued, and in the next checkpoint). */
 static int redis_commit(struct ls_sink *s, uint64_t epoch, struct ls_err *err) {
   (void)epoch;
   (void)err;
   ((struct redis_sink *)s->ctx)->open = 0;
-  flush_once(s);
   return LS_OK;
 }
 
@@ -402,7 +414,7 @@ static int redis_recover(struct ls_sink *s, uint64_t epoch, struct ls_snap_reade
     }
     struct prepared *p = in->bad ? NULL : assemble(args, (int)argc);
     free(args);
-    if (p) enqueue(s, p);
+    if (p && enqueue(s, p) != LS_OK) return ls_err_set(err, LS_ENOMEM, "redis: out of memory for the checkpoint's queued events");
   }
   ((struct redis_sink *)s->ctx)->open = 0;
   return in->bad ? ls_snap_status(in, err) : LS_OK;
@@ -422,15 +434,11 @@ static void redis_destroy(struct ls_sink *s) {
   free(s);
 }
 
-/* Half the queue: the rest is room for the events of the clustering round under way. */
-static bool redis_backlogged(struct ls_sink *s) {
-  const struct redis_sink *r = s->ctx;
-  return r->count >= r->cap / 2 + 1;
-}
+static size_t redis_held(struct ls_sink *s) { return ((const struct redis_sink *)s->ctx)->count; }
 
-static const struct ls_sink_i REDIS_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .backlogged = redis_backlogged, .publish_stats = redis_stats,
+static const struct ls_sink_i REDIS_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .held = redis_held, .publish_stats = redis_stats,
                                          .destroy = redis_destroy};
-static const struct ls_sink_i REDIS_EPOCH_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .backlogged = redis_backlogged, .publish_stats = redis_stats,
+static const struct ls_sink_i REDIS_EPOCH_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .held = redis_held, .publish_stats = redis_stats,
                                                .pending = redis_pending, .commit = redis_commit, .recover = redis_recover,
                                                .destroy = redis_destroy};
 
@@ -438,15 +446,12 @@ int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf,
                          struct ls_err *err) {
   struct ls_sink *s = calloc(1, sizeof *s);
   struct redis_sink *r = calloc(1, sizeof *r);
-  if (r) r->queue = calloc((size_t)conf->max_pending, sizeof *r->queue);
-  if (!s || !r || !r->queue) {
-    if (r) free(r->queue);
+  if (!s || !r || !grow(r)) {
     free(s);
     free(r);
     return ls_err_set(err, LS_ENOMEM, "redis sink: out of memory");
   }
   r->conf = *conf;
-  r->cap = (size_t)conf->max_pending;
   snprintf(r->host, sizeof r->host, "%s", conf->addr.host);
   snprintf(r->password, sizeof r->password, "%s", conf->addr.password ? conf->addr.password : "");
   r->conf.addr.host = r->host;

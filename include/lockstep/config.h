@@ -30,7 +30,7 @@ struct ls_config {
   struct {
     bool enabled;
     char host[LS_STR], password[LS_STR], prefix[LS_STR];
-    int64_t port, db, timeout_ms, closed_ttl_s, stream_maxlen, max_pending;
+    int64_t port, db, timeout_ms, closed_ttl_s, stream_maxlen;
   } redis;
   struct {
     int64_t max_message_bytes, max_text_bytes, max_future_s, ring_capacity;
@@ -55,7 +55,7 @@ struct ls_config {
   } link;
   struct {
     char file[LS_STR], level[LS_STR];
-    int64_t interval_s;
+    int64_t interval_s, max_pending;
   } output;
   struct {
     int64_t interval_s;

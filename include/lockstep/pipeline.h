@@ -50,6 +50,7 @@ struct ls_pipeline_stats {
   int64_t watermark_ms;
   bool offsets_held; /* a sink has not acknowledged: offsets wait */
   bool sinks_backlogged; /* a sink holds too many events: no tweet is read until they leave */
+  uint64_t sink_pending; /* the most events one sink holds not yet acknowledged (sink.h: held) */
   uint64_t replayed; /* tweets read again after a restore or a rebalance: windows only */
   uint64_t checkpoints, checkpoint_failures, checkpoint_bytes; /* bytes: the latest checkpoint's */
 };

@@ -1,7 +1,8 @@
 /* sink.h — where campaign events go: Redis (hiredis, pipelined, idempotent by campaign id +
  * version), the Kafka output topic (idempotent producer, protobuf or JSON, key = campaign id) and
- * a JSON-lines file. write() queues an event; flush() pushes what is queued and returns LS_OK only
- * when everything written so far is acknowledged — the pipeline stores input offsets only then.
+ * a JSON-lines file, each run on a thread of its own behind a queue (ls_sink_thread_create).
+ * write() queues an event; flush() pushes what is queued and returns LS_OK only when everything
+ * written so far is acknowledged — the pipeline stores input offsets only then.
  * A sink that cannot reach its service, or is told "not now" (Redis LOADING, BUSY, …), keeps
  * events for retry and reports LS_EUNAVAIL; flush(timeout_ms) retries with backoff until then.
  * @returns of flush: LS_OK when nothing is left queued, LS_EUNAVAIL otherwise. */
@@ -22,9 +23,10 @@ struct ls_sink_i {
   const char *name;
   int (*write)(struct ls_sink *s, const struct ls_campaign_event *e);
   int (*flush)(struct ls_sink *s, int timeout_ms);
-  /* True while it holds so many events waiting that the pipeline should stop reading until they
-   * leave (the back-pressure of a slow or absent service); NULL: never. */
-  bool (*backlogged)(struct ls_sink *s);
+  /* Events written and not yet acknowledged (queued, sent and unanswered, or waiting for their
+   * epoch's commit); NULL: none ever wait. Past half of output.max_pending the pipeline stops
+   * reading tweets until they leave (the back-pressure of a slow or absent service). */
+  size_t (*held)(struct ls_sink *s);
   /* Publishes daemon counters (Redis: the `stats` hash); may be NULL. */
   void (*publish_stats)(struct ls_sink *s, const char *const *fields, const uint64_t *values, int n);
   /* Exactly-once over checkpoints (README: checkpoints); NULL for a sink whose service already
@@ -52,7 +54,7 @@ struct ls_sink {
 struct ls_redis_conf {
   struct ls_redis_addr addr;
   const char *prefix;
-  int64_t closed_ttl_s, stream_maxlen, max_pending;
+  int64_t closed_ttl_s, stream_maxlen;
   bool epochs; /* checkpoints: events are written once their epoch's checkpoint is stored */
 };
 /* Connects at once; when Redis is unreachable, logs one line and keeps retrying (LS_OK). */
@@ -73,6 +75,14 @@ int ls_sink_kafka_create(struct ls_sink **out, const struct ls_kafka_sink_conf *
                          struct ls_err *err);
 
 int ls_sink_file_create(struct ls_sink **out, const char *path, const struct ls_log *log, struct ls_err *err);
+
+/* Runs inner on a thread of its own: write() copies the event into a queue and returns at once;
+ * the thread hands it on and flushes, so a slow service never stops the pipeline. The queue has
+ * no hard bound (held() is the back-pressure) and drops nothing. flush(timeout_ms) waits up to
+ * timeout_ms for the thread to be clean; pending, commit and recover run on the caller's thread,
+ * after the queue is handed on. Takes inner (destroyed on failure too).
+ * @returns LS_OK, LS_ENOMEM, or LS_EIO when no thread can be started. */
+int ls_sink_thread_create(struct ls_sink **out, struct ls_sink *inner, struct ls_err *err);
 
 void ls_sink_destroy(struct ls_sink *s);
 

@@ -58,10 +58,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   struct ls_redis_conf conf = {.addr = {.host = "127.0.0.1", .port = atoi(argv[1]), .timeout_ms = 2000}, .prefix = "lockstep:",
-                               .closed_ttl_s = 3600, .stream_maxlen = 1000, .max_pending = 16};
+                               .closed_ttl_s = 3600, .stream_maxlen = 1000};
   struct ls_sink *s;
   struct ls_err err;
-  if (ls_sink_redis_create(&s, &conf, NULL, &err) != LS_OK) fail(err.msg);
+  /* on its own thread, as lockstepd runs it: events are copied, then written in order */
+  if (ls_sink_redis_create(&s, &conf, NULL, &err) != LS_OK || ls_sink_thread_create(&s, s, &err) != LS_OK) fail(err.msg);
   R = redisConnect("127.0.0.1", conf.addr.port);
   if (!R || R->err) fail("cannot connect to redis");
   const char *A = "o0000000000000000a", *B = "o0000000000000000b";

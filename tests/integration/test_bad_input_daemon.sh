@@ -50,7 +50,7 @@ check "SIGTERM still exits cleanly" ls_stop "$DAEMON_PID"
 # of 8 the daemon stops reading at 5 events waiting (back-pressure) instead of dropping any
 ls_start_redis
 ls_start_broker tweets:4 tweets.dlq:1 campaigns:2
-ls_start_daemon flaky --out "$LS_WORK/flaky.jsonl" --set redis.max_pending=8
+ls_start_daemon flaky --out "$LS_WORK/flaky.jsonl" --set output.max_pending=8
 # mid-stream: after the daemon has restored (here: found no checkpoint) and reads tweets
 check "the daemon restores before Redis goes away" ls_wait_log "$LS_WORK/flaky.log" "info checkpoint: (none at|restored)" 60
 kill -TERM "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || true
@@ -63,7 +63,7 @@ check "SIGTERM: clean exit" ls_stop "$DAEMON_PID"
 events=$(grep -c . "$LS_WORK/flaky.jsonl")
 check "every event reached Redis after it came back ($events)" [ "$(redis-cli -p "$REDIS_PORT" XLEN lockstep:events)" = "$events" ]
 check "the lost connection was logged" grep -q "error redis: .*events kept for retry\|error redis: cannot connect" "$LS_WORK/flaky.log"
-check "a full queue stopped the reading, and it started again" grep -q "reading stops until its events leave" "$LS_WORK/flaky.log"
+check "a full queue stopped the reading, and it started again" grep -q "reading stops until they leave" "$LS_WORK/flaky.log"
 check "  ... and started again" grep -q "the sinks' queues have drained: reading again" "$LS_WORK/flaky.log"
 check "no event dropped" bash -c "! grep -q 'dropped the oldest' '$LS_WORK/flaky.log'"
 ls_stop "$DAEMON_PID" || true

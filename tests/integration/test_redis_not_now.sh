@@ -8,7 +8,7 @@
 # second: about 10 s of LOADING, then every campaign event is there.
 . "$(dirname "$0")/common.sh"
 
-ls_start_broker tweets:4 tweets.mid:16 tweets.dlq:1 campaigns:4
+ls_start_broker tweets:4 tweets.mid:16 tweets.hang:4 tweets.dlq:1 campaigns:4
 summary=$("$LS_BIN/lockstep-gen" --seed 2 --tweets 20000 --brokers "$BROKERS" --format protobuf 2>"$LS_WORK/gen.log")
 messages=$(sed -E 's/.*"messages": ([0-9]+).*/\1/' <<<"$summary")
 
@@ -101,3 +101,31 @@ check "there were campaign events" [ "$mid_events" -gt 0 ]
 check "every campaign event reached Redis, none twice (0 lost)" [ "$mid_stream" = "$mid_events" ]
 check "no (id, version) twice in the stream" [ "$(redis-cli -p "$REDIS_PORT" XLEN mid:events)" = "$mid_stream" ]
 check "no sink failure" [ "$(LS_PREFIX=mid: ls_stat sink_failures)" = 0 ]
+
+echo "-- A Redis that hangs (SIGSTOP, connections open, no answers): detection goes on"
+# The sinks run on their own threads: a service that does not answer holds its events (and the
+# offsets), never the pipeline. redis.timeout_ms is a minute, so the sink waits on one reply
+# the whole time; before the sinks had threads, the pipeline waited with it and read nothing.
+ls_start_daemon hang "${ONE_MINUTE_WINDOWS[@]}" --set kafka.group_id=hang --set redis.prefix=hang: --set kafka.input_topic=tweets.hang \
+  --set kafka.output_enabled=false --set checkpoint.interval_s=0 --set redis.timeout_ms=60000 --set metrics.interval_s=1 \
+  --out "$LS_WORK/hang.jsonl"
+check "the daemon is connected and assigned" ls_wait_log "$LS_WORK/hang.log" "info kafka: .*assigned" 60
+kill -STOP "$REDIS_PID"
+summary=$("$LS_BIN/lockstep-gen" --seed 4 --tweets 20000 --campaigns 3 --brokers "$BROKERS" --topic tweets.hang --format protobuf 2>"$LS_WORK/gen-hang.log")
+hang_messages=$(sed -E 's/.*"messages": ([0-9]+).*/\1/' <<<"$summary")
+# read_all — the daemon's log says it processed every tweet and has none waiting
+read_all() { grep -E "info stats: tweets=[0-9]+ .*backlog=0 " "$LS_WORK/hang.log" | tail -1 | grep -qE "tweets=(19[5-9][0-9][0-9]|2[0-9]{4}) "; }
+waited=0
+until read_all || [ $waited -ge 45 ]; do sleep 1; waited=$((waited + 1)); done
+echo "  $(grep 'info stats:' "$LS_WORK/hang.log" | tail -1 | sed -E 's/.*(tweets=[0-9]+).*(backlog=[0-9]+).*/\1 \2/') after ${waited} s of a hung Redis"
+check "every tweet was processed while Redis hung" read_all
+check "campaigns were opened while Redis hung" grep -q "campaign: open" "$LS_WORK/hang.log"
+check "Redis was still hung meanwhile" bash -c "! timeout 1 redis-cli -p $REDIS_PORT PING >/dev/null 2>&1"
+kill -CONT "$REDIS_PID"
+drain_hang() { LS_PREFIX=hang: ls_wait_drained "$hang_messages" 180; }
+check "once Redis answers, the daemon drains" drain_hang
+check "SIGTERM: exit status 0" ls_stop "$DAEMON_PID"
+hang_events=$(wc -l <"$LS_WORK/hang.jsonl")
+echo "  hang: $hang_events events, $(redis-cli -p "$REDIS_PORT" XLEN hang:events) in the stream, sink_failures=$(LS_PREFIX=hang: ls_stat sink_failures)"
+check "every campaign event reached Redis once it answered" [ "$(redis-cli -p "$REDIS_PORT" XLEN hang:events)" = "$hang_events" ]
+check "no sink failure" [ "$(LS_PREFIX=hang: ls_stat sink_failures)" = 0 ]

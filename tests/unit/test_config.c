@@ -48,6 +48,7 @@ static void expect_set_error(const char *a, const char *needle) {
 static void test_bad_values(void **state) {
   (void)state;
   expect_set_error("kafka.nonsense=1", "unknown key kafka.nonsense");
+  expect_set_error("redis.max_pending=8", "redis.max_pending is now output.max_pending");
   expect_set_error("detect.min_accounts=abc", "not an integer");
   expect_set_error("detect.min_accounts=1", "outside");
   expect_set_error("redis.enabled=maybe", "not a boolean");
