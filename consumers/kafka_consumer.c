@@ -27,6 +27,7 @@ struct ls_kafka_consumer {
   rd_kafka_t *rk;
   rd_kafka_t *dlq;
   struct ls_decoder *dec;
+  int64_t waited_ns; /* the current message's wait for ring slots (consumer thread) */
   pthread_t thread;
   bool started;
   _Atomic bool stop;     /* finish the current message, then exit */
@@ -52,11 +53,13 @@ static double since_s(const struct timespec *t0) {
   return (double)(now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int64_t mono_ms(void) {
+static int64_t mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+static int64_t mono_ms(void) { return mono_ns() / 1000000; }
 
 /* --- replay gate -------------------------------------------------------------------------------- */
 
@@ -134,6 +137,21 @@ static bool fetch_behind(int32_t q, void *ud) {
   int64_t pos = l->elems[0].offset;
   rd_kafka_topic_partition_list_destroy(l);
   return pos < 0 ? high > low : pos < high;
+}
+
+int ls_kafka_consumer_lag(struct ls_kafka_consumer *c, struct ls_partition_lag *out, int max) {
+  rd_kafka_topic_partition_list_t *l = NULL;
+  if (!c->rk || rd_kafka_assignment(c->rk, &l) || !l) return 0;
+  rd_kafka_position(c->rk, l);
+  int n = 0;
+  for (int i = 0; i < l->cnt && n < max; i++) {
+    int64_t low, high, pos = l->elems[i].offset;
+    if (rd_kafka_get_watermark_offsets(c->rk, c->conf.topic, l->elems[i].partition, &low, &high) || high < 0) continue;
+    int64_t lag = high - (pos >= 0 ? pos : low);
+    out[n++] = (struct ls_partition_lag){l->elems[i].partition, lag > 0 ? lag : 0};
+  }
+  rd_kafka_topic_partition_list_destroy(l);
+  return n;
 }
 
 static void drop_message(void *msg, void *ud) {
@@ -238,6 +256,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
   rd_kafka_assign(rk, assign ? parts : NULL);
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
   c->assigned = assign ? rd_kafka_topic_partition_list_copy(parts) : NULL;
+  atomic_store(&c->stats.assigned, assign ? parts->cnt : 0);
   if (c->capped) rd_kafka_topic_partition_list_destroy(c->capped);
   c->capped = NULL;
   merge_assign(c, assign ? parts : NULL);
@@ -354,12 +373,15 @@ static void receive(struct ls_kafka_consumer *c, int timeout_ms);
 
 /* Waits for a free ring slot, polling the group meanwhile; NULL only when aborted. */
 static struct ls_ring_slot *wait_slot(struct ls_kafka_consumer *c) {
-  struct ls_ring_slot *s;
+  struct ls_ring_slot *s = ls_ring_acquire(c->conf.ring);
+  if (s) return s;
+  int64_t t0 = mono_ns();
   while (!(s = ls_ring_acquire(c->conf.ring))) {
-    if (atomic_load(&c->abort_)) return NULL;
+    if (atomic_load(&c->abort_)) break;
     receive(c, 0);
     nanosleep(&(struct timespec){0, 100000}, NULL);
   }
+  c->waited_ns += mono_ns() - t0;
   return s;
 }
 
@@ -367,6 +389,7 @@ static void publish(struct ls_kafka_consumer *c, struct ls_ring_slot *s) {
   s->tweet.source = c->conf.index;
   s->tweet.partition = c->cur->partition;
   s->tweet.offset = c->cur->offset;
+  s->tweet.arrived_ms = mono_ms();
   ls_ring_publish(c->conf.ring);
 }
 
@@ -385,7 +408,9 @@ static int on_tweet(void *ud, const struct ls_tweet *t) {
 }
 
 static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
-  atomic_store(&c->stats.busy_since_ms, mono_ms());
+  int64_t t0 = mono_ns();
+  c->waited_ns = 0;
+  atomic_store(&c->stats.busy_since_ms, t0 / 1000000);
   c->cur = m;
   c->emitted = 0;
   atomic_fetch_add(&c->stats.messages, 1);
@@ -399,6 +424,7 @@ static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
       publish(c, s);
     }
   }
+  atomic_fetch_add(&c->stats.busy_ns, (uint64_t)(mono_ns() - t0 - c->waited_ns)); /* decoding, not waiting for the ring */
   atomic_store(&c->stats.busy_since_ms, 0);
 }
 

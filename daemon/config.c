@@ -23,17 +23,23 @@ struct option {
   const char *def;
   double min, max;
   const char *doc;
+  bool live; /* SIGHUP applies a new value at once (README: reload) */
 };
 
 #define O(field) offsetof(struct ls_config, field)
-#define STR(sec, key, field, def, doc) {sec, key, K_STR, O(field), sizeof(((struct ls_config *)0)->field), def, 0, 0, doc}
-#define INT(sec, key, field, def, lo, hi, doc) {sec, key, K_INT, O(field), 0, def, lo, hi, doc}
-#define DBL(sec, key, field, def, lo, hi, doc) {sec, key, K_DBL, O(field), 0, def, lo, hi, doc}
-#define BOOL(sec, key, field, def, doc) {sec, key, K_BOOL, O(field), 0, def, 0, 1, doc}
+#define LIVE_MARK "# Changes live on SIGHUP."
+#define STR(sec, key, field, def, doc) {sec, key, K_STR, O(field), sizeof(((struct ls_config *)0)->field), def, 0, 0, doc, false}
+#define INT(sec, key, field, def, lo, hi, doc) {sec, key, K_INT, O(field), 0, def, lo, hi, doc, false}
+#define DBL(sec, key, field, def, lo, hi, doc) {sec, key, K_DBL, O(field), 0, def, lo, hi, doc, false}
+#define BOOL(sec, key, field, def, doc) {sec, key, K_BOOL, O(field), 0, def, 0, 1, doc, false}
+/* Keys that change live on SIGHUP. */
+#define LIVE_STR(sec, key, field, def, doc) {sec, key, K_STR, O(field), sizeof(((struct ls_config *)0)->field), def, 0, 0, doc, true}
+#define LIVE_INT(sec, key, field, def, lo, hi, doc) {sec, key, K_INT, O(field), 0, def, lo, hi, doc, true}
+#define LIVE_DBL(sec, key, field, def, lo, hi, doc) {sec, key, K_DBL, O(field), 0, def, lo, hi, doc, true}
 #define SIGNAL(sec, idx, win, scale, minw, what)                                                              \
   BOOL(sec, "enabled", signal[idx].enabled, "true", "Detect " what "."),                                     \
   INT(sec, "window_s", signal[idx].window_s, win, 1, 86400, "Horizon: two actions further apart than this many seconds (event time) are never paired; also the network export's window (the QUT toolkit's time window)."), \
-  INT(sec, "time_scale_s", signal[idx].time_scale_s, scale, 1, 86400, "Chance model: a co-action whose two actions are g seconds apart weighs exp(-g / time_scale_s) (README: evidence weighted by chance)."), \
+  LIVE_INT(sec, "time_scale_s", signal[idx].time_scale_s, scale, 1, 86400, "Chance model: a co-action whose two actions are g seconds apart weighs exp(-g / time_scale_s) (README: evidence weighted by chance)."), \
   DBL(sec, "min_weight", signal[idx].min_weight, minw, 0.1, 1000000, "The network export's minimum edge weight (distinct messages, as in the QUT toolkit); detection weighs evidence by chance instead (detect.min_edge_weight).")
 
 static const struct option OPTIONS[] = {
@@ -60,8 +66,8 @@ static const struct option OPTIONS[] = {
     INT("redis", "db", redis.db, "0", 0, 1000, "Redis database number."),
     STR("redis", "prefix", redis.prefix, "lockstep:", "Prefix of every key lockstep writes."),
     INT("redis", "timeout_ms", redis.timeout_ms, "2000", 10, 60000, "Connect and command timeout."),
-    INT("redis", "closed_ttl_s", redis.closed_ttl_s, "86400", 1, 31536000, "Closed campaigns' keys expire after this many seconds."),
-    INT("redis", "stream_maxlen", redis.stream_maxlen, "100000", 1, 100000000, "Approximate length cap of the events stream (XADD MAXLEN ~)."),
+    LIVE_INT("redis", "closed_ttl_s", redis.closed_ttl_s, "86400", 1, 31536000, "Closed campaigns' keys expire after this many seconds."),
+    LIVE_INT("redis", "stream_maxlen", redis.stream_maxlen, "100000", 1, 100000000, "Approximate length cap of the events stream (XADD MAXLEN ~)."),
     INT("input", "max_message_bytes", input.max_message_bytes, "1048576", 1024, 67108864, "Larger messages are dead-lettered."),
     INT("input", "max_text_bytes", input.max_text_bytes, "4096", 280, 1048576, "Tweets with longer text are dead-lettered (a 280-character tweet is at most 1120 bytes)."),
     INT("input", "max_future_s", input.max_future_s, "86400", 0, 31536000, "Tweets dated more than this after the wall clock are dead-lettered (also: before 2006-03-21)."),
@@ -72,17 +78,17 @@ static const struct option OPTIONS[] = {
     INT("embed", "max_batch_tokens", embed.max_batch_tokens, "16384", 256, 4194304, "A micro-batch closes when its texts hold about this many tokens (estimated as text bytes / 4); a model's encoder runs batches of at most this many real tokens (no padding), as text-embeddings-inference does."),
     DBL("embed", "similarity_threshold", embed.similarity_threshold, "0", 0.0, 1.0, "Cosine at or above which two texts are similar; 0 takes the embedder's own default. hash: 0.7 (copies and light edits score above it, unrelated tweets below 0.4). A sentence model: 0.9 (paraphrases of one message, not merely texts on one topic, which MiniLM-class models put at 0.5 to 0.8)."),
     INT("batch", "max_tweets", batch.max_tweets, "1024", 1, 65536, "A micro-batch closes at this many tweets..."),
-    INT("batch", "max_latency_ms", batch.max_latency_ms, "50", 1, 10000, "...or when its first tweet has waited this long."),
-    INT("detect", "min_accounts", detect.min_accounts, "5", 2, 1000000, "A campaign has at least this many accounts, unless it joins an operation: a smaller group of strongly tied accounts (a pair, a triple) that connects to an operation is reported as one of its campaigns..."),
-    INT("detect", "small_group_actions", detect.small_group_actions, "3", 0, 65535, "...and so is a smaller group alone when each of its accounts co-acted at least this many times with the others (0: never). A pair has no group to corroborate it: two co-actions of one pair reached min_account_evidence by chance in a million organic tweets, three never did (README: operations)."),
-    DBL("detect", "min_score", detect.min_score, "0.3", 0.0, 1.0, "A group is flagged when its score reaches this (see README: scoring)."),
-    INT("detect", "cluster_interval_ms", detect.cluster_interval_ms, "5000", 100, 3600000, "Clustering runs when event time has advanced this much (and at least once a second of processing time when idle)."),
-    INT("detect", "close_after_s", detect.close_after_s, "21600", 10, 604800, "A campaign with no new coordinated action for this long (event time) is closed: operations act in bursts hours apart."),
+    LIVE_INT("batch", "max_latency_ms", batch.max_latency_ms, "50", 1, 10000, "...or when its first tweet has waited this long."),
+    LIVE_INT("detect", "min_accounts", detect.min_accounts, "5", 2, 1000000, "A campaign has at least this many accounts, unless it joins an operation: a smaller group of strongly tied accounts (a pair, a triple) that connects to an operation is reported as one of its campaigns..."),
+    LIVE_INT("detect", "small_group_actions", detect.small_group_actions, "3", 0, 65535, "...and so is a smaller group alone when each of its accounts co-acted at least this many times with the others (0: never). A pair has no group to corroborate it: two co-actions of one pair reached min_account_evidence by chance in a million organic tweets, three never did (README: operations)."),
+    LIVE_DBL("detect", "min_score", detect.min_score, "0.3", 0.0, 1.0, "A group is flagged when its score reaches this (see README: scoring)."),
+    LIVE_INT("detect", "cluster_interval_ms", detect.cluster_interval_ms, "5000", 100, 3600000, "Clustering runs when event time has advanced this much (and at least once a second of processing time when idle)."),
+    LIVE_INT("detect", "close_after_s", detect.close_after_s, "21600", 10, 604800, "A campaign with no new coordinated action for this long (event time) is closed: operations act in bursts hours apart."),
     INT("detect", "operation_memory_s", detect.operation_memory_s, "86400", 60, 2592000, "An operation (campaigns linked by shared accounts or content) with no open campaign is remembered this long after its last coordinated action, so that a campaign of its accounts or its content the next day joins it again (README: operations)."),
     INT("detect", "operation_shared_objects", detect.operation_shared_objects, "2", 0, 16, "A group joins an operation that holds one of its accounts, or at least this many of the objects (retweeted tweet, canonical text, link, hashtag sequence) its accounts coordinated on; 0 links by accounts only."),
     INT("detect", "edge_ttl_s", detect.edge_ttl_s, "86400", 10, 604800, "Edges not reinforced for this long (event time) are forgotten. Real operations tie their members with a few co-actions each, spread over a day: a shorter memory splits them (README: evidence weighted by chance)."),
     INT("detect", "organic_accounts", detect.organic_accounts, "30", 2, 100000, "Chance model: a tweet's co-actions on an object (retweeted tweet, text, URL, ...) that n accounts acted on within its window share at most min(1, organic_accounts/n) of evidence: viral objects make weak edges, repetition across many objects makes strong ones. Objects with more than organic_accounts/min_action_weight accounts form no edges at all."),
-    INT("detect", "active_actions", detect.active_actions, "30", 1, 1000000, "Chance model: co-actions of two accounts weigh fully while the geometric mean of their actions in about the last hour is at most this, then active_actions/mean: accounts that act all the time co-act by chance."),
+    LIVE_INT("detect", "active_actions", detect.active_actions, "30", 1, 1000000, "Chance model: co-actions of two accounts weigh fully while the geometric mean of their actions in about the last hour is at most this, then active_actions/mean: accounts that act all the time co-act by chance."),
     DBL("detect", "min_action_weight", detect.min_action_weight, "0.05", 0.0001, 1, "Chance model: a co-action that weighs less than this (distant, on a popular object, or of hyperactive accounts) is no evidence at all."),
     DBL("detect", "min_edge_weight", detect.min_edge_weight, "0.2", 0.01, 1000000, "Two accounts are tied when the weights of their co-actions, over all signals, sum to at least this."),
     DBL("detect", "min_account_evidence", detect.min_account_evidence, "1.8", 0.01, 1000000, "Group evidence: an account stays in a group while its ties to the group's other members sum to at least this (weighted k-core peeling), so a member must co-act repeatedly, though not always with the same partner (rotation)."),
@@ -104,9 +110,12 @@ static const struct option OPTIONS[] = {
     INT("checkpoint", "interval_s", checkpoint.interval_s, "10", 0, 3600, "Kafka mode: seconds between checkpoints of the graph, campaigns and operations to Redis (redis.host; README: checkpoints); offsets are committed only with a checkpoint, and output_topic is written in one transaction per checkpoint, so readers see campaign events at most this late. 0: no checkpoints (a restart forgets the campaigns)."),
     STR("checkpoint", "name", checkpoint.name, "%h", "The daemon's name in its group (%h: the host name): its checkpoint is the Redis key PREFIXcheckpoint:GROUP:NAME and its producer's transactional id lockstepd-GROUP-NAME. Unique per daemon; a daemon restarted elsewhere under the same name continues the same campaigns."),
     STR("output", "file", output.file, "", "Also write campaign events as JSON lines to this file (--out sets it)."),
-    INT("output", "max_pending", output.max_pending, "10000", 2, 10000000, "Campaign events each sink (Redis, output_topic, output.file) may hold not yet acknowledged: queued for its thread, sent and unanswered, kept for retry while its service is unreachable or answers \"not now\", or (with checkpoints) waiting for their epoch's commit. Past half of it the daemon stops reading tweets until they leave (back-pressure: the consumers pause); nothing is dropped, so a clustering round may take a sink past it. Was redis.max_pending."),
-    STR("log", "level", output.level, "info", "debug, info, warn or error."),
-    INT("metrics", "interval_s", output.interval_s, "10", 1, 3600, "Seconds between metric log lines (and the Redis stats hash)."),
+    LIVE_INT("output", "max_pending", output.max_pending, "10000", 2, 10000000, "Campaign events each sink (Redis, output_topic, output.file) may hold not yet acknowledged: queued for its thread, sent and unanswered, kept for retry while its service is unreachable or answers \"not now\", or (with checkpoints) waiting for their epoch's commit. Past half of it the daemon stops reading tweets until they leave (back-pressure: the consumers pause); nothing is dropped, so a clustering round may take a sink past it. Was redis.max_pending."),
+    LIVE_STR("log", "level", output.level, "info", "debug, info, warn or error."),
+    LIVE_INT("metrics", "interval_s", output.interval_s, "10", 1, 3600, "Seconds between metric log lines (and the Redis stats hash)."),
+    STR("http", "listen", http.listen, "127.0.0.1:9464", "Address of the HTTP endpoint: GET /metrics (Prometheus), /healthz, /readyz (README: metrics and health). host:port, [v6]:port or :port (every interface); port 0 picks a free one (logged). Empty: no endpoint."),
+    INT("http", "max_connections", http.max_connections, "64", 1, 10000, "Connections the endpoint serves at once; as many more wait in its listen queue, and beyond that the kernel drops new ones (an idle connection is closed after http.timeout_s), so a flood cannot grow the daemon's memory and the endpoint answers as soon as it ends."),
+    INT("http", "timeout_s", http.timeout_s, "10", 1, 3600, "An idle HTTP connection is closed after this many seconds."),
 };
 #define N_OPTIONS (sizeof OPTIONS / sizeof *OPTIONS)
 
@@ -265,8 +274,38 @@ void ls_config_print_defaults(FILE *f) {
     const struct option *o = &OPTIONS[i];
     if (strcmp(section, o->section)) fprintf(f, "\n[%s]\n", section = o->section);
     print_comment(o->doc, f);
+    if (o->live) fputs(LIVE_MARK "\n", f);
     fprintf(f, "%s = %s\n", o->key, o->def);
   }
+}
+
+static size_t value_size(const struct option *o) {
+  return o->kind == K_STR ? o->size : o->kind == K_BOOL ? sizeof(bool) : o->kind == K_INT ? sizeof(int64_t) : sizeof(double);
+}
+
+static bool same_value(const struct ls_config *a, const struct ls_config *b, const struct option *o) {
+  const char *x = (const char *)a + o->offset, *y = (const char *)b + o->offset;
+  return o->kind == K_STR ? strcmp(x, y) == 0 : memcmp(x, y, value_size(o)) == 0;
+}
+
+int ls_config_reload(struct ls_config *running, const struct ls_config *fresh, char *live, size_t live_cap, char *fixed, size_t fixed_cap) {
+  int changed = 0;
+  size_t nl = 0, nf = 0;
+  live[0] = fixed[0] = '\0';
+  for (size_t i = 0; i < N_OPTIONS; i++) {
+    const struct option *o = &OPTIONS[i];
+    if (same_value(running, fresh, o)) continue;
+    if (o->live) {
+      memcpy((char *)running + o->offset, (const char *)fresh + o->offset, value_size(o));
+      changed++;
+      nl += (size_t)snprintf(live + nl, nl < live_cap ? live_cap - nl : 0, "%s%s.%s", nl ? ", " : "", o->section, o->key);
+    } else {
+      nf += (size_t)snprintf(fixed + nf, nf < fixed_cap ? fixed_cap - nf : 0, "%s%s.%s", nf ? ", " : "", o->section, o->key);
+    }
+    if (nl >= live_cap) nl = live_cap - 1;
+    if (nf >= fixed_cap) nf = fixed_cap - 1;
+  }
+  return changed;
 }
 
 void ls_config_print(const struct ls_config *c, FILE *f) {

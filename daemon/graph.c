@@ -65,6 +65,8 @@ static uint32_t pow2(uint32_t n) {
   return c;
 }
 
+void ls_graph_set_min_accounts(struct ls_graph *g, uint32_t n) { g->conf.min_accounts = n; }
+
 int ls_graph_create(struct ls_graph **out, const struct ls_graph_conf *conf, struct ls_err *err) {
   struct ls_graph *g = calloc(1, sizeof *g);
   if (!g) return ls_err_set(err, LS_ENOMEM, "graph: out of memory");

@@ -14,18 +14,21 @@
 
 #include "lockstep/backend.h"
 #include "lockstep/config.h"
+#include "lockstep/http.h"
 #include "lockstep/kafka.h"
+#include "lockstep/metrics.h"
 #include "lockstep/pipeline.h"
 #include "lockstep/replay.h"
 #include "lockstep/sink.h"
 
 static atomic_bool g_stop;
+static atomic_bool g_reload; /* SIGHUP: read the configuration again */
 
 #define STUCK_MESSAGE_S 10.0 /* a source decoding one message longer than this is stuck */
 
 static void on_signal(int sig) {
-  (void)sig;
-  atomic_store(&g_stop, true);
+  if (sig == SIGHUP) atomic_store(&g_reload, true);
+  else atomic_store(&g_stop, true);
 }
 
 static void usage(FILE *f) {
@@ -121,16 +124,18 @@ static int parse_args(int argc, char **argv, struct opts *o) {
   return 0;
 }
 
+/* Defaults, then the file, then each --set, then --out: at start and on SIGHUP. */
+static int read_config(const struct opts *o, struct ls_config *cfg, struct ls_err *err) {
+  ls_config_defaults(cfg);
+  int rc = o->config ? ls_config_load(cfg, o->config, err) : LS_OK;
+  for (int i = 0; rc == LS_OK && i < o->n_sets; i++) rc = ls_config_set(cfg, o->sets[i], err);
+  if (rc == LS_OK && o->out) snprintf(cfg->output.file, sizeof cfg->output.file, "%s", o->out);
+  return rc == LS_OK ? ls_config_check(cfg, err) : rc;
+}
+
 static int load_config(const struct opts *o, struct ls_config *cfg) {
   struct ls_err err;
-  ls_config_defaults(cfg);
-  if (o->config && ls_config_load(cfg, o->config, &err) != LS_OK) goto bad;
-  for (int i = 0; i < o->n_sets; i++)
-    if (ls_config_set(cfg, o->sets[i], &err) != LS_OK) goto bad;
-  if (o->out) snprintf(cfg->output.file, sizeof cfg->output.file, "%s", o->out);
-  if (ls_config_check(cfg, &err) != LS_OK) goto bad;
-  return 0;
-bad:
+  if (read_config(o, cfg, &err) == LS_OK) return 0;
   fprintf(stderr, "error config: %s\n", err.msg);
   return 2;
 }
@@ -171,6 +176,8 @@ struct daemon {
   char *props[LS_KAFKA_MAX_PROPS];
   int n_props;
   char props_buf[1024];
+  struct ls_http *http; /* NULL: http.listen is empty */
+  struct ls_partition_lag lag[LS_MAX_PARTITIONS];
   double started, last_metrics;
   uint64_t last_tweets, last_taken;
   bool stuck_logged;
@@ -292,6 +299,7 @@ static int open_checkpoint(struct daemon *d, struct ls_err *err) {
     if (rc != LS_EUNAVAIL) break;
     if (ls_log_sampled((unsigned long long)attempt))
       ls_logf(&d->log, LS_LOG_WARN, "checkpoint", "%s: waiting to restore before reading tweets (attempt %d)", err->msg, attempt);
+    if (d->http) ls_http_publish(d->http, "", 0, true, false, "waiting for Redis to restore the checkpoint");
     double pause_s = attempt < 10 ? 0.5 : 2;
     sd_notifyf(0, "STATUS=waiting for Redis to restore the checkpoint (attempt %d)\nEXTEND_TIMEOUT_USEC=%.0f", attempt,
                (pause_s * 1000 + (double)c->redis.timeout_ms * 2 + 5000) * 1000);
@@ -340,29 +348,11 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
   return LS_OK;
 }
 
-/* The daemon's counters as the Redis `stats` hash publishes them: one row per field, name and
- * value (README: Redis schema). */
-#define STATS_FIELDS(X)                                                                            \
-  X("messages_received", st->received) X("tweets_processed", st->tweets)                           \
-  X("duplicates", st->duplicates) X("rejected", st->rejected) X("dead_lettered", st->dead_lettered) \
-  X("dlq_errors", st->dlq_errors) X("order_gave_up", st->order_gave_up) X("backlog", st->backlog)   \
-  X("campaigns_active", st->campaigns_active) X("campaigns_opened", st->campaigns_opened)          \
-  X("operations", st->operations) X("events", st->events_open + st->events_updated + st->events_closed) \
-  X("sink_failures", st->sink_failures) X("sink_retries", st->sink_retries)                        \
-  X("coordinated_actions", pairs) X("suppressed", st->suppressed) X("light_pairs", st->light_pairs) \
-  X("links_rejected", st->links_rejected) X("edges_live", st->edges_live)                          \
-  X("evictions", st->evictions) X("watermark_ms", st->watermark_ms) X("offsets_held", st->offsets_held) X("sinks_backlogged", st->sinks_backlogged) X("sink_pending", st->sink_pending) \
-  X("replayed", st->replayed) X("checkpoints", st->checkpoints) X("checkpoint_failures", st->checkpoint_failures) \
-  X("checkpoint_bytes", st->checkpoint_bytes)
-#define STATS_NAME(name, value) name,
-#define STATS_VALUE(name, value) (uint64_t)(value),
-
-static void publish_metrics(struct daemon *d, const struct ls_pipeline_stats *st) {
-  uint64_t pairs = 0;
-  for (int s = 0; s < LS_SIG_COUNT; s++) pairs += st->pairs[s];
-  const char *fields[] = {STATS_FIELDS(STATS_NAME)};
-  uint64_t values[] = {STATS_FIELDS(STATS_VALUE)};
-  int n = (int)(sizeof values / sizeof *values);
+/* The Redis `stats` hash (metrics.c's table). */
+static void publish_stats(struct daemon *d, const struct ls_pipeline_stats *st) {
+  const char *fields[64];
+  uint64_t values[64];
+  int n = ls_metrics_stats_fields(st, fields, values, 64);
   for (int i = 0; i < d->n_sinks; i++)
     if (d->sinks[i]->i->publish_stats) d->sinks[i]->i->publish_stats(d->sinks[i], fields, values, n);
 }
@@ -371,7 +361,7 @@ static void publish_metrics(struct daemon *d, const struct ls_pipeline_stats *st
  * since the last tick, or it is idle with no input waiting (or waiting for a backlogged sink,
  * which a restart would not mend) and no source stuck on one message
  * (longer than STUCK_MESSAGE_S); a stall lets WatchdogSec run out, and systemd restarts it. */
-static void feed_watchdog(struct daemon *d, const struct ls_pipeline_stats *st) {
+static bool feed_watchdog(struct daemon *d, const struct ls_pipeline_stats *st) {
   uint64_t taken = st->tweets + st->duplicates + st->replayed + st->received;
   bool progress = taken != d->last_taken, idle = (st->backlog == 0 || st->sinks_backlogged) && st->longest_message_s < STUCK_MESSAGE_S;
   d->last_taken = taken;
@@ -380,14 +370,72 @@ static void feed_watchdog(struct daemon *d, const struct ls_pipeline_stats *st) 
     ls_logf(&d->log, LS_LOG_ERROR, "main", "no progress: %" PRIu64 " tweets waiting, a message decoding for %.0f s: the watchdog is not fed",
             st->backlog, st->longest_message_s);
   d->stuck_logged = !(progress || idle);
+  return progress || idle;
+}
+
+/* /readyz: every consumer has partitions, and no sink holds back the reading (Redis or the
+ * output topic slow or away). The model is loaded and the checkpoint restored before the first
+ * tick. */
+static bool ready(const struct daemon *d, const struct ls_pipeline_stats *st, char *why, size_t cap) {
+  for (int i = 0; i < d->n_consumers; i++)
+    if (atomic_load(&ls_kafka_consumer_stats(d->consumers[i])->assigned) == 0)
+      return snprintf(why, cap, "consumer %d has no partitions assigned (kafka.brokers, kafka.group_id)", i), false;
+  if (st->sinks_backlogged)
+    return snprintf(why, cap, "a sink holds %" PRIu64 " events, half of output.max_pending: Redis or the output topic is slow or away", st->sink_pending), false;
+  return true;
+}
+
+/* Renders /metrics and the probes' state for the HTTP thread. */
+static void publish_http(struct daemon *d, const struct ls_pipeline_stats *st, bool live) {
+  if (!d->http) return;
+  struct ls_pipeline_stats shown = *st;
+  size_t used[LS_MAX_SOURCES];
+  int n_rings = 0;
+  for (; n_rings < LS_MAX_SOURCES && d->rings[n_rings]; n_rings++) used[n_rings] = ls_ring_readable(d->rings[n_rings]);
+  shown.memory_bytes[LS_MEM_RINGS] = (uint64_t)n_rings * (uint64_t)d->cfg.input.ring_capacity * slot_bytes(&d->cfg);
+  int n_lag = 0;
+  for (int i = 0; i < d->n_consumers; i++) n_lag += ls_kafka_consumer_lag(d->consumers[i], d->lag + n_lag, LS_MAX_PARTITIONS - n_lag);
+  char why[256] = "";
+  bool is_ready = ready(d, st, why, sizeof why);
+  struct ls_metrics_context ctx = {LS_VERSION, d->be->i->name, d->be->device, d->replay ? "replay" : "kafka", now_s() - d->started,
+                                   n_rings, used, (size_t)d->cfg.input.ring_capacity, d->lag, n_lag, is_ready};
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) return;
+  ls_metrics_render(&shown, &ctx, f);
+  if (fclose(f) == 0) ls_http_publish(d->http, text, len, live, is_ready, live ? why : "no progress: the pipeline is stuck on a message or a batch");
+  free(text);
+}
+
+/* SIGHUP: the keys that change live take effect; the others are named once and kept, as is the
+ * whole running configuration when the new one does not load. */
+static void reload(struct daemon *d) {
+  struct ls_config fresh;
+  struct ls_err err;
+  sd_notify(0, "RELOADING=1");
+  if (read_config(&d->opts, &fresh, &err) != LS_OK) {
+    ls_logf(&d->log, LS_LOG_ERROR, "reload", "%s: the running configuration is kept", err.msg);
+  } else {
+    char live[1024], fixed[1024];
+    int n = ls_config_reload(&d->cfg, &fresh, live, sizeof live, fixed, sizeof fixed);
+    if (fixed[0]) ls_logf(&d->log, LS_LOG_WARN, "reload", "changed but only a restart applies them, kept as they were: %s", fixed);
+    if (n) {
+      d->log.min_level = level_of(d->cfg.output.level);
+      ls_pipeline_reconfigure(d->pipeline, &d->cfg);
+    }
+    ls_logf(&d->log, LS_LOG_INFO, "reload", "%s%s", n ? "in effect: " : "no key that changes live changed", live);
+  }
+  sd_notify(0, "READY=1");
 }
 
 static void on_tick(void *ud, struct ls_pipeline *p) {
   struct daemon *d = ud;
+  if (atomic_exchange(&g_reload, false)) reload(d);
   double now = now_s();
   struct ls_pipeline_stats stats, *st = &stats;
   ls_pipeline_progress(p, st);
-  feed_watchdog(d, st);
+  publish_http(d, st, feed_watchdog(d, st));
   if (now - d->last_metrics < (double)d->cfg.output.interval_s) return;
   ls_pipeline_stats(p, st);
   double rate = (st->tweets - d->last_tweets) / (now - d->last_metrics);
@@ -405,7 +453,7 @@ static void on_tick(void *ud, struct ls_pipeline *p) {
           st->tweets, rate, progress, st->duplicates, st->rejected, st->backlog, st->campaigns_active,
           st->campaigns_opened, st->operations, st->edges_live, st->suppressed, st->evictions, st->offsets_held ? " offsets_held=1" : "");
   sd_notifyf(0, "STATUS=%" PRIu64 " tweets, %.0f/s, %u active campaigns", st->tweets, rate, st->campaigns_active);
-  publish_metrics(d, st);
+  publish_stats(d, st);
 }
 
 /* Consumers finish the message they are on while the pipeline keeps draining their rings (a page
@@ -426,7 +474,7 @@ static void report_final(struct daemon *d) {
   if (!d->pipeline) return;
   struct ls_pipeline_stats st;
   ls_pipeline_stats(d->pipeline, &st);
-  publish_metrics(d, &st);
+  publish_stats(d, &st);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   double secs = now_s() - d->started;
@@ -473,7 +521,26 @@ static int write_export(struct daemon *d) {
   return LS_OK;
 }
 
+/* A replay is a tool run beside the service: an address in use only costs it the endpoint. */
+static int open_http(struct daemon *d, struct ls_err *err) {
+  const struct ls_config *c = &d->cfg;
+  if (!c->http.listen[0]) return LS_OK;
+  struct ls_http_conf hc = {c->http.listen, (int)c->http.max_connections, (int)c->http.timeout_s};
+  int rc = ls_http_start(&d->http, &hc, &d->log, err);
+  if (rc == LS_OK || !d->opts.replay) return rc;
+  ls_logf(&d->log, LS_LOG_WARN, "http", "%s: replaying without it", err->msg);
+  return LS_OK;
+}
+
+static void close_http(struct daemon *d) {
+  if (!d->http) return;
+  ls_logf(&d->log, LS_LOG_INFO, "http", "answered %llu requests", ls_http_requests(d->http));
+  ls_http_stop(d->http);
+  d->http = NULL;
+}
+
 static void teardown(struct daemon *d) {
+  close_http(d);
   report_final(d);
   for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_destroy(d->consumers[i]);
   ls_replay_close(d->replay);
@@ -489,6 +556,7 @@ static int run(struct daemon *d) {
   struct ls_err err;
   name_daemon(d);
   int rc = split_props(d, &err);
+  if (rc == LS_OK) rc = open_http(d, &err);
   if (rc == LS_OK) rc = ls_backend_open(&d->be, d->cfg.embed.backend, &d->log, &err);
   if (rc == LS_OK) {
     ls_logf(&d->log, LS_LOG_INFO, "main", "lockstepd %s backend=%s device=\"%s\" mode=%s", LS_VERSION, d->be->i->name,
@@ -541,6 +609,7 @@ int main(int argc, char **argv) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
   d.started = d.last_metrics = now_s();
   return run(&d);

@@ -111,6 +111,7 @@ struct ls_pipeline {
   double last_span_warning;
   bool graph_dirty;
   bool strong_new; /* a new group member may have appeared since the last clustering (ls_graph_add) */
+  int64_t first_new_ms; /* when the oldest tweet taken since the last clustering entered its ring (0: none) */
   struct ls_pipeline_stats st;
 
   /* pair callback context: the action being observed and its partners so far */
@@ -125,6 +126,13 @@ static double wall_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Adds the time since `since` to a stage; returns now. */
+static double lap(struct ls_pipeline *p, enum ls_stage stage, double since) {
+  double now = wall_s();
+  p->st.stage_seconds[stage] += now - since;
+  return now;
 }
 
 static double mib(size_t b) { return b / 1048576.0; }
@@ -142,6 +150,31 @@ static int open_embedder(struct ls_pipeline *p, struct ls_err *err) {
   return LS_OK;
 }
 
+static struct ls_chance chance_of(const struct ls_config *c) {
+  struct ls_chance ch = {.organic_accounts = (double)c->detect.organic_accounts, .active_actions = (double)c->detect.active_actions,
+                         .min_weight = c->detect.min_action_weight};
+  for (int s = 0; s < LS_SIG_COUNT; s++) ch.time_scale_ms[s] = (double)c->signal[s].time_scale_s * 1000;
+  return ch;
+}
+
+static struct ls_tracker_conf tracker_conf_of(const struct ls_config *c) {
+  return (struct ls_tracker_conf){.min_accounts = (uint32_t)c->detect.min_accounts,
+                                  .small_group_actions = (uint32_t)c->detect.small_group_actions, .min_score = c->detect.min_score,
+                                  .close_after_ms = c->detect.close_after_s * 1000,
+                                  .ops = {.memory_ms = c->detect.operation_memory_s * 1000,
+                                          .min_shared_objects = (uint32_t)c->detect.operation_shared_objects}};
+}
+
+void ls_pipeline_reconfigure(struct ls_pipeline *p, const struct ls_config *cfg) {
+  p->cfg = *cfg;
+  p->chance = chance_of(cfg);
+  ls_graph_set_min_accounts(p->graph, (uint32_t)cfg->detect.min_accounts);
+  struct ls_tracker_conf tc = tracker_conf_of(cfg);
+  ls_tracker_set_conf(p->tracker, &tc);
+  for (int i = 0; i < p->n_sinks; i++)
+    if (p->sinks[i]->i->reconfigure) p->sinks[i]->i->reconfigure(p->sinks[i], cfg);
+}
+
 static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   const struct ls_config *c = &p->cfg;
   uint32_t nb = (uint32_t)c->batch.max_tweets;
@@ -150,9 +183,7 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (rc == LS_OK) rc = ls_textcanon_create(&p->textcanon, (size_t)c->input.max_text_bytes, err);
   if (rc == LS_OK) rc = ls_urlcanon_create(&p->urlcanon, c->link.drop_params, err);
   if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
-  p->chance = (struct ls_chance){.organic_accounts = (double)c->detect.organic_accounts, .active_actions = (double)c->detect.active_actions,
-                                 .min_weight = c->detect.min_action_weight};
-  for (int s = 0; s < LS_SIG_COUNT; s++) p->chance.time_scale_ms[s] = (double)c->signal[s].time_scale_s * 1000;
+  p->chance = chance_of(c);
   if (rc == LS_OK) rc = ls_objects_create(&p->objects, (uint32_t)c->detect.max_objects, ls_chance_max_accounts(&p->chance), err);
   if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
   struct ls_graph_conf gc = {.max_edges = (uint32_t)c->detect.max_edges, .max_accounts = (uint32_t)c->detect.max_accounts,
@@ -160,11 +191,7 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
                              .edge_ttl_ms = c->detect.edge_ttl_s * 1000, .min_edge_weight = c->detect.min_edge_weight,
                              .min_account_evidence = c->detect.min_account_evidence};
   if (rc == LS_OK) rc = ls_graph_create(&p->graph, &gc, err);
-  struct ls_tracker_conf tc = {.min_accounts = (uint32_t)c->detect.min_accounts,
-                               .small_group_actions = (uint32_t)c->detect.small_group_actions, .min_score = c->detect.min_score,
-                               .close_after_ms = c->detect.close_after_s * 1000,
-                               .ops = {.memory_ms = c->detect.operation_memory_s * 1000,
-                                       .min_shared_objects = (uint32_t)c->detect.operation_shared_objects}};
+  struct ls_tracker_conf tc = tracker_conf_of(c);
   if (rc == LS_OK) rc = ls_tracker_create(&p->tracker, &tc, err);
   uint32_t wcap = (uint32_t)c->detect.window_capacity;
   struct ls_vecwin_conf vc = {.capacity = wcap, .dim = dim, .max_batch = nb, .tau = p->tau,
@@ -198,11 +225,32 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   return LS_OK;
 }
 
+static size_t batch_bytes(const struct ls_pipeline *p) { return (size_t)p->cfg.batch.max_tweets * (p->norm_stride + p->dim * sizeof(float)); }
+
+/* Histograms' first buckets, and the sizes of what was allocated at start. */
+static void init_metrics(struct ls_pipeline *p) {
+  struct ls_pipeline_stats *st = &p->st;
+  ls_hist_init(&st->batch_tweets, 1);
+  ls_hist_init(&st->batch_seconds, 0.0005);
+  ls_hist_init(&st->cluster_seconds, 0.0005);
+  ls_hist_init(&st->checkpoint_seconds, 0.001);
+  ls_hist_init(&st->event_latency_seconds, 0.01);
+  st->memory_bytes[LS_MEM_DEDUP] = ls_dedup_bytes(&p->dedup);
+  st->memory_bytes[LS_MEM_OBJECTS] = ls_objects_bytes(p->objects);
+  st->memory_bytes[LS_MEM_ACTIVITY] = ls_activity_bytes(p->activity);
+  st->memory_bytes[LS_MEM_GRAPH] = ls_graph_bytes(p->graph);
+  st->memory_bytes[LS_MEM_BATCH] = batch_bytes(p);
+  if (!p->vecwin) return;
+  struct ls_vecwin_stats vs;
+  ls_vecwin_stats(p->vecwin, &vs);
+  st->memory_bytes[LS_MEM_WINDOW] = vs.bytes + (size_t)vs.capacity * sizeof(struct slot_meta);
+}
+
 static void log_sizes(struct ls_pipeline *p) {
   ls_logf(p->log, LS_LOG_INFO, "pipeline",
           "memory dedup=%.1fMiB objects=%.1fMiB activity=%.1fMiB graph=%.1fMiB batch=%.1fMiB backend=%s device=\"%s\"",
           mib(ls_dedup_bytes(&p->dedup)), mib(ls_objects_bytes(p->objects)), mib(ls_activity_bytes(p->activity)), mib(ls_graph_bytes(p->graph)),
-          mib(p->cfg.batch.max_tweets * (p->norm_stride + p->dim * sizeof(float))), p->be->i->name, p->be->device);
+          mib(batch_bytes(p)), p->be->i->name, p->be->device);
   if (!p->vecwin) return;
   struct ls_vecwin_stats vs;
   ls_vecwin_stats(p->vecwin, &vs);
@@ -228,6 +276,7 @@ int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, st
     ls_pipeline_destroy(p);
     return rc;
   }
+  init_metrics(p);
   log_sizes(p);
   *out = p;
   return LS_OK;
@@ -287,6 +336,7 @@ static void on_event(void *ud, const struct ls_campaign_event *ev) {
   uint64_t *count = e->state == LS_CAMPAIGN_OPEN ? &p->st.events_open
                     : e->state == LS_CAMPAIGN_UPDATED ? &p->st.events_updated : &p->st.events_closed;
   (*count)++;
+  if (p->first_new_ms) ls_hist_observe(&p->st.event_latency_seconds, wall_s() - (double)p->first_new_ms / 1000);
   ls_logf(p->log, LS_LOG_INFO, "campaign", "%s id=%s version=%u accounts=%u tweets=%" PRIu64 " score=%.3f",
           ls_campaign_state_name(e->state), e->id, e->version, e->n_accounts, e->tweet_count, e->score);
   for (int i = 0; i < p->n_sinks; i++) p->sinks[i]->i->write(p->sinks[i], e);
@@ -294,6 +344,7 @@ static void on_event(void *ud, const struct ls_campaign_event *ev) {
 
 /* True when every sink has acknowledged everything it was given. */
 static bool flush_sinks(struct ls_pipeline *p, int timeout_ms) {
+  double t0 = wall_s();
   bool clean = true;
   uint64_t failures = 0, retries = 0, held = 0;
   for (int i = 0; i < p->n_sinks; i++) {
@@ -307,6 +358,7 @@ static bool flush_sinks(struct ls_pipeline *p, int timeout_ms) {
   p->st.sink_failures = failures;
   p->st.sink_retries = retries;
   p->st.sink_pending = held;
+  lap(p, LS_STAGE_SINKS, t0);
   return clean;
 }
 
@@ -396,6 +448,7 @@ static void checkpoint(struct ls_pipeline *p) {
               p->st.checkpoint_failures);
   }
   ls_snap_free(&w);
+  ls_hist_observe(&p->st.checkpoint_seconds, lap(p, LS_STAGE_CHECKPOINT, t0) - t0);
 }
 
 void ls_pipeline_set_checkpoint(struct ls_pipeline *p, struct ls_checkpoint *ck, double interval_s) {
@@ -444,8 +497,9 @@ static void acknowledge(struct ls_pipeline *p, bool sinks_clean, bool force) {
 static void cluster(struct ls_pipeline *p) {
   struct ls_groups groups;
   struct ls_err err;
+  double t0 = wall_s();
   p->last_cluster_event_ms = p->st.watermark_ms;
-  p->last_cluster_wall = wall_s();
+  p->last_cluster_wall = t0;
   p->graph_dirty = p->strong_new = false;
   p->st.cluster_runs++;
   if (ls_graph_cluster(p->graph, p->be, 2, p->st.watermark_ms, &groups, &err) != LS_OK || /* small ones may join operations */
@@ -455,6 +509,8 @@ static void cluster(struct ls_pipeline *p) {
   p->st.campaigns_active = ls_tracker_active(p->tracker);
   p->st.campaigns_opened = ls_tracker_opened(p->tracker);
   p->st.operations = ls_tracker_operations(p->tracker);
+  p->first_new_ms = 0;
+  ls_hist_observe(&p->st.cluster_seconds, lap(p, LS_STAGE_CLUSTER, t0) - t0);
 }
 
 /* Clustering runs on a new strong edge (at most every STRONG_GAP_MS of event time: what bounds
@@ -711,6 +767,7 @@ static uint32_t take(struct ls_pipeline *p, uint32_t n, uint64_t *tokens) {
     while (p->taken[s] < avail && n < max && *tokens < (uint64_t)p->cfg.embed.max_batch_tokens) {
       struct ls_tweet *t = &ls_ring_peek(p->src[s].ring, p->taken[s]++)->tweet;
       bool replayed = note_offset(p, s, t);
+      if (t->id && !replayed && t->arrived_ms > 0 && (!p->first_new_ms || t->arrived_ms < p->first_new_ms)) p->first_new_ms = t->arrived_ms;
       *tokens += t->text_len / 4 + 1;
       p->items[n++] = (struct item){.t = t->id ? t : NULL, .replayed = replayed};
     }
@@ -742,6 +799,7 @@ static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
 }
 
 static void process(struct ls_pipeline *p, uint32_t n) {
+  double t = wall_s();
   for (uint32_t i = 0; i < n; i++) {
     struct item *it = &p->items[i];
     if (!it->t) continue; /* position marker */
@@ -762,12 +820,15 @@ static void process(struct ls_pipeline *p, uint32_t n) {
     exact_signals(p, it);
     it->norm_len = (uint32_t)ls_text_drop_hashtags(it->norm, it->norm_len, &it->tokens); /* prose for co-similar-text */
   }
+  t = lap(p, LS_STAGE_SIGNALS, t);
   similar_text(p, n);
+  t = lap(p, LS_STAGE_SIMILAR, t);
   for (uint32_t i = 0; i < n; i++) {
     const struct item *it = &p->items[i];
     if (it->t && it->coordinated && !it->replayed)
       ls_graph_touch(p->graph, it->t);
   }
+  lap(p, LS_STAGE_SIGNALS, t);
   p->st.batches++;
 }
 
@@ -796,9 +857,13 @@ static bool wait_for_sinks(struct ls_pipeline *p) {
 /* One batch if any: returns the number of ring slots consumed. */
 static uint32_t step(struct ls_pipeline *p) {
   if (wait_for_sinks(p)) return 0;
+  double t0 = wall_s();
   uint32_t n = gather(p);
   if (n == 0) return 0;
+  double t1 = lap(p, LS_STAGE_GATHER, t0);
   process(p, n);
+  ls_hist_observe(&p->st.batch_tweets, n);
+  ls_hist_observe(&p->st.batch_seconds, wall_s() - t1);
   release(p);
   ls_offsets_seal(p->offsets);
   maybe_cluster(p, false);
@@ -814,7 +879,7 @@ static bool all_finished(struct ls_pipeline *p) {
 
 void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
   p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.order_gave_up = p->st.backlog = 0;
-  p->st.longest_message_s = 0;
+  p->st.longest_message_s = p->st.decode_seconds = 0;
   double now_ms = wall_s() * 1000;
   for (int s = 0; s < p->n_src; s++) {
     int64_t since = atomic_load(&p->src[s].stats->busy_since_ms);
@@ -825,6 +890,7 @@ void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
     p->st.dead_lettered += atomic_load(&p->src[s].stats->dead_lettered);
     p->st.dlq_errors += atomic_load(&p->src[s].stats->dlq_errors);
     p->st.order_gave_up += atomic_load(&p->src[s].stats->order_gave_up);
+    p->st.decode_seconds += (double)atomic_load(&p->src[s].stats->busy_ns) / 1e9;
   }
   *st = p->st;
 }
@@ -834,6 +900,11 @@ void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
   ls_graph_stats(p->graph, p->st.watermark_ms, &gs);
   p->st.edges_live = gs.edges_live;
   p->st.evictions = gs.edge_evictions + gs.account_evictions + ls_objects_evictions(p->objects);
+  if (p->vecwin) {
+    struct ls_vecwin_stats vs;
+    ls_vecwin_stats(p->vecwin, &vs);
+    p->st.window_rows = vs.live;
+  }
   ls_pipeline_progress(p, st);
 }
 

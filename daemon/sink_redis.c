@@ -434,13 +434,19 @@ static void redis_destroy(struct ls_sink *s) {
   free(s);
 }
 
+static void redis_reconfigure(struct ls_sink *s, const struct ls_config *c) {
+  struct redis_sink *r = s->ctx;
+  r->conf.closed_ttl_s = c->redis.closed_ttl_s;
+  r->conf.stream_maxlen = c->redis.stream_maxlen;
+}
+
 static size_t redis_held(struct ls_sink *s) { return ((const struct redis_sink *)s->ctx)->count; }
 
 static const struct ls_sink_i REDIS_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .held = redis_held, .publish_stats = redis_stats,
-                                         .destroy = redis_destroy};
+                                         .reconfigure = redis_reconfigure, .destroy = redis_destroy};
 static const struct ls_sink_i REDIS_EPOCH_I = {.name = "redis", .write = redis_write, .flush = redis_flush, .held = redis_held, .publish_stats = redis_stats,
                                                .pending = redis_pending, .commit = redis_commit, .recover = redis_recover,
-                                               .destroy = redis_destroy};
+                                               .reconfigure = redis_reconfigure, .destroy = redis_destroy};
 
 int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf, const struct ls_log *log,
                          struct ls_err *err) {

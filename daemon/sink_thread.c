@@ -260,6 +260,13 @@ static void free_thread_sink(struct ls_sink *s) {
   free(s);
 }
 
+static void thread_reconfigure(struct ls_sink *s, const struct ls_config *c) {
+  struct thread_sink *t = s->ctx;
+  pthread_mutex_lock(&t->inner_mu);
+  t->inner->i->reconfigure(t->inner, c);
+  pthread_mutex_unlock(&t->inner_mu);
+}
+
 static void thread_destroy(struct ls_sink *s) {
   struct thread_sink *t = s->ctx;
   pthread_mutex_lock(&t->q);
@@ -282,7 +289,7 @@ int ls_sink_thread_create(struct ls_sink **out, struct ls_sink *inner, struct ls
   t->iface = (struct ls_sink_i){.name = in->name, .write = thread_write, .flush = thread_flush, .held = thread_held,
                                 .publish_stats = in->publish_stats ? thread_stats : NULL, .pending = in->pending ? thread_pending : NULL,
                                 .commit = in->commit ? thread_commit : NULL, .recover = in->recover ? thread_recover : NULL,
-                                .destroy = thread_destroy};
+                                .reconfigure = in->reconfigure ? thread_reconfigure : NULL, .destroy = thread_destroy};
   t->inner = inner;
   pthread_mutex_init(&t->q, NULL);
   pthread_mutex_init(&t->inner_mu, NULL);

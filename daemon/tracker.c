@@ -54,6 +54,12 @@ struct ls_tracker {
   uint64_t opened;
 };
 
+void ls_tracker_set_conf(struct ls_tracker *t, const struct ls_tracker_conf *conf) {
+  struct ls_ops_conf ops = t->conf.ops; /* the operations' keep theirs: they size their memory */
+  t->conf = *conf;
+  t->conf.ops = ops;
+}
+
 int ls_tracker_create(struct ls_tracker **out, const struct ls_tracker_conf *conf, struct ls_err *err) {
   struct ls_tracker *t = calloc(1, sizeof *t);
   if (!t) return ls_err_set(err, LS_ENOMEM, "tracker: out of memory");

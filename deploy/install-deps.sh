@@ -13,6 +13,8 @@ PACKAGES=(
   libutf8proc-dev           # Unicode NFKC, case folding, default-ignorables (text canonicalisation)
   libicu-dev                # TR39 confusable skeletons (uspoof) for look-alike letters
   libcurl4-openssl-dev      # libcurl's URL API (CURLU) for canonical links
+  libmicrohttpd-dev         # the HTTP endpoint: /metrics, /healthz, /readyz
+  prometheus                # promtool, which the tests run on a live scrape of /metrics
   libinih-dev               # INI configuration
   libcmocka-dev             # unit tests
   libsystemd-dev            # sd_notify for Type=notify

@@ -53,7 +53,7 @@ ls_start_broker() {
 ls_start_daemon() {
   local name=$1
   shift
-  "$LS_BIN/lockstepd" --set "kafka.brokers=$BROKERS" --set "redis.port=$REDIS_PORT" --set metrics.interval_s=1 \
+  "$LS_BIN/lockstepd" --set "kafka.brokers=$BROKERS" --set "redis.port=$REDIS_PORT" --set metrics.interval_s=1 --set http.listen=127.0.0.1:0 \
     --set kafka.session_timeout_ms=6000 "$@" 2>"$LS_WORK/$name.log" &
   DAEMON_PID=$!
   LS_PIDS+=("$DAEMON_PID")
@@ -98,4 +98,15 @@ ls_stop_all() {
   for pid in "${LS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${LS_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   LS_PIDS=()
+}
+
+# ls_http_port NAME — the port the daemon NAME's HTTP endpoint bound (http.listen=...:0), from its log.
+ls_http_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$(grep -oE "info http: serving .* \(port [0-9]+\)" "$LS_WORK/$1.log" 2>/dev/null | grep -oE "[0-9]+\)$" | tr -d ')')
+    [ -n "$port" ] && { echo "$port"; return 0; }
+    sleep 0.1
+  done
+  return 1
 }

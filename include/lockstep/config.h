@@ -61,6 +61,10 @@ struct ls_config {
     int64_t interval_s;
     char name[LS_STR];
   } checkpoint;
+  struct {
+    char listen[LS_STR];
+    int64_t max_connections, timeout_s;
+  } http;
 };
 
 void ls_config_defaults(struct ls_config *c);
@@ -68,6 +72,10 @@ void ls_config_defaults(struct ls_config *c);
 int ls_config_load(struct ls_config *c, const char *path, struct ls_err *err);
 /* Applies one "section.key=value". */
 int ls_config_set(struct ls_config *c, const char *assignment, struct ls_err *err);
+/* SIGHUP: copies into running the keys that change live and differ in fresh; lists them in
+ * live, and those that differ but need a restart in fixed (comma-separated, truncated to the
+ * buffers). @returns the number of keys changed. */
+int ls_config_reload(struct ls_config *running, const struct ls_config *fresh, char *live, size_t live_cap, char *fixed, size_t fixed_cap);
 /* Checks relations between keys (e.g. the output format is known). */
 int ls_config_check(const struct ls_config *c, struct ls_err *err);
 /* Writes the documented INI file with the defaults (the source of deploy/lockstep.conf). */

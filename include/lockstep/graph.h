@@ -89,6 +89,8 @@ struct ls_graph;
 
 int ls_graph_create(struct ls_graph **out, const struct ls_graph_conf *conf, struct ls_err *err);
 void ls_graph_destroy(struct ls_graph *g);
+/* detect.min_accounts changed (SIGHUP): the next groups' qualified_ms counts to n. */
+void ls_graph_set_min_accounts(struct ls_graph *g, uint32_t n);
 
 /* One coordinated action of a with b (a != b) on signal s at time t (the later of the two actions,
  * so that the edge's times do not depend on the order the actions arrived in): weight in (0, 1] (its chance

@@ -56,6 +56,13 @@ bool ls_kafka_consumer_finished(struct ls_kafka_consumer *c);
 void ls_kafka_consumer_stop(struct ls_kafka_consumer *c);
 /* Records that everything before next_offset on partition is processed and acknowledged. */
 int ls_kafka_consumer_ack(struct ls_kafka_consumer *c, int32_t partition, int64_t next_offset);
+struct ls_partition_lag {
+  int32_t partition;
+  int64_t lag; /* messages between the consumer's position (or the partition's start) and its end */
+};
+/* The lag of each assigned partition, from librdkafka's cached high watermarks (no request to
+ * the broker); callable from any thread. @returns how many were written (at most max). */
+int ls_kafka_consumer_lag(struct ls_kafka_consumer *c, struct ls_partition_lag *out, int max);
 /* Synchronously commits the acknowledged offsets. */
 int ls_kafka_consumer_commit(struct ls_kafka_consumer *c, struct ls_err *err);
 /* Commits, leaves the group and frees. */

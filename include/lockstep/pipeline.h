@@ -16,6 +16,7 @@
 #include "lockstep/config.h"
 #include "lockstep/export.h"
 #include "lockstep/log.h"
+#include "lockstep/metrics.h"
 #include "lockstep/ring.h"
 #include "lockstep/sink.h"
 #include "lockstep/source.h"
@@ -53,6 +54,13 @@ struct ls_pipeline_stats {
   uint64_t sink_pending; /* the most events one sink holds not yet acknowledged (sink.h: held) */
   uint64_t replayed; /* tweets read again after a restore or a rebalance: windows only */
   uint64_t checkpoints, checkpoint_failures, checkpoint_bytes; /* bytes: the latest checkpoint's */
+  /* for the metrics endpoint (metrics.h) */
+  struct ls_histogram batch_tweets, batch_seconds, cluster_seconds, checkpoint_seconds;
+  struct ls_histogram event_latency_seconds; /* a campaign event: since its run's oldest new tweet entered a ring */
+  double stage_seconds[LS_STAGE_COUNT];
+  double decode_seconds; /* summed over the sources */
+  uint64_t memory_bytes[LS_MEM_COUNT];
+  uint64_t window_rows; /* vectors in the similar-text window */
 };
 
 struct ls_pipeline;
@@ -60,6 +68,10 @@ struct ls_pipeline;
 int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, struct ls_backend *be,
                        struct ls_sink *const *sinks, int n_sinks, const struct ls_log *log, struct ls_err *err);
 void ls_pipeline_destroy(struct ls_pipeline *p);
+/* The keys that change live (config.c: LIVE_*) take effect from the next batch and clustering
+ * round: thresholds, weights, the sinks' settings; windows, graph and campaigns are kept. cfg
+ * must equal the running configuration in every other key (ls_config_reload). */
+void ls_pipeline_reconfigure(struct ls_pipeline *p, const struct ls_config *cfg);
 int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_source *src, struct ls_err *err);
 
 /* Records every exact-signal action, co-similar-text match and node into x (--export-edges). */

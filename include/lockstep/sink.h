@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "lockstep/campaign.h"
+#include "lockstep/config.h"
 #include "lockstep/log.h"
 #include "lockstep/redis_conn.h"
 #include "lockstep/snapshot.h"
@@ -39,6 +40,9 @@ struct ls_sink_i {
   void (*pending)(struct ls_sink *s, struct ls_snap *w);
   int (*commit)(struct ls_sink *s, uint64_t epoch, struct ls_err *err);
   int (*recover)(struct ls_sink *s, uint64_t epoch, struct ls_snap_reader *pending, struct ls_err *err);
+  /* SIGHUP: the settings that change live (redis.closed_ttl_s, redis.stream_maxlen) for the
+   * events written from now on; NULL: none. */
+  void (*reconfigure)(struct ls_sink *s, const struct ls_config *c);
   void (*destroy)(struct ls_sink *s);
 };
 

@@ -15,6 +15,8 @@ struct ls_source_stats {
   _Atomic uint64_t dlq_errors;    /* dead-letter writes that failed */
   _Atomic uint64_t order_gave_up; /* partitions the event-time merge stopped waiting for while still behind */
   _Atomic int64_t busy_since_ms;  /* monotonic ms when it began the message it is decoding; 0: between messages */
+  _Atomic uint64_t busy_ns;       /* time spent decoding messages */
+  _Atomic int64_t assigned;       /* partitions assigned (Kafka); 1 for a replay file */
 };
 
 #endif

@@ -34,6 +34,8 @@ typedef void (*ls_event_fn)(void *ud, const struct ls_campaign_event *e);
 struct ls_tracker;
 int ls_tracker_create(struct ls_tracker **out, const struct ls_tracker_conf *conf, struct ls_err *err);
 void ls_tracker_destroy(struct ls_tracker *t);
+/* New thresholds (SIGHUP) for the next rounds; conf->ops is ignored (fixed at create). */
+void ls_tracker_set_conf(struct ls_tracker *t, const struct ls_tracker_conf *conf);
 
 /* One clustering round at event time now_ms over groups of at least 2 accounts. Emits events
  * through fn. @returns LS_OK, or LS_ENOMEM (the round is cut short; the next one catches up). */

@@ -41,6 +41,7 @@ struct ls_tweet {
   int32_t source;
   int32_t partition;
   int64_t offset;
+  int64_t arrived_ms; /* monotonic ms when it entered its ring (end-to-end latency), 0: unknown */
 };
 
 /* A record with id 0 carries only a source position (a message that yielded no tweet):

@@ -79,8 +79,28 @@ static void test_file(void **state) {
   assert_non_null(strstr(e.msg, "/nonexistent/lockstep.conf"));
 }
 
+static void test_reload(void **state) {
+  (void)state;
+  struct ls_config running, fresh;
+  ls_config_defaults(&running);
+  fresh = running;
+  fresh.detect.min_score = 0.9;                     /* live */
+  snprintf(fresh.output.level, sizeof fresh.output.level, "debug"); /* live */
+  snprintf(fresh.kafka.brokers, sizeof fresh.kafka.brokers, "elsewhere:9092"); /* restart */
+  fresh.detect.max_edges = 5;                       /* a capacity: restart */
+  char live[256], fixed[256];
+  assert_int_equal(ls_config_reload(&running, &fresh, live, sizeof live, fixed, sizeof fixed), 2);
+  assert_true(running.detect.min_score == 0.9);
+  assert_string_equal(running.output.level, "debug");
+  assert_string_equal(running.kafka.brokers, "127.0.0.1:9092"); /* kept */
+  assert_string_equal(live, "detect.min_score, log.level");
+  assert_string_equal(fixed, "kafka.brokers, detect.max_edges");
+  assert_int_equal(ls_config_reload(&running, &running, live, sizeof live, fixed, sizeof fixed), 0);
+  assert_string_equal(fixed, "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_defaults_and_set), cmocka_unit_test(test_bad_values),
-                                     cmocka_unit_test(test_file)};
+                                     cmocka_unit_test(test_file), cmocka_unit_test(test_reload)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
