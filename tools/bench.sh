@@ -17,6 +17,8 @@
 #  10. kill -9 at 20 random points of a 200k-tweet stream, each time restarted: what its readers
 #      see against an uninterrupted run (tests/integration/test_kill9_checkpoint.sh, larger)
 #  11. one 1 MiB message of every shape the decoders walk, beside the JSON tokeniser alone
+#  12. the metrics endpoint's cost: replay with /metrics scraped 10 times a second (a Prometheus
+#      scrapes every 15 s) beside replay with the endpoint off, 3 alternated runs each
 # Writes bench/out/results.md (and bench/out/scenarios.md) and prints them.
 # Usage: tools/bench.sh BUILD_DIR [TWEETS]
 set -euo pipefail
@@ -141,6 +143,35 @@ echo "-- 11. a 1 MiB message of every shape (lockstep-bench decode)"
 dec=$("$LS_BIN/lockstep-bench" decode --reps 5)
 echo "$dec" | sed 's/^/   /'
 dec_slowest=$(python3 -c 'import json, sys; s = max(json.loads(sys.argv[1])["shapes"], key=lambda x: x["decode_ms"]); print("%s: %.1f ms (%.1f x the tokeniser)" % (s["shape"], s["decode_ms"], s["ratio"]))' "$dec")
+echo "-- 12. replay with /metrics scraped 10 times a second, beside the endpoint off"
+# scrape PORT — GET /metrics every 0.1 s until the port closes; prints the number of scrapes
+scrape() {
+  python3 - "$1" <<'PY'
+import sys, time, urllib.request
+n, url, up = 0, "http://127.0.0.1:%s/metrics" % sys.argv[1], False
+for _ in range(100000):
+    try:
+        urllib.request.urlopen(url, timeout=5).read(); n += 1; up = True
+    except OSError:
+        if up: break
+    time.sleep(0.1)
+print(n)
+PY
+}
+scraped_rates=() plain_rates=() scrapes=0
+for run in 1 2 3; do
+  port=$(ls_free_port)
+  "$LS_BIN/lockstepd" --replay "$LS_WORK/tweets.jsonl" --set "http.listen=127.0.0.1:$port" >/dev/null 2>"$LS_WORK/scraped.log" &
+  pid=$!
+  scrapes=$((scrapes + $(scrape "$port")))
+  wait "$pid"
+  scraped_rates+=("$(field rate "$LS_WORK/scraped.log")")
+  "$LS_BIN/lockstepd" --replay "$LS_WORK/tweets.jsonl" --set http.listen= >/dev/null 2>"$LS_WORK/plain.log"
+  plain_rates+=("$(field rate "$LS_WORK/plain.log")")
+done
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+scraped=$(median "${scraped_rates[@]}"); plain=$(median "${plain_rates[@]}")
+echo "   scraped: ${scraped_rates[*]} tweets/s ($scrapes scrapes); endpoint off: ${plain_rates[*]} tweets/s"
 ck_bytes=$(grep -h "restored epoch" "$LS_WORK/kill9.log" | sed -nE 's/.*\(([0-9]+) bytes\).*/\1/p' | sort -n | tail -n1)
 
 cat >"$OUT/results.md" <<MD
@@ -161,6 +192,7 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed emb
 | detection latency at real speed (as_of − qualified_at) | mean $lat_all s, max $lat_max s | target 2 s | — |
 | 10-minute window at 6,000 tweets/s, replay (hashed embedder, 4.32 M tweets = 12 min) | $w_rate tweets/s over the run, $w_steady tweets/s in its last 30 s (window full); $w_bytes bytes per windowed tweet, $w_rss MiB RSS | real time: 6000 tweets/s | $(ratio "$w_rate" 6000) (last 30 s: $(ratio "$w_steady" 6000)) |
 | slowest 1 MiB message of 8 shapes (page of tweets, includes.users, referenced_tweets, entities.*, 1 MB text, deep nesting) | $dec_slowest; target 50 ms | the JSON tokeniser alone over the same bytes | — |
+| replay, /metrics scraped 10 times a second (JSON lines, median of 3) | $scraped tweets/s | the endpoint off: $plain tweets/s | $(ratio "$scraped" "$plain") |
 | kill -9 at 20 random points, 200k tweets, 16 partitions, checkpoints every 1 s | $kill9; largest checkpoint $(awk -v b="${ck_bytes:-0}" 'BEGIN { printf "%.1f", b / 1048576 }') MiB | an uninterrupted run of the same stream | — |
 | co-similar-text index, $(json window_rows "$window") rows, $(json probes "$window") of $(json lists "$window") lists | recall $(json recall "$window") of $(json pairs_brute_force "$window") pairs ≥ τ ($(json recall_tau_plus_0_1 "$window") of those ≥ τ + 0.1), $(json index_queries_per_s "$window") queries/s | brute force, same window: $(json brute_force_queries_per_s "$window") queries/s | $(json speedup "$window") |
 MD
