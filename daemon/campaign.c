@@ -105,6 +105,52 @@ static void operation_json(const struct ls_operation_ref *op, struct ls_jw *w) {
   ls_jw_obj_end(w);
 }
 
+/* The username of an account of e ("" when unknown); accounts are sorted ascending. */
+static const char *username_of(const struct ls_campaign_event *e, uint64_t id) {
+  uint32_t lo = 0, hi = e->n_accounts;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (e->accounts[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return e->usernames && lo < e->n_accounts && e->accounts[lo] == id ? e->usernames[lo] : "";
+}
+
+void ls_campaign_evidence_json(const struct ls_campaign_event *e, struct ls_jw *w) {
+  ls_jw_obj_begin(w);
+  ls_jw_key(w, "qualified_at");
+  ls_jw_time(w, e->qualified_ms);
+  ls_jw_key(w, "score_parts");
+  parts_json(&e->parts, w);
+  ls_jw_key(w, "mean_gap_s");
+  ls_jw_f64(w, e->ev ? e->ev->mean_gap_s : 0);
+  ls_jw_key(w, "strongest_edges");
+  edges_json(e->ev, w);
+  ls_jw_key(w, "usernames"); /* of the edges' accounts, each once */
+  ls_jw_obj_begin(w);
+  uint64_t named[2 * LS_TOP_EDGES];
+  uint32_t n_named = 0;
+  for (uint32_t i = 0; e->ev && i < e->ev->n_top; i++) {
+    const uint64_t ends[2] = {e->ev->top[i].a, e->ev->top[i].b};
+    for (int k = 0; k < 2; k++) {
+      bool seen = false;
+      for (uint32_t j = 0; j < n_named && !seen; j++) seen = named[j] == ends[k];
+      if (seen) continue;
+      named[n_named++] = ends[k];
+      char id[24];
+      snprintf(id, sizeof id, "%llu", (unsigned long long)ends[k]);
+      ls_jw_key(w, id);
+      ls_jw_str(w, username_of(e, ends[k]));
+    }
+  }
+  ls_jw_obj_end(w);
+  ls_jw_key(w, "activity");
+  activity_json(e->ev, w);
+  optional_id("merged_into", e->merged_into, w);
+  optional_id("split_from", e->split_from, w);
+  ls_jw_obj_end(w);
+}
+
 void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   ls_jw_obj_begin(w);
   ls_jw_key(w, "campaign_id");

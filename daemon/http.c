@@ -110,8 +110,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
   return text(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics, /healthz or /readyz\n");
 }
 
-/* "host:port", "[v6]:port" or ":port" into an address. */
-static int parse_listen(const char *listen, struct sockaddr_storage *sa, struct ls_err *err) {
+int ls_http_parse_listen(const char *listen, struct sockaddr_storage *sa, struct ls_err *err) {
   char host[256];
   const char *colon = strrchr(listen, ':');
   if (!colon || !colon[1]) return ls_err_set(err, LS_EINVAL, "http.listen: \"%s\" is not host:port (empty turns the endpoint off)", listen);
@@ -135,7 +134,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *sa, struct 
 
 int ls_http_start(struct ls_http **out, const struct ls_http_conf *conf, const struct ls_log *log, struct ls_err *err) {
   struct sockaddr_storage sa = {0};
-  int rc = parse_listen(conf->listen, &sa, err);
+  int rc = ls_http_parse_listen(conf->listen, &sa, err);
   if (rc != LS_OK) return rc;
   struct ls_http *h = calloc(1, sizeof *h);
   if (!h) return ls_err_set(err, LS_ENOMEM, "http: out of memory");

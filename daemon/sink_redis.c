@@ -30,8 +30,9 @@
 /* ARGV: 1 prefix, 2 id, 3 version, 4 state, 5 first_seen, 6 last_seen, 7 score, 8 tweet_count,
  * 9 signals, 10 sample_tweet_ids, 11 representative_text, 12 closed TTL, 13 stream MAXLEN,
  * 14 event JSON, 15 operation id ("" for none), 16 its state, 17 first_seen, 18 last_seen,
- * 19 campaigns, 20 accounts, 21 score, 22 merged_from (space-separated), 23.. account ids. */
-#define FIRST_ACCOUNT_ARG 23
+ * 19 campaigns, 20 accounts, 21 score, 22 merged_from (space-separated), 23 evidence JSON,
+ * 24.. account ids. */
+#define FIRST_ACCOUNT_ARG 24
 #define STRINGIFY(x) #x
 #define ARG_NUMBER(x) STRINGIFY(x)
 static const char SCRIPT[] =
@@ -43,7 +44,7 @@ static const char SCRIPT[] =
     "redis.call('HSET', key, 'campaign_id', id, 'version', ARGV[3], 'state', ARGV[4], 'first_seen', ARGV[5],\n"
     "  'last_seen', ARGV[6], 'score', ARGV[7], 'tweet_count', ARGV[8], 'signals', ARGV[9],\n"
     "  'sample_tweet_ids', ARGV[10], 'representative_text', ARGV[11], 'accounts_count', #ARGV - first + 1,\n"
-    "  'operation_id', ARGV[15])\n"
+    "  'operation_id', ARGV[15], 'evidence', ARGV[23])\n"
     "redis.call('DEL', akey)\n"
     "local closed = ARGV[4] == 'closed'\n"
     "for i = first, #ARGV do\n"
@@ -103,7 +104,7 @@ struct redis_sink {
   size_t head, count, cap;
   bool epochs; /* checkpoints: the last `open` queued events wait for their epoch's commit */
   size_t open;
-  struct ls_jw event, signals, samples;
+  struct ls_jw event, signals, samples, evidence;
 };
 
 struct piece {
@@ -151,7 +152,7 @@ static struct prepared *assemble(const struct piece *args, int argc) {
   return p;
 }
 
-/* EVAL SCRIPT 0 ARGV[1..22] accounts...: the fixed pieces in the script's order, then the account
+/* EVAL SCRIPT 0 ARGV[1..23] accounts...: the fixed pieces in the script's order, then the account
  * ids; everything is copied after the arrays, in the same block. */
 static struct prepared *prepare(struct redis_sink *r, const struct ls_campaign_event *e) {
   char ver[16], score[32], tweets[24], ttl[24], maxlen[24], first[40], last[40];
@@ -167,15 +168,18 @@ static struct prepared *prepare(struct redis_sink *r, const struct ls_campaign_e
   ls_jw_reset(&r->event);
   ls_jw_reset(&r->signals);
   ls_jw_reset(&r->samples);
+  ls_jw_reset(&r->evidence);
+  ls_campaign_evidence_json(e, &r->evidence);
   ls_campaign_to_json(e, &r->event);
   ls_campaign_signals_json(e, &r->signals);
   ls_campaign_samples_json(e, &r->samples);
-  if (r->event.oom || r->signals.oom || r->samples.oom) return NULL;
+  if (r->event.oom || r->signals.oom || r->samples.oom || r->evidence.oom) return NULL;
   const struct piece fixed[] = {str("EVAL"), {SCRIPT, sizeof SCRIPT - 1}, str("0"), str(r->prefix), str(e->id), str(ver),
                                 str(ls_campaign_state_name(e->state)), str(first), str(last), str(score), str(tweets),
                                 json(&r->signals), json(&r->samples), str(e->text ? e->text : ""), str(ttl), str(maxlen),
                                 json(&r->event), str(e->operation.id), str(ls_operation_state_name(&e->operation)),
-                                str(op.first), str(op.last), str(op.campaigns), str(op.accounts), str(op.score), str(op.merged)};
+                                str(op.first), str(op.last), str(op.campaigns), str(op.accounts), str(op.score), str(op.merged),
+                                json(&r->evidence)};
   const int n_fixed = (int)(sizeof fixed / sizeof *fixed);
   _Static_assert(sizeof fixed / sizeof *fixed == FIRST_ACCOUNT_ARG + 2, "one piece per fixed argument, after EVAL SCRIPT 0");
   int argc = n_fixed + (int)e->n_accounts;
@@ -429,6 +433,7 @@ static void redis_destroy(struct ls_sink *s) {
   ls_jw_free(&r->event);
   ls_jw_free(&r->signals);
   ls_jw_free(&r->samples);
+  ls_jw_free(&r->evidence);
   free(r->queue);
   free(r);
   free(s);
@@ -466,6 +471,7 @@ int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf,
   ls_jw_init(&r->event);
   ls_jw_init(&r->signals);
   ls_jw_init(&r->samples);
+  ls_jw_init(&r->evidence);
   r->epochs = conf->epochs;
   *s = (struct ls_sink){.i = conf->epochs ? &REDIS_EPOCH_I : &REDIS_I, .ctx = r, .log = log};
   connect_redis(s); /* unreachable: logged, retried on the next flush */

@@ -15,6 +15,7 @@ PACKAGES=(
   libcurl4-openssl-dev      # libcurl's URL API (CURLU) for canonical links
   libmicrohttpd-dev         # the HTTP endpoint: /metrics, /healthz, /readyz
   prometheus                # promtool, which the tests run on a live scrape of /metrics
+  chromium fonts-dejavu-core # headless Chromium: the dashboard's browser test and the demo's screenshot
   libinih-dev               # INI configuration
   libcmocka-dev             # unit tests
   libsystemd-dev            # sd_notify for Type=notify

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # demo.sh — `make demo`: a synthetic firehose with planted campaigns through the whole pipeline:
 # lockstep-gen → Kafka (lockstep-broker) → lockstepd → Redis + Kafka topic `campaigns` + JSON
-# lines, then lockstep-eval against the ground truth. Everything runs on loopback in a temporary
-# directory and is stopped at the end. Usage: tools/demo.sh BUILD_DIR [TWEETS]
+# lines, then lockstep-eval against the ground truth, then the campaign dashboard (lockstep-dash)
+# over that Redis, with a screenshot in bench/out/dashboard.png. Everything runs on loopback in a
+# temporary directory; from a terminal, Redis, the broker and the dashboard keep running until
+# Ctrl-C (so that the printed commands work), and under CI they stop at once.
+# Usage: tools/demo.sh BUILD_DIR [TWEETS]
 set -euo pipefail
 LS_BIN=$(cd "${1:-build}" && pwd)
 TWEETS=${2:-200000}
@@ -49,7 +52,27 @@ echo
 echo "  for example, the highest-scoring active campaigns:"
 redis-cli -p "$REDIS_PORT" ZREVRANGE lockstep:campaigns:active 0 2 WITHSCORES | paste - - | sed 's/^/    /'
 echo "  and the campaigns topic holds $(kcat -C -b "$BROKERS" -t campaigns -e -o beginning -q -f '.\n' 2>/dev/null | wc -l) events (protobuf lockstep.Campaign)"
+
+echo
+echo "== the campaign dashboard"
+dash_port=8080
+ls_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ls_port_free "$dash_port" || dash_port=$(ls_free_port)
+"$LS_BIN/lockstep-dash" --redis "127.0.0.1:$REDIS_PORT" --listen "127.0.0.1:$dash_port" 2>"$LS_WORK/dash.log" &
+LS_PIDS+=("$!")
+for _ in $(seq 1 50); do grep -q "info dash: serving" "$LS_WORK/dash.log" 2>/dev/null && break; sleep 0.1; done
+top=$(redis-cli -p "$REDIS_PORT" ZREVRANGE lockstep:campaigns:active 0 0)
+echo "  http://127.0.0.1:$dash_port/  (the highest-scoring campaign: http://127.0.0.1:$dash_port/#c/$top)"
+if command -v chromium >/dev/null; then
+  out="$(cd "$(dirname "$0")/.." && pwd)/bench/out"
+  mkdir -p "$out"
+  timeout 120 chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars --window-size=1400,1000 \
+    --virtual-time-budget=5000 --screenshot="$out/dashboard.png" "http://127.0.0.1:$dash_port/#c/$top" >/dev/null 2>&1 &&
+    echo "  screenshot: $out/dashboard.png"
+fi
 if [ -t 0 ] && [ -z "${CI:-}" ]; then
   echo
-  read -r -p "redis-server and lockstep-broker are still running: press Enter to stop them. " _
+  echo "redis-server, lockstep-broker and lockstep-dash keep running for the commands above: press Ctrl-C to stop them."
+  trap 'exit 0' INT
+  while :; do sleep 1; done
 fi

@@ -65,6 +65,10 @@ void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w);
 /* The event's `signals` object and `sample_tweet_ids` array alone (Redis keeps them as fields). */
 void ls_campaign_signals_json(const struct ls_campaign_event *e, struct ls_jw *w);
 void ls_campaign_samples_json(const struct ls_campaign_event *e, struct ls_jw *w);
+/* Why it was flagged, bounded whatever its size (Redis `evidence` field, the dashboard): its
+ * qualified_at, score_parts, mean_gap_s, strongest_edges, the usernames of their accounts,
+ * activity, and merged_into / split_from when set. */
+void ls_campaign_evidence_json(const struct ls_campaign_event *e, struct ls_jw *w);
 
 /* Packs e as protobuf into *buf (grown with realloc as needed); returns the length or 0. */
 size_t ls_campaign_to_protobuf(const struct ls_campaign_event *e, uint8_t **buf, size_t *cap);

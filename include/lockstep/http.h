@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "lockstep/err.h"
 #include "lockstep/log.h"
@@ -22,6 +23,10 @@ struct ls_http_conf {
   int max_connections; /* as many more wait in the listen queue; the kernel drops the rest */
   int timeout_s;       /* an idle connection is closed after this */
 };
+
+/* "host:port", "[v6]:port" or ":port" (every interface) into an address.
+ * @returns LS_OK, or LS_EINVAL naming http.listen and what is wrong. */
+int ls_http_parse_listen(const char *listen, struct sockaddr_storage *sa, struct ls_err *err);
 
 /* Binds and starts serving (before the first publish: live, not ready, "starting").
  * @returns LS_OK; LS_EINVAL for an address that does not parse or resolve; LS_EIO when it
