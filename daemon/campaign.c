@@ -146,6 +146,10 @@ void ls_campaign_evidence_json(const struct ls_campaign_event *e, struct ls_jw *
   ls_jw_obj_end(w);
   ls_jw_key(w, "activity");
   activity_json(e->ev, w);
+  ls_jw_key(w, "other_texts");
+  ls_jw_arr_begin(w);
+  for (uint32_t i = 0; e->variants && i < e->n_variants; i++) ls_jw_str(w, e->variants[i]);
+  ls_jw_arr_end(w);
   optional_id("merged_into", e->merged_into, w);
   optional_id("split_from", e->split_from, w);
   ls_jw_obj_end(w);

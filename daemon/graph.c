@@ -506,8 +506,26 @@ static void shared_objects(struct ls_graph *g, struct ls_group *grp) {
   free(runs);
 }
 
-/* Tweet count, samples, activity, account features, shared objects and the most common recent
- * text of the group's accounts. */
+/* Up to LS_TEXT_VARIANTS recent texts of the group's accounts other than the representative one
+ * (hash `skip`) and each other: what the dashboard sets beside it, shared words marked. */
+static void variants(struct ls_graph *g, struct ls_group *grp, uint64_t skip) {
+  uint64_t seen[LS_TEXT_VARIANTS + 1] = {skip};
+  grp->n_variants = 0;
+  for (uint32_t i = 0; i < grp->n_accounts && grp->n_variants < LS_TEXT_VARIANTS; i++) {
+    const struct account *a = account_slot(g, grp->accounts[i], false);
+    if (!a || !a->text_len) continue;
+    uint64_t h = ls_hash64(a->text, a->text_len, 0) | 1;
+    bool dup = false;
+    for (uint32_t k = 0; k <= grp->n_variants && !dup; k++) dup = seen[k] == h;
+    if (dup) continue;
+    seen[++grp->n_variants] = h;
+    memcpy(grp->variants[grp->n_variants - 1], a->text, a->text_len);
+    grp->variants[grp->n_variants - 1][a->text_len] = '\0';
+  }
+}
+
+/* Tweet count, samples, activity, account features, shared objects, the most common recent text
+ * of the group's accounts and a few of the others. */
 static void describe(struct ls_graph *g, struct ls_group *grp) {
   shared_objects(g, grp);
   uint64_t *hashes = malloc((grp->n_accounts + 1) * sizeof *hashes);
@@ -543,8 +561,9 @@ static void describe(struct ls_graph *g, struct ls_group *grp) {
     if (!a || !a->text_len || (ls_hash64(a->text, a->text_len, 0) | 1) != want) continue;
     memcpy(grp->text, a->text, a->text_len);
     grp->text[a->text_len] = '\0';
-    return;
+    break;
   }
+  variants(g, grp, want);
 }
 
 /* Signals whose actions repeat the same or near-same content count fully towards the content

@@ -1,6 +1,6 @@
 /* sink_thread.c — runs a sink on a thread of its own, so that a slow or frozen service (Redis
  * answering in seconds, a broker away) never stops detection. The pipeline's write() copies the
- * event (accounts, usernames, text, evidence) into a FIFO and returns; the thread hands queued
+ * event (accounts, usernames, texts, evidence) into a FIFO and returns; the thread hands queued
  * events to the inner sink in order and flushes it, again every FLUSH_RETRY_MS while it is not
  * clean. Nothing is dropped here: the bound is the pipeline's back-pressure (held() counts the
  * queue and what the inner sink holds; past half of output.max_pending the pipeline stops
@@ -55,7 +55,8 @@ static size_t round8(size_t n) { return (n + 7) & ~(size_t)7; }
 static struct queued *copy_event(const struct ls_campaign_event *e) {
   size_t n = e->n_accounts, text = e->text ? strlen(e->text) + 1 : 0;
   size_t accounts = round8(sizeof(struct queued)), names = accounts + round8(n * sizeof *e->accounts);
-  size_t ev = names + round8(e->usernames ? n * sizeof *e->usernames : 0), txt = ev + round8(e->ev ? sizeof *e->ev : 0);
+  size_t ev = names + round8(e->usernames ? n * sizeof *e->usernames : 0), vars = ev + round8(e->ev ? sizeof *e->ev : 0);
+  size_t txt = vars + round8(e->variants ? e->n_variants * sizeof *e->variants : 0);
   char *mem = malloc(txt + text);
   if (!mem) return NULL;
   struct queued *c = (struct queued *)mem;
@@ -70,6 +71,10 @@ static struct queued *copy_event(const struct ls_campaign_event *e) {
   if (e->ev) {
     memcpy(mem + ev, e->ev, sizeof *e->ev);
     c->e.ev = (const struct ls_evidence *)(mem + ev);
+  }
+  if (e->variants) {
+    memcpy(mem + vars, e->variants, e->n_variants * sizeof *e->variants);
+    c->e.variants = (const char(*)[LS_TEXT_MAX + 1])(mem + vars);
   }
   if (text) {
     memcpy(mem + txt, e->text, text);

@@ -29,6 +29,8 @@ struct campaign {
   uint64_t samples[LS_SAMPLES];
   uint32_t n_samples;
   char text[LS_TEXT_MAX + 1];
+  char variants[LS_TEXT_VARIANTS][LS_TEXT_MAX + 1];
+  uint32_t n_variants;
   struct ls_score_parts parts;
   struct ls_evidence ev;
   char merged_into[LS_CAMPAIGN_ID_MAX], split_from[LS_CAMPAIGN_ID_MAX];
@@ -111,7 +113,9 @@ static void emit(struct campaign *c, enum ls_campaign_state state, ls_event_fn f
                                 .last_seen_ms = c->last_ms, .qualified_ms = c->qualified_ms, .score = c->score, .accounts = c->accounts,
                                 .usernames = (const char(*)[LS_USERNAME_MAX])c->usernames,
                                 .n_accounts = c->n_accounts, .tweet_count = c->tweet_count,
-                                .n_samples = c->n_samples, .text = c->text, .parts = c->parts, .ev = &c->ev};
+                                .n_samples = c->n_samples, .text = c->text,
+                                .variants = (const char(*)[LS_TEXT_MAX + 1])c->variants, .n_variants = c->n_variants,
+                                .parts = c->parts, .ev = &c->ev};
   memcpy(e.id, c->id, sizeof e.id);
   memcpy(e.merged_into, c->merged_into, sizeof e.merged_into);
   memcpy(e.split_from, c->split_from, sizeof e.split_from);
@@ -152,6 +156,8 @@ static int absorb(struct campaign *c, const struct ls_group *g, bool *accounts_c
   memcpy(c->samples, g->samples, sizeof c->samples);
   c->n_samples = g->n_samples;
   memcpy(c->text, g->text, sizeof c->text);
+  memcpy(c->variants, g->variants, sizeof c->variants);
+  c->n_variants = g->n_variants;
   return LS_OK;
 }
 

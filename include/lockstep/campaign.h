@@ -51,6 +51,8 @@ struct ls_campaign_event {
   uint64_t samples[LS_SAMPLES];
   uint32_t n_samples;
   const char *text; /* representative text */
+  const char (*variants)[LS_TEXT_MAX + 1]; /* other texts of its accounts (may be NULL) */
+  uint32_t n_variants;
   struct ls_score_parts parts;
   const struct ls_evidence *ev; /* strongest edges, per-minute activity */
   char merged_into[LS_CAMPAIGN_ID_MAX]; /* "" when none */
@@ -67,7 +69,8 @@ void ls_campaign_signals_json(const struct ls_campaign_event *e, struct ls_jw *w
 void ls_campaign_samples_json(const struct ls_campaign_event *e, struct ls_jw *w);
 /* Why it was flagged, bounded whatever its size (Redis `evidence` field, the dashboard): its
  * qualified_at, score_parts, mean_gap_s, strongest_edges, the usernames of their accounts,
- * activity, and merged_into / split_from when set. */
+ * activity, other_texts (of its accounts, besides the representative one), and merged_into /
+ * split_from when set. */
 void ls_campaign_evidence_json(const struct ls_campaign_event *e, struct ls_jw *w);
 
 /* Packs e as protobuf into *buf (grown with realloc as needed); returns the length or 0. */

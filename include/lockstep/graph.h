@@ -23,6 +23,7 @@
 #include "lockstep/tweet.h"
 
 #define LS_TEXT_MAX 280  /* bytes of representative text kept */
+#define LS_TEXT_VARIANTS 3 /* other texts of a group's accounts, besides the representative one */
 #define LS_SAMPLES 5     /* sample tweet ids per campaign */
 #define LS_USERNAME_MAX 16 /* Twitter handles have at most 15 characters */
 #define LS_TOP_EDGES 5     /* strongest edges reported per campaign */
@@ -73,6 +74,8 @@ struct ls_group {
   uint64_t samples[LS_SAMPLES];
   uint32_t n_samples;
   char text[LS_TEXT_MAX + 1];
+  char variants[LS_TEXT_VARIANTS][LS_TEXT_MAX + 1]; /* other recent texts of its accounts, each distinct */
+  uint32_t n_variants;
   uint64_t objects[LS_GROUP_OBJECTS]; /* objects at least two of its accounts coordinated on, most shared first */
   uint32_t n_objects;
   uint32_t least_member_actions; /* the fewest co-actions of one member on the group's strong edges */

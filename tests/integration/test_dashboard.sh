@@ -45,6 +45,14 @@ shows_accounts() { for a in "${accounts[@]}"; do grep -q ">$a<" "$LS_WORK/campai
 check "a campaign's page shows all its ${#accounts[@]} accounts" shows_accounts
 text=$(rcli HGET "lockstep:campaign:$top" representative_text)
 check "  ... its representative text" grep -qF "${text:0:40}" "$LS_WORK/campaign.html"
+copied=""
+for id in "${ids[@]}"; do rcli HGET "lockstep:campaign:$id" evidence | grep -q '"other_texts":\["' && copied=$id && break; done
+if [ -n "$copied" ]; then
+  browse "$URL/#c/$copied" "$LS_WORK/texts.html"
+  check "  ... other texts of its accounts, the words they share marked ($copied)" grep -q 'Texts of its accounts.*<mark class="shared">' "$LS_WORK/texts.html"
+else
+  fail "no campaign has other texts in its evidence"
+fi
 check "  ... why it was flagged, in words" grep -q "Why it was flagged.*synchrony.*s apart on average" "$LS_WORK/campaign.html"
 check "  ... a graph of its strongest ties" grep -q "<svg.*aria-label=\"strongest ties\".*<line" "$LS_WORK/campaign.html"
 check "  ... its operation" grep -q "href=\"#o/o" "$LS_WORK/campaign.html"

@@ -73,6 +73,8 @@ static void test_cluster(void **state) {
   assert_true(grp->qualified_ms == 60001); /* the ring's edges reached weight 2 with the second round */
   assert_true(grp->tweet_count == 3);
   assert_string_equal(grp->text, "the same text"); /* the most common text */
+  assert_int_equal(grp->n_variants, 1);           /* and the other one, once */
+  assert_string_equal(grp->variants[0], "other text");
   assert_string_equal(grp->usernames[2], "carol"); /* parallel to the sorted accounts */
   assert_string_equal(grp->usernames[3], "dave");
   assert_string_equal(grp->usernames[4], "");      /* unknown */

@@ -1,7 +1,8 @@
 // dash.js — lockstep-dash's page logic, no library: polls the JSON API every POLL_MS, draws the
 // ranked list, and for the campaign in the URL (#c/ID) its facts, why it was flagged (score
 // parts in words), a graph of its strongest ties by signal, its activity per minute, its
-// representative text with hashtags, links and mentions highlighted, its accounts with their
+// representative text with hashtags, links and mentions highlighted, other texts of its accounts
+// beside it with the words they share marked, its accounts with their
 // other campaigns, and its lineage. Everything from the API goes into the page as text
 // (textContent, SVG attributes): nothing it returns, nor the URL, is ever parsed as HTML.
 "use strict";
@@ -92,6 +93,17 @@ function highlighted(text) {
   out.append(text.slice(at));
   return out;
 }
+// The texts side by side, each word that two or more of them share marked: what they copy, and
+// where they vary (near-duplicates, disguised letters, paraphrases).
+function compared(texts) {
+  const count = new Map();
+  for (const t of texts) for (const w of new Set(t.toLowerCase().split(/\s+/).filter(Boolean))) count.set(w, (count.get(w) || 0) + 1);
+  return el("div", {}, ...texts.map(t => {
+    const d = el("div", {class: "rep variant"});
+    for (const part of t.split(/(\s+)/)) d.append((count.get(part.toLowerCase()) || 0) >= 2 ? el("mark", {class: "shared"}, part) : part);
+    return d;
+  }));
+}
 function pushes(text) {
   const tags = new Set(), links = new Set();
   for (const m of text.matchAll(TOKENS)) { if (m[1]) tags.add(m[1]); if (m[2]) links.add(m[2]); }
@@ -161,6 +173,8 @@ async function drawCampaign(id) {
     el("h2", {}, "Campaign ", el("span", {class: "id"}, c.campaign_id), " · score " + num(c.score, 3)), about,
     el("h3", {}, "What it pushes"), highlighted(text),
     el("p", {}, "hashtags: ", tags.length ? tags.join(" ") : "—", el("br"), "links: ", ...(links.length ? links.map(l => el("span", {}, l, " ")) : ["—"])),
+    (ev.other_texts || []).length ? el("h3", {}, "Texts of its accounts ", el("span", {class: "muted"}, "(words two or more share are marked)")) : null,
+    (ev.other_texts || []).length ? compared([text, ...ev.other_texts]) : null,
     el("h3", {}, "Why it was flagged"), why(c, ev),
     el("h3", {}, "How the accounts are tied (strongest ties)"), graph(ev),
     el("h3", {}, "Activity"), activity(ev),
