@@ -24,8 +24,16 @@ expect_exit 1 "cannot open /nonexistent.jsonl" -- "$D" --replay /nonexistent.jso
 expect_exit 2 "unexpected argument" -- "$D" stray
 # "\;" keeps a ';' inside a value: the error names the next property, not a broken "b"
 expect_exit 1 'No such configuration property: "bogus.prop"' -- "$D" --set 'kafka.properties=client.rack=a\;b;bogus.prop=1' \
-  --set redis.enabled=false --set kafka.brokers=127.0.0.1:1
+  --set redis.enabled=false --set kafka.brokers=127.0.0.1:1 --set http.listen=
 expect_exit 0 "usage: lockstepd" -- "$D" --help
+expect_exit 1 "http.listen: \"nonsense\" is not host:port" -- "$D" --set http.listen=nonsense --set redis.enabled=false
+busy=$(ls_free_port)
+python3 -c "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', $busy)); s.listen(); time.sleep(60)" &
+holder=$!
+LS_PIDS+=("$holder")
+sleep 0.5
+expect_exit 1 "http.listen: cannot serve on 127.0.0.1:$busy (in use" -- "$D" --set "http.listen=127.0.0.1:$busy" --set redis.enabled=false
+kill "$holder"
 
 # A replay file with bad records: counted, dead-lettered with the reason, the rest processed
 "$LS_BIN/lockstep-gen" --tweets 2000 --campaigns 1 --no-hard-organic --bad 7 --out "$LS_WORK/mixed.jsonl" >/dev/null 2>&1
@@ -78,4 +86,4 @@ check "SIGTERM while it waits: clean exit" ls_stop "$DAEMON_PID"
 # A refusal no retry mends is final: with checkpoints, a wrong password stops the start, naming the key
 ls_start_redis --requirepass s3cret
 expect_exit 1 "AUTH refused by 127.0.0.1:$REDIS_PORT: WRONGPASS.*(check redis.password)" -- \
-  timeout 60 "$D" --set "kafka.brokers=$BROKERS" --set "redis.port=$REDIS_PORT" --set redis.password=wrong
+  timeout 60 "$D" --set "kafka.brokers=$BROKERS" --set "redis.port=$REDIS_PORT" --set redis.password=wrong --set http.listen=
