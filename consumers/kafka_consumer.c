@@ -481,6 +481,7 @@ static void receive(struct ls_kafka_consumer *c, int timeout_ms) {
       ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s connection restored", c->conf.index, c->conf.brokers);
     int rc = ls_merge_push(c->merge, m, m->partition, rd_kafka_message_timestamp(m, NULL), sizeof *m + m->len);
     if (rc == LS_OK) {
+      atomic_store(&c->stats.waiting, ls_merge_messages(c->merge));
       apply_bound(c);
       return;
     }
@@ -497,6 +498,7 @@ static void *run(void *arg) {
   while (!atomic_load(&c->stop)) {
     rd_kafka_message_t *m = ls_merge_pop(c->merge, mono_ms());
     atomic_store(&c->stats.order_gave_up, ls_merge_gave_up(c->merge));
+    atomic_store(&c->stats.waiting, ls_merge_messages(c->merge) + (m != NULL));
     if (m) {
       uncap_if_empty(c, m->partition);
       handle(c, m);

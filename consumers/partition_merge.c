@@ -30,7 +30,7 @@ struct ls_merge {
   int32_t n_lanes;
   int32_t *assigned;
   int n_assigned, cap_assigned;
-  size_t bytes;
+  size_t bytes, messages;
   uint64_t gave_up;
 };
 
@@ -47,6 +47,7 @@ int ls_merge_create(struct ls_merge **out, int wait_ms, ls_merge_behind_fn behin
 static void drain(struct ls_merge *m, struct lane *l, ls_merge_drop_fn drop, void *ud) {
   for (; l->n; l->n--, l->head = (l->head + 1) % l->cap) {
     m->bytes -= l->q[l->head].bytes;
+    m->messages--;
     if (drop) drop(l->q[l->head].msg, ud);
   }
   l->head = 0;
@@ -128,6 +129,7 @@ int ls_merge_push(struct ls_merge *m, void *msg, int32_t partition, int64_t time
   l->last_key = key;
   l->eof = l->given_up = false;
   m->bytes += bytes;
+  m->messages++;
   return LS_OK;
 }
 
@@ -184,10 +186,12 @@ void *ls_merge_pop(struct ls_merge *m, int64_t now_ms) {
   b->head = (b->head + 1) % b->cap;
   if (--b->n == 0) b->empty_since = now_ms;
   m->bytes -= e.bytes;
+  m->messages--;
   return e.msg;
 }
 
 size_t ls_merge_bytes(const struct ls_merge *m) { return m->bytes; }
+size_t ls_merge_messages(const struct ls_merge *m) { return m->messages; }
 
 uint64_t ls_merge_gave_up(const struct ls_merge *m) { return m->gave_up; }
 

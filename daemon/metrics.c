@@ -40,6 +40,7 @@ void ls_hist_observe(struct ls_histogram *h, double v) {
   X("dlq_errors", "dead_letter_errors_total", "counter", 1, "Dead letters that could not be written.", st->dlq_errors)             \
   X("order_gave_up", "order_gave_up_total", "counter", 1, "Times the event-time merge stopped waiting for a partition still behind.", st->order_gave_up) \
   X("backlog", "backlog_tweets", "gauge", 1, "Tweets waiting in the rings.", st->backlog)                                          \
+  X("waiting", "waiting_messages", "gauge", 1, "Messages fetched and not yet decoded (the consumers' event-time merge).", st->waiting) \
   X("campaigns_active", "campaigns_active", "gauge", 1, "Open campaigns.", st->campaigns_active)                                   \
   X("campaigns_opened", "campaigns_opened_total", "counter", 1, "Campaigns opened.", st->campaigns_opened)                         \
   X("operations", "operations", "gauge", 1, "Operations remembered, active or dormant.", st->operations)                           \

@@ -878,13 +878,14 @@ static bool all_finished(struct ls_pipeline *p) {
 }
 
 void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
-  p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.order_gave_up = p->st.backlog = 0;
+  p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.order_gave_up = p->st.backlog = p->st.waiting = 0;
   p->st.longest_message_s = p->st.decode_seconds = 0;
   double now_ms = wall_s() * 1000;
   for (int s = 0; s < p->n_src; s++) {
     int64_t since = atomic_load(&p->src[s].stats->busy_since_ms);
     if (since > 0 && (now_ms - (double)since) / 1000 > p->st.longest_message_s) p->st.longest_message_s = (now_ms - (double)since) / 1000;
     p->st.backlog += ls_ring_readable(p->src[s].ring);
+    p->st.waiting += atomic_load(&p->src[s].stats->waiting);
     p->st.received += atomic_load(&p->src[s].stats->messages);
     p->st.rejected += atomic_load(&p->src[s].stats->rejected);
     p->st.dead_lettered += atomic_load(&p->src[s].stats->dead_lettered);

@@ -63,12 +63,13 @@ ls_start_daemon() {
 ls_stat() { redis-cli -p "$REDIS_PORT" HGET "${LS_PREFIX:-lockstep:}stats" "$1" 2>/dev/null | grep -E '^-?[0-9]+$' || true; }
 
 # ls_wait_drained MESSAGES TIMEOUT_S — until the daemon has received MESSAGES, has an empty
-# backlog and holds no offsets; prints progress. Fails on timeout or if the daemon died.
+# backlog, no message waiting in its event-time merge, and holds no offsets; prints progress.
+# Fails on timeout or if the daemon died.
 ls_wait_drained() {
-  local want=$1 limit=$2 start=$SECONDS got backlog held last=-1
+  local want=$1 limit=$2 start=$SECONDS got backlog waiting held last=-1
   while :; do
-    got=$(ls_stat messages_received); backlog=$(ls_stat backlog); held=$(ls_stat offsets_held)
-    if [ "${got:-0}" -ge "$want" ] && [ "${backlog:-1}" = 0 ] && [ "${held:-1}" = 0 ]; then
+    got=$(ls_stat messages_received); backlog=$(ls_stat backlog); waiting=$(ls_stat waiting); held=$(ls_stat offsets_held)
+    if [ "${got:-0}" -ge "$want" ] && [ "${backlog:-1}" = 0 ] && [ "${waiting:-1}" = 0 ] && [ "${held:-1}" = 0 ]; then
       echo "  drained: ${got} messages received, $(ls_stat tweets_processed) tweets processed"
       return 0
     fi

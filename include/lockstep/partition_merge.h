@@ -52,8 +52,9 @@ void ls_merge_eof(struct ls_merge *m, int32_t partition);
 void ls_merge_hold(struct ls_merge *m, int32_t partition, bool held);
 /* The next message in order, or NULL when there is none or one is still waited for. */
 void *ls_merge_pop(struct ls_merge *m, int64_t now_ms);
-/* Bytes of the messages held. */
+/* Bytes of the messages held, and their number. */
 size_t ls_merge_bytes(const struct ls_merge *m);
+size_t ls_merge_messages(const struct ls_merge *m);
 /* How many times a partition still behind was given up after 10 x wait_ms. */
 uint64_t ls_merge_gave_up(const struct ls_merge *m);
 /* Whether partition's FIFO holds a message. */

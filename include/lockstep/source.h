@@ -17,6 +17,7 @@ struct ls_source_stats {
   _Atomic int64_t busy_since_ms;  /* monotonic ms when it began the message it is decoding; 0: between messages */
   _Atomic uint64_t busy_ns;       /* time spent decoding messages */
   _Atomic int64_t assigned;       /* partitions assigned (Kafka); 1 for a replay file */
+  _Atomic uint64_t waiting;       /* messages fetched and not yet decoded (the event-time merge) */
 };
 
 #endif

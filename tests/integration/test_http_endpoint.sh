@@ -61,7 +61,11 @@ rss_flood=$(rss)
 echo "  $opened connections attempted at once (http.max_connections served, as many queued, the kernel dropped the rest); resident memory ${rss_before} kB before, ${rss_flood} kB after"
 check "10,000 connections were attempted at once" [ "$opened" -ge 9900 ]
 check "  ... the daemon survived" kill -0 "$DAEMON_PID"
-check "  ... its memory stayed bounded (under 32 MiB more)" [ $((rss_flood - rss_before)) -lt 32768 ]
+if ldd "$LS_BIN/lockstepd" | grep -q libasan; then # its quarantine keeps freed memory resident by design
+  echo "  (ASan build: the memory bound is checked by the plain build)"
+else
+  check "  ... its memory stayed bounded (under 32 MiB more)" [ $((rss_flood - rss_before)) -lt 32768 ]
+fi
 "$LS_BIN/lockstep-gen" --seed 6 --tweets 20000 --campaigns 2 --brokers "$BROKERS" --format protobuf >"$LS_WORK/gen2.json" 2>/dev/null
 python3 "$PROBE" flood "$PORT" 10000 3 >/dev/null &
 flood=$!
