@@ -59,7 +59,8 @@ dash_port=8080
 ls_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 ls_port_free "$dash_port" || dash_port=$(ls_free_port)
 "$LS_BIN/lockstep-dash" --redis "127.0.0.1:$REDIS_PORT" --listen "127.0.0.1:$dash_port" 2>"$LS_WORK/dash.log" &
-LS_PIDS+=("$!")
+dash_pid=$!
+LS_PIDS+=("$dash_pid")
 for _ in $(seq 1 50); do grep -q "info dash: serving" "$LS_WORK/dash.log" 2>/dev/null && break; sleep 0.1; done
 top=$(redis-cli -p "$REDIS_PORT" ZREVRANGE lockstep:campaigns:active 0 0)
 echo "  http://127.0.0.1:$dash_port/  (the highest-scoring campaign: http://127.0.0.1:$dash_port/#c/$top)"
@@ -73,6 +74,5 @@ fi
 if [ -t 0 ] && [ -z "${CI:-}" ]; then
   echo
   echo "redis-server, lockstep-broker and lockstep-dash keep running for the commands above: press Ctrl-C to stop them."
-  trap 'exit 0' INT
-  while :; do sleep 1; done
+  wait "$dash_pid" || true # Ctrl-C reaches the whole foreground group; the EXIT trap stops what is left
 fi
