@@ -105,6 +105,17 @@ static void operation_json(const struct ls_operation_ref *op, struct ls_jw *w) {
   ls_jw_obj_end(w);
 }
 
+/* The fields that say why a campaign was flagged: its score's parts, its pairs' mean gap, its
+ * strongest ties (in the event and in its Redis evidence). */
+static void score_fields(const struct ls_campaign_event *e, struct ls_jw *w) {
+  ls_jw_key(w, "score_parts");
+  parts_json(&e->parts, w);
+  ls_jw_key(w, "mean_gap_s");
+  ls_jw_f64(w, e->ev ? e->ev->mean_gap_s : 0);
+  ls_jw_key(w, "strongest_edges");
+  edges_json(e->ev, w);
+}
+
 /* The username of an account of e ("" when unknown); accounts are sorted ascending. */
 static const char *username_of(const struct ls_campaign_event *e, uint64_t id) {
   uint32_t lo = 0, hi = e->n_accounts;
@@ -120,12 +131,7 @@ void ls_campaign_evidence_json(const struct ls_campaign_event *e, struct ls_jw *
   ls_jw_obj_begin(w);
   ls_jw_key(w, "qualified_at");
   ls_jw_time(w, e->qualified_ms);
-  ls_jw_key(w, "score_parts");
-  parts_json(&e->parts, w);
-  ls_jw_key(w, "mean_gap_s");
-  ls_jw_f64(w, e->ev ? e->ev->mean_gap_s : 0);
-  ls_jw_key(w, "strongest_edges");
-  edges_json(e->ev, w);
+  score_fields(e, w);
   ls_jw_key(w, "usernames"); /* of the edges' accounts, each once */
   ls_jw_obj_begin(w);
   uint64_t named[2 * LS_TOP_EDGES];
@@ -192,12 +198,7 @@ void ls_campaign_to_json(const struct ls_campaign_event *e, struct ls_jw *w) {
   ls_campaign_samples_json(e, w);
   ls_jw_key(w, "representative_text");
   ls_jw_str(w, e->text ? e->text : "");
-  ls_jw_key(w, "score_parts");
-  parts_json(&e->parts, w);
-  ls_jw_key(w, "mean_gap_s");
-  ls_jw_f64(w, e->ev ? e->ev->mean_gap_s : 0);
-  ls_jw_key(w, "strongest_edges");
-  edges_json(e->ev, w);
+  score_fields(e, w);
   ls_jw_key(w, "activity");
   activity_json(e->ev, w);
   optional_id("merged_into", e->merged_into, w);
