@@ -30,6 +30,12 @@ void ls_hist_observe(struct ls_histogram *h, double v) {
   h->sum += v;
 }
 
+static uint64_t total_pairs(const struct ls_pipeline_stats *st) {
+  uint64_t n = 0;
+  for (int s = 0; s < LS_SIG_COUNT; s++) n += st->pairs[s];
+  return n;
+}
+
 /* X(redis field or NULL, Prometheus name or NULL, type, scale, help, value over st) */
 #define SCALARS(X)                                                                                                                  \
   X("messages_received", "messages_received_total", "counter", 1, "Kafka messages (or replay records) read.", st->received)        \
@@ -47,7 +53,7 @@ void ls_hist_observe(struct ls_histogram *h, double v) {
   X("events", NULL, "counter", 1, "", st->events_open + st->events_updated + st->events_closed)                                    \
   X("sink_failures", "sink_failures_total", "counter", 1, "Campaign events a sink dropped (a final error reply, or out of memory).", st->sink_failures) \
   X("sink_retries", "sink_retries_total", "counter", 1, "Flushes a sink put off because its service answered \"not now\".", st->sink_retries) \
-  X("coordinated_actions", NULL, "counter", 1, "", pairs)                                                                          \
+  X("coordinated_actions", NULL, "counter", 1, "", total_pairs(st))                                                                          \
   X("suppressed", "suppressed_actions_total", "counter", 1, "Actions on objects past the popularity limit (organic).", st->suppressed) \
   X("light_pairs", "light_pairs_total", "counter", 1, "Co-actions under detect.min_action_weight (no evidence).", st->light_pairs)  \
   X("links_rejected", "links_rejected_total", "counter", 1, "URLs without a canonical key.", st->links_rejected)                   \
@@ -65,14 +71,8 @@ void ls_hist_observe(struct ls_histogram *h, double v) {
   X(NULL, "cluster_runs_total", "counter", 1, "Clustering runs.", st->cluster_runs)                                                \
   X(NULL, "similar_window_rows", "gauge", 1, "Vectors in the similar-text window (updated every metrics.interval_s).", st->window_rows)
 
-static uint64_t total_pairs(const struct ls_pipeline_stats *st) {
-  uint64_t n = 0;
-  for (int s = 0; s < LS_SIG_COUNT; s++) n += st->pairs[s];
-  return n;
-}
 
 int ls_metrics_stats_fields(const struct ls_pipeline_stats *st, const char **fields, uint64_t *values, int max) {
-  uint64_t pairs = total_pairs(st);
   int n = 0;
 #define FIELD(redis, prom, type, scale, help, value) \
   if ((redis) && n < max) {                          \
@@ -98,8 +98,6 @@ static void family(FILE *out, const char *name, const char *type, const char *he
 }
 
 static void scalars(const struct ls_pipeline_stats *st, FILE *out) {
-  uint64_t pairs = total_pairs(st);
-  (void)pairs;
 #define PROM(redis, prom, type, scale, help, value)                                 \
   if (prom) {                                                                       \
     family(out, (const char *)(prom), (type), (help));                              \

@@ -1,7 +1,7 @@
 /* dash.c — lockstep-dash, the analysts' campaign dashboard: serves a page (compiled in, works
  * offline) and a JSON API over the documented Redis keys only (README: Redis key schema), so it
- * shows one node or many alike and needs no daemon of its own. libmicrohttpd serves (one thread,
- * bounded connections and request size, as lockstepd's endpoint); hiredis reads, one connection,
+ * shows one node or many alike and needs no daemon of its own. lockstepd's HTTP server serves
+ * (http_server.h: one thread, bounded connections and request size); hiredis reads, one connection,
  * reconnected when lost (the API answers 503 while Redis is away). Every key is the prefix plus
  * an id that must match [A-Za-z0-9_-]{1,64}: nothing else in Redis can be asked for. Lists are
  * bounded: at most 500 campaigns, 1,000 accounts of a campaign (with its total), 50 accounts'
@@ -13,7 +13,6 @@
  *   GET /api/operation/ID      one operation and its campaigns */
 #include <getopt.h>
 #include <hiredis.h>
-#include <microhttpd.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,7 +22,7 @@
 #include <unistd.h>
 
 #include "dash_assets.h"
-#include "lockstep/http.h"
+#include "lockstep/http_server.h"
 #include "lockstep/json.h"
 #include "lockstep/log.h"
 #include "lockstep/redis_conn.h"
@@ -277,18 +276,6 @@ static int api_accounts(struct dash *d, struct MHD_Connection *c, struct ls_jw *
 
 /* --- HTTP ------------------------------------------------------------------------------------- */
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type, const void *body, size_t len) {
-  struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-  if (!r) return MHD_NO;
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-  MHD_add_response_header(r, "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'");
-  MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-  enum MHD_Result rc = MHD_queue_response(c, status, r);
-  MHD_destroy_response(r);
-  return rc;
-}
-
 static enum MHD_Result error_json(struct MHD_Connection *c, unsigned status, const char *msg) {
   struct ls_jw w;
   ls_jw_init(&w);
@@ -296,7 +283,7 @@ static enum MHD_Result error_json(struct MHD_Connection *c, unsigned status, con
   ls_jw_key(&w, "error");
   ls_jw_str(&w, msg);
   ls_jw_obj_end(&w);
-  enum MHD_Result rc = respond(c, status, "application/json", w.buf ? w.buf : "{}", w.buf ? w.len : 2);
+  enum MHD_Result rc = ls_http_respond(c, status, "application/json", w.buf ? w.buf : "{}", w.buf ? w.len : 2);
   ls_jw_free(&w);
   return rc;
 }
@@ -310,7 +297,7 @@ static const char *type_of(const char *path) {
 static enum MHD_Result asset(struct MHD_Connection *c, const char *url) {
   if (!strcmp(url, "/")) url = "/index.html";
   for (const struct ls_dash_asset *a = ls_dash_assets; a->path; a++)
-    if (!strcmp(a->path, url)) return respond(c, MHD_HTTP_OK, type_of(a->path), a->bytes, a->len);
+    if (!strcmp(a->path, url)) return ls_http_respond(c, MHD_HTTP_OK, type_of(a->path), a->bytes, a->len);
   return error_json(c, MHD_HTTP_NOT_FOUND, "not found");
 }
 
@@ -347,34 +334,13 @@ static enum MHD_Result api(struct dash *d, struct MHD_Connection *c, const char 
   if (rc != LS_OK) r = error_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, why);
   else if (!found) r = error_json(c, MHD_HTTP_NOT_FOUND, "no such id (closed campaigns expire after redis.closed_ttl_s)");
   else if (w.oom) r = error_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-  else r = respond(c, MHD_HTTP_OK, "application/json", w.buf, w.len);
+  else r = ls_http_respond(c, MHD_HTTP_OK, "application/json", w.buf, w.len);
   ls_jw_free(&w);
   return r;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **con_cls) {
-  (void)version;
-  (void)upload;
-  if (!*con_cls) {
-    *con_cls = cls;
-    return MHD_YES;
-  }
-  if (*upload_size) {
-    *upload_size = 0;
-    return MHD_YES;
-  }
-  if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) return error_json(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD");
-  return strncmp(url, "/api/", 5) ? asset(c, url) : api(cls, c, url);
-}
-
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
-  static atomic_ullong n;
-  char msg[512];
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  msg[strcspn(msg, "\r\n")] = '\0';
-  unsigned long long k = atomic_fetch_add(&n, 1) + 1;
-  if (ls_log_sampled(k)) ls_logf(&((struct dash *)cls)->log, LS_LOG_WARN, "http", "%s (message %llu)", msg, k);
+static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url) {
+  return strncmp(url, "/api/", 5) ? asset(c, url) : api(ud, c, url);
 }
 
 static void usage(FILE *f) {
@@ -425,24 +391,22 @@ int main(int argc, char **argv) {
   int rc = parse(argc, argv, &d, &listen);
   if (rc) return rc < 0 ? 0 : rc;
   d.log = (struct ls_log){.min_level = LS_LOG_INFO};
-  struct sockaddr_storage sa;
   struct ls_err err;
-  if (ls_http_parse_listen(listen, &sa, &err) != LS_OK) return fprintf(stderr, "lockstep-dash: --listen: %s\n", err.msg), 2;
   struct sigaction act = {.sa_handler = on_signal};
   sigaction(SIGINT, &act, NULL);
   sigaction(SIGTERM, &act, NULL);
   signal(SIGPIPE, SIG_IGN);
   connected(&d, &err); /* before the server's thread uses the connection; unreachable: logged, retried per request */
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (sa.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
-  struct MHD_Daemon *mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &d, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &d, MHD_OPTION_SOCK_ADDR,
-                                            (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 64u,
-                                            MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
-  if (!mhd) return fprintf(stderr, "error dash: cannot serve on %s (in use, or not an address of this host)\n", listen), 1;
-  const union MHD_DaemonInfo *info = MHD_get_daemon_info(mhd, MHD_DAEMON_INFO_BIND_PORT);
-  ls_logf(&d.log, LS_LOG_INFO, "dash", "serving http://%s/ (port %d) from redis %s:%d prefix %s", listen, info ? info->port : -1, d.host, d.addr.port,
-          d.prefix);
+  struct ls_http_conf hc = {listen, 64, 10};
+  struct ls_http_server *server;
+  if ((rc = ls_http_server_start(&server, &hc, route, &d, &d.log, &err)) != LS_OK) {
+    fprintf(stderr, "error dash: --listen: %s\n", err.msg);
+    return rc == LS_EINVAL ? 2 : 1;
+  }
+  ls_logf(&d.log, LS_LOG_INFO, "dash", "serving http://%s/ (port %d) from redis %s:%d prefix %s", listen, ls_http_server_port(server), d.host,
+          d.addr.port, d.prefix);
   while (!atomic_load(&g_stop)) nanosleep(&(struct timespec){0, 100000000}, NULL);
-  MHD_stop_daemon(mhd);
+  ls_http_server_stop(server);
   if (d.rc) redisFree(d.rc);
   ls_logf(&d.log, LS_LOG_INFO, "dash", "stopped");
   return 0;
