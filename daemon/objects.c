@@ -80,9 +80,10 @@ static bool latest_of_account(const struct object *s, int k, int64_t t, int64_t 
 }
 
 int ls_objects_observe(struct ls_objects *o, uint64_t key, const struct ls_action *a, int64_t window, int64_t repeat,
-                       ls_pair_fn fn, void *ud) {
+                       struct ls_action others[LS_OBJECT_RECENT], uint32_t *object_accounts) {
   uint64_t account = a->account;
   int64_t t = a->t_ms;
+  *object_accounts = 0;
   if (t > o->watermark) o->watermark = t;
   if (window > o->max_window) o->max_window = window;
   struct object *s = find_or_claim(o, key);
@@ -99,11 +100,10 @@ int ls_objects_observe(struct ls_objects *o, uint64_t key, const struct ls_actio
   }
   if (!again && ++s->epoch_count > o->viral_cap) return -1; /* accounts, not actions: one spammer is not virality */
   int pairs = 0;
+  *object_accounts = s->epoch_count;
   for (int k = 0; k < s->n; k++) { /* a repeat pairs with what came after its previous action */
     if (llabs(s->act[k].t - t) > window || s->act[k].t <= prev || !latest_of_account(s, k, t, window)) continue;
-    struct ls_action other = {s->act[k].account, s->act[k].t, (s->replayed >> k) & 1};
-    fn(ud, &other, s->epoch_count);
-    pairs++;
+    others[pairs++] = (struct ls_action){s->act[k].account, s->act[k].t, (s->replayed >> k) & 1};
   }
   s->act[s->head] = (struct action){account, t};
   s->replayed = (uint16_t)((s->replayed & ~(1u << s->head)) | (unsigned)a->replayed << s->head);

@@ -1,16 +1,16 @@
 /* pipeline.c — batcher and worker (see pipeline.h). One thread runs this loop; sources fill
- * their rings from their own threads and get back only offset acknowledgements.
+ * their rings from their own threads and get back only offset acknowledgements. It composes the
+ * stages (stage.h) in one process, handing each stage's records to the next:
  *
- * Per batch: dedup → activity counts → canonical text and links → exact signals (object
- * window) → co-similar-text (embed the canonical text, append to the vector window and index,
- * query them on the backend) → graph edges (each co-action weighted by chance, each tweet
- * spending at most one unit of evidence: chance.h) → account touches. Clustering runs when a
- * new group member may have appeared (at most every STRONG_GAP_MS of event time), when event time has advanced
- * cluster_interval_ms since the last run, or after a second of idle processing time; its groups
- * go through the tracker to the sinks. With --export-edges, every action and match is also
- * recorded for the network export. Offsets (offsets.h): a partition's offset is acknowledged to
- * its source only when every sink reports that all it was given is acknowledged, and never past
- * the oldest tweet still inside the longest signal window. */
+ *   rings → dedup → activity → signals.c (actions) → pairs.c (exact pair sets) ─┐
+ *                            → embedder → similar.c (co-similar-text pair sets) ─┴→ cluster.c → sinks
+ *
+ * Exact-signal actions are paired as each tweet is read; the batch's originals are then embedded
+ * and searched together. Clustering runs when cluster.c says it is due; its events go to the
+ * sinks. With --export-edges, every action and match is also recorded for the network export.
+ * Offsets (offsets.h): a partition's offset is acknowledged to its source only when every sink
+ * reports that all it was given is acknowledged, and never past the oldest tweet still inside the
+ * longest signal window. */
 #include "lockstep/pipeline.h"
 
 #include <inttypes.h>
@@ -19,45 +19,26 @@
 #include <time.h>
 
 #include "lockstep/activity.h"
-#include "lockstep/canon_url.h"
 #include "lockstep/checkpoint.h"
 #include "lockstep/chance.h"
+#include "lockstep/cluster.h"
 #include "lockstep/dedup.h"
 #include "lockstep/embedder.h"
-#include "lockstep/graph.h"
 #include "lockstep/hash.h"
-#include "lockstep/objects.h"
 #include "lockstep/offsets.h"
+#include "lockstep/pairs.h"
+#include "lockstep/signals.h"
+#include "lockstep/similar.h"
 #include "lockstep/textnorm.h"
-#include "lockstep/tracker.h"
-#include "lockstep/vecwin.h"
 
-#define MAX_SIMILAR_PAIRS_PER_TWEET 64 /* initial pair buffer per batch tweet */
-#define MAX_PAIRS (1u << 24)          /* largest pair buffer (192 MiB): beyond, pairs are dropped */
 #define OFFSET_CHECKPOINTS 4096 /* batches per partition within one window before hold-back shortens */
-#define MAX_PARTNERS 65536 /* co-similar-text partners of one action kept (more are counted light) */
-#define STRONG_GAP_MS 200  /* least event time between clusterings triggered by new strong edges */
-#define MIN_TWEET_TOKENS 5   /* co-tweet: DESIGN.md §1 */
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
 #define ACTIVITY_HALF_LIFE_MS 2495328 /* activity counts halve in 41.6 min: a mean life of one hour */
-
-struct slot_meta { /* what a vector-window row stands for */
-  uint64_t account, tweet;
-  int64_t t;
-  uint64_t text_key; /* the co-tweet key of its canonical text: identical copies are co-tweet's */
-  bool replayed;
-};
-
-struct partner { /* another account's action paired with the current one */
-  uint64_t account;
-  int64_t gap_ms;
-  double w; /* chance weight */
-};
+#define CHECKPOINT_FORMAT 2 /* 2: the cluster stage's part in one section */
 
 struct item {
   struct ls_tweet *t;
   uint64_t text_key; /* co-tweet key of the canonical text (0: none) */
-  float budget;      /* evidence the tweet may still give its co-actions (spend_action) */
   char *norm; /* normalised text */
   uint32_t norm_len, tokens;
   bool coordinated;
@@ -75,18 +56,15 @@ struct ls_pipeline {
   size_t taken[LS_MAX_SOURCES]; /* slots of each ring in the current batch */
 
   struct ls_dedup dedup;
-  struct ls_objects *objects;
-  struct ls_textcanon *textcanon;
-  struct ls_urlcanon *urlcanon;
   struct ls_activity *activity;
   struct ls_chance chance;
-  struct ls_graph *graph;
-  struct ls_tracker *tracker;
-  struct ls_vecwin *vecwin;
+  struct ls_signals *signals;   /* ingest: actions */
+  struct ls_pairs *pairs;       /* pair: exact signals */
+  struct ls_similar *similar;   /* pair: co-similar-text (NULL when off) */
+  struct ls_cluster *cluster;   /* cluster: graph, tracker */
   struct ls_embedder *embedder; /* NULL when co-similar-text is off */
   uint32_t dim;
   float tau; /* similarity threshold: configured, or the embedder's default */
-  struct slot_meta *meta;
 
   struct item *items;
   char *norm_mem;
@@ -94,9 +72,7 @@ struct ls_pipeline {
   float *vectors;
   const char **embed_texts;
   uint32_t *embed_lens, *embed_items;
-  uint32_t *matches; /* per query: similar texts of other accounts inside the window */
-  struct ls_pair *pairs;
-  uint32_t pairs_cap;
+  struct ls_similar_query *queries;
 
   struct ls_export *export; /* NULL unless --export-edges */
   struct ls_offsets *offsets;
@@ -106,20 +82,8 @@ struct ls_pipeline {
   int64_t *positions; /* per partition: the offset after the last one read (or restored), -1: none */
   int64_t *reading;   /* per partition: the message this run read last (its later tweets are not replayed), -1: none */
   int64_t max_window_ms; /* the longest enabled signal window: how far acknowledgements hold back */
-  int64_t last_cluster_event_ms;
-  double last_cluster_wall;
-  double last_span_warning;
-  bool graph_dirty;
-  bool strong_new; /* a new group member may have appeared since the last clustering (ls_graph_add) */
   int64_t first_new_ms; /* when the oldest tweet taken since the last clustering entered its ring (0: none) */
   struct ls_pipeline_stats st;
-
-  /* pair callback context: the action being observed and its partners so far */
-  enum ls_signal cur_sig;
-  struct item *cur_item;
-  struct partner *partners;
-  uint32_t n_partners, partners_cap;
-  uint32_t object_accounts; /* accounts on the object of the current action */
 };
 
 static double wall_s(void) {
@@ -157,68 +121,48 @@ static struct ls_chance chance_of(const struct ls_config *c) {
   return ch;
 }
 
-static struct ls_tracker_conf tracker_conf_of(const struct ls_config *c) {
-  return (struct ls_tracker_conf){.min_accounts = (uint32_t)c->detect.min_accounts,
-                                  .small_group_actions = (uint32_t)c->detect.small_group_actions, .min_score = c->detect.min_score,
-                                  .close_after_ms = c->detect.close_after_s * 1000,
-                                  .ops = {.memory_ms = c->detect.operation_memory_s * 1000,
-                                          .min_shared_objects = (uint32_t)c->detect.operation_shared_objects}};
-}
-
 void ls_pipeline_reconfigure(struct ls_pipeline *p, const struct ls_config *cfg) {
   p->cfg = *cfg;
   p->chance = chance_of(cfg);
-  ls_graph_set_min_accounts(p->graph, (uint32_t)cfg->detect.min_accounts);
-  struct ls_tracker_conf tc = tracker_conf_of(cfg);
-  ls_tracker_set_conf(p->tracker, &tc);
+  ls_cluster_reconfigure(p->cluster, &p->cfg);
   for (int i = 0; i < p->n_sinks; i++)
     if (p->sinks[i]->i->reconfigure) p->sinks[i]->i->reconfigure(p->sinks[i], cfg);
+}
+
+/* The stages, each sized from the configuration once. */
+static int create_stages(struct ls_pipeline *p, struct ls_err *err) {
+  const struct ls_config *c = &p->cfg;
+  p->chance = chance_of(c);
+  int rc = open_embedder(p, err);
+  if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
+  if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
+  if (rc == LS_OK) rc = ls_signals_create(&p->signals, c, err);
+  if (rc == LS_OK) rc = ls_pairs_create(&p->pairs, c, &p->chance, p->activity, err);
+  if (rc == LS_OK && p->embedder) rc = ls_similar_create(&p->similar, c, p->be, p->dim, p->tau, &p->chance, p->activity, p->log, err);
+  if (rc == LS_OK) rc = ls_cluster_create(&p->cluster, c, &p->chance, err);
+  if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
+  return rc;
 }
 
 static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   const struct ls_config *c = &p->cfg;
   uint32_t nb = (uint32_t)c->batch.max_tweets;
-  int rc = open_embedder(p, err);
-  uint32_t dim = p->dim;
-  if (rc == LS_OK) rc = ls_textcanon_create(&p->textcanon, (size_t)c->input.max_text_bytes, err);
-  if (rc == LS_OK) rc = ls_urlcanon_create(&p->urlcanon, c->link.drop_params, err);
-  if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
-  p->chance = chance_of(c);
-  if (rc == LS_OK) rc = ls_objects_create(&p->objects, (uint32_t)c->detect.max_objects, ls_chance_max_accounts(&p->chance), err);
-  if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
-  struct ls_graph_conf gc = {.max_edges = (uint32_t)c->detect.max_edges, .max_accounts = (uint32_t)c->detect.max_accounts,
-                             .min_accounts = (uint32_t)c->detect.min_accounts,
-                             .edge_ttl_ms = c->detect.edge_ttl_s * 1000, .min_edge_weight = c->detect.min_edge_weight,
-                             .min_account_evidence = c->detect.min_account_evidence};
-  if (rc == LS_OK) rc = ls_graph_create(&p->graph, &gc, err);
-  struct ls_tracker_conf tc = tracker_conf_of(c);
-  if (rc == LS_OK) rc = ls_tracker_create(&p->tracker, &tc, err);
-  uint32_t wcap = (uint32_t)c->detect.window_capacity;
-  struct ls_vecwin_conf vc = {.capacity = wcap, .dim = dim, .max_batch = nb, .tau = p->tau,
-                              .lists = (uint32_t)c->detect.index_lists, .probes = (uint32_t)c->detect.index_probes};
-  if (rc == LS_OK && c->signal[LS_SIG_SIMILAR].enabled) rc = ls_vecwin_create(&p->vecwin, p->be, &vc, err);
-  if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
+  int rc = create_stages(p, err);
   if (rc != LS_OK) return rc;
   p->epoch = 1;
   p->positions = malloc(LS_MAX_PARTITIONS * sizeof *p->positions);
   p->reading = malloc(LS_MAX_PARTITIONS * sizeof *p->reading);
   for (int i = 0; p->positions && p->reading && i < LS_MAX_PARTITIONS; i++) p->positions[i] = p->reading[i] = -1;
   p->norm_stride = (size_t)c->input.max_text_bytes + 1;
-  p->pairs_cap = nb * MAX_SIMILAR_PAIRS_PER_TWEET;
-  p->meta = calloc(wcap, sizeof *p->meta);
   p->items = calloc(nb, sizeof *p->items);
   p->norm_mem = malloc(nb * p->norm_stride);
-  p->vectors = malloc((size_t)nb * dim * sizeof(float));
+  p->vectors = malloc((size_t)nb * p->dim * sizeof(float));
   p->embed_texts = malloc(nb * sizeof *p->embed_texts);
   p->embed_lens = malloc(nb * sizeof *p->embed_lens);
   p->embed_items = malloc(nb * sizeof *p->embed_items);
-  p->matches = malloc(nb * sizeof *p->matches);
-  p->pairs = malloc((size_t)p->pairs_cap * sizeof *p->pairs);
-  uint32_t most = ls_chance_max_accounts(&p->chance);
-  p->partners_cap = (most < MAX_PARTNERS ? most : MAX_PARTNERS) + LS_OBJECT_RECENT;
-  p->partners = malloc((size_t)p->partners_cap * sizeof *p->partners);
-  if (!p->meta || !p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->matches ||
-      !p->pairs || !p->partners || !p->positions || !p->reading)
+  p->queries = malloc(nb * sizeof *p->queries);
+  if (!p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->queries || !p->positions ||
+      !p->reading)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
   for (int s = 0; s < LS_SIG_COUNT; s++)
     if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
@@ -236,30 +180,18 @@ static void init_metrics(struct ls_pipeline *p) {
   ls_hist_init(&st->checkpoint_seconds, 0.001);
   ls_hist_init(&st->event_latency_seconds, 0.01);
   st->memory_bytes[LS_MEM_DEDUP] = ls_dedup_bytes(&p->dedup);
-  st->memory_bytes[LS_MEM_OBJECTS] = ls_objects_bytes(p->objects);
+  st->memory_bytes[LS_MEM_OBJECTS] = ls_pairs_bytes(p->pairs);
   st->memory_bytes[LS_MEM_ACTIVITY] = ls_activity_bytes(p->activity);
-  st->memory_bytes[LS_MEM_GRAPH] = ls_graph_bytes(p->graph);
+  st->memory_bytes[LS_MEM_GRAPH] = ls_cluster_bytes(p->cluster);
   st->memory_bytes[LS_MEM_BATCH] = batch_bytes(p);
-  if (!p->vecwin) return;
-  struct ls_vecwin_stats vs;
-  ls_vecwin_stats(p->vecwin, &vs);
-  st->memory_bytes[LS_MEM_WINDOW] = vs.bytes + (size_t)vs.capacity * sizeof(struct slot_meta);
+  if (p->similar) st->memory_bytes[LS_MEM_WINDOW] = ls_similar_bytes(p->similar);
 }
 
 static void log_sizes(struct ls_pipeline *p) {
   ls_logf(p->log, LS_LOG_INFO, "pipeline",
           "memory dedup=%.1fMiB objects=%.1fMiB activity=%.1fMiB graph=%.1fMiB batch=%.1fMiB backend=%s device=\"%s\"",
-          mib(ls_dedup_bytes(&p->dedup)), mib(ls_objects_bytes(p->objects)), mib(ls_activity_bytes(p->activity)), mib(ls_graph_bytes(p->graph)),
+          mib(ls_dedup_bytes(&p->dedup)), mib(ls_pairs_bytes(p->pairs)), mib(ls_activity_bytes(p->activity)), mib(ls_cluster_bytes(p->cluster)),
           mib(batch_bytes(p)), p->be->i->name, p->be->device);
-  if (!p->vecwin) return;
-  struct ls_vecwin_stats vs;
-  ls_vecwin_stats(p->vecwin, &vs);
-  ls_logf(p->log, LS_LOG_INFO, "pipeline",
-          "similar-text window capacity=%u vectors (FP16) dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f "
-          "index lists=%u probes=%u list_capacity=%u sketch_bounds=%u/%u,%u/%u",
-          vs.capacity, (unsigned)p->dim, mib(vs.bytes + (size_t)vs.capacity * sizeof(struct slot_meta)),
-          vs.bytes_per_row + sizeof(struct slot_meta), p->tau, vs.lists, vs.probes, vs.list_cap, vs.hamming.coarse, 64 * LS_COARSE_WORDS, vs.hamming.fine,
-          64 * LS_SKETCH_WORDS);
 }
 
 int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, struct ls_backend *be,
@@ -285,31 +217,29 @@ int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, st
 void ls_pipeline_destroy(struct ls_pipeline *p) {
   if (!p) return;
   ls_dedup_free(&p->dedup);
-  ls_objects_destroy(p->objects);
-  ls_textcanon_destroy(p->textcanon);
-  ls_urlcanon_destroy(p->urlcanon);
   ls_activity_destroy(p->activity);
-  ls_graph_destroy(p->graph);
-  ls_tracker_destroy(p->tracker);
-  ls_vecwin_destroy(p->vecwin);
+  ls_signals_destroy(p->signals);
+  ls_pairs_destroy(p->pairs);
+  ls_similar_destroy(p->similar);
+  ls_cluster_destroy(p->cluster);
   ls_embedder_close(p->embedder);
-  free(p->meta);
   free(p->items);
   free(p->norm_mem);
   free(p->vectors);
   free(p->embed_texts);
   free(p->embed_lens);
   free(p->embed_items);
-  free(p->matches);
-  free(p->pairs);
-  free(p->partners);
+  free(p->queries);
   free(p->positions);
   free(p->reading);
   ls_offsets_destroy(p->offsets);
   free(p);
 }
 
-void ls_pipeline_set_export(struct ls_pipeline *p, struct ls_export *x) { p->export = x; }
+void ls_pipeline_set_export(struct ls_pipeline *p, struct ls_export *x) {
+  p->export = x;
+  if (p->similar) ls_similar_set_export(p->similar, x);
+}
 
 int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_source *src, struct ls_err *err) {
   if (p->n_src == LS_MAX_SOURCES) return ls_err_set(err, LS_EINVAL, "pipeline: at most %d sources", LS_MAX_SOURCES);
@@ -369,14 +299,14 @@ static void on_safe_offset(void *ud, int source, int32_t partition, int64_t next
 
 /* --- checkpoints ------------------------------------------------------------------------------ */
 
-static uint64_t version_fingerprint(void) { return ls_hash64(LS_VERSION, sizeof LS_VERSION - 1, sizeof(struct ls_pipeline_stats)); }
+static uint64_t version_fingerprint(void) {
+  return ls_hash_combine(ls_hash64(LS_VERSION, sizeof LS_VERSION - 1, sizeof(struct ls_pipeline_stats)), CHECKPOINT_FORMAT);
+}
 
 /* The whole state that the windows do not rebuild (README: checkpoints), and the sinks' epoch. */
 static void save_state(struct ls_pipeline *p, struct ls_snap *w) {
   ls_snap_section(w, "LSCK", version_fingerprint());
   ls_snap_u64(w, p->epoch);
-  ls_snap_u64(w, (uint64_t)p->last_cluster_event_ms);
-  ls_snap_u64(w, (uint64_t)p->graph_dirty | (uint64_t)p->strong_new << 1);
   ls_snap_put(w, &p->st, sizeof p->st);
   uint64_t n = 0;
   for (int q = 0; q < LS_MAX_PARTITIONS; q++) n += p->positions[q] >= 0;
@@ -386,9 +316,8 @@ static void save_state(struct ls_pipeline *p, struct ls_snap *w) {
     ls_snap_put(w, &q, sizeof q);
     ls_snap_put(w, &p->positions[q], sizeof p->positions[q]);
   }
-  ls_graph_save(p->graph, w);
   ls_activity_save(p->activity, w);
-  ls_tracker_save(p->tracker, w);
+  ls_cluster_save(p->cluster, w);
   for (int i = 0; i < p->n_sinks; i++) {
     if (!p->sinks[i]->i->pending) continue;
     ls_snap_section(w, p->sinks[i]->i->name, 0);
@@ -399,10 +328,6 @@ static void save_state(struct ls_pipeline *p, struct ls_snap *w) {
 static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls_err *err) {
   if (!ls_snap_expect(r, "LSCK", version_fingerprint())) return ls_snap_status(r, err);
   p->epoch = ls_snap_get_u64(r);
-  p->last_cluster_event_ms = (int64_t)ls_snap_get_u64(r);
-  uint64_t flags = ls_snap_get_u64(r);
-  p->graph_dirty = flags & 1;
-  p->strong_new = flags >> 1 & 1;
   ls_snap_get(r, &p->st, sizeof p->st);
   uint64_t n = ls_snap_get_count(r, sizeof(int32_t) + sizeof(int64_t));
   for (uint64_t k = 0; k < n && !r->bad; k++) {
@@ -414,9 +339,8 @@ static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls
     else p->positions[q] = pos;
   }
   int rc = ls_snap_status(r, err);
-  if (rc == LS_OK) rc = ls_graph_load(p->graph, r, err);
   if (rc == LS_OK) rc = ls_activity_load(p->activity, r, err);
-  if (rc == LS_OK) rc = ls_tracker_load(p->tracker, r, err);
+  if (rc == LS_OK) rc = ls_cluster_load(p->cluster, r, err);
   return rc;
 }
 
@@ -474,7 +398,6 @@ int ls_pipeline_restore(struct ls_pipeline *p, struct ls_err *err) {
     if (rc == LS_OK) p->epoch++;
   }
   if (rc == LS_OK && buf) {
-    p->st.campaigns_active = ls_tracker_active(p->tracker);
     ls_logf(p->log, LS_LOG_INFO, "checkpoint", "restored epoch %" PRIu64 " from %s (%zu bytes): %" PRIu64 " tweets, %u active campaigns, watermark %" PRId64,
             p->epoch - 1, ls_checkpoint_key(p->ck), len, p->st.tweets, p->st.campaigns_active, p->st.watermark_ms);
   }
@@ -494,254 +417,90 @@ static void acknowledge(struct ls_pipeline *p, bool sinks_clean, bool force) {
   else if (force || wall_s() - p->last_ck_wall >= p->ck_interval_s) checkpoint(p);
 }
 
+/* Refreshes the counters the cluster stage keeps (scan: also the graph's, a scan of its edges). */
+static void cluster_counters(struct ls_pipeline *p, bool scan) {
+  struct ls_cluster_stats cs = {.edges_live = p->st.edges_live, .evictions = p->st.evictions};
+  ls_cluster_stats(p->cluster, p->st.watermark_ms, scan, &cs);
+  p->st.campaigns_active = cs.campaigns_active;
+  p->st.campaigns_opened = cs.campaigns_opened;
+  p->st.operations = cs.operations;
+  p->st.edges_live = cs.edges_live;
+  if (scan) p->st.evictions = cs.evictions + ls_pairs_evictions(p->pairs);
+}
+
 static void cluster(struct ls_pipeline *p) {
-  struct ls_groups groups;
   struct ls_err err;
   double t0 = wall_s();
-  p->last_cluster_event_ms = p->st.watermark_ms;
-  p->last_cluster_wall = t0;
-  p->graph_dirty = p->strong_new = false;
   p->st.cluster_runs++;
-  if (ls_graph_cluster(p->graph, p->be, 2, p->st.watermark_ms, &groups, &err) != LS_OK || /* small ones may join operations */
-      ls_tracker_update(p->tracker, &groups, p->st.watermark_ms, on_event, p, &err) != LS_OK)
+  if (ls_cluster_run(p->cluster, p->be, p->st.watermark_ms, on_event, p, &err) != LS_OK)
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "clustering failed: %s", err.msg);
-  ls_groups_free(&groups);
-  p->st.campaigns_active = ls_tracker_active(p->tracker);
-  p->st.campaigns_opened = ls_tracker_opened(p->tracker);
-  p->st.operations = ls_tracker_operations(p->tracker);
+  cluster_counters(p, false);
   p->first_new_ms = 0;
   ls_hist_observe(&p->st.cluster_seconds, lap(p, LS_STAGE_CLUSTER, t0) - t0);
 }
 
-/* Clustering runs on a new strong edge (at most every STRONG_GAP_MS of event time: what bounds
- * detection latency), every cluster_interval_ms of event time, and after a second idle. */
 static void maybe_cluster(struct ls_pipeline *p, bool idle) {
-  int64_t since = p->st.watermark_ms - p->last_cluster_event_ms;
-  bool event_due = since >= p->cfg.detect.cluster_interval_ms || (p->strong_new && since >= STRONG_GAP_MS);
-  bool idle_due = idle && p->graph_dirty && wall_s() - p->last_cluster_wall >= 1.0;
-  if (event_due || idle_due) cluster(p);
+  if (ls_cluster_due(p->cluster, p->st.watermark_ms, idle)) cluster(p);
 }
 
-/* --- signals ---------------------------------------------------------------------------------- */
+/* --- stages ----------------------------------------------------------------------------------- */
 
-/* A partner of the current action, with the chance weight of their co-action (chance.h). */
-static void on_pair(void *ud, const struct ls_action *other_action, uint32_t object_accounts) {
-  struct ls_pipeline *p = ud;
-  if (p->cur_item->replayed && other_action->replayed) return; /* the checkpoint's graph has it */
-  const struct ls_tweet *t = p->cur_item->t;
-  uint64_t other = other_action->account;
-  int64_t gap = t->created_at_ms - other_action->t_ms;
-  double w = ls_chance_weight(&p->chance, p->cur_sig, gap, ls_activity_count(p->activity, t->author_id),
-                              ls_activity_count(p->activity, other));
-  if (object_accounts > p->object_accounts) p->object_accounts = object_accounts;
-  if (w <= 0 || p->n_partners == p->partners_cap) {
-    p->st.light_pairs++;
-    return;
-  }
-  p->partners[p->n_partners++] = (struct partner){other, gap, w};
+/* A pair set into the cluster stage; true when it tied its tweet to another account. */
+static bool spend(struct ls_pipeline *p, const struct ls_pairset *set) {
+  p->st.light_pairs += set->light;
+  p->st.pairs[set->act.signal] += set->n;
+  return ls_cluster_add(p->cluster, set);
 }
 
-/* One tweet is at most one unit of evidence over all its signals, and its co-actions on one
- * object at most the object's budget (chance.h): their weights, when they sum to more, are
- * shared out in proportion, so one object acted on by many accounts (a headline, a viral tweet)
- * ties each of them weakly, a copy that shares its text, link and hashtags is still one action,
- * and accounts stand out by co-acting on many objects. Signals spend in their order,
- * co-similar-text last. The object (0 for co-similar-text, which has none) is remembered for
- * both accounts of each co-action that keeps at least the chance model's least weight: the
- * content by which operations link campaigns (operation.h). */
-static void spend_action(struct ls_pipeline *p, uint64_t object) {
-  if (p->n_partners == 0) return;
-  double sum = 0;
-  for (uint32_t k = 0; k < p->n_partners; k++) sum += p->partners[k].w;
-  struct item *it = p->cur_item;
-  double budget = ls_chance_budget(&p->chance, p->object_accounts);
-  if (budget > it->budget) budget = it->budget;
-  double scale = sum > budget ? budget / sum : 1;
-  it->budget -= (float)(sum * scale);
-  const struct ls_tweet *t = p->cur_item->t;
-  bool content = false; /* a co-action heavy enough to name the object as the author's content */
-  for (uint32_t k = 0; k < p->n_partners; k++) {
-    const struct partner *x = &p->partners[k];
-    int64_t at = x->gap_ms < 0 ? t->created_at_ms - x->gap_ms : t->created_at_ms; /* the later action */
-    if (ls_graph_add(p->graph, t->author_id, x->account, p->cur_sig, at, (float)(x->w * scale), x->gap_ms))
-      p->strong_new = true;
-    if (object && x->w * scale >= p->chance.min_weight) {
-      ls_graph_object(p->graph, x->account, object);
-      content = true;
-    }
-  }
-  if (content) ls_graph_object(p->graph, t->author_id, object);
-  p->cur_item->coordinated = p->graph_dirty = true;
-  p->st.pairs[p->cur_sig] += p->n_partners;
-  p->n_partners = p->object_accounts = 0;
-}
-
-/* A repeat by one account of an action on one object is new evidence after a quarter of the
- * signal's time scale (or window, when shorter): a campaign's next burst on the same hashtags. */
-static int64_t repeat_ms(const struct ls_signal_conf *s) {
-  return (s->time_scale_s < s->window_s ? s->time_scale_s : s->window_s) * 250;
-}
-
-static void observe(struct ls_pipeline *p, struct item *it, enum ls_signal sig, uint64_t object) {
-  if (!p->cfg.signal[sig].enabled || object == 0) return;
-  p->cur_sig = sig;
-  p->cur_item = it;
-  uint64_t key = ls_hash_combine((uint64_t)sig + 1, object);
-  if (p->export) ls_export_action(p->export, sig, key, it->t->author_id, it->t->id, it->t->created_at_ms);
-  struct ls_action a = {it->t->author_id, it->t->created_at_ms, it->replayed};
-  if (ls_objects_observe(p->objects, key, &a, p->cfg.signal[sig].window_s * 1000,
-                         repeat_ms(&p->cfg.signal[sig]),
-                         on_pair, p) < 0)
-    p->st.suppressed++;
-  spend_action(p, key);
-}
-
-/* The ordered sequence of hashtags, each canonical as co-tweet texts are. */
-static uint64_t hashtag_key(struct ls_pipeline *p, const struct ls_tweet *t) {
-  if (t->n_hashtags < 2) return 0;
-  uint64_t h = 0;
-  char folded[140];
-  uint32_t tokens;
-  for (unsigned i = 0; i < t->n_hashtags; i++) {
-    size_t n = ls_text_canon(p->textcanon, t->hashtags[i], strlen(t->hashtags[i]), folded, sizeof folded, &tokens);
-    h = ls_hash_combine(h, ls_hash64(folded, n, 0));
-  }
-  return h;
-}
-
+/* The exact signals of one tweet: its actions, each paired in the object window and spent. */
 static void exact_signals(struct ls_pipeline *p, struct item *it) {
-  const struct ls_tweet *t = it->t;
-  if (t->retweet_of) {
-    observe(p, it, LS_SIG_RETWEET, t->retweet_of);
-    return; /* retweets carry someone else's text, links and hashtags */
+  struct ls_action_rec acts[LS_MAX_ACTIONS];
+  struct ls_signals_out so;
+  uint32_t n = ls_signals_actions(p->signals, it->t, it->norm, it->norm_len, it->tokens, ls_activity_count(p->activity, it->t->author_id),
+                                  it->replayed, acts, &so);
+  it->text_key = so.text_key;
+  p->st.links_rejected += so.links_rejected;
+  for (uint32_t k = 0; k < n; k++) {
+    if (p->export) ls_export_action(p->export, acts[k].signal, acts[k].key, acts[k].account, acts[k].tweet, acts[k].t_ms);
+    struct ls_pairset set;
+    if (ls_pairs_observe(p->pairs, &acts[k], &set) < 0) p->st.suppressed++;
+    it->coordinated |= spend(p, &set);
   }
-  observe(p, it, LS_SIG_REPLY, t->reply_to);
-  if (it->tokens >= MIN_TWEET_TOKENS) observe(p, it, LS_SIG_TWEET, it->text_key = ls_hash64(it->norm, it->norm_len, 0x7e7));
-  char url[LS_URL_MAX_BYTES + 1];
-  for (unsigned i = 0; p->cfg.signal[LS_SIG_LINK].enabled && i < t->n_urls; i++) {
-    int n = ls_url_canon(p->urlcanon, t->urls[i], url, sizeof url);
-    if (n > 0) observe(p, it, LS_SIG_LINK, ls_hash64(url, (size_t)n, 0x11));
-    else p->st.links_rejected++;
-  }
-  observe(p, it, LS_SIG_HASHTAG, hashtag_key(p, t));
 }
 
 static bool similar_candidate(const struct item *it) {
   return it->t && !it->t->retweet_of && it->tokens >= MIN_SIMILAR_TOKENS;
 }
 
-/* Both directions of a co-similar-text match, for the network export. */
-static void export_match(struct ls_pipeline *p, const struct ls_tweet *t, const struct slot_meta *m) {
-  if (!p->export) return;
-  ls_export_match(p->export, LS_SIG_SIMILAR, t->author_id, t->id, m->account);
-  ls_export_match(p->export, LS_SIG_SIMILAR, m->account, m->tweet, t->author_id);
-}
-
-/* Counts each query's matches from other accounts inside the window (copies with the same
- * canonical text are co-tweet's evidence, not counted twice); a query with more matches than the
- * chance model's limit is organic (many independent near-identical posts) and forms no edges. */
-static void similar_pairs(struct ls_pipeline *p, uint32_t n, uint32_t first_slot, uint32_t found) {
-  int64_t window = p->cfg.signal[LS_SIG_SIMILAR].window_s * 1000;
-  uint32_t cap = (uint32_t)p->cfg.detect.window_capacity;
-  uint32_t *matches = p->matches, max_accounts = ls_chance_max_accounts(&p->chance);
-  memset(matches, 0, n * sizeof *matches);
-  if (found > p->pairs_cap) found = p->pairs_cap;
-  for (int pass = 0; pass < 2; pass++) {
-    for (uint32_t k = 0; k < found; k++) {
-      const struct ls_pair *pr = &p->pairs[k];
-      uint32_t rel = (pr->w + cap - first_slot) % cap; /* position relative to this batch's first row */
-      if (rel < n && rel >= pr->q) continue;          /* self, or a later tweet of this batch */
-      struct item *it = &p->items[p->embed_items[pr->q]];
-      const struct slot_meta *m = &p->meta[pr->w];
-      if (m->account == it->t->author_id || llabs(m->t - it->t->created_at_ms) > window) continue;
-      if (it->text_key && m->text_key == it->text_key && p->cfg.signal[LS_SIG_TWEET].enabled) continue;
-      if (pass == 0) {
-        matches[pr->q]++;
-        export_match(p, it->t, m);
-        continue;
-      }
-      if (matches[pr->q] + 1 > max_accounts) continue;
-      if (p->cur_item != it) spend_action(p, 0);
-      p->cur_sig = LS_SIG_SIMILAR;
-      p->cur_item = it;
-      on_pair(p, &(struct ls_action){m->account, m->t, m->replayed}, matches[pr->q] + 1);
-    }
-  }
-  spend_action(p, 0);
-  for (uint32_t q = 0; q < n; q++) p->st.suppressed += matches[q] + 1 > max_accounts;
-}
-
-/* Every pair of the batch, in (query, slot) order so that a replay is deterministic: the buffer
- * grows (up to MAX_PAIRS) when a batch finds more than it holds, and the query runs again. When
- * even that overflows, found exceeds the buffer and the pairs kept are an arbitrary subset. */
-static int query_all(struct ls_pipeline *p, uint32_t *found, struct ls_err *err) {
-  int rc = ls_vecwin_query(p->vecwin, p->pairs, p->pairs_cap, found, err);
-  if (rc == LS_OK && *found > p->pairs_cap && p->pairs_cap < MAX_PAIRS) {
-    uint32_t cap = *found < MAX_PAIRS ? *found : MAX_PAIRS;
-    struct ls_pair *bigger = realloc(p->pairs, (size_t)cap * sizeof *bigger);
-    if (!bigger) return ls_err_set(err, LS_ENOMEM, "co-similar-text: cannot hold %u pairs", cap);
-    p->pairs = bigger;
-    p->pairs_cap = cap;
-    rc = ls_vecwin_query(p->vecwin, p->pairs, p->pairs_cap, found, err);
-  }
-  return rc;
-}
-
-/* A full vector window must still reach back one co-similar-text window in event time, or pairs
- * are missed: say so (at most once a minute) with the fix. */
-static void check_window_span(struct ls_pipeline *p, uint32_t oldest_slot) {
-  struct ls_vecwin_stats vs;
-  ls_vecwin_stats(p->vecwin, &vs);
-  if (vs.live < vs.capacity) return;
-  int64_t span = p->st.watermark_ms - p->meta[oldest_slot].t;
-  int64_t want = p->cfg.signal[LS_SIG_SIMILAR].window_s * 1000;
-  double now = wall_s();
-  if (span >= want || now - p->last_span_warning < 60) return;
-  p->last_span_warning = now;
-  ls_logf(p->log, LS_LOG_WARN, "pipeline",
-          "co-similar-text window holds %.1f s of tweets, less than co_similar_text.window_s=%lld: similar pairs are "
-          "missed; raise detect.window_capacity (now %u) to at least %.0f",
-          span / 1000.0, (long long)p->cfg.signal[LS_SIG_SIMILAR].window_s, vs.capacity,
-          span > 0 ? (double)vs.capacity * want / span : 0.0);
-}
-
-/* Whether a window row is older than the co-similar-text window (and the lateness allowed). */
-static bool row_expired(void *ud, uint32_t slot) {
-  struct ls_pipeline *p = ud;
-  int64_t keep_ms = (p->cfg.signal[LS_SIG_SIMILAR].window_s + p->cfg.detect.lateness_s) * 1000;
-  return p->meta[slot].t < p->st.watermark_ms - keep_ms;
-}
-
+/* The batch's originals, embedded and searched together; their pair sets are spent in order. */
 static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
-  if (!p->vecwin) return;
-  ls_vecwin_retire(p->vecwin, row_expired, p);
+  if (!p->similar) return;
   uint32_t n = 0;
   for (uint32_t i = 0; i < n_items; i++) {
-    if (!similar_candidate(&p->items[i])) continue;
-    p->embed_texts[n] = p->items[i].norm;
-    p->embed_lens[n] = p->items[i].norm_len;
+    const struct item *it = &p->items[i];
+    if (!similar_candidate(it)) continue;
+    p->embed_texts[n] = it->norm;
+    p->embed_lens[n] = it->norm_len;
+    p->queries[n] = (struct ls_similar_query){.act = {.tweet = it->t->id, .account = it->t->author_id, .t_ms = it->t->created_at_ms,
+                                                      .activity = ls_activity_count(p->activity, it->t->author_id),
+                                                      .signal = LS_SIG_SIMILAR, .replayed = it->replayed},
+                                              .text_key = it->text_key};
     p->embed_items[n++] = i;
   }
-  if (n == 0) return;
-  uint32_t first_slot = 0, found = 0, cap = (uint32_t)p->cfg.detect.window_capacity;
+  struct ls_similar_out out;
   struct ls_err err;
-  int rc = ls_embedder_embed(p->embedder, p->embed_texts, p->embed_lens, n, p->vectors, &err);
-  if (rc == LS_OK) rc = ls_vecwin_add(p->vecwin, p->vectors, n, &first_slot, &err);
-  for (uint32_t q = 0; rc == LS_OK && q < n; q++) {
-    const struct ls_tweet *t = p->items[p->embed_items[q]].t;
-    const struct item *it = &p->items[p->embed_items[q]];
-    p->meta[(first_slot + q) % cap] = (struct slot_meta){t->author_id, t->id, t->created_at_ms, it->text_key, it->replayed};
-  }
-  if (rc == LS_OK) rc = query_all(p, &found, &err);
+  int rc = n ? ls_embedder_embed(p->embedder, p->embed_texts, p->embed_lens, n, p->vectors, &err) : LS_OK;
+  if (rc == LS_OK) rc = ls_similar_batch(p->similar, p->queries, p->vectors, n, p->st.watermark_ms, &out, &err);
   if (rc != LS_OK) {
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", n, err.msg);
     return;
   }
-  if (found > p->pairs_cap)
-    ls_logf(p->log, LS_LOG_WARN, "pipeline", "co-similar-text: %u pairs found, %u kept (lower batch.max_tweets or raise the threshold)",
-            found, p->pairs_cap);
-  similar_pairs(p, n, first_slot, found);
-  check_window_span(p, (first_slot + n) % cap);
+  p->st.suppressed += out.suppressed;
+  p->st.light_pairs += out.light;
+  for (uint32_t k = 0, q = 0; k < out.n_sets; k++) { /* sets come in query order */
+    while (p->queries[q].act.tweet != out.sets[k].act.tweet) q++;
+    if (spend(p, &out.sets[k])) p->items[p->embed_items[q]].coordinated = true;
+  }
 }
 
 /* --- batches ---------------------------------------------------------------------------------- */
@@ -789,13 +548,9 @@ static uint32_t gather(struct ls_pipeline *p) {
 
 /* Normalised text of an original tweet; retweets carry someone else's text and get none. */
 static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
-  const struct ls_tweet *t = it->t;
   it->norm = p->norm_mem + i * p->norm_stride;
-  it->norm[0] = '\0';
-  it->norm_len = it->tokens = 0;
   it->text_key = 0;
-  it->budget = 1;
-  if (!t->retweet_of) it->norm_len = (uint32_t)ls_text_canon(p->textcanon, t->text, t->text_len, it->norm, p->norm_stride, &it->tokens);
+  it->norm_len = (uint32_t)ls_signals_text(p->signals, it->t, it->norm, p->norm_stride, &it->tokens);
 }
 
 static void process(struct ls_pipeline *p, uint32_t n) {
@@ -826,7 +581,7 @@ static void process(struct ls_pipeline *p, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     const struct item *it = &p->items[i];
     if (it->t && it->coordinated && !it->replayed)
-      ls_graph_touch(p->graph, it->t);
+      ls_cluster_touch(p->cluster, it->t);
   }
   lap(p, LS_STAGE_SIGNALS, t);
   p->st.batches++;
@@ -897,15 +652,8 @@ void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
 }
 
 void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
-  struct ls_graph_stats gs;
-  ls_graph_stats(p->graph, p->st.watermark_ms, &gs);
-  p->st.edges_live = gs.edges_live;
-  p->st.evictions = gs.edge_evictions + gs.account_evictions + ls_objects_evictions(p->objects);
-  if (p->vecwin) {
-    struct ls_vecwin_stats vs;
-    ls_vecwin_stats(p->vecwin, &vs);
-    p->st.window_rows = vs.live;
-  }
+  cluster_counters(p, true);
+  if (p->similar) p->st.window_rows = ls_similar_rows(p->similar);
   ls_pipeline_progress(p, st);
 }
 
@@ -918,7 +666,6 @@ static void tick(struct ls_pipeline *p, ls_tick_fn fn, void *ud, double *last) {
 
 int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn fn, void *ud) {
   double last_tick = wall_s();
-  p->last_cluster_wall = last_tick;
   while (!atomic_load(stop)) {
     if (step(p) == 0) {
       if (all_finished(p)) break;
@@ -934,8 +681,8 @@ int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn fn, voi
 int ls_pipeline_drain(struct ls_pipeline *p, bool close_campaigns, int timeout_ms) {
   while (step(p) > 0) {}
   cluster(p);
-  if (close_campaigns) ls_tracker_close_all(p->tracker, on_event, p);
-  p->st.campaigns_active = ls_tracker_active(p->tracker);
+  if (close_campaigns) ls_cluster_close_all(p->cluster, on_event, p);
+  cluster_counters(p, false);
   bool clean = flush_sinks(p, timeout_ms);
   acknowledge(p, clean, true);
   if (p->ck) clean = flush_sinks(p, timeout_ms) && clean; /* what the last commit released */

@@ -28,17 +28,16 @@ struct ls_action {
   bool replayed;
 };
 
-/* object_accounts: accounts that acted on the object in its current window, this one included
- * (what the chance model's popularity term discounts by). */
-typedef void (*ls_pair_fn)(void *ud, const struct ls_action *other, uint32_t object_accounts);
-
 int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral_cap, struct ls_err *err);
 void ls_objects_destroy(struct ls_objects *o);
 
-/* key identifies signal and object. Returns the number of pairs reported, or -1 when the object
- * is viral (suppressed). */
+/* key identifies signal and object. Writes the other accounts' actions the action pairs with
+ * into others (at most LS_OBJECT_RECENT) and, in *object_accounts, the accounts that acted on the
+ * object in its current window, this one included (what the chance model's popularity term
+ * discounts by). @returns the number of partners written, or -1 when the object is viral
+ * (suppressed: nothing written). */
 int ls_objects_observe(struct ls_objects *o, uint64_t key, const struct ls_action *a, int64_t window_ms, int64_t repeat_ms,
-                       ls_pair_fn fn, void *ud);
+                       struct ls_action others[LS_OBJECT_RECENT], uint32_t *object_accounts);
 
 uint64_t ls_objects_evictions(const struct ls_objects *o);
 size_t ls_objects_bytes(const struct ls_objects *o);

@@ -10,21 +10,23 @@
 #include "lockstep/objects.h"
 
 struct pairs {
-  uint64_t other[64];
-  bool replayed[64];
+  uint64_t other[LS_OBJECT_RECENT];
+  bool replayed[LS_OBJECT_RECENT];
   int n;
 };
 
-static void on_pair(void *ud, const struct ls_action *other, uint32_t object_accounts) {
-  (void)object_accounts;
-  struct pairs *p = ud;
-  if (p->n < 64) p->other[p->n] = other->account, p->replayed[p->n] = other->replayed;
-  p->n++;
+/* One action; its partners land in p. */
+static int act(struct ls_objects *o, uint64_t key, struct ls_action a, int64_t window, int64_t repeat, struct pairs *p) {
+  struct ls_action others[LS_OBJECT_RECENT];
+  uint32_t accounts;
+  int n = ls_objects_observe(o, key, &a, window, repeat, others, &accounts);
+  p->n = n > 0 ? n : 0;
+  for (int k = 0; k < p->n; k++) p->other[k] = others[k].account, p->replayed[k] = others[k].replayed;
+  return n;
 }
 
 static int observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t, struct pairs *p) {
-  p->n = 0;
-  return ls_objects_observe(o, key, &(struct ls_action){account, t, false}, 60000, 60000, on_pair, p);
+  return act(o, key, (struct ls_action){account, t, false}, 60000, 60000, p);
 }
 
 static void test_window_and_repeats(void **state) {
@@ -52,17 +54,17 @@ static void test_repeats_after_the_time_scale(void **state) {
   assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
   struct pairs p;
   p.n = 0;
-  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){1, 0, false}, 600000, 120000, on_pair, &p), 0);
-  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){2, 10000, false}, 600000, 120000, on_pair, &p), 1);      /* 2 with 1 */
-  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){1, 60000, false}, 600000, 120000, on_pair, &p), 0);      /* within 120 s: nothing */
-  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){1, 200000, false}, 600000, 120000, on_pair, &p), 1);     /* a new burst: with 2's action after 1's last */
+  assert_int_equal(act(o, 9, (struct ls_action){1, 0, false}, 600000, 120000, &p), 0);
+  assert_int_equal(act(o, 9, (struct ls_action){2, 10000, false}, 600000, 120000, &p), 1);      /* 2 with 1 */
+  assert_int_equal(act(o, 9, (struct ls_action){1, 60000, false}, 600000, 120000, &p), 0);      /* within 120 s: nothing */
+  assert_int_equal(act(o, 9, (struct ls_action){1, 200000, false}, 600000, 120000, &p), 1);     /* a new burst: with 2's action after 1's last */
   p.n = 0;
-  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){2, 210000, false}, 600000, 120000, on_pair, &p), 1);     /* 2's next: with 1's new action only */
+  assert_int_equal(act(o, 9, (struct ls_action){2, 210000, false}, 600000, 120000, &p), 1);     /* 2's next: with 1's new action only */
   assert_true(p.other[0] == 1);
   p.n = 0;
-  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){2, 400000, false}, 600000, 120000, on_pair, &p), 0);     /* nothing new since 2's last */
+  assert_int_equal(act(o, 9, (struct ls_action){2, 400000, false}, 600000, 120000, &p), 0);     /* nothing new since 2's last */
   p.n = 0;
-  assert_int_equal(ls_objects_observe(o, 9, &(struct ls_action){3, 220000, false}, 600000, 120000, on_pair, &p), 2);     /* 3 pairs once with 1 and once with 2 */
+  assert_int_equal(act(o, 9, (struct ls_action){3, 220000, false}, 600000, 120000, &p), 2);     /* 3 pairs once with 1 and once with 2 */
   assert_true((p.other[0] == 1 && p.other[1] == 2) || (p.other[0] == 2 && p.other[1] == 1));
   ls_objects_destroy(o);
 }
@@ -76,9 +78,9 @@ static void test_replayed_actions_say_so(void **state) {
   assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
   struct pairs p = {0};
   for (int i = 0; i < LS_OBJECT_RECENT + 3; i++) /* the ring turns over: each entry's flag is its own */
-    ls_objects_observe(o, 7, &(struct ls_action){100 + (uint64_t)i, 1000 * i, i % 2 == 0}, 600000, 1000, on_pair, &p);
+    act(o, 7, (struct ls_action){100 + (uint64_t)i, 1000 * i, i % 2 == 0}, 600000, 1000, &p);
   p.n = 0;
-  assert_int_equal(ls_objects_observe(o, 7, &(struct ls_action){1, 30000, false}, 600000, 1000, on_pair, &p), LS_OBJECT_RECENT);
+  assert_int_equal(act(o, 7, (struct ls_action){1, 30000, false}, 600000, 1000, &p), LS_OBJECT_RECENT);
   for (int k = 0; k < p.n; k++) assert_int_equal(p.replayed[k], (p.other[k] - 100) % 2 == 0);
   ls_objects_destroy(o);
 }

@@ -1,0 +1,182 @@
+/* cluster.c — the cluster stage (see cluster.h). Each tweet's remaining budget lives in a small
+ * open-addressed table keyed by tweet id (entries of tweets older than the ones around them are
+ * reused first), so sets of one tweet may come at different times. */
+#include "lockstep/cluster.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "lockstep/graph.h"
+#include "lockstep/hash.h"
+
+#define BUDGET_PROBE 16
+#define MIN_BUDGETS 65536
+
+struct budget {
+  uint64_t tweet; /* 0: free */
+  int64_t t_ms;
+  float left;
+};
+
+struct ls_cluster {
+  const struct ls_config *cfg;
+  const struct ls_chance *chance;
+  struct ls_graph *graph;
+  struct ls_tracker *tracker;
+  struct budget *budgets;
+  uint32_t budget_mask;
+  int64_t last_event_ms; /* watermark of the last clustering */
+  double last_wall;
+  bool dirty;      /* edges since the last clustering */
+  bool strong_new; /* a new group member may have appeared since (ls_graph_add) */
+};
+
+static double wall_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct ls_tracker_conf tracker_conf_of(const struct ls_config *c) {
+  return (struct ls_tracker_conf){.min_accounts = (uint32_t)c->detect.min_accounts,
+                                  .small_group_actions = (uint32_t)c->detect.small_group_actions, .min_score = c->detect.min_score,
+                                  .close_after_ms = c->detect.close_after_s * 1000,
+                                  .ops = {.memory_ms = c->detect.operation_memory_s * 1000,
+                                          .min_shared_objects = (uint32_t)c->detect.operation_shared_objects}};
+}
+
+int ls_cluster_create(struct ls_cluster **out, const struct ls_config *cfg, const struct ls_chance *chance, struct ls_err *err) {
+  struct ls_cluster *c = calloc(1, sizeof *c);
+  if (!c) return ls_err_set(err, LS_ENOMEM, "cluster stage: out of memory");
+  c->cfg = cfg;
+  c->chance = chance;
+  c->last_wall = wall_s();
+  uint32_t n = MIN_BUDGETS;
+  while (n < 16u * (uint32_t)cfg->batch.max_tweets) n <<= 1;
+  c->budget_mask = n - 1;
+  c->budgets = calloc(n, sizeof *c->budgets);
+  struct ls_graph_conf gc = {.max_edges = (uint32_t)cfg->detect.max_edges, .max_accounts = (uint32_t)cfg->detect.max_accounts,
+                             .min_accounts = (uint32_t)cfg->detect.min_accounts,
+                             .edge_ttl_ms = cfg->detect.edge_ttl_s * 1000, .min_edge_weight = cfg->detect.min_edge_weight,
+                             .min_account_evidence = cfg->detect.min_account_evidence};
+  struct ls_tracker_conf tc = tracker_conf_of(cfg);
+  int rc = c->budgets ? ls_graph_create(&c->graph, &gc, err) : ls_err_set(err, LS_ENOMEM, "cluster stage: out of memory for %u budgets", n);
+  if (rc == LS_OK) rc = ls_tracker_create(&c->tracker, &tc, err);
+  if (rc != LS_OK) {
+    ls_cluster_destroy(c);
+    return rc;
+  }
+  *out = c;
+  return LS_OK;
+}
+
+void ls_cluster_destroy(struct ls_cluster *c) {
+  if (!c) return;
+  ls_graph_destroy(c->graph);
+  ls_tracker_destroy(c->tracker);
+  free(c->budgets);
+  free(c);
+}
+
+void ls_cluster_reconfigure(struct ls_cluster *c, const struct ls_config *cfg) {
+  c->cfg = cfg;
+  ls_graph_set_min_accounts(c->graph, (uint32_t)cfg->detect.min_accounts);
+  struct ls_tracker_conf tc = tracker_conf_of(cfg);
+  ls_tracker_set_conf(c->tracker, &tc);
+}
+
+/* The tweet's budget entry: found, or a fresh one (a whole unit) in a free slot or the oldest of
+ * its probe run. */
+static struct budget *budget_of(struct ls_cluster *c, const struct ls_action_rec *a) {
+  uint64_t tweet = a->tweet ? a->tweet : 1;
+  uint32_t i = (uint32_t)ls_mix64(tweet) & c->budget_mask;
+  struct budget *oldest = NULL;
+  for (int k = 0; k < BUDGET_PROBE; k++, i = (i + 1) & c->budget_mask) {
+    struct budget *b = &c->budgets[i];
+    if (b->tweet == tweet) return b;
+    if (b->tweet == 0) {
+      oldest = b;
+      break;
+    }
+    if (!oldest || b->t_ms < oldest->t_ms) oldest = b;
+  }
+  *oldest = (struct budget){tweet, a->t_ms, 1};
+  return oldest;
+}
+
+bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set) {
+  if (set->n == 0) return false;
+  const struct ls_action_rec *a = &set->act;
+  double sum = 0;
+  for (uint32_t k = 0; k < set->n; k++) sum += set->partners[k].w;
+  struct budget *left = budget_of(c, a);
+  double budget = ls_chance_budget(c->chance, set->object_accounts);
+  if (budget > left->left) budget = left->left;
+  double scale = sum > budget ? budget / sum : 1;
+  left->left -= (float)(sum * scale);
+  bool content = false; /* a co-action heavy enough to name the object as the author's content */
+  for (uint32_t k = 0; k < set->n; k++) {
+    const struct ls_coaction *x = &set->partners[k];
+    int64_t at = x->gap_ms < 0 ? a->t_ms - x->gap_ms : a->t_ms; /* the later action */
+    if (ls_graph_add(c->graph, a->account, x->account, a->signal, at, (float)(x->w * scale), x->gap_ms)) c->strong_new = true;
+    if (a->key && x->w * scale >= c->chance->min_weight) {
+      ls_graph_object(c->graph, x->account, a->key);
+      content = true;
+    }
+  }
+  if (content) ls_graph_object(c->graph, a->account, a->key);
+  c->dirty = true;
+  return true;
+}
+
+void ls_cluster_touch(struct ls_cluster *c, const struct ls_tweet *t) { ls_graph_touch(c->graph, t); }
+
+bool ls_cluster_due(const struct ls_cluster *c, int64_t watermark_ms, bool idle) {
+  int64_t since = watermark_ms - c->last_event_ms;
+  bool event_due = since >= c->cfg->detect.cluster_interval_ms || (c->strong_new && since >= LS_STRONG_GAP_MS);
+  return event_due || (idle && c->dirty && wall_s() - c->last_wall >= 1.0);
+}
+
+int ls_cluster_run(struct ls_cluster *c, struct ls_backend *be, int64_t watermark_ms, ls_event_fn fn, void *ud, struct ls_err *err) {
+  c->last_event_ms = watermark_ms;
+  c->last_wall = wall_s();
+  c->dirty = c->strong_new = false;
+  struct ls_groups groups;
+  int rc = ls_graph_cluster(c->graph, be, 2, watermark_ms, &groups, err); /* small ones may join operations */
+  if (rc == LS_OK) rc = ls_tracker_update(c->tracker, &groups, watermark_ms, fn, ud, err);
+  ls_groups_free(&groups);
+  return rc;
+}
+
+void ls_cluster_close_all(struct ls_cluster *c, ls_event_fn fn, void *ud) { ls_tracker_close_all(c->tracker, fn, ud); }
+
+void ls_cluster_stats(const struct ls_cluster *c, int64_t watermark_ms, bool scan, struct ls_cluster_stats *st) {
+  st->campaigns_active = ls_tracker_active(c->tracker);
+  st->campaigns_opened = ls_tracker_opened(c->tracker);
+  st->operations = ls_tracker_operations(c->tracker);
+  if (!scan) return;
+  struct ls_graph_stats gs;
+  ls_graph_stats(c->graph, watermark_ms, &gs);
+  st->edges_live = gs.edges_live;
+  st->evictions = gs.edge_evictions + gs.account_evictions;
+}
+
+size_t ls_cluster_bytes(const struct ls_cluster *c) { return ls_graph_bytes(c->graph); }
+
+void ls_cluster_save(const struct ls_cluster *c, struct ls_snap *w) {
+  ls_snap_u64(w, (uint64_t)c->last_event_ms);
+  ls_snap_u64(w, (uint64_t)c->dirty | (uint64_t)c->strong_new << 1);
+  ls_graph_save(c->graph, w);
+  ls_tracker_save(c->tracker, w);
+}
+
+int ls_cluster_load(struct ls_cluster *c, struct ls_snap_reader *r, struct ls_err *err) {
+  c->last_event_ms = (int64_t)ls_snap_get_u64(r);
+  uint64_t flags = ls_snap_get_u64(r);
+  c->dirty = flags & 1;
+  c->strong_new = flags >> 1 & 1;
+  int rc = ls_snap_status(r, err);
+  if (rc == LS_OK) rc = ls_graph_load(c->graph, r, err);
+  if (rc == LS_OK) rc = ls_tracker_load(c->tracker, r, err);
+  return rc;
+}
