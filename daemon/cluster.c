@@ -85,11 +85,21 @@ void ls_cluster_reconfigure(struct ls_cluster *c, const struct ls_config *cfg) {
   ls_tracker_set_conf(c->tracker, &tc);
 }
 
+/* The slot where a tweet's entry is or would go first: its probe run's start. */
+static uint32_t home(const struct ls_cluster *c, uint64_t tweet) { return (uint32_t)ls_mix64(tweet ? tweet : 1) & c->budget_mask; }
+
+double ls_cluster_budget_left(const struct ls_cluster *c, uint64_t tweet) {
+  uint32_t i = home(c, tweet);
+  for (int k = 0; k < BUDGET_PROBE && c->budgets[i].tweet; k++, i = (i + 1) & c->budget_mask)
+    if (c->budgets[i].tweet == (tweet ? tweet : 1)) return c->budgets[i].left;
+  return 1;
+}
+
 /* The tweet's budget entry: found, or a fresh one (a whole unit) in a free slot or the oldest of
  * its probe run. */
 static struct budget *budget_of(struct ls_cluster *c, const struct ls_action_rec *a) {
   uint64_t tweet = a->tweet ? a->tweet : 1;
-  uint32_t i = (uint32_t)ls_mix64(tweet) & c->budget_mask;
+  uint32_t i = home(c, tweet);
   struct budget *oldest = NULL;
   for (int k = 0; k < BUDGET_PROBE; k++, i = (i + 1) & c->budget_mask) {
     struct budget *b = &c->budgets[i];

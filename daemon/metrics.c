@@ -53,6 +53,8 @@ static uint64_t total_pairs(const struct ls_pipeline_stats *st) {
   X("events", NULL, "counter", 1, "", st->events_open + st->events_updated + st->events_closed)                                    \
   X("sink_failures", "sink_failures_total", "counter", 1, "Campaign events a sink dropped (a final error reply, or out of memory).", st->sink_failures) \
   X("sink_retries", "sink_retries_total", "counter", 1, "Flushes a sink put off because its service answered \"not now\".", st->sink_retries) \
+  X("actions", "actions_total", "counter", 1, "Actions the ingest stage handed the pair stage (README: stages).", st->actions)  \
+  X("pair_sets", "pair_sets_total", "counter", 1, "Pair sets the pair stage handed the cluster stage (actions with co-actions).", st->pair_sets) \
   X("coordinated_actions", NULL, "counter", 1, "", total_pairs(st))                                                                          \
   X("suppressed", "suppressed_actions_total", "counter", 1, "Actions on objects past the popularity limit (organic).", st->suppressed) \
   X("light_pairs", "light_pairs_total", "counter", 1, "Co-actions under detect.min_action_weight (no evidence).", st->light_pairs)  \

@@ -449,6 +449,7 @@ static void maybe_cluster(struct ls_pipeline *p, bool idle) {
 static bool spend(struct ls_pipeline *p, const struct ls_pairset *set) {
   p->st.light_pairs += set->light;
   p->st.pairs[set->act.signal] += set->n;
+  p->st.pair_sets += set->n > 0;
   return ls_cluster_add(p->cluster, set);
 }
 
@@ -460,6 +461,7 @@ static void exact_signals(struct ls_pipeline *p, struct item *it) {
                                   it->replayed, acts, &so);
   it->text_key = so.text_key;
   p->st.links_rejected += so.links_rejected;
+  p->st.actions += n;
   for (uint32_t k = 0; k < n; k++) {
     if (p->export) ls_export_action(p->export, acts[k].signal, acts[k].key, acts[k].account, acts[k].tweet, acts[k].t_ms);
     struct ls_pairset set;
@@ -487,6 +489,7 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
                                               .text_key = it->text_key};
     p->embed_items[n++] = i;
   }
+  p->st.actions += n;
   struct ls_similar_out out;
   struct ls_err err;
   int rc = n ? ls_embedder_embed(p->embedder, p->embed_texts, p->embed_lens, n, p->vectors, &err) : LS_OK;

@@ -50,6 +50,8 @@ void ls_cluster_reconfigure(struct ls_cluster *c, const struct ls_config *cfg);
 /* Spends one pair set into the graph. @returns true (the set had partners: its tweet is
  * coordinated), false for an empty set. */
 bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set);
+/* The evidence a tweet may still give (1 for one not seen, or forgotten). */
+double ls_cluster_budget_left(const struct ls_cluster *c, uint64_t tweet);
 /* Records a coordinated tweet of its author (username, text, times: the campaign's evidence). */
 void ls_cluster_touch(struct ls_cluster *c, const struct ls_tweet *t);
 

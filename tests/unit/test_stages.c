@@ -1,0 +1,210 @@
+/* Unit tests: each stage alone on recorded input (stage.h) — a tweet's actions come in signal
+ * order with signal-qualified keys; the pair stage pairs recorded actions within the window and
+ * says when an object is viral; the cluster stage keeps a tweet to one unit of evidence over all
+ * its sets, wherever they come from; and the records round-trip through their protobuf form,
+ * while malformed ones are refused with the reason. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockstep/activity.h"
+#include "lockstep/chance.h"
+#include "lockstep/cluster.h"
+#include "lockstep/pairs.h"
+#include "lockstep/signals.h"
+#include "lockstep/stage_codec.h"
+#include "stage.pb-c.h"
+
+#define T0 1709294400000LL
+
+static struct ls_config cfg;
+static struct ls_chance chance;
+
+static int setup(void **state) {
+  (void)state;
+  ls_config_defaults(&cfg);
+  chance = (struct ls_chance){.organic_accounts = (double)cfg.detect.organic_accounts, .active_actions = (double)cfg.detect.active_actions,
+                              .min_weight = cfg.detect.min_action_weight};
+  for (int s = 0; s < LS_SIG_COUNT; s++) chance.time_scale_ms[s] = (double)cfg.signal[s].time_scale_s * 1000;
+  return 0;
+}
+
+static void test_actions_in_signal_order(void **state) {
+  (void)state;
+  struct ls_signals *sg;
+  struct ls_err e;
+  assert_int_equal(ls_signals_create(&sg, &cfg, &e), LS_OK);
+  const char *text = "the election was stolen from all of us today";
+  struct ls_tweet t = {.id = 5, .author_id = 7, .created_at_ms = T0, .reply_to = 99, .text = text, .text_len = (uint32_t)strlen(text),
+                       .n_urls = 2, .urls = {"https://example.com/a?utm_source=x", "not a url"}, .n_hashtags = 2, .hashtags = {"Vote", "Now"}};
+  char norm[512];
+  uint32_t tokens;
+  size_t len = ls_signals_text(sg, &t, norm, sizeof norm, &tokens);
+  struct ls_action_rec acts[LS_MAX_ACTIONS];
+  struct ls_signals_out so;
+  uint32_t n = ls_signals_actions(sg, &t, norm, len, tokens, 2.5, false, acts, &so);
+  assert_int_equal(n, 4); /* reply, text, one link, hashtags */
+  enum ls_signal want[] = {LS_SIG_REPLY, LS_SIG_TWEET, LS_SIG_LINK, LS_SIG_HASHTAG};
+  for (uint32_t k = 0; k < n; k++) {
+    assert_int_equal(acts[k].signal, want[k]);
+    assert_true(acts[k].key != 0);
+    assert_true(acts[k].account == 7 && acts[k].tweet == 5 && acts[k].t_ms == T0 && acts[k].activity == 2.5);
+  }
+  assert_int_equal(so.links_rejected, 1);
+  assert_true(so.text_key != 0);
+  struct ls_tweet rt = {.id = 6, .author_id = 8, .created_at_ms = T0, .retweet_of = 99, .text = text, .text_len = (uint32_t)strlen(text)};
+  len = ls_signals_text(sg, &rt, norm, sizeof norm, &tokens);
+  assert_int_equal(len, 0);
+  n = ls_signals_actions(sg, &rt, norm, len, tokens, 1, false, acts, &so);
+  assert_int_equal(n, 1);
+  assert_int_equal(acts[0].signal, LS_SIG_RETWEET);
+  assert_true(acts[0].key != acts[0].tweet && acts[0].key != 99); /* qualified by its signal */
+  ls_signals_destroy(sg);
+}
+
+static struct ls_action_rec act(uint64_t account, uint64_t tweet, int64_t t, uint64_t key) {
+  return (struct ls_action_rec){.key = key, .tweet = tweet, .account = account, .t_ms = t, .activity = 1, .signal = LS_SIG_RETWEET};
+}
+
+static void test_pair_stage_on_recorded_actions(void **state) {
+  (void)state;
+  struct ls_activity *activity;
+  struct ls_pairs *pr;
+  struct ls_err e;
+  assert_int_equal(ls_activity_create(&activity, 1024, 3600000, &e), LS_OK);
+  assert_int_equal(ls_pairs_create(&pr, &cfg, &chance, activity, &e), LS_OK);
+  struct ls_pairset s;
+  assert_int_equal(ls_pairs_observe(pr, &(struct ls_action_rec[]){act(1, 10, T0, 77)}[0], &s), 0);
+  assert_int_equal(ls_pairs_observe(pr, &(struct ls_action_rec[]){act(2, 11, T0 + 2000, 77)}[0], &s), 1);
+  assert_true(s.partners[0].account == 1 && s.partners[0].gap_ms == 2000 && s.partners[0].w > 0);
+  assert_int_equal(s.object_accounts, 2);
+  assert_int_equal(ls_pairs_observe(pr, &(struct ls_action_rec[]){act(3, 12, T0 + 3000, 78)}[0], &s), 0); /* another object */
+  int64_t late = T0 + (cfg.signal[LS_SIG_RETWEET].window_s + 1) * 1000;
+  assert_int_equal(ls_pairs_observe(pr, &(struct ls_action_rec[]){act(4, 13, late + 3000, 77)}[0], &s), 0); /* past the window */
+  uint32_t viral = ls_chance_max_accounts(&chance);
+  int last = 0;
+  for (uint32_t a = 0; a <= viral + 1 && last >= 0; a++) last = ls_pairs_observe(pr, &(struct ls_action_rec[]){act(100 + a, 200 + a, T0, 555)}[0], &s);
+  assert_int_equal(last, -1); /* more accounts than the chance model's limit: organic */
+  assert_int_equal(s.n, 0);
+  ls_pairs_destroy(pr);
+  ls_activity_destroy(activity);
+}
+
+/* One tweet's sets, from different objects and arriving apart, spend at most one unit. */
+static void test_cluster_budget_per_tweet(void **state) {
+  (void)state;
+  struct ls_cluster *c;
+  struct ls_err e;
+  assert_int_equal(ls_cluster_create(&c, &cfg, &chance, &e), LS_OK);
+  struct ls_coaction heavy[3] = {{2, 1000, 0.9}, {3, 1000, 0.9}, {4, 1000, 0.9}};
+  struct ls_pairset first = {.act = act(1, 50, T0, 9), .object_accounts = 4, .n = 3, .partners = heavy};
+  struct ls_pairset other_tweet = {.act = act(5, 51, T0, 9), .object_accounts = 4, .n = 1, .partners = heavy};
+  struct ls_pairset second = {.act = act(1, 50, T0, 10), .object_accounts = 4, .n = 3, .partners = heavy};
+  assert_true(ls_cluster_budget_left(c, 50) == 1);
+  assert_true(ls_cluster_add(c, &first));
+  double after_first = ls_cluster_budget_left(c, 50);
+  assert_true(after_first >= 0 && after_first < 1); /* 2.7 weighed, at most the object's budget spent */
+  assert_true(ls_cluster_add(c, &other_tweet));
+  assert_true(ls_cluster_budget_left(c, 50) == after_first); /* another tweet's set spends its own */
+  assert_true(ls_cluster_add(c, &second));
+  assert_true(fabs(ls_cluster_budget_left(c, 50)) < 1e-6 || ls_cluster_budget_left(c, 50) < after_first);
+  assert_true(ls_cluster_budget_left(c, 50) >= -1e-6); /* never more than one unit in all */
+  assert_false(ls_cluster_add(c, &(struct ls_pairset){.act = act(1, 52, T0, 9)}));
+  assert_true(ls_cluster_budget_left(c, 52) == 1); /* an empty set spends nothing */
+  struct ls_cluster_stats st = {0};
+  ls_cluster_stats(c, T0, true, &st);
+  assert_int_equal(st.edges_live, 4); /* 1–2, 1–3, 1–4 and 5–2 */
+  ls_cluster_destroy(c);
+}
+
+static void test_records_round_trip(void **state) {
+  (void)state;
+  struct ls_stage_buf b = {0};
+  struct ls_err e;
+  struct ls_action_rec a, got;
+  memset(&a, 0, sizeof a); /* padding too: the records are compared byte for byte */
+  memset(&got, 0, sizeof got);
+  a = (struct ls_action_rec){.key = 0, .tweet = 1, .account = 2, .t_ms = T0, .activity = 3.25, .signal = LS_SIG_SIMILAR, .replayed = true};
+  float v[4] = {0.5f, -0.5f, 0.5f, 0.5f}, back[4];
+  assert_int_equal(ls_stage_pack_action(&a, 42, v, 4, &b, &e), LS_OK);
+  uint64_t text_key;
+  assert_int_equal(ls_stage_unpack_action(b.buf, b.len, &got, &text_key, back, 4, &e), LS_OK);
+  assert_true(got.key == a.key && got.tweet == a.tweet && got.account == a.account && got.t_ms == a.t_ms && got.activity == a.activity &&
+              got.signal == a.signal && got.replayed == a.replayed);
+  assert_memory_equal(back, v, sizeof v);
+  assert_true(text_key == 42);
+  assert_int_equal(ls_stage_unpack_action(b.buf, b.len, &got, &text_key, back, 8, &e), LS_EINVAL); /* another dimension */
+  assert_non_null(strstr(e.msg, "4 vector values, 8 expected"));
+
+  struct ls_coaction ps[2] = {{9, -1500, 0.25}, {10, 30000, 0.125}}, pback[2];
+  struct ls_pairset s = {.act = act(1, 50, T0, 9), .object_accounts = 3, .n = 2, .light = 4, .partners = ps}, sback;
+  assert_int_equal(ls_stage_pack_pairset(&s, &b, &e), LS_OK);
+  assert_int_equal(ls_stage_unpack_pairset(b.buf, b.len, &sback, pback, 2, &e), LS_OK);
+  assert_true(sback.act.key == 9 && sback.act.tweet == 50 && sback.act.account == 1 && sback.act.t_ms == T0 && sback.act.signal == LS_SIG_RETWEET);
+  assert_true(sback.n == 2 && sback.light == 4 && sback.object_accounts == 3 && sback.partners == pback);
+  assert_memory_equal(pback, ps, sizeof ps);
+  assert_int_equal(ls_stage_unpack_pairset(b.buf, b.len, &sback, pback, 1, &e), LS_EINVAL); /* more than the stage holds */
+  assert_non_null(strstr(e.msg, "2 partners, at most 1"));
+  free(b.buf);
+}
+
+/* Packs a hand-made Action. */
+static size_t pack(Lockstep__Action *m, uint8_t *buf) { return lockstep__action__pack(m, buf); }
+
+static void test_malformed_records_refused(void **state) {
+  (void)state;
+  struct ls_err e;
+  struct ls_action_rec a;
+  uint64_t tk;
+  float v[4];
+  uint8_t buf[256];
+  assert_int_equal(ls_stage_unpack_action("\xff\xff\xff", 3, &a, &tk, v, 4, &e), LS_EINVAL);
+  assert_non_null(strstr(e.msg, "not a lockstep.Action"));
+  struct {
+    Lockstep__Action m;
+    const char *why;
+  } bad[] = {
+      {{.version = 2, .key = 1, .account = 1, .signal = 0}, "version 2"},
+      {{.version = 1, .key = 1, .account = 1, .signal = 9}, "unknown signal 9"},
+      {{.version = 1, .key = 0, .account = 1, .signal = LS_SIG_LINK}, "without an object key"},
+      {{.version = 1, .key = 5, .account = 1, .signal = LS_SIG_SIMILAR}, "with an object key"},
+      {{.version = 1, .key = 1, .account = 0, .signal = 0}, "without account"},
+      {{.version = 1, .key = 1, .account = 1, .signal = 0, .activity = NAN}, "activity"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    Lockstep__Action m = LOCKSTEP__ACTION__INIT;
+    m.version = bad[i].m.version, m.key = bad[i].m.key, m.account = bad[i].m.account, m.signal = bad[i].m.signal, m.activity = bad[i].m.activity;
+    size_t n = pack(&m, buf);
+    assert_int_equal(ls_stage_unpack_action(buf, n, &a, &tk, v, 4, &e), LS_EINVAL);
+    assert_non_null(strstr(e.msg, bad[i].why));
+  }
+  Lockstep__PairSet p = LOCKSTEP__PAIR_SET__INIT;
+  p.version = 1;
+  size_t n = lockstep__pair_set__pack(&p, buf);
+  struct ls_pairset s;
+  struct ls_coaction c[4];
+  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
+  assert_non_null(strstr(e.msg, "without its action"));
+  Lockstep__Action m = LOCKSTEP__ACTION__INIT;
+  m.version = 1, m.key = 1, m.account = 1;
+  Lockstep__Coaction co = LOCKSTEP__COACTION__INIT, *cop = &co;
+  co.account = 3, co.weight = -1;
+  p.action = &m, p.n_partners = 1, p.partners = &cop;
+  n = lockstep__pair_set__pack(&p, buf);
+  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
+  assert_non_null(strstr(e.msg, "weighs -1"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_actions_in_signal_order),   cmocka_unit_test(test_pair_stage_on_recorded_actions),
+      cmocka_unit_test(test_cluster_budget_per_tweet),  cmocka_unit_test(test_records_round_trip),
+      cmocka_unit_test(test_malformed_records_refused),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}
