@@ -1,7 +1,8 @@
 /* Unit tests: each stage alone on recorded input (stage.h) — a tweet's actions come in signal
  * order with signal-qualified keys; the pair stage pairs recorded actions within the window and
  * says when an object is viral; the cluster stage keeps a tweet to one unit of evidence over all
- * its sets, wherever they come from; and the records round-trip through their protobuf form,
+ * its sets, wherever they come from; the co-similar-text stage pairs recorded vectors of other
+ * accounts within its window, leaves exact copies to co-tweet and forgets rows past the window; and the records round-trip through their protobuf form,
  * while malformed ones are refused with the reason. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "lockstep/cluster.h"
 #include "lockstep/pairs.h"
 #include "lockstep/signals.h"
+#include "lockstep/similar.h"
 #include "lockstep/stage_codec.h"
 #include "stage.pb-c.h"
 
@@ -122,6 +124,48 @@ static void test_cluster_budget_per_tweet(void **state) {
   ls_cluster_destroy(c);
 }
 
+static struct ls_similar_query query(uint64_t account, uint64_t tweet, int64_t t, uint64_t text_key) {
+  return (struct ls_similar_query){.act = {.tweet = tweet, .account = account, .t_ms = t, .activity = 1, .signal = LS_SIG_SIMILAR},
+                                   .text_key = text_key};
+}
+
+static void test_similar_stage_on_recorded_vectors(void **state) {
+  (void)state;
+  struct ls_backend *be;
+  struct ls_activity *activity;
+  struct ls_similar *sim;
+  struct ls_err e;
+  struct ls_config c = cfg;
+  c.batch.max_tweets = 64;
+  c.detect.window_capacity = 256;
+  const struct ls_log quiet = {.min_level = LS_LOG_WARN};
+  assert_int_equal(ls_backend_cpu_create(&be, &e), LS_OK);
+  assert_int_equal(ls_activity_create(&activity, 1024, 3600000, &e), LS_OK);
+  assert_int_equal(ls_similar_create(&sim, &c, be, 8, 0.9f, &chance, activity, &quiet, &e), LS_OK);
+  float v[8] = {0.5f, 0.5f, 0.5f, 0.5f, 0, 0, 0, 0}, w[8] = {0, 0, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f};
+  float batch[4 * 8];
+  memcpy(batch, v, sizeof v);
+  memcpy(batch + 8, v, sizeof v);
+  memcpy(batch + 16, v, sizeof v);
+  memcpy(batch + 24, w, sizeof w);
+  struct ls_similar_query q[4] = {query(1, 10, T0, 0), query(2, 11, T0 + 1000, 5), query(3, 12, T0 + 2000, 5), query(4, 13, T0 + 3000, 0)};
+  struct ls_similar_out out;
+  assert_int_equal(ls_similar_batch(sim, q, batch, 4, T0 + 3000, &out, &e), LS_OK);
+  assert_int_equal(out.n_sets, 2); /* 2 with 1; 3 with 1 only (2's is the same text: co-tweet's); 4 unlike any */
+  assert_true(out.sets[0].act.account == 2 && out.sets[0].n == 1 && out.sets[0].partners[0].account == 1);
+  assert_true(out.sets[0].partners[0].gap_ms == 1000);
+  assert_true(out.sets[1].act.account == 3 && out.sets[1].n == 1 && out.sets[1].partners[0].account == 1);
+  assert_int_equal(ls_similar_rows(sim), 4);
+  int64_t later = T0 + (c.signal[LS_SIG_SIMILAR].window_s + c.detect.lateness_s + 1) * 1000 + 3000;
+  struct ls_similar_query again = query(5, 14, later, 0);
+  assert_int_equal(ls_similar_batch(sim, &again, v, 1, later, &out, &e), LS_OK);
+  assert_int_equal(out.n_sets, 0); /* the rows it would match left with the window */
+  assert_int_equal(ls_similar_rows(sim), 1);
+  ls_similar_destroy(sim);
+  ls_activity_destroy(activity);
+  ls_backend_close(be);
+}
+
 static void test_records_round_trip(void **state) {
   (void)state;
   struct ls_stage_buf b = {0};
@@ -203,7 +247,8 @@ static void test_malformed_records_refused(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_actions_in_signal_order),   cmocka_unit_test(test_pair_stage_on_recorded_actions),
-      cmocka_unit_test(test_cluster_budget_per_tweet),  cmocka_unit_test(test_records_round_trip),
+      cmocka_unit_test(test_cluster_budget_per_tweet),  cmocka_unit_test(test_similar_stage_on_recorded_vectors),
+      cmocka_unit_test(test_records_round_trip),
       cmocka_unit_test(test_malformed_records_refused),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
