@@ -4,8 +4,7 @@ CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 FUZZ_MAX_LEN ?= 16384
-FUZZ_TARGETS = fuzz_textnorm fuzz_canon_url fuzz_decode fuzz_json fuzz_safetensors fuzz_tokenizer_json fuzz_tokenizer \
-               fuzz_replay fuzz_checkpoint
+FUZZ_TARGETS = $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c))))
 
 .PHONY: all build deps test demo bench clean sanitize fuzz
 

@@ -453,8 +453,9 @@ static bool spend(struct ls_pipeline *p, const struct ls_pairset *set) {
   return ls_cluster_add(p->cluster, set);
 }
 
-/* The exact signals of one tweet: its actions, each paired in the object window and spent. */
-static void exact_signals(struct ls_pipeline *p, struct item *it) {
+/* The exact signals of one tweet: its actions, each paired in the object window and spent; *t
+ * is the clock of the stages' times. */
+static void exact_signals(struct ls_pipeline *p, struct item *it, double *t) {
   struct ls_action_rec acts[LS_MAX_ACTIONS];
   struct ls_signals_out so;
   uint32_t n = ls_signals_actions(p->signals, it->t, it->norm, it->norm_len, it->tokens, ls_activity_count(p->activity, it->t->author_id),
@@ -465,8 +466,11 @@ static void exact_signals(struct ls_pipeline *p, struct item *it) {
   for (uint32_t k = 0; k < n; k++) {
     if (p->export) ls_export_action(p->export, acts[k].signal, acts[k].key, acts[k].account, acts[k].tweet, acts[k].t_ms);
     struct ls_pairset set;
+    *t = lap(p, LS_STAGE_SIGNALS, *t);
     if (ls_pairs_observe(p->pairs, &acts[k], &set) < 0) p->st.suppressed++;
+    *t = lap(p, LS_STAGE_PAIRS, *t);
     it->coordinated |= spend(p, &set);
+    *t = lap(p, LS_STAGE_EVIDENCE, *t);
   }
 }
 
@@ -474,8 +478,9 @@ static bool similar_candidate(const struct item *it) {
   return it->t && !it->t->retweet_of && it->tokens >= MIN_SIMILAR_TOKENS;
 }
 
-/* The batch's originals, embedded and searched together; their pair sets are spent in order. */
-static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
+/* The batch's originals, embedded and searched together; their pair sets are spent in order. *t
+ * is the clock of the stages' times. */
+static void similar_text(struct ls_pipeline *p, uint32_t n_items, double *t) {
   if (!p->similar) return;
   uint32_t n = 0;
   for (uint32_t i = 0; i < n_items; i++) {
@@ -492,8 +497,11 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
   p->st.actions += n;
   struct ls_similar_out out;
   struct ls_err err;
+  *t = lap(p, LS_STAGE_SIGNALS, *t);
   int rc = n ? ls_embedder_embed(p->embedder, p->embed_texts, p->embed_lens, n, p->vectors, &err) : LS_OK;
+  *t = lap(p, LS_STAGE_EMBED, *t);
   if (rc == LS_OK) rc = ls_similar_batch(p->similar, p->queries, p->vectors, n, p->st.watermark_ms, &out, &err);
+  *t = lap(p, LS_STAGE_SIMILAR, *t);
   if (rc != LS_OK) {
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", n, err.msg);
     return;
@@ -504,6 +512,7 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items) {
     while (p->queries[q].act.tweet != out.sets[k].act.tweet) q++;
     if (spend(p, &out.sets[k])) p->items[p->embed_items[q]].coordinated = true;
   }
+  *t = lap(p, LS_STAGE_EVIDENCE, *t);
 }
 
 /* --- batches ---------------------------------------------------------------------------------- */
@@ -575,18 +584,17 @@ static void process(struct ls_pipeline *p, uint32_t n) {
     }
     prepare_item(p, it, i);
     if (p->export) ls_export_node(p->export, it->t->author_id, it->t->username, it->t->text, it->t->text_len);
-    exact_signals(p, it);
+    exact_signals(p, it, &t);
     it->norm_len = (uint32_t)ls_text_drop_hashtags(it->norm, it->norm_len, &it->tokens); /* prose for co-similar-text */
   }
   t = lap(p, LS_STAGE_SIGNALS, t);
-  similar_text(p, n);
-  t = lap(p, LS_STAGE_SIMILAR, t);
+  similar_text(p, n, &t);
   for (uint32_t i = 0; i < n; i++) {
     const struct item *it = &p->items[i];
     if (it->t && it->coordinated && !it->replayed)
       ls_cluster_touch(p->cluster, it->t);
   }
-  lap(p, LS_STAGE_SIGNALS, t);
+  lap(p, LS_STAGE_EVIDENCE, t);
   p->st.batches++;
 }
 

@@ -34,6 +34,8 @@ trap 'ls_stop_all; rm -rf "$LS_WORK"' EXIT
 now() { date +%s.%N; }
 field() { sed -nE "s/.*$1=([0-9.]+).*/\1/p" "$2" | tail -n1; }
 json() { grep -oE "\"$1\": -?[0-9.]+" <<<"$2" | head -n1 | sed -E 's/.*: //'; } # the first (overall) value
+stage_us() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])["stage_us_per_tweet"][sys.argv[2]])' "$stages" "$1"; }
+nodes() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]][sys.argv[3]])' "$stages" "$1" "$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 cpu=$(lscpu | sed -nE 's/^Model name: *//p' | head -n1)
@@ -172,6 +174,13 @@ done
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 scraped=$(median "${scraped_rates[@]}"); plain=$(median "${plain_rates[@]}")
 echo "   scraped: ${scraped_rates[*]} tweets/s ($scrapes scrapes); endpoint off: ${plain_rates[*]} tweets/s"
+echo "-- 13. work per stage (README: stages): costs per tweet, nodes per stage at 150,000 tweets/s"
+port=$(ls_free_port)
+"$LS_BIN/lockstepd" --replay "$LS_WORK/tweets.jsonl" --set "http.listen=127.0.0.1:$port" >/dev/null 2>"$LS_WORK/stages.log" &
+pid=$!
+stages=$(python3 "$ROOT/tools/stage-costs.py" "$port") # the default embed.dim, 256
+wait "$pid"
+echo "   $stages"
 ck_bytes=$(grep -h "restored epoch" "$LS_WORK/kill9.log" | sed -nE 's/.*\(([0-9]+) bytes\).*/\1/p' | sort -n | tail -n1)
 
 cat >"$OUT/results.md" <<MD
@@ -194,6 +203,8 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed emb
 | slowest 1 MiB message of 8 shapes (page of tweets, includes.users, referenced_tweets, entities.*, 1 MB text, deep nesting) | $dec_slowest; target 50 ms | the JSON tokeniser alone over the same bytes | — |
 | replay, /metrics scraped 10 times a second (JSON lines, median of 3) | $scraped tweets/s | the endpoint off: $plain tweets/s | $(ratio "$scraped" "$plain") |
 | kill -9 at 20 random points, 200k tweets, 16 partitions, checkpoints every 1 s | $kill9; largest checkpoint $(awk -v b="${ck_bytes:-0}" 'BEGIN { printf "%.1f", b / 1048576 }') MiB | an uninterrupted run of the same stream | — |
+| work per stage, one core each ($(json actions_per_tweet "$stages") actions and $(json pair_sets_per_tweet "$stages") pair sets per tweet) | µs per tweet: ingest $(stage_us ingest), pair $(stage_us pair), cluster $(stage_us cluster) ($(json cluster_us_per_pair_set "$stages") per pair set) | — | — |
+| nodes for 150,000 tweets/s at 70 % load (on paper, from the line above) | hash embedder: ingest $(nodes nodes_hash ingest), pair $(nodes nodes_hash pair); MiniLM on one GPU per ingest node: ingest $(nodes nodes_minilm_gpu ingest), pair $(nodes nodes_minilm_gpu pair); cluster: one node, up to $(json cluster_limit_tweets_per_s "$stages") tweets/s | — | — |
 | co-similar-text index, $(json window_rows "$window") rows, $(json probes "$window") of $(json lists "$window") lists | recall $(json recall "$window") of $(json pairs_brute_force "$window") pairs ≥ τ ($(json recall_tau_plus_0_1 "$window") of those ≥ τ + 0.1), $(json index_queries_per_s "$window") queries/s | brute force, same window: $(json brute_force_queries_per_s "$window") queries/s | $(json speedup "$window") |
 MD
 { echo "Per scenario ($N tweets, seed 1, default settings), from \`lockstep-eval\`:"; echo; echo '```';

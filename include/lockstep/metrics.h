@@ -28,9 +28,12 @@ void ls_hist_observe(struct ls_histogram *h, double v);
 /* Where the pipeline's thread spends its time (lockstep_stage_seconds_total{stage=...}). */
 #define LS_STAGES(X) \
   X(GATHER, "gather")         /* waiting for a batch to fill (max_latency_ms) */ \
-  X(SIGNALS, "signals")       /* canonical keys and the exact signals' object windows */ \
-  X(SIMILAR, "similar")       /* embedding and the similar-text index */ \
-  X(CLUSTER, "cluster")       /* the coordination graph's clustering and the tracker */ \
+  X(SIGNALS, "signals")       /* ingest: duplicates, activity, canonical text and the actions (signals.h) */ \
+  X(EMBED, "embed")           /* ingest: the embedder */ \
+  X(PAIRS, "pairs")           /* pair: the exact signals' object windows (pairs.h) */ \
+  X(SIMILAR, "similar")       /* pair: the similar-text window and its index (similar.h) */ \
+  X(EVIDENCE, "evidence")     /* cluster: pair sets spent into the graph (cluster.h) */ \
+  X(CLUSTER, "cluster")       /* cluster: the graph's clustering and the tracker */ \
   X(SINKS, "sinks")           /* handing events to the sinks' threads and waiting for them */ \
   X(CHECKPOINT, "checkpoint") /* storing checkpoints and committing their epochs */
 #define LS_STAGE_ENUM(e, name) LS_STAGE_##e,

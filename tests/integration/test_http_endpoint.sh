@@ -31,7 +31,7 @@ check "tweets_processed_total agrees with the stats hash ($(metric lockstep_twee
 check "one lag gauge per partition, 0 once drained" [ "$(grep -c '^lockstep_kafka_consumer_lag_messages{partition="[0-3]"} 0$' "$LS_WORK/scrape.txt")" = 4 ]
 events=$(wc -l <"$LS_WORK/http.jsonl")
 check "the latency histogram counts every campaign event ($events)" [ "$(metric lockstep_event_latency_seconds_count)" = "$events" ]
-check "every stage has a time" [ "$(grep -c '^lockstep_stage_seconds_total{stage=' "$LS_WORK/scrape.txt")" = 7 ]
+check "every stage has a time" [ "$(grep -c '^lockstep_stage_seconds_total{stage=' "$LS_WORK/scrape.txt")" = 10 ]
 check "the backend is named" grep -q '^lockstep_backend_info{backend="cpu",device=".*"} 1$' "$LS_WORK/scrape.txt"
 # documented — every metric family of the scrape has its row in the README
 documented() {
