@@ -54,6 +54,7 @@ static int action_of(const Lockstep__Action *m, struct ls_action_rec *a, struct 
 #define GET(f) a->f = m->f;
   ACTION_FIELDS(GET)
 #undef GET
+  a->activity += 0.0; /* -0 is written as 0 (proto3 leaves zeros out): read it so */
   a->signal = (enum ls_signal)m->signal;
   return LS_OK;
 }
@@ -113,7 +114,7 @@ static int pairset_of(const Lockstep__PairSet *m, struct ls_pairset *s, struct l
     const Lockstep__Coaction *c = m->partners[k];
     if (c->account == 0) return ls_err_set(err, LS_EINVAL, "stage record: partner %zu without account", k);
     if (!isfinite(c->weight) || c->weight < 0) return ls_err_set(err, LS_EINVAL, "stage record: partner %zu weighs %g", k, c->weight);
-    partners[k] = (struct ls_coaction){c->account, c->gap_ms, c->weight};
+    partners[k] = (struct ls_coaction){c->account, c->gap_ms, c->weight + 0.0}; /* -0 as 0, as it is written */
   }
   s->object_accounts = m->object_accounts;
   s->light = m->light;
