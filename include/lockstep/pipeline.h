@@ -1,9 +1,11 @@
 /* pipeline.h — the daemon's processing loop: it takes tweets from the sources' rings in
  * micro-batches (closed at batch.max_tweets, embed.max_batch_tokens or batch.max_latency_ms),
- * drops duplicates, feeds the exact signals and the co-similar-text window (embedder + backend),
- * adds coordinated actions to the graph, clusters on event time, turns groups into campaign
- * events for the sinks, and acknowledges source offsets once the sinks have acknowledged — never
- * past the oldest tweet a live window still needs (offsets.h). */
+ * drops duplicates and runs the stages in one process (stage.h): each tweet's actions
+ * (signals.h) meet the exact signals' windows (pairs.h) and the co-similar-text window
+ * (similar.h: embedder + backend), and their pair sets go to the cluster stage (cluster.h), which
+ * clusters on event time and turns groups into campaign events for the sinks. Source offsets are
+ * acknowledged once the sinks have acknowledged — never past the oldest tweet a live window still
+ * needs (offsets.h). */
 #ifndef LOCKSTEP_PIPELINE_H
 #define LOCKSTEP_PIPELINE_H
 
