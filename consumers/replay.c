@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lockstep/clock.h"
 #include "lockstep/json.h"
 
 struct ls_replay {
@@ -38,22 +39,16 @@ struct ls_replay {
   _Atomic double pace_w0;  /* wall clock (s) when it was published */
 };
 
-static double wall_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Paced replay: waits until the wall clock reaches the tweet's event time (scaled). */
 static void pace(struct ls_replay *r, int64_t t_ms) {
   if (r->conf.speed <= 0 || t_ms <= 0) return;
   if (atomic_load(&r->pace_t0) == 0) {
-    atomic_store(&r->pace_w0, wall_s());
+    atomic_store(&r->pace_w0, ls_clock_s());
     atomic_store(&r->pace_t0, t_ms);
     return;
   }
   double due = atomic_load(&r->pace_w0) + (t_ms - atomic_load(&r->pace_t0)) / 1000.0 / r->conf.speed;
-  for (double now = wall_s(); now < due && !atomic_load(&r->stop); now = wall_s()) {
+  for (double now = ls_clock_s(); now < due && !atomic_load(&r->stop); now = ls_clock_s()) {
     double wait = due - now > 0.01 ? 0.01 : due - now;
     nanosleep(&(struct timespec){0, (long)(wait * 1e9)}, NULL);
   }
@@ -62,7 +57,7 @@ static void pace(struct ls_replay *r, int64_t t_ms) {
 int64_t ls_replay_clock_ms(struct ls_replay *r) {
   int64_t t0 = atomic_load(&r->pace_t0);
   if (r->conf.speed <= 0 || t0 == 0) return -1;
-  return t0 + (int64_t)((wall_s() - atomic_load(&r->pace_w0)) * 1000.0 * r->conf.speed);
+  return t0 + (int64_t)((ls_clock_s() - atomic_load(&r->pace_w0)) * 1000.0 * r->conf.speed);
 }
 
 static enum ls_format detect(const char *p, size_t n) {
@@ -153,9 +148,9 @@ static int on_tweet(void *ud, const struct ls_tweet *t) {
   struct ls_replay *r = c->r;
   struct ls_ring_slot *s = ls_ring_acquire(r->conf.ring);
   if (!s) {
-    double t0 = wall_s();
+    double t0 = ls_clock_s();
     while (!(s = ls_ring_acquire(r->conf.ring)) && !atomic_load(&r->stop)) nanosleep(&(struct timespec){0, 100000}, NULL);
-    r->waited_s += wall_s() - t0;
+    r->waited_s += ls_clock_s() - t0;
     if (!s) return 1;
   }
   if (ls_tweet_copy(&s->tweet, &s->arena, t) != LS_OK) {
@@ -165,10 +160,10 @@ static int on_tweet(void *ud, const struct ls_tweet *t) {
   s->tweet.source = -1;
   s->tweet.partition = 0;
   s->tweet.offset = (int64_t)r->record;
-  double paced = wall_s();
+  double paced = ls_clock_s();
   pace(r, t->created_at_ms);
-  r->waited_s += wall_s() - paced;
-  s->tweet.arrived_ms = (int64_t)(wall_s() * 1000);
+  r->waited_s += ls_clock_s() - paced;
+  s->tweet.arrived_ms = (int64_t)(ls_clock_s() * 1000);
   ls_ring_publish(r->conf.ring);
   atomic_fetch_add(&r->stats.tweets, 1);
   return 0;
@@ -222,10 +217,10 @@ static void decode_record(struct ls_replay *r, const char *rec, size_t len) {
   r->record++;
   atomic_fetch_add(&r->stats.messages, 1);
   atomic_fetch_add(&r->stats.bytes, len);
-  double t0 = wall_s();
+  double t0 = ls_clock_s();
   r->waited_s = 0;
   ls_decode(r->dec, r->format, rec, len, &sink);
-  atomic_fetch_add(&r->stats.busy_ns, (uint64_t)((wall_s() - t0 - r->waited_s) * 1e9)); /* decoding, not waiting for the ring */
+  atomic_fetch_add(&r->stats.busy_ns, (uint64_t)((ls_clock_s() - t0 - r->waited_s) * 1e9)); /* decoding, not waiting for the ring */
 }
 
 static void *run(void *arg) {

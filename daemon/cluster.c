@@ -1,11 +1,13 @@
 /* cluster.c — the cluster stage (see cluster.h). Each tweet's remaining budget lives in a small
- * open-addressed table keyed by tweet id (entries of tweets older than the ones around them are
- * reused first), so sets of one tweet may come at different times. */
+ * open-addressed table keyed by tweet id, so sets of one tweet may come at different times; a
+ * full probe run reuses the entry made longest ago (by arrival, not event time: a late tweet's
+ * entry outlives older ones). The table holds 16 batches of entries, so the tweets of the current
+ * batch keep theirs. */
 #include "lockstep/cluster.h"
 
 #include <stdlib.h>
-#include <time.h>
 
+#include "lockstep/clock.h"
 #include "lockstep/graph.h"
 #include "lockstep/hash.h"
 
@@ -14,7 +16,7 @@
 
 struct budget {
   uint64_t tweet; /* 0: free */
-  int64_t t_ms;
+  uint64_t made;  /* when it was made: the table's count of entries made so far */
   float left;
 };
 
@@ -25,17 +27,12 @@ struct ls_cluster {
   struct ls_tracker *tracker;
   struct budget *budgets;
   uint32_t budget_mask;
+  uint64_t budgets_made;
   int64_t last_event_ms; /* watermark of the last clustering */
   double last_wall;
   bool dirty;      /* edges since the last clustering */
   bool strong_new; /* a new group member may have appeared since (ls_graph_add) */
 };
-
-static double wall_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static struct ls_tracker_conf tracker_conf_of(const struct ls_config *c) {
   return (struct ls_tracker_conf){.min_accounts = (uint32_t)c->detect.min_accounts,
@@ -50,7 +47,7 @@ int ls_cluster_create(struct ls_cluster **out, const struct ls_config *cfg, cons
   if (!c) return ls_err_set(err, LS_ENOMEM, "cluster stage: out of memory");
   c->cfg = cfg;
   c->chance = chance;
-  c->last_wall = wall_s();
+  c->last_wall = ls_clock_s();
   uint32_t n = MIN_BUDGETS;
   while (n < 16u * (uint32_t)cfg->batch.max_tweets) n <<= 1;
   c->budget_mask = n - 1;
@@ -95,8 +92,8 @@ double ls_cluster_budget_left(const struct ls_cluster *c, uint64_t tweet) {
   return 1;
 }
 
-/* The tweet's budget entry: found, or a fresh one (a whole unit) in a free slot or the oldest of
- * its probe run. */
+/* The tweet's budget entry: found, or a fresh one (a whole unit) in a free slot or in the one of
+ * its probe run made longest ago. */
 static struct budget *budget_of(struct ls_cluster *c, const struct ls_action_rec *a) {
   uint64_t tweet = a->tweet ? a->tweet : 1;
   uint32_t i = home(c, tweet);
@@ -108,9 +105,9 @@ static struct budget *budget_of(struct ls_cluster *c, const struct ls_action_rec
       oldest = b;
       break;
     }
-    if (!oldest || b->t_ms < oldest->t_ms) oldest = b;
+    if (!oldest || b->made < oldest->made) oldest = b;
   }
-  *oldest = (struct budget){tweet, a->t_ms, 1};
+  *oldest = (struct budget){tweet, ++c->budgets_made, 1};
   return oldest;
 }
 
@@ -144,12 +141,12 @@ void ls_cluster_touch(struct ls_cluster *c, const struct ls_tweet *t) { ls_graph
 bool ls_cluster_due(const struct ls_cluster *c, int64_t watermark_ms, bool idle) {
   int64_t since = watermark_ms - c->last_event_ms;
   bool event_due = since >= c->cfg->detect.cluster_interval_ms || (c->strong_new && since >= LS_STRONG_GAP_MS);
-  return event_due || (idle && c->dirty && wall_s() - c->last_wall >= 1.0);
+  return event_due || (idle && c->dirty && ls_clock_s() - c->last_wall >= 1.0);
 }
 
 int ls_cluster_run(struct ls_cluster *c, struct ls_backend *be, int64_t watermark_ms, ls_event_fn fn, void *ud, struct ls_err *err) {
   c->last_event_ms = watermark_ms;
-  c->last_wall = wall_s();
+  c->last_wall = ls_clock_s();
   c->dirty = c->strong_new = false;
   struct ls_groups groups;
   int rc = ls_graph_cluster(c->graph, be, 2, watermark_ms, &groups, err); /* small ones may join operations */
@@ -185,6 +182,7 @@ int ls_cluster_load(struct ls_cluster *c, struct ls_snap_reader *r, struct ls_er
   uint64_t flags = ls_snap_get_u64(r);
   c->dirty = flags & 1;
   c->strong_new = flags >> 1 & 1;
+  c->last_wall = ls_clock_s(); /* an idle clustering of what was restored waits its second, as after a run */
   int rc = ls_snap_status(r, err);
   if (rc == LS_OK) rc = ls_graph_load(c->graph, r, err);
   if (rc == LS_OK) rc = ls_tracker_load(c->tracker, r, err);

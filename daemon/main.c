@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lockstep/backend.h"
+#include "lockstep/clock.h"
 #include "lockstep/config.h"
 #include "lockstep/http.h"
 #include "lockstep/kafka.h"
@@ -182,12 +183,6 @@ struct daemon {
   uint64_t last_tweets, last_taken;
   bool stuck_logged;
 };
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* kafka.properties: "k=v;k=v", where "\;" stands for a ';' inside a value. */
 static int split_props(struct daemon *d, struct ls_err *err) {
@@ -397,7 +392,7 @@ static void publish_http(struct daemon *d, const struct ls_pipeline_stats *st, b
   for (int i = 0; i < d->n_consumers; i++) n_lag += ls_kafka_consumer_lag(d->consumers[i], d->lag + n_lag, LS_MAX_PARTITIONS - n_lag);
   char why[256] = "";
   bool is_ready = ready(d, st, why, sizeof why);
-  struct ls_metrics_context ctx = {LS_VERSION, d->be->i->name, d->be->device, d->replay ? "replay" : "kafka", now_s() - d->started,
+  struct ls_metrics_context ctx = {LS_VERSION, d->be->i->name, d->be->device, d->replay ? "replay" : "kafka", ls_clock_s() - d->started,
                                    n_rings, used, (size_t)d->cfg.input.ring_capacity, d->lag, n_lag, is_ready};
   char *text = NULL;
   size_t len = 0;
@@ -432,7 +427,7 @@ static void reload(struct daemon *d) {
 static void on_tick(void *ud, struct ls_pipeline *p) {
   struct daemon *d = ud;
   if (atomic_exchange(&g_reload, false)) reload(d);
-  double now = now_s();
+  double now = ls_clock_s();
   struct ls_pipeline_stats stats, *st = &stats;
   ls_pipeline_progress(p, st);
   publish_http(d, st, feed_watchdog(d, st));
@@ -477,7 +472,7 @@ static void report_final(struct daemon *d) {
   publish_stats(d, &st);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  double secs = now_s() - d->started;
+  double secs = ls_clock_s() - d->started;
   ls_logf(&d->log, LS_LOG_INFO, "main", "done tweets=%" PRIu64 " duplicates=%" PRIu64 " rejected=%" PRIu64
           " actions=%" PRIu64 " pair_sets=%" PRIu64 " campaigns_opened=%" PRIu64 " events=%" PRIu64 " cluster_runs=%" PRIu64
           " seconds=%.2f rate=%.0f/s peak_rss_mib=%.1f",
@@ -612,6 +607,6 @@ int main(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
-  d.started = d.last_metrics = now_s();
+  d.started = d.last_metrics = ls_clock_s();
   return run(&d);
 }

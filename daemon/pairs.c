@@ -9,7 +9,6 @@ struct ls_pairs {
   const struct ls_chance *chance;
   const struct ls_activity *activity;
   struct ls_objects *objects;
-  struct ls_coaction partners[LS_OBJECT_RECENT];
 };
 
 void ls_coactions_weigh(struct ls_coactions *c, const struct ls_chance *ch, const struct ls_action_rec *a, const struct ls_action *other,
@@ -50,15 +49,16 @@ static int64_t repeat_ms(const struct ls_signal_conf *s) {
   return (s->time_scale_s < s->window_s ? s->time_scale_s : s->window_s) * 250;
 }
 
-int ls_pairs_observe(struct ls_pairs *p, const struct ls_action_rec *a, struct ls_pairset *out) {
+int ls_pairs_observe(struct ls_pairs *p, const struct ls_action_rec *a, struct ls_coaction partners[LS_OBJECT_RECENT],
+                     struct ls_pairset *out) {
   const struct ls_signal_conf *sc = &p->cfg->signal[a->signal];
   struct ls_action others[LS_OBJECT_RECENT];
   uint32_t accounts;
   int found = ls_objects_observe(p->objects, a->key, &(struct ls_action){a->account, a->t_ms, a->replayed}, sc->window_s * 1000,
                                  repeat_ms(sc), others, &accounts);
-  struct ls_coactions c = {.v = p->partners, .cap = LS_OBJECT_RECENT};
+  struct ls_coactions c = {.v = partners, .cap = LS_OBJECT_RECENT};
   for (int k = 0; k < found; k++) ls_coactions_weigh(&c, p->chance, a, &others[k], ls_activity_count(p->activity, others[k].account));
-  *out = (struct ls_pairset){.act = *a, .object_accounts = accounts, .n = c.n, .light = c.light, .partners = p->partners};
+  *out = (struct ls_pairset){.act = *a, .object_accounts = accounts, .n = c.n, .light = c.light, .partners = partners};
   return found < 0 ? -1 : (int)c.n;
 }
 

@@ -21,6 +21,7 @@
 #include "lockstep/activity.h"
 #include "lockstep/checkpoint.h"
 #include "lockstep/chance.h"
+#include "lockstep/clock.h"
 #include "lockstep/cluster.h"
 #include "lockstep/dedup.h"
 #include "lockstep/embedder.h"
@@ -86,15 +87,9 @@ struct ls_pipeline {
   struct ls_pipeline_stats st;
 };
 
-static double wall_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Adds the time since `since` to a stage; returns now. */
 static double lap(struct ls_pipeline *p, enum ls_stage stage, double since) {
-  double now = wall_s();
+  double now = ls_clock_s();
   p->st.stage_seconds[stage] += now - since;
   return now;
 }
@@ -266,7 +261,7 @@ static void on_event(void *ud, const struct ls_campaign_event *ev) {
   uint64_t *count = e->state == LS_CAMPAIGN_OPEN ? &p->st.events_open
                     : e->state == LS_CAMPAIGN_UPDATED ? &p->st.events_updated : &p->st.events_closed;
   (*count)++;
-  if (p->first_new_ms) ls_hist_observe(&p->st.event_latency_seconds, wall_s() - (double)p->first_new_ms / 1000);
+  if (p->first_new_ms) ls_hist_observe(&p->st.event_latency_seconds, ls_clock_s() - (double)p->first_new_ms / 1000);
   ls_logf(p->log, LS_LOG_INFO, "campaign", "%s id=%s version=%u accounts=%u tweets=%" PRIu64 " score=%.3f",
           ls_campaign_state_name(e->state), e->id, e->version, e->n_accounts, e->tweet_count, e->score);
   for (int i = 0; i < p->n_sinks; i++) p->sinks[i]->i->write(p->sinks[i], e);
@@ -274,7 +269,7 @@ static void on_event(void *ud, const struct ls_campaign_event *ev) {
 
 /* True when every sink has acknowledged everything it was given. */
 static bool flush_sinks(struct ls_pipeline *p, int timeout_ms) {
-  double t0 = wall_s();
+  double t0 = ls_clock_s();
   bool clean = true;
   uint64_t failures = 0, retries = 0, held = 0;
   for (int i = 0; i < p->n_sinks; i++) {
@@ -295,6 +290,17 @@ static bool flush_sinks(struct ls_pipeline *p, int timeout_ms) {
 static void on_safe_offset(void *ud, int source, int32_t partition, int64_t next_offset) {
   struct ls_pipeline *p = ud;
   p->src[source].ack(p->src[source].ud, partition, next_offset);
+}
+
+/* Refreshes the counters the cluster stage keeps (scan: also the graph's, a scan of its edges). */
+static void cluster_counters(struct ls_pipeline *p, bool scan) {
+  struct ls_cluster_stats cs = {.edges_live = p->st.edges_live, .evictions = p->st.evictions};
+  ls_cluster_stats(p->cluster, p->st.watermark_ms, scan, &cs);
+  p->st.campaigns_active = cs.campaigns_active;
+  p->st.campaigns_opened = cs.campaigns_opened;
+  p->st.operations = cs.operations;
+  p->st.edges_live = cs.edges_live;
+  if (scan) p->st.evictions = cs.evictions + ls_pairs_evictions(p->pairs);
 }
 
 /* --- checkpoints ------------------------------------------------------------------------------ */
@@ -350,12 +356,12 @@ static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls
 static void checkpoint(struct ls_pipeline *p) {
   struct ls_snap w = {0};
   struct ls_err err;
-  double t0 = wall_s();
+  double t0 = ls_clock_s();
   p->last_ck_wall = t0;
   save_state(p, &w);
   int rc = ls_snap_done(&w, &err);
   if (rc == LS_OK) rc = ls_checkpoint_save(p->ck, w.buf, w.len, &err);
-  double stored = wall_s();
+  double stored = ls_clock_s();
   for (int i = 0; rc == LS_OK && i < p->n_sinks; i++)
     if (p->sinks[i]->i->commit) rc = p->sinks[i]->i->commit(p->sinks[i], p->epoch, &err);
   if (rc == LS_OK) {
@@ -364,7 +370,7 @@ static void checkpoint(struct ls_pipeline *p) {
     p->epoch++;
     ls_offsets_advance(p->offsets, p->st.watermark_ms - p->max_window_ms, on_safe_offset, p);
     ls_logf(p->log, LS_LOG_DEBUG, "checkpoint", "epoch %" PRIu64 " stored: %zu bytes in %.0f ms, committed in %.0f ms",
-            p->epoch - 1, w.len, (stored - t0) * 1000, (wall_s() - stored) * 1000);
+            p->epoch - 1, w.len, (stored - t0) * 1000, (ls_clock_s() - stored) * 1000);
   } else {
     p->st.checkpoint_failures++;
     if (ls_log_sampled(p->st.checkpoint_failures))
@@ -398,6 +404,7 @@ int ls_pipeline_restore(struct ls_pipeline *p, struct ls_err *err) {
     if (rc == LS_OK) p->epoch++;
   }
   if (rc == LS_OK && buf) {
+    cluster_counters(p, false);
     ls_logf(p->log, LS_LOG_INFO, "checkpoint", "restored epoch %" PRIu64 " from %s (%zu bytes): %" PRIu64 " tweets, %u active campaigns, watermark %" PRId64,
             p->epoch - 1, ls_checkpoint_key(p->ck), len, p->st.tweets, p->st.campaigns_active, p->st.watermark_ms);
   }
@@ -414,23 +421,12 @@ static void acknowledge(struct ls_pipeline *p, bool sinks_clean, bool force) {
   p->st.offsets_held = !sinks_clean;
   if (!sinks_clean) return;
   if (!p->ck) ls_offsets_advance(p->offsets, p->st.watermark_ms - p->max_window_ms, on_safe_offset, p);
-  else if (force || wall_s() - p->last_ck_wall >= p->ck_interval_s) checkpoint(p);
-}
-
-/* Refreshes the counters the cluster stage keeps (scan: also the graph's, a scan of its edges). */
-static void cluster_counters(struct ls_pipeline *p, bool scan) {
-  struct ls_cluster_stats cs = {.edges_live = p->st.edges_live, .evictions = p->st.evictions};
-  ls_cluster_stats(p->cluster, p->st.watermark_ms, scan, &cs);
-  p->st.campaigns_active = cs.campaigns_active;
-  p->st.campaigns_opened = cs.campaigns_opened;
-  p->st.operations = cs.operations;
-  p->st.edges_live = cs.edges_live;
-  if (scan) p->st.evictions = cs.evictions + ls_pairs_evictions(p->pairs);
+  else if (force || ls_clock_s() - p->last_ck_wall >= p->ck_interval_s) checkpoint(p);
 }
 
 static void cluster(struct ls_pipeline *p) {
   struct ls_err err;
-  double t0 = wall_s();
+  double t0 = ls_clock_s();
   p->st.cluster_runs++;
   if (ls_cluster_run(p->cluster, p->be, p->st.watermark_ms, on_event, p, &err) != LS_OK)
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "clustering failed: %s", err.msg);
@@ -447,14 +443,13 @@ static void maybe_cluster(struct ls_pipeline *p, bool idle) {
 
 /* A pair set into the cluster stage; true when it tied its tweet to another account. */
 static bool spend(struct ls_pipeline *p, const struct ls_pairset *set) {
-  p->st.light_pairs += set->light;
   p->st.pairs[set->act.signal] += set->n;
   p->st.pair_sets += set->n > 0;
   return ls_cluster_add(p->cluster, set);
 }
 
-/* The exact signals of one tweet: its actions, each paired in the object window and spent; *t
- * is the clock of the stages' times. */
+/* The exact signals of one tweet: its actions, their pair sets from the object windows, and
+ * those spent in signal order; *t is the clock of the stages' times. */
 static void exact_signals(struct ls_pipeline *p, struct item *it, double *t) {
   struct ls_action_rec acts[LS_MAX_ACTIONS];
   struct ls_signals_out so;
@@ -463,15 +458,18 @@ static void exact_signals(struct ls_pipeline *p, struct item *it, double *t) {
   it->text_key = so.text_key;
   p->st.links_rejected += so.links_rejected;
   p->st.actions += n;
+  for (uint32_t k = 0; p->export && k < n; k++)
+    ls_export_action(p->export, acts[k].signal, acts[k].key, acts[k].account, acts[k].tweet, acts[k].t_ms);
+  *t = lap(p, LS_STAGE_SIGNALS, *t);
+  struct ls_coaction partners[LS_MAX_ACTIONS][LS_OBJECT_RECENT];
+  struct ls_pairset sets[LS_MAX_ACTIONS];
   for (uint32_t k = 0; k < n; k++) {
-    if (p->export) ls_export_action(p->export, acts[k].signal, acts[k].key, acts[k].account, acts[k].tweet, acts[k].t_ms);
-    struct ls_pairset set;
-    *t = lap(p, LS_STAGE_SIGNALS, *t);
-    if (ls_pairs_observe(p->pairs, &acts[k], &set) < 0) p->st.suppressed++;
-    *t = lap(p, LS_STAGE_PAIRS, *t);
-    it->coordinated |= spend(p, &set);
-    *t = lap(p, LS_STAGE_EVIDENCE, *t);
+    if (ls_pairs_observe(p->pairs, &acts[k], partners[k], &sets[k]) < 0) p->st.suppressed++;
+    p->st.light_pairs += sets[k].light;
   }
+  *t = lap(p, LS_STAGE_PAIRS, *t);
+  for (uint32_t k = 0; k < n; k++) it->coordinated |= spend(p, &sets[k]);
+  *t = lap(p, LS_STAGE_EVIDENCE, *t);
 }
 
 static bool similar_candidate(const struct item *it) {
@@ -494,7 +492,6 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items, double *t) {
                                               .text_key = it->text_key};
     p->embed_items[n++] = i;
   }
-  p->st.actions += n;
   struct ls_similar_out out;
   struct ls_err err;
   *t = lap(p, LS_STAGE_SIGNALS, *t);
@@ -506,12 +503,11 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items, double *t) {
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", n, err.msg);
     return;
   }
+  p->st.actions += n;
   p->st.suppressed += out.suppressed;
   p->st.light_pairs += out.light;
-  for (uint32_t k = 0, q = 0; k < out.n_sets; k++) { /* sets come in query order */
-    while (p->queries[q].act.tweet != out.sets[k].act.tweet) q++;
-    if (spend(p, &out.sets[k])) p->items[p->embed_items[q]].coordinated = true;
-  }
+  for (uint32_t k = 0; k < out.n_sets; k++)
+    if (spend(p, &out.sets[k])) p->items[p->embed_items[out.query[k]]].coordinated = true;
   *t = lap(p, LS_STAGE_EVIDENCE, *t);
 }
 
@@ -550,8 +546,8 @@ static uint32_t gather(struct ls_pipeline *p) {
   uint64_t tokens = 0;
   uint32_t n = take(p, 0, &tokens);
   if (n == 0) return 0;
-  double deadline = wall_s() + p->cfg.batch.max_latency_ms / 1000.0;
-  while (n < (uint32_t)p->cfg.batch.max_tweets && tokens < (uint64_t)p->cfg.embed.max_batch_tokens && wall_s() < deadline) {
+  double deadline = ls_clock_s() + p->cfg.batch.max_latency_ms / 1000.0;
+  while (n < (uint32_t)p->cfg.batch.max_tweets && tokens < (uint64_t)p->cfg.embed.max_batch_tokens && ls_clock_s() < deadline) {
     nanosleep(&(struct timespec){0, 200000}, NULL);
     n = take(p, n, &tokens);
   }
@@ -566,7 +562,7 @@ static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
 }
 
 static void process(struct ls_pipeline *p, uint32_t n) {
-  double t = wall_s();
+  double t = ls_clock_s();
   for (uint32_t i = 0; i < n; i++) {
     struct item *it = &p->items[i];
     if (!it->t) continue; /* position marker */
@@ -616,20 +612,20 @@ static bool wait_for_sinks(struct ls_pipeline *p) {
             p->st.sinks_backlogged ? "a sink holds half of output.max_pending events: reading stops until they leave"
                                    : "the sinks' queues have drained: reading again");
   if (!p->st.sinks_backlogged) return false;
-  acknowledge(p, flush_sinks(p, 100), wall_s() - p->last_ck_wall >= 1.0);
+  acknowledge(p, flush_sinks(p, 100), ls_clock_s() - p->last_ck_wall >= 1.0);
   return true;
 }
 
 /* One batch if any: returns the number of ring slots consumed. */
 static uint32_t step(struct ls_pipeline *p) {
   if (wait_for_sinks(p)) return 0;
-  double t0 = wall_s();
+  double t0 = ls_clock_s();
   uint32_t n = gather(p);
   if (n == 0) return 0;
   double t1 = lap(p, LS_STAGE_GATHER, t0);
   process(p, n);
   ls_hist_observe(&p->st.batch_tweets, n);
-  ls_hist_observe(&p->st.batch_seconds, wall_s() - t1);
+  ls_hist_observe(&p->st.batch_seconds, ls_clock_s() - t1);
   release(p);
   ls_offsets_seal(p->offsets);
   maybe_cluster(p, false);
@@ -646,7 +642,7 @@ static bool all_finished(struct ls_pipeline *p) {
 void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
   p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.order_gave_up = p->st.backlog = p->st.waiting = 0;
   p->st.longest_message_s = p->st.decode_seconds = 0;
-  double now_ms = wall_s() * 1000;
+  double now_ms = ls_clock_s() * 1000;
   for (int s = 0; s < p->n_src; s++) {
     int64_t since = atomic_load(&p->src[s].stats->busy_since_ms);
     if (since > 0 && (now_ms - (double)since) / 1000 > p->st.longest_message_s) p->st.longest_message_s = (now_ms - (double)since) / 1000;
@@ -669,14 +665,14 @@ void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
 }
 
 static void tick(struct ls_pipeline *p, ls_tick_fn fn, void *ud, double *last) {
-  double now = wall_s();
+  double now = ls_clock_s();
   if (!fn || now - *last < 1.0) return;
   *last = now;
   fn(ud, p);
 }
 
 int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn fn, void *ud) {
-  double last_tick = wall_s();
+  double last_tick = ls_clock_s();
   while (!atomic_load(stop)) {
     if (step(p) == 0) {
       if (all_finished(p)) break;

@@ -5,8 +5,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "lockstep/clock.h"
 #include "lockstep/pairs.h"
 #include "lockstep/vecwin.h"
 
@@ -33,7 +33,9 @@ struct ls_similar {
   struct ls_coaction *partners; /* as many as pairs */
   uint32_t pairs_cap;
   uint32_t *matches; /* per query: matches by other accounts inside the window */
+  struct ls_coactions *slices; /* per query: its partners, room for all its matches */
   struct ls_pairset *sets;
+  uint32_t *set_query;
   int64_t watermark;
   double last_span_warning;
 };
@@ -64,8 +66,10 @@ int ls_similar_create(struct ls_similar **out, const struct ls_config *cfg, stru
   s->pairs = malloc((size_t)s->pairs_cap * sizeof *s->pairs);
   s->partners = malloc((size_t)s->pairs_cap * sizeof *s->partners);
   s->matches = malloc(nb * sizeof *s->matches);
+  s->slices = malloc(nb * sizeof *s->slices);
   s->sets = malloc(nb * sizeof *s->sets);
-  if (rc == LS_OK && (!s->rows || !s->pairs || !s->partners || !s->matches || !s->sets))
+  s->set_query = malloc(nb * sizeof *s->set_query);
+  if (rc == LS_OK && (!s->rows || !s->pairs || !s->partners || !s->matches || !s->slices || !s->sets || !s->set_query))
     rc = ls_err_set(err, LS_ENOMEM, "co-similar-text: out of memory for %u rows", s->cap);
   if (rc != LS_OK) {
     ls_similar_destroy(s);
@@ -83,17 +87,13 @@ void ls_similar_destroy(struct ls_similar *s) {
   free(s->pairs);
   free(s->partners);
   free(s->matches);
+  free(s->slices);
   free(s->sets);
+  free(s->set_query);
   free(s);
 }
 
 void ls_similar_set_export(struct ls_similar *s, struct ls_export *x) { s->export = x; }
-
-static double wall_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Whether a window row is older than the co-similar-text window (and the lateness allowed). */
 static bool row_expired(void *ud, uint32_t slot) {
@@ -110,7 +110,7 @@ static void check_window_span(struct ls_similar *s, uint32_t oldest_slot) {
   if (vs.live < vs.capacity) return;
   int64_t span = s->watermark - s->rows[oldest_slot].t;
   int64_t want = s->cfg->signal[LS_SIG_SIMILAR].window_s * 1000;
-  double now = wall_s();
+  double now = ls_clock_s();
   if (span >= want || now - s->last_span_warning < 60) return;
   s->last_span_warning = now;
   ls_logf(s->log, LS_LOG_WARN, "pipeline",
@@ -156,11 +156,8 @@ static const struct row *match_of(const struct ls_similar *s, const struct ls_si
   return m;
 }
 
-/* Counts each query's matches (and exports them), then weighs those of queries under the limit
- * into one pair set each. */
-static void pair_sets(struct ls_similar *s, const struct ls_similar_query *q, uint32_t n, uint32_t first_slot, uint32_t found,
-                      struct ls_similar_out *out) {
-  uint32_t max_accounts = ls_chance_max_accounts(s->chance);
+/* Counts each query's matches (and exports them). */
+static void count_matches(struct ls_similar *s, const struct ls_similar_query *q, uint32_t n, uint32_t first_slot, uint32_t found) {
   memset(s->matches, 0, n * sizeof *s->matches);
   for (uint32_t k = 0; k < found; k++) {
     const struct row *m = match_of(s, q, &s->pairs[k], n, first_slot);
@@ -171,24 +168,35 @@ static void pair_sets(struct ls_similar *s, const struct ls_similar_query *q, ui
     ls_export_match(s->export, LS_SIG_SIMILAR, a->account, a->tweet, m->account);
     ls_export_match(s->export, LS_SIG_SIMILAR, m->account, m->tweet, a->account);
   }
-  struct ls_coactions c = {.v = s->partners, .cap = s->pairs_cap};
-  uint32_t from = 0; /* the current query's first partner */
+}
+
+/* Weighs the matches of each query under the limit into its own slice of partners (room for all
+ * its matches, whatever order the pairs come in), then writes one pair set per query that kept
+ * any, in query order. */
+static void pair_sets(struct ls_similar *s, const struct ls_similar_query *q, uint32_t n, uint32_t first_slot, uint32_t found,
+                      struct ls_similar_out *out) {
+  uint32_t max_accounts = ls_chance_max_accounts(s->chance);
+  count_matches(s, q, n, first_slot, found);
+  struct ls_coactions *c = s->slices;
+  for (uint32_t i = 0, at = 0; i < n; at += s->matches[i++]) c[i] = (struct ls_coactions){.v = s->partners + at, .cap = s->matches[i]};
   for (uint32_t k = 0; k < found; k++) {
     uint32_t qi = s->pairs[k].q;
     const struct row *m = s->matches[qi] + 1 > max_accounts ? NULL : match_of(s, q, &s->pairs[k], n, first_slot);
-    if (m) ls_coactions_weigh(&c, s->chance, &q[qi].act, &(struct ls_action){m->account, m->t, m->replayed}, ls_activity_count(s->activity, m->account));
-    bool last = k + 1 == found || s->pairs[k + 1].q != qi;
-    if (!last || c.n == from) continue;
-    s->sets[out->n_sets++] = (struct ls_pairset){.act = q[qi].act, .object_accounts = s->matches[qi] + 1, .n = c.n - from, .partners = c.v + from};
-    from = c.n;
+    if (m) ls_coactions_weigh(&c[qi], s->chance, &q[qi].act, &(struct ls_action){m->account, m->t, m->replayed}, ls_activity_count(s->activity, m->account));
   }
-  out->light = c.light;
-  for (uint32_t i = 0; i < n; i++) out->suppressed += s->matches[i] + 1 > max_accounts;
+  for (uint32_t i = 0; i < n; i++) {
+    out->light += c[i].light;
+    out->suppressed += s->matches[i] + 1 > max_accounts;
+    if (c[i].n == 0) continue;
+    s->set_query[out->n_sets] = i;
+    s->sets[out->n_sets++] = (struct ls_pairset){.act = q[i].act, .object_accounts = s->matches[i] + 1, .n = c[i].n, .light = c[i].light,
+                                                 .partners = c[i].v};
+  }
 }
 
 int ls_similar_batch(struct ls_similar *s, const struct ls_similar_query *q, const float *vectors, uint32_t n, int64_t watermark_ms,
                      struct ls_similar_out *out, struct ls_err *err) {
-  *out = (struct ls_similar_out){.sets = s->sets};
+  *out = (struct ls_similar_out){.sets = s->sets, .query = s->set_query};
   s->watermark = watermark_ms;
   ls_vecwin_retire(s->vecwin, row_expired, s);
   if (n == 0) return LS_OK;

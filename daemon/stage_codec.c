@@ -11,12 +11,13 @@
 #define ACTION_FIELDS(X) X(key) X(tweet) X(account) X(t_ms) X(activity) X(replayed)
 
 static int reserve(struct ls_stage_buf *out, size_t n, struct ls_err *err) {
+  if (n > out->cap) {
+    uint8_t *b = realloc(out->buf, n);
+    if (!b) return ls_err_set(err, LS_ENOMEM, "stage record: out of memory for %zu bytes", n);
+    out->buf = b;
+    out->cap = n;
+  }
   out->len = n;
-  if (n <= out->cap) return LS_OK;
-  uint8_t *b = realloc(out->buf, n);
-  if (!b) return ls_err_set(err, LS_ENOMEM, "stage record: out of memory for %zu bytes", n);
-  out->buf = b;
-  out->cap = n;
   return LS_OK;
 }
 
@@ -49,7 +50,7 @@ static int action_of(const Lockstep__Action *m, struct ls_action_rec *a, struct 
   if ((m->signal == LS_SIG_SIMILAR) != (m->key == 0))
     return ls_err_set(err, LS_EINVAL, "stage record: a %s action %s an object key", ls_signal_name((int)m->signal),
                       m->key ? "with" : "without");
-  if (m->account == 0) return ls_err_set(err, LS_EINVAL, "stage record: an action without account");
+  if (m->account == 0 || m->tweet == 0) return ls_err_set(err, LS_EINVAL, "stage record: an action without %s", m->account ? "tweet" : "account");
   if (!isfinite(m->activity) || m->activity < 0) return ls_err_set(err, LS_EINVAL, "stage record: activity %g", m->activity);
 #define GET(f) a->f = m->f;
   ACTION_FIELDS(GET)
@@ -107,8 +108,11 @@ static int pairset_of(const Lockstep__PairSet *m, struct ls_pairset *s, struct l
   if (m->version != LS_STAGE_VERSION)
     return ls_err_set(err, LS_EINVAL, "stage record: pair set version %u, this build reads %d", m->version, LS_STAGE_VERSION);
   if (!m->action) return ls_err_set(err, LS_EINVAL, "stage record: a pair set without its action");
+  if (m->action->n_vector) return ls_err_set(err, LS_EINVAL, "stage record: a pair set's action with a vector");
   int rc = action_of(m->action, &s->act, err);
   if (rc != LS_OK) return rc;
+  if (m->n_partners && m->object_accounts < 2)
+    return ls_err_set(err, LS_EINVAL, "stage record: %zu partners on an object of %u accounts", m->n_partners, m->object_accounts);
   if (m->n_partners > cap) return ls_err_set(err, LS_EINVAL, "stage record: %zu partners, at most %u", m->n_partners, cap);
   for (size_t k = 0; k < m->n_partners; k++) {
     const Lockstep__Coaction *c = m->partners[k];

@@ -16,15 +16,10 @@
 #include <time.h>
 
 #include "lockstep/backend.h"
+#include "lockstep/clock.h"
 #include "lockstep/embedder.h"
 #include "bench_window.h"
 #include "bench_decode.h"
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int bench_poll(const char *brokers, const char *topic, long want) {
   char err[512], group[64];
@@ -44,15 +39,15 @@ static int bench_poll(const char *brokers, const char *topic, long want) {
   rd_kafka_topic_partition_list_destroy(l);
   long got = 0;
   size_t bytes = 0;
-  double first = 0, last = 0, deadline = now_s() + 120;
-  while (got < want && now_s() < deadline) {
+  double first = 0, last = 0, deadline = ls_clock_s() + 120;
+  while (got < want && ls_clock_s() < deadline) {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
     if (!m) continue;
     if (!m->err) {
-      if (!got) first = now_s();
+      if (!got) first = ls_clock_s();
       got++;
       bytes += m->len;
-      last = now_s();
+      last = ls_clock_s();
     }
     rd_kafka_message_destroy(m);
   }
@@ -81,15 +76,15 @@ static int bench_similarity(const char *which, uint32_t window, uint32_t batch, 
   be->i->l2_normalize(be, q, batch, dim, &e);
   struct ls_pair *pairs = malloc((size_t)batch * 64 * sizeof *pairs);
   uint32_t found = 0;
-  double t0 = now_s();
+  double t0 = ls_clock_s();
   for (int r = 0; r < reps; r++) be->i->sim_threshold(be, q, batch, w, 0, window, dim, 0.7f, pairs, batch * 64, &found, &e);
-  double sim = (now_s() - t0) / reps;
-  t0 = now_s();
+  double sim = (ls_clock_s() - t0) / reps;
+  t0 = ls_clock_s();
   for (int r = 0; r < reps; r++)
     for (uint32_t j = 0; j < window; j += 4096) be->i->gemm_nt(be, batch, window - j < 4096 ? window - j : 4096, dim, 1.0f, q, (const float *)w + (size_t)j * dim, 0.0f, c, &e);
   float sink;
   be->i->download(be, &sink, c, 0, sizeof sink, &e); /* waits for the device */
-  double gemm = (now_s() - t0) / reps;
+  double gemm = (ls_clock_s() - t0) / reps;
   double flop = 2.0 * batch * window * dim;
   printf("{\"benchmark\": \"similarity\", \"backend\": \"%s\", \"device\": \"%s\", \"window\": %u, \"batch\": %u, \"dim\": %u, "
          "\"pairs\": %u, \"sim_seconds\": %.5f, \"sim_gflops\": %.1f, \"gemm_gflops\": %.1f, \"ratio\": %.3f, "
@@ -112,10 +107,10 @@ static double gemm_peak(struct ls_backend *be, uint32_t n, int reps, struct ls_e
     be->i->upload(be, a, 0, h, bytes, e);
     be->i->upload(be, b, 0, h, bytes, e);
     for (int r = 0; r <= reps; r++) {
-      double t0 = now_s();
+      double t0 = ls_clock_s();
       be->i->gemm_nt(be, n, n, n, 1.0f, a, b, 0.0f, c, e);
       be->i->download(be, h, c, 0, sizeof(float), e); /* waits for the device */
-      double g = 2.0 * n * n * n / (now_s() - t0) / 1e9;
+      double g = 2.0 * n * n * n / (ls_clock_s() - t0) / 1e9;
       if (r > 0 && g > best) best = g; /* the first run warms up */
     }
   }
@@ -167,9 +162,9 @@ static int bench_encoder(const char *which, const char *model, uint32_t n, int r
   int rc = ls_embedder_embed(em, texts, lens, n < 512 ? n : 512, out, &e); /* warm-up */
   double best = 1e30;
   for (int r = 0; !rc && r < reps; r++) {
-    double t0 = now_s();
+    double t0 = ls_clock_s();
     rc = ls_embedder_embed(em, texts, lens, n, out, &e);
-    double t = now_s() - t0;
+    double t = ls_clock_s() - t0;
     best = t < best ? t : best;
   }
   if (rc) fprintf(stderr, "%s\n", e.msg);

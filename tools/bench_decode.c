@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "lockstep/clock.h"
 #include "lockstep/decode.h"
 #include "lockstep/json.h"
 
@@ -80,12 +80,6 @@ static void on_reject(void *ud, const char *reason) {
   if (!c->rejected++) snprintf(c->reason, sizeof c->reason, "%s", reason);
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -104,12 +98,12 @@ static void time_shape(struct ls_decoder *d, struct ls_json_doc *doc, const stru
   for (int r = 0; r < reps; r++) {
     *c = (struct counts){0};
     struct ls_decode_sink sink = {.emit = on_emit, .reject = on_reject, .ud = c};
-    double t0 = now_s();
+    double t0 = ls_clock_s();
     ls_decode(d, LS_FMT_AUTO, m->p, m->n, &sink);
-    double t1 = now_s();
+    double t1 = ls_clock_s();
     ls_json_parse(doc, m->p, m->n, &e);
     t[r] = (t1 - t0) * 1e3;
-    t[reps + r] = (now_s() - t1) * 1e3;
+    t[reps + r] = (ls_clock_s() - t1) * 1e3;
   }
   *dec_ms = median(t, reps);
   *tok_ms = median(t + reps, reps);

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "lockstep/clock.h"
 #include "lockstep/decode.h"
 #include "lockstep/embedder.h"
 #include "lockstep/textnorm.h"
@@ -26,12 +26,6 @@ struct feed {
   uint32_t *lens, n, cap;
   struct ls_textcanon *canon; /* the daemon's canonical text */
 };
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int on_tweet(void *ud, const struct ls_tweet *t) {
   struct feed *f = ud;
@@ -67,9 +61,9 @@ struct tally {
 static int check(struct ls_vecwin *w, const float *vec, uint32_t m, struct ls_pair *got, uint32_t n_got,
                  struct ls_pair *want, uint32_t cap, struct tally *t, struct ls_err *err) {
   uint32_t n_want;
-  double t0 = now_s();
+  double t0 = ls_clock_s();
   int rc = ls_vecwin_exact(w, vec, m, want, cap, &n_want, err);
-  t->exact_s += now_s() - t0;
+  t->exact_s += ls_clock_s() - t0;
   t->exact_queries += m;
   if (rc != LS_OK) return rc;
   if (n_want > cap) n_want = cap;
@@ -91,10 +85,10 @@ static int batch(struct ls_vecwin *w, struct ls_embedder *em, struct feed *f, fl
                  struct ls_err *err) {
   int rc = ls_embedder_embed(em, f->texts, f->lens, f->n, vec, err);
   uint32_t first, n_got = 0;
-  double t0 = now_s();
+  double t0 = ls_clock_s();
   if (rc == LS_OK) rc = ls_vecwin_add(w, vec, f->n, &first, err);
   if (rc == LS_OK) rc = ls_vecwin_query(w, got, cap, &n_got, err);
-  t->index_s += now_s() - t0;
+  t->index_s += ls_clock_s() - t0;
   t->vectors += f->n;
   struct ls_vecwin_stats st;
   ls_vecwin_stats(w, &st);

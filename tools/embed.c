@@ -9,21 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lockstep/backend.h"
+#include "lockstep/clock.h"
 #include "lockstep/embedder.h"
 #include "lockstep/textnorm.h"
 #include "lockstep/utf8.h"
 
 #define BATCH 4096
 #define MAX_LINE 65536
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 struct out {
   FILE *f;
@@ -228,11 +222,11 @@ int main(int argc, char **argv) {
     rc = 1;
   }
   size_t n_texts = 0;
-  double t0 = now_s();
+  double t0 = ls_clock_s();
   if (!rc) rc = run(&op, e, &o, &n_texts);
   if (!rc && o.npy && !op.tokenize) rc = write_npy(&o);
   if (o.f && o.f != stdout && fclose(o.f)) rc = -1;
-  double secs = now_s() - t0;
+  double secs = ls_clock_s() - t0;
   uint64_t tokens = ls_embedder_tokens(e);
   fprintf(stderr, "info embed: model=%s backend=%s texts=%zu tokens=%llu seconds=%.3f rate=%.0f texts/s %.0f tokens/s\n",
           ls_embedder_describe(e), be->i->name, n_texts, (unsigned long long)tokens, secs, secs > 0 ? n_texts / secs : 0,

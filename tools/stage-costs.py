@@ -11,7 +11,7 @@ embedding to one GPU per ingest node (its rate given by --gpu-tweets-per-s, an a
 GPU figures are not measured here) and scales the similar-text search by --model-dim / --dim.
 
 usage: stage-costs.py PORT [--rate 150000] [--load 0.7] [--dim 256] [--model-dim 384]
-                           [--gpu-tweets-per-s 370000]"""
+                           [--gpu-tweets-per-s 370000] [--wait 60]"""
 import argparse
 import json
 import math
@@ -22,9 +22,9 @@ import urllib.request
 STAGES = {"ingest": ["decode", "signals", "embed"], "pair": ["pairs", "similar"], "cluster": ["evidence", "cluster", "sinks"]}
 
 
-def scrape(port):
-    last, up = None, False
-    while True:
+def scrape(port, wait_s):
+    last, up, since = None, False, time.monotonic()
+    while up or time.monotonic() - since < wait_s:
         try:
             last = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
             up = True
@@ -32,6 +32,7 @@ def scrape(port):
             if up:
                 return last
         time.sleep(0.2)
+    return None
 
 
 def value(page, name, labels=""):
@@ -47,10 +48,11 @@ def main():
     ap.add_argument("--dim", type=float, default=256)
     ap.add_argument("--model-dim", type=float, default=384)
     ap.add_argument("--gpu-tweets-per-s", type=float, default=370000)
+    ap.add_argument("--wait", type=float, default=60, help="seconds to wait for the port to open (default 60)")
     a = ap.parse_args()
-    page = scrape(a.port)
+    page = scrape(a.port, a.wait)
     if not page:
-        raise SystemExit("stage-costs: nothing answered on port %d" % a.port)
+        raise SystemExit("stage-costs: nothing answered on port %d within %g s" % (a.port, a.wait))
     tweets = value(page, "lockstep_tweets_processed_total")
     if tweets == 0:
         raise SystemExit("stage-costs: no tweet processed")

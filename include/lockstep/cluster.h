@@ -40,8 +40,9 @@ struct ls_cluster_stats {
 };
 
 /* chance belongs to the caller, must outlive the stage and may change between calls (a reload).
- * Tables are sized from cfg once (detect.max_edges, detect.max_accounts; budgets of 16 batches'
- * tweets). @returns LS_OK or LS_ENOMEM. */
+ * Tables are sized from cfg once: detect.max_edges, detect.max_accounts, and budgets for 16
+ * batches' tweets (at least 65,536), of which the most recently made are kept. @returns LS_OK or
+ * LS_ENOMEM. */
 int ls_cluster_create(struct ls_cluster **out, const struct ls_config *cfg, const struct ls_chance *chance, struct ls_err *err);
 void ls_cluster_destroy(struct ls_cluster *c);
 /* The live keys: detect.min_accounts and the tracker's. */

@@ -37,10 +37,11 @@ int ls_pairs_create(struct ls_pairs **out, const struct ls_config *cfg, const st
                     struct ls_err *err);
 void ls_pairs_destroy(struct ls_pairs *p);
 
-/* The pair set of one exact-signal action (a->key not 0; its signal enabled). out->partners stays
- * valid until the next call. @returns the partners kept (0: none), or -1 when the object is viral
- * (suppressed: out is empty). */
-int ls_pairs_observe(struct ls_pairs *p, const struct ls_action_rec *a, struct ls_pairset *out);
+/* The pair set of one exact-signal action (a->key not 0; its signal enabled), its partners
+ * written into the caller's partners, which out->partners then points at. @returns the partners
+ * kept (0: none), or -1 when the object is viral (suppressed: out is empty). */
+int ls_pairs_observe(struct ls_pairs *p, const struct ls_action_rec *a, struct ls_coaction partners[LS_OBJECT_RECENT],
+                     struct ls_pairset *out);
 
 uint64_t ls_pairs_evictions(const struct ls_pairs *p);
 size_t ls_pairs_bytes(const struct ls_pairs *p);

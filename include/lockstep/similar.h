@@ -24,12 +24,13 @@ struct ls_similar_query {
   uint64_t text_key;
 };
 
-/* What a batch found besides its pair sets. */
+/* A batch's pair sets and what it found besides them. */
 struct ls_similar_out {
   const struct ls_pairset *sets; /* one per query with partners, in query order */
+  const uint32_t *query;         /* per set: the index of its query in the batch */
   uint32_t n_sets;
   uint32_t suppressed; /* queries matched by more accounts than the chance model allows */
-  uint64_t light;      /* co-actions under the least weight */
+  uint64_t light;      /* co-actions under the least weight, of every query (with a set or not) */
 };
 
 struct ls_similar;

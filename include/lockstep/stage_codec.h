@@ -24,16 +24,18 @@ int ls_stage_pack_action(const struct ls_action_rec *a, uint64_t text_key, const
                          struct ls_err *err);
 /* The action in data; its vector (co-similar-text: exactly want_dim finite floats, else none)
  * into vector. @returns LS_OK, or LS_EINVAL (not an Action, an unknown version or signal, a key
- * that does not fit its signal, no account, a vector of the wrong size: the reason). */
+ * that does not fit its signal, no account or tweet, an activity that is not a finite
+ * non-negative number, a vector of the wrong size: the reason). */
 int ls_stage_unpack_action(const void *data, size_t len, struct ls_action_rec *a, uint64_t *text_key, float *vector, uint32_t want_dim,
                            struct ls_err *err);
 
 /* A pair set (its action without vector). @returns LS_OK or LS_ENOMEM. */
 int ls_stage_pack_pairset(const struct ls_pairset *s, struct ls_stage_buf *out, struct ls_err *err);
 /* The pair set in data; its partners (at most cap) into partners, which s->partners then points
- * at. @returns LS_OK, or LS_EINVAL (not a PairSet, no action, an unknown version, more partners
- * than cap, a partner without account or with a weight that is not a finite non-negative
- * number: the reason). */
+ * at. @returns LS_OK, or LS_EINVAL (not a PairSet, no action or one that is not valid, an action
+ * with a vector, an unknown version, partners on an object of fewer than 2 accounts, more
+ * partners than cap, a partner without account or with a weight that is not a finite
+ * non-negative number: the reason). */
 int ls_stage_unpack_pairset(const void *data, size_t len, struct ls_pairset *s, struct ls_coaction *partners, uint32_t cap,
                             struct ls_err *err);
 

@@ -25,7 +25,7 @@ static void action(const uint8_t *data, size_t size) {
   int rc = ls_stage_unpack_action(data, size, &a, &tk, v, DIM, &e);
   CHECK(rc == LS_OK || (rc == LS_EINVAL && !strncmp(e.msg, "stage record:", 13)), "action: rc %d: %s", rc, e.msg);
   if (rc != LS_OK) return;
-  CHECK(a.signal < LS_SIG_COUNT && a.account && (a.signal == LS_SIG_SIMILAR) == (a.key == 0), "action accepted: signal %d", a.signal);
+  CHECK(a.signal < LS_SIG_COUNT && a.account && a.tweet && (a.signal == LS_SIG_SIMILAR) == (a.key == 0), "action accepted: signal %d", a.signal);
   bool similar = a.signal == LS_SIG_SIMILAR;
   struct ls_stage_buf buf = {0};
   CHECK(ls_stage_pack_action(&a, tk, similar ? v : NULL, similar ? DIM : 0, &buf, &e) == LS_OK, "pack: %s", e.msg);

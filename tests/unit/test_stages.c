@@ -16,6 +16,7 @@
 #include "lockstep/activity.h"
 #include "lockstep/chance.h"
 #include "lockstep/cluster.h"
+#include "lockstep/hash.h"
 #include "lockstep/pairs.h"
 #include "lockstep/signals.h"
 #include "lockstep/similar.h"
@@ -73,6 +74,10 @@ static struct ls_action_rec act(uint64_t account, uint64_t tweet, int64_t t, uin
   return (struct ls_action_rec){.key = key, .tweet = tweet, .account = account, .t_ms = t, .activity = 1, .signal = LS_SIG_RETWEET};
 }
 
+static struct ls_coaction partners[LS_OBJECT_RECENT];
+
+static int pair(struct ls_pairs *pr, struct ls_action_rec a, struct ls_pairset *s) { return ls_pairs_observe(pr, &a, partners, s); }
+
 static void test_pair_stage_on_recorded_actions(void **state) {
   (void)state;
   struct ls_activity *activity;
@@ -81,16 +86,16 @@ static void test_pair_stage_on_recorded_actions(void **state) {
   assert_int_equal(ls_activity_create(&activity, 1024, 3600000, &e), LS_OK);
   assert_int_equal(ls_pairs_create(&pr, &cfg, &chance, activity, &e), LS_OK);
   struct ls_pairset s;
-  assert_int_equal(ls_pairs_observe(pr, &(struct ls_action_rec[]){act(1, 10, T0, 77)}[0], &s), 0);
-  assert_int_equal(ls_pairs_observe(pr, &(struct ls_action_rec[]){act(2, 11, T0 + 2000, 77)}[0], &s), 1);
+  assert_int_equal(pair(pr, act(1, 10, T0, 77), &s), 0);
+  assert_int_equal(pair(pr, act(2, 11, T0 + 2000, 77), &s), 1);
   assert_true(s.partners[0].account == 1 && s.partners[0].gap_ms == 2000 && s.partners[0].w > 0);
   assert_int_equal(s.object_accounts, 2);
-  assert_int_equal(ls_pairs_observe(pr, &(struct ls_action_rec[]){act(3, 12, T0 + 3000, 78)}[0], &s), 0); /* another object */
+  assert_int_equal(pair(pr, act(3, 12, T0 + 3000, 78), &s), 0); /* another object */
   int64_t late = T0 + (cfg.signal[LS_SIG_RETWEET].window_s + 1) * 1000;
-  assert_int_equal(ls_pairs_observe(pr, &(struct ls_action_rec[]){act(4, 13, late + 3000, 77)}[0], &s), 0); /* past the window */
+  assert_int_equal(pair(pr, act(4, 13, late + 3000, 77), &s), 0); /* past the window */
   uint32_t viral = ls_chance_max_accounts(&chance);
   int last = 0;
-  for (uint32_t a = 0; a <= viral + 1 && last >= 0; a++) last = ls_pairs_observe(pr, &(struct ls_action_rec[]){act(100 + a, 200 + a, T0, 555)}[0], &s);
+  for (uint32_t a = 0; a <= viral + 1 && last >= 0; a++) last = pair(pr, act(100 + a, 200 + a, T0, 555), &s);
   assert_int_equal(last, -1); /* more accounts than the chance model's limit: organic */
   assert_int_equal(s.n, 0);
   ls_pairs_destroy(pr);
@@ -127,6 +132,30 @@ static void test_cluster_budget_per_tweet(void **state) {
 static struct ls_similar_query query(uint64_t account, uint64_t tweet, int64_t t, uint64_t text_key) {
   return (struct ls_similar_query){.act = {.tweet = tweet, .account = account, .t_ms = t, .activity = 1, .signal = LS_SIG_SIMILAR},
                                    .text_key = text_key};
+}
+
+/* A full budget table makes room by dropping the entry made longest ago, not the one of the
+ * oldest event time: a late tweet keeps its budget while the tweets after it arrive. */
+static void test_cluster_budget_survives_late_tweet(void **state) {
+  (void)state;
+  struct ls_cluster *c;
+  struct ls_err e;
+  assert_int_equal(ls_cluster_create(&c, &cfg, &chance, &e), LS_OK); /* batch.max_tweets 1024: 65,536 budgets */
+  struct ls_coaction one = {2, 1000, 0.25};
+  for (uint64_t id = 1000; id < 1000 + 70000; id++) /* the table full of earlier tweets, later in event time */
+    ls_cluster_add(c, &(struct ls_pairset){.act = act(1, id, T0 + 3600000, 9), .object_accounts = 2, .n = 1, .partners = &one});
+  uint64_t late = 5;
+  ls_cluster_add(c, &(struct ls_pairset){.act = act(1, late, T0, 9), .object_accounts = 2, .n = 1, .partners = &one});
+  double left = ls_cluster_budget_left(c, late);
+  assert_true(left < 1);
+  uint32_t home = (uint32_t)ls_mix64(late) & 65535;
+  for (uint64_t id = 200000, n = 0; n < 8; id++) /* tweets of its batch whose entries go where its entry is */
+    if (((uint32_t)ls_mix64(id) & 65535) == home) {
+      ls_cluster_add(c, &(struct ls_pairset){.act = act(3, id, T0 + 7200000, 9), .object_accounts = 2, .n = 1, .partners = &one});
+      n++;
+    }
+  assert_true(ls_cluster_budget_left(c, late) == left);
+  ls_cluster_destroy(c);
 }
 
 static void test_similar_stage_on_recorded_vectors(void **state) {
@@ -217,12 +246,14 @@ static void test_malformed_records_refused(void **state) {
       {{.version = 1, .key = 1, .account = 1, .signal = 9}, "unknown signal 9"},
       {{.version = 1, .key = 0, .account = 1, .signal = LS_SIG_LINK}, "without an object key"},
       {{.version = 1, .key = 5, .account = 1, .signal = LS_SIG_SIMILAR}, "with an object key"},
-      {{.version = 1, .key = 1, .account = 0, .signal = 0}, "without account"},
-      {{.version = 1, .key = 1, .account = 1, .signal = 0, .activity = NAN}, "activity"},
+      {{.version = 1, .key = 1, .account = 0, .tweet = 1, .signal = 0}, "without account"},
+      {{.version = 1, .key = 1, .account = 1, .tweet = 0, .signal = 0}, "without tweet"},
+      {{.version = 1, .key = 1, .account = 1, .tweet = 1, .signal = 0, .activity = NAN}, "activity"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     Lockstep__Action m = LOCKSTEP__ACTION__INIT;
-    m.version = bad[i].m.version, m.key = bad[i].m.key, m.account = bad[i].m.account, m.signal = bad[i].m.signal, m.activity = bad[i].m.activity;
+    m.version = bad[i].m.version, m.key = bad[i].m.key, m.account = bad[i].m.account, m.tweet = bad[i].m.tweet, m.signal = bad[i].m.signal;
+    m.activity = bad[i].m.activity;
     size_t n = pack(&m, buf);
     assert_int_equal(ls_stage_unpack_action(buf, n, &a, &tk, v, 4, &e), LS_EINVAL);
     assert_non_null(strstr(e.msg, bad[i].why));
@@ -235,19 +266,32 @@ static void test_malformed_records_refused(void **state) {
   assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
   assert_non_null(strstr(e.msg, "without its action"));
   Lockstep__Action m = LOCKSTEP__ACTION__INIT;
-  m.version = 1, m.key = 1, m.account = 1;
+  m.version = 1, m.key = 1, m.account = 1, m.tweet = 1;
   Lockstep__Coaction co = LOCKSTEP__COACTION__INIT, *cop = &co;
   co.account = 3, co.weight = -1;
-  p.action = &m, p.n_partners = 1, p.partners = &cop;
+  p.action = &m, p.n_partners = 1, p.partners = &cop, p.object_accounts = 2;
   n = lockstep__pair_set__pack(&p, buf);
   assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
   assert_non_null(strstr(e.msg, "weighs -1"));
+  co.weight = 0.5, p.object_accounts = 1; /* a partner on an object only its own action touched */
+  n = lockstep__pair_set__pack(&p, buf);
+  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
+  assert_non_null(strstr(e.msg, "1 partners on an object of 1 accounts"));
+  float vec[2] = {1, 0};
+  p.object_accounts = 2, m.n_vector = 2, m.vector = vec; /* vectors stay in the pair stage */
+  n = lockstep__pair_set__pack(&p, buf);
+  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
+  assert_non_null(strstr(e.msg, "action with a vector"));
+  m.n_vector = 0; /* and mended, it is read */
+  n = lockstep__pair_set__pack(&p, buf);
+  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_OK);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_actions_in_signal_order),   cmocka_unit_test(test_pair_stage_on_recorded_actions),
-      cmocka_unit_test(test_cluster_budget_per_tweet),  cmocka_unit_test(test_similar_stage_on_recorded_vectors),
+      cmocka_unit_test(test_cluster_budget_per_tweet),
+      cmocka_unit_test(test_cluster_budget_survives_late_tweet),  cmocka_unit_test(test_similar_stage_on_recorded_vectors),
       cmocka_unit_test(test_records_round_trip),
       cmocka_unit_test(test_malformed_records_refused),
   };
