@@ -287,6 +287,9 @@ static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool cons
   int rc = ls_kafka_conf_apply(kc, common, 2, err);
   if (rc == LS_OK && consumer) rc = ls_kafka_conf_apply(kc, cons, (int)(sizeof cons / sizeof *cons), err);
   if (rc == LS_OK && consumer && c->instance[0]) rc = ls_kafka_conf_apply(kc, statik, 1, err);
+  /* a stage topic's hot partition (co-similar-text vectors, 1 KiB each) must keep up with its producer */
+  const char *records[] = {"max.partition.fetch.bytes=1048576"};
+  if (rc == LS_OK && consumer && c->conf.records) rc = ls_kafka_conf_apply(kc, records, 1, err);
   if (consumer) rd_kafka_conf_set_rebalance_cb(kc, on_rebalance);
   if (rc == LS_OK && !consumer) {
     rd_kafka_conf_set_dr_msg_cb(kc, on_dlq_delivery);
@@ -407,6 +410,47 @@ static int on_tweet(void *ud, const struct ls_tweet *t) {
   return 0;
 }
 
+/* A pair set's evidence: the tweet it carries, into the slot's tweet. */
+static int on_evidence(void *ud, const struct ls_tweet *t) {
+  struct ls_ring_slot *s = ud;
+  return ls_tweet_copy(&s->tweet, &s->arena, t) == LS_OK ? 0 : 1;
+}
+
+static void ignore_reason(void *ud, const char *reason) { (void)ud, (void)reason; }
+
+/* The tweet of a stage record in the slot: a pair set's evidence (which must be that tweet's),
+ * else its id, author and time. @returns 0, or the reason it cannot be used. */
+static const char *record_tweet(struct ls_kafka_consumer *c, struct ls_ring_slot *s) {
+  const struct ls_action_rec *a = &s->rec.set.act;
+  struct ls_decode_sink sink = {.emit = on_evidence, .reject = ignore_reason, .ud = s};
+  if (c->conf.records == LS_STAGE_PAIRSET && s->rec.evidence_len) {
+    if (ls_decode(c->dec, LS_FMT_PROTOBUF, s->rec.evidence, s->rec.evidence_len, &sink) != 1) return "stage record: its tweet is not a valid lockstep.Tweet";
+    if (s->tweet.id != a->tweet || s->tweet.author_id != a->account) return "stage record: its tweet is not the action's";
+    return NULL;
+  }
+  s->tweet = (struct ls_tweet){.id = a->tweet, .author_id = a->account, .created_at_ms = a->t_ms};
+  return NULL;
+}
+
+/* A stage record into one slot, or dead-lettered with its reason. */
+static void stage_record(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
+  struct ls_ring_slot *s = wait_slot(c);
+  if (!s) return;
+  struct ls_err err;
+  const char *why = NULL;
+  if (ls_stage_unpack(c->conf.records, m->payload, m->len, c->conf.dim, c->conf.max_partners, &s->arena, &s->rec, &err) != LS_OK) why = err.msg;
+  else why = record_tweet(c, s);
+  if (why) {
+    on_reject(c, why);
+    memset(&s->tweet, 0, sizeof s->tweet); /* position marker */
+    s->rec = (struct ls_stage_rec){0};
+  } else {
+    c->emitted++;
+    atomic_fetch_add(&c->stats.tweets, 1);
+  }
+  publish(c, s);
+}
+
 static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
   int64_t t0 = mono_ns();
   c->waited_ns = 0;
@@ -416,8 +460,9 @@ static void handle(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
   atomic_fetch_add(&c->stats.messages, 1);
   atomic_fetch_add(&c->stats.bytes, m->len);
   struct ls_decode_sink sink = {.emit = on_tweet, .reject = on_reject, .ud = c};
-  ls_decode(c->dec, LS_FMT_AUTO, m->payload, m->len, &sink);
-  if (c->emitted == 0 && !atomic_load(&c->abort_)) {
+  if (c->conf.records) stage_record(c, m);
+  else ls_decode(c->dec, LS_FMT_AUTO, m->payload, m->len, &sink);
+  if (c->emitted == 0 && !c->conf.records && !atomic_load(&c->abort_)) {
     struct ls_ring_slot *s = wait_slot(c); /* position marker: acknowledges the offset in order */
     if (s) {
       memset(&s->tweet, 0, sizeof s->tweet);

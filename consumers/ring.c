@@ -47,6 +47,7 @@ struct ls_ring_slot *ls_ring_acquire(struct ls_ring *r) {
   if (head - tail > r->mask) return NULL;
   struct ls_ring_slot *s = &r->slots[head & r->mask];
   ls_arena_reset(&s->arena);
+  s->rec = (struct ls_stage_rec){0};
   return s;
 }
 

@@ -56,13 +56,28 @@ static double decayed(const struct ls_activity *a, const struct cell *c, int32_t
 
 static int32_t seconds(const struct ls_activity *a) { return (int32_t)((a->now_ms - a->origin_ms) / 1000); }
 
-void ls_activity_add(struct ls_activity *a, uint64_t account, int64_t t_ms) {
+/* Advances the clock to t_ms; returns it in the cells' seconds. */
+static int32_t advance(struct ls_activity *a, int64_t t_ms) {
   if (a->origin_ms == 0) a->origin_ms = a->now_ms = t_ms;
   if (t_ms > a->now_ms) a->now_ms = t_ms;
-  int32_t now_s = seconds(a);
+  return seconds(a);
+}
+
+void ls_activity_add(struct ls_activity *a, uint64_t account, int64_t t_ms) {
+  int32_t now_s = advance(a, t_ms);
   for (int r = 0; r < ROWS; r++) {
     struct cell *c = cell_of(a, account, r);
     c->count = (float)(decayed(a, c, now_s) + 1);
+    c->at_s = now_s;
+  }
+}
+
+void ls_activity_raise(struct ls_activity *a, uint64_t account, double count, int64_t t_ms) {
+  int32_t now_s = advance(a, t_ms);
+  for (int r = 0; r < ROWS; r++) {
+    struct cell *c = cell_of(a, account, r);
+    double v = decayed(a, c, now_s);
+    c->count = (float)(v > count ? v : count);
     c->at_s = now_s;
   }
 }

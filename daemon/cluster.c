@@ -2,7 +2,9 @@
  * open-addressed table keyed by tweet id, so sets of one tweet may come at different times; a
  * full probe run reuses the entry made longest ago (by arrival, not event time: a late tweet's
  * entry outlives older ones). The table holds 16 batches of entries, so the tweets of the current
- * batch keep theirs. */
+ * batch keep theirs. Each entry also names the sets its tweet spent, so a set sent again (by a
+ * pair node after a restart or a rebalance) is spent once; the table is in the checkpoint, so
+ * this holds across a restart of the cluster stage too. */
 #include "lockstep/cluster.h"
 
 #include <stdlib.h>
@@ -13,11 +15,14 @@
 
 #define BUDGET_PROBE 16
 #define MIN_BUDGETS 65536
+#define SPENT_MAX 12 /* sets remembered per tweet: more than a tweet's actions (signals.h) */
 
 struct budget {
   uint64_t tweet; /* 0: free */
   uint64_t made;  /* when it was made: the table's count of entries made so far */
   float left;
+  uint32_t n_spent;
+  uint32_t spent[SPENT_MAX]; /* the sets spent (set_id): one sent again is not spent twice */
 };
 
 struct ls_cluster {
@@ -107,8 +112,20 @@ static struct budget *budget_of(struct ls_cluster *c, const struct ls_action_rec
     }
     if (!oldest || b->made < oldest->made) oldest = b;
   }
-  *oldest = (struct budget){tweet, ++c->budgets_made, 1};
+  *oldest = (struct budget){.tweet = tweet, .made = ++c->budgets_made, .left = 1};
   return oldest;
+}
+
+/* A set's name within its tweet: its object and signal (never 0). */
+static uint32_t set_id(const struct ls_action_rec *a) { return (uint32_t)ls_hash_combine(a->key, (uint64_t)a->signal) | 1; }
+
+/* True when the tweet's set was spent before (sent again by a pair node after a restart or a
+ * rebalance, and read again by a cluster stage restored from its checkpoint); else notes it. */
+static bool spent_before(struct budget *b, uint32_t id) {
+  for (uint32_t k = 0; k < b->n_spent; k++)
+    if (b->spent[k] == id) return true;
+  if (b->n_spent < SPENT_MAX) b->spent[b->n_spent++] = id;
+  return false;
 }
 
 bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set) {
@@ -117,6 +134,7 @@ bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set) {
   double sum = 0;
   for (uint32_t k = 0; k < set->n; k++) sum += set->partners[k].w;
   struct budget *left = budget_of(c, a);
+  if (spent_before(left, set_id(a))) return false;
   double budget = ls_chance_budget(c->chance, set->object_accounts);
   if (budget > left->left) budget = left->left;
   double scale = sum > budget ? budget / sum : 1;
@@ -170,9 +188,16 @@ void ls_cluster_stats(const struct ls_cluster *c, int64_t watermark_ms, bool sca
 
 size_t ls_cluster_bytes(const struct ls_cluster *c) { return ls_graph_bytes(c->graph); }
 
+static bool budget_used(const void *b) { return ((const struct budget *)b)->tweet != 0; }
+
+static bool budget_valid(void *p) { return ((struct budget *)p)->n_spent <= SPENT_MAX; }
+
 void ls_cluster_save(const struct ls_cluster *c, struct ls_snap *w) {
   ls_snap_u64(w, (uint64_t)c->last_event_ms);
   ls_snap_u64(w, (uint64_t)c->dirty | (uint64_t)c->strong_new << 1);
+  ls_snap_section(w, "BUDG", ls_hash_combine(sizeof(struct budget), c->budget_mask));
+  ls_snap_u64(w, c->budgets_made);
+  ls_snap_put_sparse(w, c->budgets, sizeof *c->budgets, c->budget_mask + 1, budget_used);
   ls_graph_save(c->graph, w);
   ls_tracker_save(c->tracker, w);
 }
@@ -183,6 +208,10 @@ int ls_cluster_load(struct ls_cluster *c, struct ls_snap_reader *r, struct ls_er
   c->dirty = flags & 1;
   c->strong_new = flags >> 1 & 1;
   c->last_wall = ls_clock_s(); /* an idle clustering of what was restored waits its second, as after a run */
+  if (ls_snap_expect(r, "BUDG", ls_hash_combine(sizeof(struct budget), c->budget_mask))) {
+    c->budgets_made = ls_snap_get_u64(r);
+    ls_snap_get_sparse(r, c->budgets, sizeof *c->budgets, c->budget_mask + 1, budget_valid);
+  }
   int rc = ls_snap_status(r, err);
   if (rc == LS_OK) rc = ls_graph_load(c->graph, r, err);
   if (rc == LS_OK) rc = ls_tracker_load(c->tracker, r, err);

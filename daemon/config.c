@@ -59,6 +59,9 @@ static const struct option OPTIONS[] = {
     STR("kafka", "offset_reset", kafka.offset_reset, "earliest", "Where a group with no committed offset starts: earliest or latest."),
     STR("kafka", "properties", kafka.properties, "", "Extra librdkafka properties for every client, \"key=value;key=value\", with \\; for a ';' inside a value (e.g. security.protocol=ssl;ssl.ca.location=/etc/ssl/ca.pem)."),
     STR("kafka", "epoch_topic", kafka.epoch_topic, "lockstep.epochs", "With checkpoints: topic (one partition) of the markers that commit each epoch's transaction on output_topic (key: the transactional id); read back at a restart to tell whether the last epoch reached readers (README: checkpoints)."),
+    STR("pipeline", "role", pipeline.role, "all", "The stages this daemon runs (README: stages): all (one process: tweets in, campaigns out), or one stage of a deployment over several nodes: ingest (tweets from kafka.input_topic to actions on actions_topic), pair (actions to pair sets on pairs_topic) or cluster (pair sets to campaigns on the sinks). Each role is its own consumer group, kafka.group_id with .ingest, .pair or .cluster appended; run as many ingest and pair daemons as the load needs, and one cluster daemon."),
+    STR("pipeline", "actions_topic", pipeline.actions_topic, "lockstep.actions", "Topic of actions (lockstep.Action) from ingest to pair daemons, partitioned by object key; its partitions bound how many pair daemons share the work. Co-similar-text actions all go to its partition 0 (one pair daemon holds the whole text window)."),
+    STR("pipeline", "pairs_topic", pipeline.pairs_topic, "lockstep.pairs", "Topic of pair sets (lockstep.PairSet) from pair daemons to the cluster daemon, partitioned by tweet."),
     BOOL("redis", "enabled", redis.enabled, "true", "Write campaigns to Redis."),
     STR("redis", "host", redis.host, "127.0.0.1", "Redis host."),
     INT("redis", "port", redis.port, "6379", 1, 65535, "Redis port."),
@@ -221,7 +224,20 @@ int ls_config_set(struct ls_config *c, const char *a, struct ls_err *err) {
   return LS_OK;
 }
 
+static const char *const ROLES[] = {"all", "ingest", "pair", "cluster"};
+
+const char *ls_role_name(enum ls_role r) { return ROLES[r]; }
+
+enum ls_role ls_config_role(const struct ls_config *c) {
+  for (int r = 0; r < 4; r++)
+    if (!strcmp(c->pipeline.role, ROLES[r])) return (enum ls_role)r;
+  return LS_ROLE_ALL;
+}
+
 int ls_config_check(const struct ls_config *c, struct ls_err *err) {
+  bool role = false;
+  for (int r = 0; r < 4; r++) role |= !strcmp(c->pipeline.role, ROLES[r]);
+  if (!role) return ls_err_set(err, LS_EINVAL, "pipeline.role: \"%s\" is not all, ingest, pair or cluster", c->pipeline.role);
   if (strcmp(c->kafka.output_format, "protobuf") && strcmp(c->kafka.output_format, "json"))
     return ls_err_set(err, LS_EINVAL, "kafka.output_format: \"%s\" is not protobuf or json", c->kafka.output_format);
   if (c->checkpoint.interval_s > 0 && !c->checkpoint.name[0])

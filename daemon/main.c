@@ -21,6 +21,7 @@
 #include "lockstep/pipeline.h"
 #include "lockstep/replay.h"
 #include "lockstep/sink.h"
+#include "lockstep/stage_out.h"
 
 static atomic_bool g_stop;
 static atomic_bool g_reload; /* SIGHUP: read the configuration again */
@@ -170,6 +171,9 @@ struct daemon {
   struct ls_pipeline *pipeline;
   struct ls_export *export;
   struct ls_checkpoint *ck;
+  enum ls_role role;
+  struct ls_stage_out *out; /* roles ingest and pair: the next stage's topic */
+  char group[LS_STR + 16]; /* kafka.group_id, with the role appended when not all */
   char name[300]; /* checkpoint.name expanded */
   char ck_key[1024], txn_id[1024];
   int64_t resume[LS_MAX_PARTITIONS]; /* the restored checkpoint's positions, for the consumers' replay gate */
@@ -211,9 +215,30 @@ static int split_props(struct daemon *d, struct ls_err *err) {
 static bool checkpoints(const struct daemon *d) { return !d->opts.replay && d->cfg.checkpoint.interval_s > 0; }
 
 static void name_daemon(struct daemon *d) {
+  d->role = ls_config_role(&d->cfg);
+  snprintf(d->group, sizeof d->group, "%s%s%s", d->cfg.kafka.group_id, d->role ? "." : "", d->role ? ls_role_name(d->role) : "");
   ls_kafka_instance_name(d->cfg.checkpoint.name, d->name, sizeof d->name);
-  snprintf(d->ck_key, sizeof d->ck_key, "%scheckpoint:%s:%s", d->cfg.redis.prefix, d->cfg.kafka.group_id, d->name);
-  snprintf(d->txn_id, sizeof d->txn_id, "lockstepd-%s-%s", d->cfg.kafka.group_id, d->name);
+  snprintf(d->ck_key, sizeof d->ck_key, "%scheckpoint:%s:%s", d->cfg.redis.prefix, d->group, d->name);
+  snprintf(d->txn_id, sizeof d->txn_id, "lockstepd-%s-%s", d->group, d->name);
+}
+
+/* The roles whose stage writes campaigns. */
+static bool writes_campaigns(const struct daemon *d) { return d->role == LS_ROLE_ALL || d->role == LS_ROLE_CLUSTER; }
+
+/* What the consumers read: the role's input topic and its records (0: tweets). */
+static const char *input_topic(const struct daemon *d, enum ls_stage_kind *records) {
+  *records = d->role == LS_ROLE_PAIR ? LS_STAGE_ACTION : d->role == LS_ROLE_CLUSTER ? LS_STAGE_PAIRSET : 0;
+  return d->role == LS_ROLE_PAIR ? d->cfg.pipeline.actions_topic : d->role == LS_ROLE_CLUSTER ? d->cfg.pipeline.pairs_topic : d->cfg.kafka.input_topic;
+}
+
+/* Roles ingest and pair: the producer to the next stage's topic. */
+static int open_stage_out(struct daemon *d, struct ls_err *err) {
+  if (d->role != LS_ROLE_INGEST && d->role != LS_ROLE_PAIR) return LS_OK;
+  struct ls_stage_out_conf oc = {d->cfg.kafka.brokers, d->role == LS_ROLE_INGEST ? d->cfg.pipeline.actions_topic : d->cfg.pipeline.pairs_topic,
+                                 (const char *const *)d->props, d->n_props};
+  int rc = ls_stage_out_create(&d->out, &oc, &d->log, err);
+  if (rc == LS_OK) ls_pipeline_set_stage_out(d->pipeline, d->out);
+  return rc;
 }
 
 static struct ls_redis_addr redis_addr(const struct ls_config *c) {
@@ -230,6 +255,7 @@ static int add_sink(struct daemon *d, struct ls_sink *s, struct ls_err *err) {
 static int open_sinks(struct daemon *d, struct ls_err *err) {
   const struct ls_config *c = &d->cfg;
   int rc = LS_OK;
+  if (!writes_campaigns(d)) return LS_OK;
   struct ls_sink *s;
   bool replay = d->opts.replay != NULL;
   if (!replay && c->redis.enabled) {
@@ -256,6 +282,12 @@ static void decode_limits(const struct ls_config *c, struct ls_decode_limits *l)
 }
 
 static size_t slot_bytes(const struct ls_config *c) { return (size_t)c->input.max_text_bytes * 2 + 4096; }
+
+/* A ring slot for what the daemon reads: a tweet, or a stage record with its vector, partners,
+ * evidence and the tweet read from it. */
+static size_t input_slot_bytes(const struct daemon *d, uint32_t dim, uint32_t max_partners) {
+  return slot_bytes(&d->cfg) + (d->role == LS_ROLE_PAIR || d->role == LS_ROLE_CLUSTER ? dim * sizeof(float) + max_partners * sizeof(struct ls_coaction) : 0);
+}
 
 static bool replay_finished(void *ud) { return ls_replay_finished(ud); }
 static int64_t replay_clock(void *ud) { return ls_replay_clock_ms(ud); }
@@ -316,10 +348,16 @@ static int open_checkpoint(struct daemon *d, struct ls_err *err) {
 
 static int open_consumers(struct daemon *d, struct ls_err *err) {
   const struct ls_config *c = &d->cfg;
+  enum ls_stage_kind records;
+  const char *topic = input_topic(d, &records);
+  uint32_t dim, max_partners;
+  ls_pipeline_record_limits(d->pipeline, &dim, &max_partners);
+  size_t slot = input_slot_bytes(d, dim, max_partners);
   for (int i = 0; i < c->kafka.consumers; i++) {
-    int rc = ls_ring_create(&d->rings[i], (size_t)c->input.ring_capacity, slot_bytes(c), err);
+    int rc = ls_ring_create(&d->rings[i], (size_t)c->input.ring_capacity, slot, err);
     if (rc != LS_OK) return rc;
-    struct ls_kafka_conf kc = {.brokers = c->kafka.brokers, .group_id = c->kafka.group_id, .instance_id = c->kafka.instance_id, .topic = c->kafka.input_topic,
+    struct ls_kafka_conf kc = {.brokers = c->kafka.brokers, .group_id = d->group, .instance_id = c->kafka.instance_id, .topic = topic,
+                               .records = records, .dim = dim, .max_partners = max_partners,
                                .dlq_topic = c->kafka.dlq_topic, .index = i, .session_timeout_ms = (int)c->kafka.session_timeout_ms,
                                .fetch_wait_max_ms = (int)c->kafka.fetch_wait_max_ms,
                                .queued_max_kbytes = (int)c->kafka.queued_max_kbytes, .order_wait_ms = (int)c->kafka.order_wait_ms, .offset_reset = c->kafka.offset_reset,
@@ -334,8 +372,8 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
                                      kafka_ack, NULL};
     if ((rc = ls_pipeline_add_source(d->pipeline, &src, err)) != LS_OK) return rc;
   }
-  ls_logf(&d->log, LS_LOG_INFO, "main", "rings=%d capacity=%lld slot=%zuB memory=%.1fMiB", d->n_consumers,
-          (long long)c->input.ring_capacity, slot_bytes(c), d->n_consumers * c->input.ring_capacity * slot_bytes(c) / 1048576.0);
+  ls_logf(&d->log, LS_LOG_INFO, "main", "role=%s group=%s topic=%s rings=%d capacity=%lld slot=%zuB memory=%.1fMiB", ls_role_name(d->role),
+          d->group, topic, d->n_consumers, (long long)c->input.ring_capacity, slot, d->n_consumers * c->input.ring_capacity * slot / 1048576.0);
   for (int i = 0; i < d->n_consumers; i++) {
     int rc = ls_kafka_consumer_start(d->consumers[i], err);
     if (rc != LS_OK) return rc;
@@ -541,6 +579,7 @@ static void teardown(struct daemon *d) {
   for (int i = 0; i < d->n_consumers; i++) ls_kafka_consumer_destroy(d->consumers[i]);
   ls_replay_close(d->replay);
   ls_pipeline_destroy(d->pipeline);
+  ls_stage_out_destroy(d->out);
   ls_export_destroy(d->export);
   ls_checkpoint_close(d->ck);
   for (int i = 0; i < d->n_sinks; i++) ls_sink_destroy(d->sinks[i]);
@@ -552,6 +591,8 @@ static int run(struct daemon *d) {
   struct ls_err err;
   name_daemon(d);
   int rc = split_props(d, &err);
+  if (rc == LS_OK && d->opts.replay && d->role != LS_ROLE_ALL)
+    rc = ls_err_set(&err, LS_EINVAL, "pipeline.role = %s reads and writes Kafka topics: --replay runs every stage (pipeline.role = all)", ls_role_name(d->role));
   if (rc == LS_OK) rc = open_http(d, &err);
   if (rc == LS_OK) rc = ls_backend_open(&d->be, d->cfg.embed.backend, &d->log, &err);
   if (rc == LS_OK) {
@@ -561,6 +602,7 @@ static int run(struct daemon *d) {
   }
   if (rc == LS_OK) rc = ls_pipeline_create(&d->pipeline, &d->cfg, d->be, d->sinks, d->n_sinks, &d->log, &err);
   if (rc == LS_OK) rc = open_export(d, &err);
+  if (rc == LS_OK) rc = open_stage_out(d, &err);
   if (rc == LS_OK) rc = open_checkpoint(d, &err);
   if (rc == LS_OK && atomic_load(&g_stop)) {
     teardown(d);

@@ -8,8 +8,12 @@
  * Exact-signal actions are paired as each tweet is read; the batch's originals are then embedded
  * and searched together. Clustering runs when cluster.c says it is due; its events go to the
  * sinks. With --export-edges, every action and match is also recorded for the network export.
+ * With pipeline.role, one daemon runs one stage: ingest sends its actions to the actions topic
+ * (stage_out.h) instead of pairing them; pair reads actions (the consumers unpack them into the
+ * ring slots) and sends pair sets; cluster reads pair sets and spends them. Records sent again
+ * upstream are dropped by the dedup table (action_id).
  * Offsets (offsets.h): a partition's offset is acknowledged to its source only when every sink
- * reports that all it was given is acknowledged, and never past the oldest tweet still inside the
+ * (and the next stage's topic) reports that all it was given is acknowledged, and never past the oldest tweet still inside the
  * longest signal window. */
 #include "lockstep/pipeline.h"
 
@@ -25,20 +29,26 @@
 #include "lockstep/cluster.h"
 #include "lockstep/dedup.h"
 #include "lockstep/embedder.h"
+#include "lockstep/encode.h"
+#include "lockstep/graph.h"
 #include "lockstep/hash.h"
 #include "lockstep/offsets.h"
 #include "lockstep/pairs.h"
 #include "lockstep/signals.h"
 #include "lockstep/similar.h"
+#include "lockstep/stage_out.h"
 #include "lockstep/textnorm.h"
+#include "lockstep/utf8.h"
 
 #define OFFSET_CHECKPOINTS 4096 /* batches per partition within one window before hold-back shortens */
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
 #define ACTIVITY_HALF_LIFE_MS 2495328 /* activity counts halve in 41.6 min: a mean life of one hour */
-#define CHECKPOINT_FORMAT 2 /* 2: the cluster stage's part in one section */
+#define CHECKPOINT_FORMAT 3 /* 2: the cluster stage's part in one section; 3: with its tweets' budgets */
+#define EVIDENCE_BYTES (LS_TEXT_MAX + 512) /* a packed tweet with a text prefix, username and author */
 
 struct item {
-  struct ls_tweet *t;
+  struct ls_tweet *t; /* a stage record's: its tweet (a pair set's evidence) */
+  const struct ls_stage_rec *rec; /* pair and cluster roles: the record read */
   uint64_t text_key; /* co-tweet key of the canonical text (0: none) */
   char *norm; /* normalised text */
   uint32_t norm_len, tokens;
@@ -48,6 +58,11 @@ struct item {
 
 struct ls_pipeline {
   struct ls_config cfg;
+  enum ls_role role;
+  struct ls_stage_out *out; /* ingest, pair: the next stage's topic */
+  struct ls_stage_buf rec_buf;
+  uint8_t evidence[EVIDENCE_BYTES]; /* ingest: the tweet being read, packed for the cluster stage */
+  struct ls_dedup touched; /* cluster role: tweets already recorded as coordinated */
   const struct ls_log *log;
   struct ls_backend *be;
   struct ls_sink *const *sinks;
@@ -128,12 +143,13 @@ void ls_pipeline_reconfigure(struct ls_pipeline *p, const struct ls_config *cfg)
 static int create_stages(struct ls_pipeline *p, struct ls_err *err) {
   const struct ls_config *c = &p->cfg;
   p->chance = chance_of(c);
-  int rc = open_embedder(p, err);
+  int rc = p->role == LS_ROLE_CLUSTER ? LS_OK : open_embedder(p, err);
   if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
   if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
   if (rc == LS_OK) rc = ls_signals_create(&p->signals, c, err);
   if (rc == LS_OK) rc = ls_pairs_create(&p->pairs, c, &p->chance, p->activity, err);
-  if (rc == LS_OK && p->embedder) rc = ls_similar_create(&p->similar, c, p->be, p->dim, p->tau, &p->chance, p->activity, p->log, err);
+  if (rc == LS_OK && p->role == LS_ROLE_CLUSTER) rc = ls_dedup_init(&p->touched, (uint32_t)c->detect.dedup_capacity, err);
+  if (rc == LS_OK && p->embedder && p->role != LS_ROLE_INGEST) rc = ls_similar_create(&p->similar, c, p->be, p->dim, p->tau, &p->chance, p->activity, p->log, err);
   if (rc == LS_OK) rc = ls_cluster_create(&p->cluster, c, &p->chance, err);
   if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
   return rc;
@@ -159,7 +175,7 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (!p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->queries || !p->positions ||
       !p->reading)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
-  for (int s = 0; s < LS_SIG_COUNT; s++)
+  for (int s = 0; s < LS_SIG_COUNT && (p->role == LS_ROLE_ALL || p->role == LS_ROLE_PAIR); s++) /* the roles with windows */
     if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
   return LS_OK;
 }
@@ -194,6 +210,7 @@ int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, st
   struct ls_pipeline *p = calloc(1, sizeof *p);
   if (!p) return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory");
   p->cfg = *cfg;
+  p->role = ls_config_role(cfg);
   p->log = log;
   p->be = be;
   p->sinks = sinks;
@@ -212,6 +229,8 @@ int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, st
 void ls_pipeline_destroy(struct ls_pipeline *p) {
   if (!p) return;
   ls_dedup_free(&p->dedup);
+  ls_dedup_free(&p->touched);
+  free(p->rec_buf.buf);
   ls_activity_destroy(p->activity);
   ls_signals_destroy(p->signals);
   ls_pairs_destroy(p->pairs);
@@ -229,6 +248,14 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   free(p->reading);
   ls_offsets_destroy(p->offsets);
   free(p);
+}
+
+void ls_pipeline_set_stage_out(struct ls_pipeline *p, struct ls_stage_out *out) { p->out = out; }
+
+void ls_pipeline_record_limits(const struct ls_pipeline *p, uint32_t *dim, uint32_t *max_partners) {
+  uint32_t most = ls_chance_max_accounts(&p->chance);
+  *dim = p->dim;
+  *max_partners = most > LS_OBJECT_RECENT ? most : LS_OBJECT_RECENT;
 }
 
 void ls_pipeline_set_export(struct ls_pipeline *p, struct ls_export *x) {
@@ -280,6 +307,7 @@ static bool flush_sinks(struct ls_pipeline *p, int timeout_ms) {
     size_t n = s->i->held ? s->i->held(s) : 0;
     if (n > held) held = n;
   }
+  if (p->out) clean &= ls_stage_out_settled(p->out, timeout_ms > 1000 ? timeout_ms : 1000);
   p->st.sink_failures = failures;
   p->st.sink_retries = retries;
   p->st.sink_pending = held;
@@ -441,6 +469,42 @@ static void maybe_cluster(struct ls_pipeline *p, bool idle) {
 
 /* --- stages ----------------------------------------------------------------------------------- */
 
+/* --- the topics between stages (roles ingest and pair) ---------------------------------------- */
+
+/* The partition of the next stage's topic for key. */
+static int32_t partition_of(const struct ls_pipeline *p, uint64_t key) {
+  return (int32_t)(ls_mix64(key) % (uint64_t)ls_stage_out_partitions(p->out));
+}
+
+static void send(struct ls_pipeline *p, enum ls_stage_kind kind, const struct ls_stage_rec *r, int32_t partition, uint64_t key) {
+  struct ls_err err;
+  if (ls_stage_pack(kind, r, p->dim, &p->rec_buf, &err) == LS_OK) ls_stage_out_send(p->out, partition, key, &p->rec_buf, r->set.act.t_ms);
+  else ls_logf(p->log, LS_LOG_ERROR, "stage", "%s not sent: %s", ls_stage_kind_name(kind), err.msg);
+}
+
+/* Ingest: the tweet's evidence for the cluster stage, packed into p->evidence (its length). */
+static uint32_t pack_evidence(struct ls_pipeline *p, const struct ls_tweet *t) {
+  struct ls_tweet e = {.id = t->id, .author_id = t->author_id, .created_at_ms = t->created_at_ms, .text = t->text,
+                       .text_len = (uint32_t)ls_utf8_prefix(t->text, t->text_len, LS_TEXT_MAX), .username = t->username, .author = t->author};
+  return (uint32_t)ls_encode_protobuf(&e, p->evidence, sizeof p->evidence);
+}
+
+/* Ingest: one action to the pair stage, by object key (co-similar-text: partition 0, where the
+ * whole text window is). */
+static void send_action(struct ls_pipeline *p, const struct ls_action_rec *a, uint64_t text_key, const float *vector, uint32_t evidence_len) {
+  struct ls_stage_rec r = {.set.act = *a, .text_key = text_key, .vector = vector, .evidence = p->evidence, .evidence_len = evidence_len};
+  bool similar = a->signal == LS_SIG_SIMILAR;
+  send(p, LS_STAGE_ACTION, &r, similar ? 0 : partition_of(p, a->key), similar ? a->tweet : a->key);
+}
+
+/* Pair: a pair set with partners to the cluster stage, by tweet, with the evidence its action carried. */
+static void send_pairset(struct ls_pipeline *p, const struct ls_pairset *set, const struct ls_stage_rec *from) {
+  struct ls_stage_rec r = {.set = *set, .evidence = from->evidence, .evidence_len = from->evidence_len};
+  p->st.pairs[set->act.signal] += set->n;
+  p->st.pair_sets++;
+  send(p, LS_STAGE_PAIRSET, &r, partition_of(p, set->act.tweet), set->act.tweet);
+}
+
 /* A pair set into the cluster stage; true when it tied its tweet to another account. */
 static bool spend(struct ls_pipeline *p, const struct ls_pairset *set) {
   p->st.pairs[set->act.signal] += set->n;
@@ -461,6 +525,12 @@ static void exact_signals(struct ls_pipeline *p, struct item *it, double *t) {
   for (uint32_t k = 0; p->export && k < n; k++)
     ls_export_action(p->export, acts[k].signal, acts[k].key, acts[k].account, acts[k].tweet, acts[k].t_ms);
   *t = lap(p, LS_STAGE_SIGNALS, *t);
+  if (p->role == LS_ROLE_INGEST) {
+    uint32_t ev = n ? pack_evidence(p, it->t) : 0;
+    for (uint32_t k = 0; k < n; k++) send_action(p, &acts[k], 0, NULL, ev);
+    *t = lap(p, LS_STAGE_SINKS, *t);
+    return;
+  }
   struct ls_coaction partners[LS_MAX_ACTIONS][LS_OBJECT_RECENT];
   struct ls_pairset sets[LS_MAX_ACTIONS];
   for (uint32_t k = 0; k < n; k++) {
@@ -479,7 +549,7 @@ static bool similar_candidate(const struct item *it) {
 /* The batch's originals, embedded and searched together; their pair sets are spent in order. *t
  * is the clock of the stages' times. */
 static void similar_text(struct ls_pipeline *p, uint32_t n_items, double *t) {
-  if (!p->similar) return;
+  if (!p->embedder) return;
   uint32_t n = 0;
   for (uint32_t i = 0; i < n_items; i++) {
     const struct item *it = &p->items[i];
@@ -497,6 +567,13 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items, double *t) {
   *t = lap(p, LS_STAGE_SIGNALS, *t);
   int rc = n ? ls_embedder_embed(p->embedder, p->embed_texts, p->embed_lens, n, p->vectors, &err) : LS_OK;
   *t = lap(p, LS_STAGE_EMBED, *t);
+  if (rc == LS_OK && p->role == LS_ROLE_INGEST) {
+    for (uint32_t k = 0; k < n; k++)
+      send_action(p, &p->queries[k].act, p->queries[k].text_key, p->vectors + (size_t)k * p->dim, pack_evidence(p, p->items[p->embed_items[k]].t));
+    p->st.actions += n;
+    *t = lap(p, LS_STAGE_SINKS, *t);
+    return;
+  }
   if (rc == LS_OK) rc = ls_similar_batch(p->similar, p->queries, p->vectors, n, p->st.watermark_ms, &out, &err);
   *t = lap(p, LS_STAGE_SIMILAR, *t);
   if (rc != LS_OK) {
@@ -532,11 +609,12 @@ static uint32_t take(struct ls_pipeline *p, uint32_t n, uint64_t *tokens) {
   for (int s = 0; s < p->n_src && n < max; s++) {
     size_t avail = ls_ring_readable(p->src[s].ring);
     while (p->taken[s] < avail && n < max && *tokens < (uint64_t)p->cfg.embed.max_batch_tokens) {
-      struct ls_tweet *t = &ls_ring_peek(p->src[s].ring, p->taken[s]++)->tweet;
+      struct ls_ring_slot *slot = ls_ring_peek(p->src[s].ring, p->taken[s]++);
+      struct ls_tweet *t = &slot->tweet;
       bool replayed = note_offset(p, s, t);
       if (t->id && !replayed && t->arrived_ms > 0 && (!p->first_new_ms || t->arrived_ms < p->first_new_ms)) p->first_new_ms = t->arrived_ms;
       *tokens += t->text_len / 4 + 1;
-      p->items[n++] = (struct item){.t = t->id ? t : NULL, .replayed = replayed};
+      p->items[n++] = (struct item){.t = t->id ? t : NULL, .rec = &slot->rec, .replayed = replayed};
     }
   }
   return n;
@@ -561,7 +639,82 @@ static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
   it->norm_len = (uint32_t)ls_signals_text(p->signals, it->t, it->norm, p->norm_stride, &it->tokens);
 }
 
-static void process(struct ls_pipeline *p, uint32_t n) {
+/* An action's name in the dedup table of the pair and cluster roles (a record sent again after a
+ * restart upstream is dropped). */
+static uint64_t action_id(const struct ls_action_rec *a) { return ls_hash_combine(a->tweet, a->key + (uint64_t)a->signal); }
+
+/* Pair and cluster roles: the record's action, unless it was read before; advances the clock. */
+static const struct ls_action_rec *fresh_action(struct ls_pipeline *p, struct item *it) {
+  const struct ls_action_rec *a = &it->rec->set.act;
+  if (ls_dedup_seen(&p->dedup, action_id(a))) {
+    p->st.duplicates += !it->replayed;
+    it->t = NULL;
+    return NULL;
+  }
+  if (it->replayed) p->st.replayed++;
+  else if (a->t_ms > p->st.watermark_ms) p->st.watermark_ms = a->t_ms;
+  return a;
+}
+
+/* Pair role: each exact action paired as it is read; the batch's co-similar-text actions then
+ * searched together. Pair sets with partners go to the cluster stage. */
+static void pair_actions(struct ls_pipeline *p, uint32_t n) {
+  double t = ls_clock_s();
+  uint32_t nq = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    struct item *it = &p->items[i];
+    const struct ls_action_rec *fresh = it->t ? fresh_action(p, it) : NULL;
+    if (!fresh) continue;
+    struct ls_action_rec a = *fresh;
+    a.replayed |= it->replayed;
+    p->st.actions++;
+    ls_activity_raise(p->activity, a.account, a.activity, a.t_ms);
+    if (a.signal == LS_SIG_SIMILAR) {
+      if (!p->similar) continue;
+      p->queries[nq] = (struct ls_similar_query){.act = a, .text_key = it->rec->text_key};
+      memcpy(p->vectors + (size_t)nq * p->dim, it->rec->vector, p->dim * sizeof *p->vectors);
+      p->embed_items[nq++] = i;
+      continue;
+    }
+    struct ls_coaction partners[LS_OBJECT_RECENT];
+    struct ls_pairset set;
+    if (ls_pairs_observe(p->pairs, &a, partners, &set) < 0) p->st.suppressed++;
+    p->st.light_pairs += set.light;
+    t = lap(p, LS_STAGE_PAIRS, t);
+    if (set.n) send_pairset(p, &set, it->rec);
+    t = lap(p, LS_STAGE_SINKS, t);
+  }
+  if (!p->similar) return;
+  struct ls_similar_out out;
+  struct ls_err err;
+  int rc = ls_similar_batch(p->similar, p->queries, p->vectors, nq, p->st.watermark_ms, &out, &err);
+  t = lap(p, LS_STAGE_SIMILAR, t);
+  if (rc != LS_OK) {
+    ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", nq, err.msg);
+    return;
+  }
+  p->st.suppressed += out.suppressed;
+  p->st.light_pairs += out.light;
+  for (uint32_t k = 0; k < out.n_sets; k++) send_pairset(p, &out.sets[k], p->items[p->embed_items[out.query[k]]].rec);
+  lap(p, LS_STAGE_SINKS, t);
+}
+
+/* Cluster role: each pair set spent as it is read; a tweet it ties is recorded once, from the
+ * evidence the set carries. */
+static void cluster_sets(struct ls_pipeline *p, uint32_t n) {
+  double t = ls_clock_s();
+  for (uint32_t i = 0; i < n; i++) {
+    struct item *it = &p->items[i];
+    const struct ls_action_rec *a = it->t ? fresh_action(p, it) : NULL;
+    if (!a) continue;
+    p->st.light_pairs += it->rec->set.light;
+    if (spend(p, &it->rec->set) && !it->replayed && !ls_dedup_seen(&p->touched, a->tweet)) ls_cluster_touch(p->cluster, it->t);
+  }
+  lap(p, LS_STAGE_EVIDENCE, t);
+}
+
+/* Roles all and ingest: tweets. */
+static void read_tweets(struct ls_pipeline *p, uint32_t n) {
   double t = ls_clock_s();
   for (uint32_t i = 0; i < n; i++) {
     struct item *it = &p->items[i];
@@ -591,6 +744,12 @@ static void process(struct ls_pipeline *p, uint32_t n) {
       ls_cluster_touch(p->cluster, it->t);
   }
   lap(p, LS_STAGE_EVIDENCE, t);
+}
+
+static void process(struct ls_pipeline *p, uint32_t n) {
+  if (p->role == LS_ROLE_PAIR) pair_actions(p, n);
+  else if (p->role == LS_ROLE_CLUSTER) cluster_sets(p, n);
+  else read_tweets(p, n);
   p->st.batches++;
 }
 

@@ -13,11 +13,12 @@
 
 #include "cpu_ops.h"
 
-#if defined(__clang__) && __clang_major__ < 15 /* clang 14 (the fuzz build): no _Float16 on x86 */
-typedef __fp16 half;                           /* a storage type that converts the same way */
-#define HAS_F16C() 1                           /* nor "f16c" to ask for: every AVX2+FMA CPU has it */
+#include "lockstep/half.h"
+
+typedef ls_half half;
+#if defined(__clang__) && __clang_major__ < 15
+#define HAS_F16C() 1 /* clang 14 has no "f16c" to ask for: every AVX2+FMA CPU has it */
 #else
-typedef _Float16 half;
 #define HAS_F16C() __builtin_cpu_supports("f16c")
 #endif
 

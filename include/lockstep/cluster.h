@@ -48,8 +48,9 @@ void ls_cluster_destroy(struct ls_cluster *c);
 /* The live keys: detect.min_accounts and the tracker's. */
 void ls_cluster_reconfigure(struct ls_cluster *c, const struct ls_config *cfg);
 
-/* Spends one pair set into the graph. @returns true (the set had partners: its tweet is
- * coordinated), false for an empty set. */
+/* Spends one pair set into the graph, unless its tweet spent the set of that object and signal
+ * before (a set sent again). @returns true (the set had partners: its tweet is coordinated),
+ * false for an empty set or one spent before. */
 bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set);
 /* The evidence a tweet may still give (1 for one not seen, or forgotten). */
 double ls_cluster_budget_left(const struct ls_cluster *c, uint64_t tweet);
@@ -67,7 +68,7 @@ void ls_cluster_close_all(struct ls_cluster *c, ls_event_fn fn, void *ud);
 void ls_cluster_stats(const struct ls_cluster *c, int64_t watermark_ms, bool scan, struct ls_cluster_stats *st);
 size_t ls_cluster_bytes(const struct ls_cluster *c);
 
-/* Checkpoints (snapshot.h): the schedule, the graph and the tracker. @returns LS_OK, or LS_EINVAL
+/* Checkpoints (snapshot.h): the schedule, the tweets' budgets, the graph and the tracker. @returns LS_OK, or LS_EINVAL
  * (another build, other capacities, or corrupt: the reason). */
 void ls_cluster_save(const struct ls_cluster *c, struct ls_snap *w);
 int ls_cluster_load(struct ls_cluster *c, struct ls_snap_reader *r, struct ls_err *err);

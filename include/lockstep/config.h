@@ -62,10 +62,19 @@ struct ls_config {
     char name[LS_STR];
   } checkpoint;
   struct {
+    char role[LS_STR], actions_topic[LS_STR], pairs_topic[LS_STR];
+  } pipeline;
+  struct {
     char listen[LS_STR];
     int64_t max_connections, timeout_s;
   } http;
 };
+
+/* pipeline.role: which stages this daemon runs (README: stages). */
+enum ls_role { LS_ROLE_ALL, LS_ROLE_INGEST, LS_ROLE_PAIR, LS_ROLE_CLUSTER };
+/* The role named by c->pipeline.role (checked by ls_config_check). */
+enum ls_role ls_config_role(const struct ls_config *c);
+const char *ls_role_name(enum ls_role r);
 
 void ls_config_defaults(struct ls_config *c);
 /* Reads an INI file over c. */

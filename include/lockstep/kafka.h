@@ -3,7 +3,8 @@
  * and sends undecodable messages to the dead-letter topic (original bytes; headers `error`,
  * `source_topic`, `source_partition`, `source_offset`).
  * Offsets are stored only when the pipeline acknowledges them (enable.auto.offset.store=false):
- * ls_kafka_consumer_ack() is thread-safe and is the only thing that travels back. */
+ * ls_kafka_consumer_ack() is thread-safe and is the only thing that travels back. The same
+ * consumer reads the topics between stages on different nodes ([pipeline] role). */
 #ifndef LOCKSTEP_KAFKA_H
 #define LOCKSTEP_KAFKA_H
 
@@ -33,6 +34,12 @@ struct ls_kafka_conf {
   const char *props[LS_KAFKA_MAX_PROPS];
   int n_props;
   struct ls_ring *ring;
+  /* What the topic holds: 0, tweets (decode.h); or stage records of that kind
+   * (stage_codec.h), read into the slot's rec (the vector of a co-similar-text action: dim
+   * floats; a pair set: at most max_partners partners, its tweet's evidence into the slot's
+   * tweet). A record that cannot be read is dead-lettered with its reason, like a tweet. */
+  enum ls_stage_kind records;
+  uint32_t dim, max_partners;
   struct ls_decode_limits limits;
   const struct ls_log *log;
   /* After a restore (pipeline.h): per partition 0..n_resume-1, the offset a checkpoint had

@@ -80,6 +80,13 @@ int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_sourc
 
 /* Records every exact-signal action, co-similar-text match and node into x (--export-edges). */
 void ls_pipeline_set_export(struct ls_pipeline *p, struct ls_export *x);
+/* Roles ingest and pair (pipeline.role): where the stage's records go. Offsets advance only once
+ * they are delivered. */
+struct ls_stage_out;
+void ls_pipeline_set_stage_out(struct ls_pipeline *p, struct ls_stage_out *out);
+/* Roles pair and cluster: what a record read may hold: a co-similar-text vector of *dim floats,
+ * at most *max_partners partners. */
+void ls_pipeline_record_limits(const struct ls_pipeline *p, uint32_t *dim, uint32_t *max_partners);
 
 typedef void (*ls_tick_fn)(void *ud, struct ls_pipeline *p);
 

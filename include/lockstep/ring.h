@@ -1,5 +1,5 @@
 /* ring.h — bounded single-producer single-consumer ring of tweet slots.
- * Each slot holds a tweet record and its own byte arena, so that a consumer thread decodes
+ * Each slot holds a tweet (or a stage record) and its own byte arena, so that a consumer thread decodes
  * into a slot without allocating and the pipeline reads it in place. When the ring is full the
  * producer waits (ls_ring_acquire returns NULL): memory never grows with load.
  * The consumer may hold several published slots at once (a batch) and releases them in order. */
@@ -10,13 +10,16 @@
 #include <stdint.h>
 
 #include "lockstep/err.h"
+#include "lockstep/stage_codec.h"
 #include "lockstep/tweet.h"
 
 struct ls_ring;
 
 struct ls_ring_slot {
-  struct ls_tweet tweet;
-  struct ls_arena arena; /* slot_bytes for the tweet's strings */
+  struct ls_tweet tweet; /* a stage record's: its tweet's id, author, time and position (and, for a
+                            pair set, the evidence it carries) */
+  struct ls_stage_rec rec; /* a stage record (kafka.h: records), its parts in the arena; rec.set.act.tweet 0 for a tweet */
+  struct ls_arena arena;   /* slot_bytes for the tweet's strings, or the record's parts */
 };
 
 /* capacity is rounded up to a power of two. */

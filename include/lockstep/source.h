@@ -9,7 +9,7 @@
 struct ls_source_stats {
   _Atomic uint64_t messages;      /* messages (or file records) read */
   _Atomic uint64_t bytes;         /* bytes read */
-  _Atomic uint64_t tweets;        /* valid tweets handed to the ring */
+  _Atomic uint64_t tweets;        /* valid tweets (or stage records) handed to the ring */
   _Atomic uint64_t rejected;      /* messages or tweets that failed decoding/validation */
   _Atomic uint64_t dead_lettered; /* rejected records written to the dead-letter destination */
   _Atomic uint64_t dlq_errors;    /* dead-letter writes that failed */

@@ -4,6 +4,7 @@
  *   - each read returns LS_OK, or LS_EINVAL with a "stage record:" reason;
  *   - what was accepted holds what the stages rely on (a known signal, an account, finite
  *     non-negative weights, no more partners than room);
+ *   - a vector only on a co-similar-text action;
  *   - writing what was read and reading that again gives the same record. */
 #include <math.h>
 #include <stdint.h>
@@ -17,39 +18,50 @@
 #define DIM 8
 #define CAP 16
 
+static char mem[2][65536];
+
+static int read_rec(enum ls_stage_kind kind, const uint8_t *data, size_t size, int which, struct ls_stage_rec *r, struct ls_err *e) {
+  struct ls_arena a;
+  ls_arena_init(&a, mem[which], sizeof mem[which]);
+  return ls_stage_unpack(kind, data, size, DIM, CAP, &a, r, e);
+}
+
 static void action(const uint8_t *data, size_t size) {
-  struct ls_action_rec a, b;
-  uint64_t tk, tk2;
-  float v[DIM], v2[DIM];
+  struct ls_stage_rec r, t;
   struct ls_err e;
-  int rc = ls_stage_unpack_action(data, size, &a, &tk, v, DIM, &e);
+  int rc = read_rec(LS_STAGE_ACTION, data, size, 0, &r, &e);
   CHECK(rc == LS_OK || (rc == LS_EINVAL && !strncmp(e.msg, "stage record:", 13)), "action: rc %d: %s", rc, e.msg);
   if (rc != LS_OK) return;
-  CHECK(a.signal < LS_SIG_COUNT && a.account && a.tweet && (a.signal == LS_SIG_SIMILAR) == (a.key == 0), "action accepted: signal %d", a.signal);
-  bool similar = a.signal == LS_SIG_SIMILAR;
+  const struct ls_action_rec *a = &r.set.act, *b = &t.set.act;
+  CHECK(a->signal < LS_SIG_COUNT && a->account && a->tweet && (a->signal == LS_SIG_SIMILAR) == (a->key == 0), "action accepted: signal %d", a->signal);
+  bool similar = a->signal == LS_SIG_SIMILAR;
+  CHECK(similar == (r.vector != NULL), "a vector on a %s action", ls_signal_name(a->signal));
   struct ls_stage_buf buf = {0};
-  CHECK(ls_stage_pack_action(&a, tk, similar ? v : NULL, similar ? DIM : 0, &buf, &e) == LS_OK, "pack: %s", e.msg);
-  CHECK(ls_stage_unpack_action(buf.buf, buf.len, &b, &tk2, v2, DIM, &e) == LS_OK, "read again: %s", e.msg);
-  CHECK(b.key == a.key && b.tweet == a.tweet && b.account == a.account && b.t_ms == a.t_ms && b.activity == a.activity &&
-            b.signal == a.signal && b.replayed == a.replayed && tk2 == tk && (!similar || !memcmp(v, v2, sizeof v)),
+  CHECK(ls_stage_pack(LS_STAGE_ACTION, &r, DIM, &buf, &e) == LS_OK, "pack: %s", e.msg);
+  CHECK(read_rec(LS_STAGE_ACTION, buf.buf, buf.len, 1, &t, &e) == LS_OK, "read again: %s", e.msg);
+  CHECK(b->key == a->key && b->tweet == a->tweet && b->account == a->account && b->t_ms == a->t_ms && b->activity == a->activity &&
+            b->signal == a->signal && b->replayed == a->replayed && t.text_key == r.text_key &&
+            (!similar || !memcmp(r.vector, t.vector, DIM * sizeof(float))) && t.evidence_len == r.evidence_len &&
+            (!r.evidence_len || !memcmp(t.evidence, r.evidence, r.evidence_len)),
         "action changed on a round trip");
   free(buf.buf);
 }
 
 static void pairset(const uint8_t *data, size_t size) {
-  struct ls_pairset s, t;
-  struct ls_coaction c[CAP], c2[CAP];
+  struct ls_stage_rec r, t;
   struct ls_err e;
-  int rc = ls_stage_unpack_pairset(data, size, &s, c, CAP, &e);
+  int rc = read_rec(LS_STAGE_PAIRSET, data, size, 0, &r, &e);
   CHECK(rc == LS_OK || (rc == LS_EINVAL && !strncmp(e.msg, "stage record:", 13)), "pair set: rc %d: %s", rc, e.msg);
   if (rc != LS_OK) return;
-  CHECK(s.n <= CAP, "%u partners", s.n);
-  for (uint32_t k = 0; k < s.n; k++) CHECK(s.partners[k].account && isfinite(s.partners[k].w) && s.partners[k].w >= 0, "partner %u", k);
+  const struct ls_pairset *s = &r.set;
+  CHECK(s->n <= CAP, "%u partners", s->n);
+  for (uint32_t k = 0; k < s->n; k++) CHECK(s->partners[k].account && isfinite(s->partners[k].w) && s->partners[k].w >= 0, "partner %u", k);
   struct ls_stage_buf buf = {0};
-  CHECK(ls_stage_pack_pairset(&s, &buf, &e) == LS_OK, "pack: %s", e.msg);
-  CHECK(ls_stage_unpack_pairset(buf.buf, buf.len, &t, c2, CAP, &e) == LS_OK, "read again: %s", e.msg);
-  CHECK(t.n == s.n && t.light == s.light && t.object_accounts == s.object_accounts && t.act.account == s.act.account &&
-            t.act.key == s.act.key && !memcmp(c, c2, s.n * sizeof *c),
+  CHECK(ls_stage_pack(LS_STAGE_PAIRSET, &r, 0, &buf, &e) == LS_OK, "pack: %s", e.msg);
+  CHECK(read_rec(LS_STAGE_PAIRSET, buf.buf, buf.len, 1, &t, &e) == LS_OK, "read again: %s", e.msg);
+  CHECK(t.set.n == s->n && t.set.light == s->light && t.set.object_accounts == s->object_accounts && t.set.act.account == s->act.account &&
+            t.set.act.key == s->act.key && (!s->n || !memcmp(s->partners, t.set.partners, s->n * sizeof *s->partners)) &&
+            t.evidence_len == r.evidence_len,
         "pair set changed on a round trip");
   free(buf.buf);
 }

@@ -8,7 +8,11 @@ least MIN_JACCARD) under the same id with the same closed-or-live state, and no 
 reference lacks (README: event-time order).
 Prints a table, then one summary line; exit status 1 when anything differs.
 
-usage: compare_runs.py REF_TOPIC REF_REDIS RUN_TOPIC RUN_REDIS"""
+With --min-jaccard X, campaigns match at Jaccard X or better; with --any-id, a campaign may
+carry another id in the run under test (runs whose records reach clustering in another order)
+but each may match one reference campaign only (none reported twice).
+
+usage: compare_runs.py [--min-jaccard X] [--any-id] REF_TOPIC REF_REDIS RUN_TOPIC RUN_REDIS"""
 import json
 import sys
 from collections import Counter
@@ -68,16 +72,34 @@ def closed(e):
     return e["state"] == "closed"
 
 
-def main():
-    if len(sys.argv) != 5:
+def options(argv):
+    """(min_jaccard, any_id, the four paths)"""
+    global MIN_JACCARD
+    any_id = False
+    while argv and argv[0].startswith("--"):
+        flag = argv.pop(0)
+        if flag == "--min-jaccard" and argv:
+            MIN_JACCARD = float(argv.pop(0))
+        elif flag == "--any-id":
+            any_id = True
+        else:
+            sys.exit(__doc__)
+    if len(argv) != 4:
         sys.exit(__doc__)
-    ref, run = topic(sys.argv[1]), topic(sys.argv[3])
-    bad = problems("topic", [(i, v) for i, v, _ in run]) + problems("redis", redis_pairs(sys.argv[4]))
+    return any_id, argv
+
+
+def main():
+    any_id, paths = options(sys.argv[1:])
+    ref, run = topic(paths[0]), topic(paths[2])
+    bad = problems("topic", [(i, v) for i, v, _ in run]) + problems("redis", redis_pairs(paths[3]))
+    taken, claimed = {}, set()  # claimed: the best match of some reference campaign
     a, b = final(ref), final(run)
     matched = same_id = 0
     print(f"{'campaign':<20}{'accounts':>9}{'state':>9}   run under test")
     for cid in sorted(a, key=lambda c: -len(a[c]["accounts"])):
         j, other = best(a[cid], b)
+        claimed.add(other)
         if other is None or j < MIN_JACCARD:
             bad.append(f"reference campaign {cid} ({len(a[cid]['accounts'])} accounts): best match jaccard {j:.3f}")
             print(f"{cid:<20}{len(a[cid]['accounts']):>9}{a[cid]['state']:>9}   no match")
@@ -85,7 +107,10 @@ def main():
         y = b[other]
         if closed(a[cid]) != closed(y):
             bad.append(f"{cid} is {a[cid]['state']} in the reference, {other} is {y['state']}")
-        if other != cid:
+        if other in taken:
+            bad.append(f"{other} matches both {taken[other]} and {cid}")
+        taken[other] = cid
+        if other != cid and not any_id:
             bad.append(f"{cid} is named {other} in the run under test")
         matched += 1
         same_id += other == cid
@@ -94,11 +119,14 @@ def main():
     extra = [cid for cid in b if best(b[cid], a)[0] < 0.5]
     for cid in extra:
         bad.append(f"campaign {cid} ({len(b[cid]['accounts'])} accounts) is not in the reference run")
+    for cid in b:
+        if cid not in claimed and cid not in extra:
+            bad.append(f"campaign {cid} ({len(b[cid]['accounts'])} accounts) is reported again: reference {best(b[cid], a)[1]}")
     for line in bad:
         print("  " + line)
     ok = matched == len(a) and not bad
     print(f"{matched} of {len(a)} campaigns found again (jaccard >= {MIN_JACCARD}), {same_id} under the same id; "
-          f"{len(extra)} not in the reference; {len(run)} events on the topic, {len(redis_pairs(sys.argv[4]))} in Redis; "
+          f"{len(extra)} not in the reference; {len(run)} events on the topic, {len(redis_pairs(paths[3]))} in Redis; "
           f"{len(bad)} problems: {'OK' if ok else 'DIFFERENT'}")
     sys.exit(0 if ok else 1)
 

@@ -195,34 +195,55 @@ static void test_similar_stage_on_recorded_vectors(void **state) {
   ls_backend_close(be);
 }
 
+static char arena_mem[16384];
+
+/* Reads a packed record back into a fresh arena. */
+static int unpack(enum ls_stage_kind kind, const struct ls_stage_buf *b, uint32_t dim, uint32_t max_partners, struct ls_stage_rec *r,
+                  struct ls_err *e) {
+  struct ls_arena a;
+  ls_arena_init(&a, arena_mem, sizeof arena_mem);
+  return ls_stage_unpack(kind, b->buf, b->len, dim, max_partners, &a, r, e);
+}
+
+static int unpack_bytes(enum ls_stage_kind kind, const void *data, size_t len, struct ls_stage_rec *r, struct ls_err *e) {
+  struct ls_stage_buf b = {(uint8_t *)data, len, len};
+  return unpack(kind, &b, 4, 4, r, e);
+}
+
 static void test_records_round_trip(void **state) {
   (void)state;
   struct ls_stage_buf b = {0};
   struct ls_err e;
-  struct ls_action_rec a, got;
-  memset(&a, 0, sizeof a); /* padding too: the records are compared byte for byte */
-  memset(&got, 0, sizeof got);
-  a = (struct ls_action_rec){.key = 0, .tweet = 1, .account = 2, .t_ms = T0, .activity = 3.25, .signal = LS_SIG_SIMILAR, .replayed = true};
-  float v[4] = {0.5f, -0.5f, 0.5f, 0.5f}, back[4];
-  assert_int_equal(ls_stage_pack_action(&a, 42, v, 4, &b, &e), LS_OK);
-  uint64_t text_key;
-  assert_int_equal(ls_stage_unpack_action(b.buf, b.len, &got, &text_key, back, 4, &e), LS_OK);
-  assert_true(got.key == a.key && got.tweet == a.tweet && got.account == a.account && got.t_ms == a.t_ms && got.activity == a.activity &&
-              got.signal == a.signal && got.replayed == a.replayed);
-  assert_memory_equal(back, v, sizeof v);
-  assert_true(text_key == 42);
-  assert_int_equal(ls_stage_unpack_action(b.buf, b.len, &got, &text_key, back, 8, &e), LS_EINVAL); /* another dimension */
-  assert_non_null(strstr(e.msg, "4 vector values, 8 expected"));
+  struct ls_stage_rec r = {0}, got;
+  r.set.act = (struct ls_action_rec){.key = 0, .tweet = 1, .account = 2, .t_ms = T0, .activity = 3.25, .signal = LS_SIG_SIMILAR, .replayed = true};
+  float v[4] = {0.5f, -0.5f, 0.5f, 0.5f};
+  r.text_key = 42, r.vector = v, r.evidence = (const uint8_t *)"tweet", r.evidence_len = 5;
+  assert_int_equal(ls_stage_pack(LS_STAGE_ACTION, &r, 4, &b, &e), LS_OK);
+  assert_int_equal(unpack(LS_STAGE_ACTION, &b, 4, 0, &got, &e), LS_OK);
+  const struct ls_action_rec *a = &r.set.act, *g = &got.set.act;
+  assert_true(g->key == a->key && g->tweet == a->tweet && g->account == a->account && g->t_ms == a->t_ms && g->activity == a->activity &&
+              g->signal == a->signal && g->replayed == a->replayed);
+  assert_memory_equal(got.vector, v, sizeof v);
+  assert_true(got.text_key == 42 && got.evidence_len == 5 && !memcmp(got.evidence, "tweet", 5));
+  assert_int_equal(unpack(LS_STAGE_ACTION, &b, 8, 0, &got, &e), LS_EINVAL); /* another dimension */
+  assert_non_null(strstr(e.msg, "8 bytes of vector, 16 expected (8 half floats)"));
 
-  struct ls_coaction ps[2] = {{9, -1500, 0.25}, {10, 30000, 0.125}}, pback[2];
-  struct ls_pairset s = {.act = act(1, 50, T0, 9), .object_accounts = 3, .n = 2, .light = 4, .partners = ps}, sback;
-  assert_int_equal(ls_stage_pack_pairset(&s, &b, &e), LS_OK);
-  assert_int_equal(ls_stage_unpack_pairset(b.buf, b.len, &sback, pback, 2, &e), LS_OK);
-  assert_true(sback.act.key == 9 && sback.act.tweet == 50 && sback.act.account == 1 && sback.act.t_ms == T0 && sback.act.signal == LS_SIG_RETWEET);
-  assert_true(sback.n == 2 && sback.light == 4 && sback.object_accounts == 3 && sback.partners == pback);
-  assert_memory_equal(pback, ps, sizeof ps);
-  assert_int_equal(ls_stage_unpack_pairset(b.buf, b.len, &sback, pback, 1, &e), LS_EINVAL); /* more than the stage holds */
+  struct ls_coaction ps[2] = {{9, -1500, 0.25}, {10, 30000, 0.125}};
+  struct ls_stage_rec s = {.set = {.act = act(1, 50, T0, 9), .object_accounts = 3, .n = 2, .light = 4, .partners = ps},
+                           .evidence = (const uint8_t *)"ev", .evidence_len = 2};
+  assert_int_equal(ls_stage_pack(LS_STAGE_PAIRSET, &s, 0, &b, &e), LS_OK);
+  assert_int_equal(unpack(LS_STAGE_PAIRSET, &b, 4, 2, &got, &e), LS_OK);
+  const struct ls_pairset *sb = &got.set;
+  assert_true(sb->act.key == 9 && sb->act.tweet == 50 && sb->act.account == 1 && sb->act.t_ms == T0 && sb->act.signal == LS_SIG_RETWEET);
+  assert_true(sb->n == 2 && sb->light == 4 && sb->object_accounts == 3 && got.evidence_len == 2);
+  assert_memory_equal(sb->partners, ps, sizeof ps);
+  assert_int_equal(unpack(LS_STAGE_PAIRSET, &b, 4, 1, &got, &e), LS_EINVAL); /* more than the stage holds */
   assert_non_null(strstr(e.msg, "2 partners, at most 1"));
+  struct ls_arena tiny;
+  char small[40]; /* the evidence fits, the partners do not */
+  ls_arena_init(&tiny, small, sizeof small);
+  assert_int_equal(ls_stage_unpack(LS_STAGE_PAIRSET, b.buf, b.len, 4, 2, &tiny, &got, &e), LS_EINVAL); /* larger than a slot */
+  assert_non_null(strstr(e.msg, "does not fit in a ring slot"));
   free(b.buf);
 }
 
@@ -232,11 +253,9 @@ static size_t pack(Lockstep__Action *m, uint8_t *buf) { return lockstep__action_
 static void test_malformed_records_refused(void **state) {
   (void)state;
   struct ls_err e;
-  struct ls_action_rec a;
-  uint64_t tk;
-  float v[4];
+  struct ls_stage_rec r;
   uint8_t buf[256];
-  assert_int_equal(ls_stage_unpack_action("\xff\xff\xff", 3, &a, &tk, v, 4, &e), LS_EINVAL);
+  assert_int_equal(unpack_bytes(LS_STAGE_ACTION, "\xff\xff\xff", 3, &r, &e), LS_EINVAL);
   assert_non_null(strstr(e.msg, "not a lockstep.Action"));
   struct {
     Lockstep__Action m;
@@ -255,15 +274,13 @@ static void test_malformed_records_refused(void **state) {
     m.version = bad[i].m.version, m.key = bad[i].m.key, m.account = bad[i].m.account, m.tweet = bad[i].m.tweet, m.signal = bad[i].m.signal;
     m.activity = bad[i].m.activity;
     size_t n = pack(&m, buf);
-    assert_int_equal(ls_stage_unpack_action(buf, n, &a, &tk, v, 4, &e), LS_EINVAL);
+    assert_int_equal(unpack_bytes(LS_STAGE_ACTION, buf, n, &r, &e), LS_EINVAL);
     assert_non_null(strstr(e.msg, bad[i].why));
   }
   Lockstep__PairSet p = LOCKSTEP__PAIR_SET__INIT;
   p.version = 1;
   size_t n = lockstep__pair_set__pack(&p, buf);
-  struct ls_pairset s;
-  struct ls_coaction c[4];
-  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
+  assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_EINVAL);
   assert_non_null(strstr(e.msg, "without its action"));
   Lockstep__Action m = LOCKSTEP__ACTION__INIT;
   m.version = 1, m.key = 1, m.account = 1, m.tweet = 1;
@@ -271,20 +288,20 @@ static void test_malformed_records_refused(void **state) {
   co.account = 3, co.weight = -1;
   p.action = &m, p.n_partners = 1, p.partners = &cop, p.object_accounts = 2;
   n = lockstep__pair_set__pack(&p, buf);
-  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
+  assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_EINVAL);
   assert_non_null(strstr(e.msg, "weighs -1"));
   co.weight = 0.5, p.object_accounts = 1; /* a partner on an object only its own action touched */
   n = lockstep__pair_set__pack(&p, buf);
-  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
+  assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_EINVAL);
   assert_non_null(strstr(e.msg, "1 partners on an object of 1 accounts"));
-  float vec[2] = {1, 0};
-  p.object_accounts = 2, m.n_vector = 2, m.vector = vec; /* vectors stay in the pair stage */
+  uint8_t vec[4] = {0, 0x3c, 0, 0}; /* 1, 0 */
+  p.object_accounts = 2, m.vector = (ProtobufCBinaryData){sizeof vec, vec}; /* vectors stay in the pair stage */
   n = lockstep__pair_set__pack(&p, buf);
-  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_EINVAL);
+  assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_EINVAL);
   assert_non_null(strstr(e.msg, "action with a vector"));
-  m.n_vector = 0; /* and mended, it is read */
+  m.vector.len = 0; /* and mended, it is read */
   n = lockstep__pair_set__pack(&p, buf);
-  assert_int_equal(ls_stage_unpack_pairset(buf, n, &s, c, 4, &e), LS_OK);
+  assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_OK);
 }
 
 int main(void) {

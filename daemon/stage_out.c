@@ -1,0 +1,133 @@
+/* stage_out.c — stage records to the next stage's topic (see stage_out.h). Deliveries are
+ * counted in librdkafka's callback on the pipeline thread (rd_kafka_poll), so the counters need
+ * no lock. */
+#include "lockstep/stage_out.h"
+
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lockstep/clock.h"
+#include "lockstep/kafka.h"
+
+#define SETTLE_EVERY_S 0.5 /* records in flight longer than this are waited for */
+
+struct ls_stage_out {
+  rd_kafka_t *rk;
+  rd_kafka_topic_t *topic;
+  const struct ls_log *log;
+  char name[256];
+  int32_t partitions;
+  struct ls_stage_out_stats st;
+  double last_settled;
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  struct ls_stage_out *o = opaque;
+  if (!m->err) {
+    o->st.delivered++;
+    return;
+  }
+  o->st.failed++;
+  if (ls_log_sampled(o->st.failed))
+    ls_logf(o->log, LS_LOG_ERROR, "stage", "record to %s not delivered: %s (failed_total=%llu)", o->name, rd_kafka_err2str(m->err),
+            (unsigned long long)o->st.failed);
+}
+
+static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque) {
+  (void)rk;
+  struct ls_stage_out *o = opaque;
+  if (code == RD_KAFKA_RESP_ERR__TRANSPORT) return; /* each reconnect attempt: ALL_BROKERS_DOWN says it once */
+  ls_logf(o->log, code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ? LS_LOG_ERROR : LS_LOG_WARN, "stage", "producer to %s: %s", o->name, reason);
+}
+
+static int open_producer(struct ls_stage_out *o, const struct ls_stage_out_conf *conf, struct ls_err *err) {
+  char brokers[1100];
+  snprintf(brokers, sizeof brokers, "bootstrap.servers=%s", conf->brokers);
+  const char *props[] = {brokers, "client.id=lockstepd-stages", "enable.idempotence=true", "linger.ms=5", "message.timeout.ms=0"};
+  rd_kafka_conf_t *kc = rd_kafka_conf_new();
+  rd_kafka_conf_set_opaque(kc, o);
+  rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
+  rd_kafka_conf_set_error_cb(kc, on_error);
+  int rc = ls_kafka_conf_apply(kc, props, 5, err);
+  if (rc == LS_OK) rc = ls_kafka_conf_apply(kc, conf->props, conf->n_props, err);
+  char errstr[512];
+  if (rc == LS_OK && !(o->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof errstr)))
+    rc = ls_err_set(err, LS_EINVAL, "stage producer: %s", errstr);
+  if (rc != LS_OK && !o->rk) rd_kafka_conf_destroy(kc);
+  return rc;
+}
+
+static int read_partitions(struct ls_stage_out *o, struct ls_err *err) {
+  o->topic = rd_kafka_topic_new(o->rk, o->name, NULL);
+  const struct rd_kafka_metadata *md = NULL;
+  rd_kafka_resp_err_t e = o->topic ? rd_kafka_metadata(o->rk, 0, o->topic, &md, 10000) : RD_KAFKA_RESP_ERR__INVALID_ARG;
+  if (!e && md->topic_cnt == 1) {
+    e = md->topics[0].err;
+    o->partitions = md->topics[0].partition_cnt;
+  }
+  if (md) rd_kafka_metadata_destroy(md);
+  if (e || o->partitions <= 0)
+    return ls_err_set(err, LS_EUNAVAIL, "stage topic %s: %s (create it before starting the stages; see pipeline.role)", o->name,
+                      e ? rd_kafka_err2str(e) : "no partitions");
+  return LS_OK;
+}
+
+int ls_stage_out_create(struct ls_stage_out **out, const struct ls_stage_out_conf *conf, const struct ls_log *log, struct ls_err *err) {
+  struct ls_stage_out *o = calloc(1, sizeof *o);
+  if (!o) return ls_err_set(err, LS_ENOMEM, "stage producer: out of memory");
+  o->log = log;
+  snprintf(o->name, sizeof o->name, "%s", conf->topic);
+  int rc = open_producer(o, conf, err);
+  if (rc == LS_OK) rc = read_partitions(o, err);
+  if (rc != LS_OK) {
+    ls_stage_out_destroy(o);
+    return rc;
+  }
+  o->last_settled = ls_clock_s();
+  ls_logf(log, LS_LOG_INFO, "stage", "sending to %s (%d partitions)", o->name, o->partitions);
+  *out = o;
+  return LS_OK;
+}
+
+void ls_stage_out_destroy(struct ls_stage_out *o) {
+  if (!o) return;
+  if (o->rk && rd_kafka_flush(o->rk, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    ls_logf(o->log, LS_LOG_ERROR, "stage", "%d records to %s not delivered at exit", rd_kafka_outq_len(o->rk), o->name);
+  if (o->topic) rd_kafka_topic_destroy(o->topic);
+  if (o->rk) rd_kafka_destroy(o->rk);
+  free(o);
+}
+
+int32_t ls_stage_out_partitions(const struct ls_stage_out *o) { return o->partitions; }
+
+void ls_stage_out_send(struct ls_stage_out *o, int32_t partition, uint64_t key, const struct ls_stage_buf *rec, int64_t t_ms) {
+  for (;;) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(o->rk, RD_KAFKA_V_RKT(o->topic), RD_KAFKA_V_PARTITION(partition),
+                                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(&key, sizeof key),
+                                              RD_KAFKA_V_VALUE(rec->buf, rec->len), RD_KAFKA_V_TIMESTAMP(t_ms), RD_KAFKA_V_END);
+    if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (e) {
+        o->st.failed++;
+        ls_logf(o->log, LS_LOG_ERROR, "stage", "record to %s refused: %s", o->name, rd_kafka_err2str(e));
+      } else {
+        o->st.sent++;
+      }
+      break;
+    }
+    rd_kafka_poll(o->rk, 10);
+  }
+  rd_kafka_poll(o->rk, 0);
+}
+
+bool ls_stage_out_settled(struct ls_stage_out *o, int timeout_ms) {
+  rd_kafka_poll(o->rk, 0);
+  double now = ls_clock_s();
+  if (rd_kafka_outq_len(o->rk) > 0 && now - o->last_settled >= SETTLE_EVERY_S) rd_kafka_flush(o->rk, timeout_ms);
+  bool settled = rd_kafka_outq_len(o->rk) == 0;
+  if (settled) o->last_settled = now;
+  return settled;
+}
+
+void ls_stage_out_stats(const struct ls_stage_out *o, struct ls_stage_out_stats *st) { *st = o->st; }

@@ -1,0 +1,45 @@
+/* stage_out.h — the records a stage sends to the next stage's topic when the stages run on
+ * different nodes ([pipeline] role; README: stages): an idempotent producer (no duplicates from
+ * retries, order kept per partition) that retries without limit while the cluster is
+ * unreachable, so nothing sent is lost. The caller picks each record's partition (actions by
+ * object key, pair sets by tweet) and gives its event time, the message timestamp by which the
+ * next stage's consumer merges its partitions. */
+#ifndef LOCKSTEP_STAGE_OUT_H
+#define LOCKSTEP_STAGE_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lockstep/err.h"
+#include "lockstep/log.h"
+#include "lockstep/stage_codec.h"
+
+struct ls_stage_out_conf {
+  const char *brokers, *topic;
+  const char *const *props; /* extra librdkafka properties, "key=value" */
+  int n_props;
+};
+
+struct ls_stage_out_stats {
+  uint64_t sent, delivered, failed; /* failed: given up by librdkafka (a fatal producer error) */
+};
+
+struct ls_stage_out;
+
+/* Connects and reads the topic's partition count (waiting up to 10 s for the cluster).
+ * @returns LS_OK, LS_EINVAL (a property refused), LS_EUNAVAIL (the topic does not exist or the
+ * cluster does not answer: the reason names the topic), or LS_ENOMEM. */
+int ls_stage_out_create(struct ls_stage_out **out, const struct ls_stage_out_conf *conf, const struct ls_log *log, struct ls_err *err);
+void ls_stage_out_destroy(struct ls_stage_out *o); /* waits up to 10 s for what is in flight */
+int32_t ls_stage_out_partitions(const struct ls_stage_out *o);
+
+/* Queues one record (copied) for partition, keyed by key, stamped t_ms; while librdkafka's queue
+ * is full, waits for deliveries. */
+void ls_stage_out_send(struct ls_stage_out *o, int32_t partition, uint64_t key, const struct ls_stage_buf *rec, int64_t t_ms);
+/* True when every record sent is delivered. Serves delivery reports; when records are in
+ * flight and the last settled state is more than half a second old, waits up to timeout_ms for
+ * them (so that offsets advance under a steady stream). */
+bool ls_stage_out_settled(struct ls_stage_out *o, int timeout_ms);
+void ls_stage_out_stats(const struct ls_stage_out *o, struct ls_stage_out_stats *st);
+
+#endif
