@@ -90,11 +90,23 @@ void ls_cluster_reconfigure(struct ls_cluster *c, const struct ls_config *cfg) {
 /* The slot where a tweet's entry is or would go first: its probe run's start. */
 static uint32_t home(const struct ls_cluster *c, uint64_t tweet) { return (uint32_t)ls_mix64(tweet ? tweet : 1) & c->budget_mask; }
 
-double ls_cluster_budget_left(const struct ls_cluster *c, uint64_t tweet) {
+/* The tweet's budget entry, or NULL when it has none (not seen, or forgotten). */
+static const struct budget *budget_found(const struct ls_cluster *c, uint64_t tweet) {
+  tweet = tweet ? tweet : 1;
   uint32_t i = home(c, tweet);
   for (int k = 0; k < BUDGET_PROBE && c->budgets[i].tweet; k++, i = (i + 1) & c->budget_mask)
-    if (c->budgets[i].tweet == (tweet ? tweet : 1)) return c->budgets[i].left;
-  return 1;
+    if (c->budgets[i].tweet == tweet) return &c->budgets[i];
+  return NULL;
+}
+
+uint32_t ls_cluster_sets_spent(const struct ls_cluster *c, uint64_t tweet) {
+  const struct budget *b = budget_found(c, tweet);
+  return b ? b->n_spent : 0;
+}
+
+double ls_cluster_budget_left(const struct ls_cluster *c, uint64_t tweet) {
+  const struct budget *b = budget_found(c, tweet);
+  return b ? b->left : 1;
 }
 
 /* The tweet's budget entry: found, or a fresh one (a whole unit) in a free slot or in the one of

@@ -62,7 +62,6 @@ struct ls_pipeline {
   struct ls_stage_out *out; /* ingest, pair: the next stage's topic */
   struct ls_stage_buf rec_buf;
   uint8_t evidence[EVIDENCE_BYTES]; /* ingest: the tweet being read, packed for the cluster stage */
-  struct ls_dedup touched; /* cluster role: tweets already recorded as coordinated */
   const struct ls_log *log;
   struct ls_backend *be;
   struct ls_sink *const *sinks;
@@ -148,7 +147,6 @@ static int create_stages(struct ls_pipeline *p, struct ls_err *err) {
   if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
   if (rc == LS_OK) rc = ls_signals_create(&p->signals, c, err);
   if (rc == LS_OK) rc = ls_pairs_create(&p->pairs, c, &p->chance, p->activity, err);
-  if (rc == LS_OK && p->role == LS_ROLE_CLUSTER) rc = ls_dedup_init(&p->touched, (uint32_t)c->detect.dedup_capacity, err);
   if (rc == LS_OK && p->embedder && p->role != LS_ROLE_INGEST) rc = ls_similar_create(&p->similar, c, p->be, p->dim, p->tau, &p->chance, p->activity, p->log, err);
   if (rc == LS_OK) rc = ls_cluster_create(&p->cluster, c, &p->chance, err);
   if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
@@ -229,7 +227,6 @@ int ls_pipeline_create(struct ls_pipeline **out, const struct ls_config *cfg, st
 void ls_pipeline_destroy(struct ls_pipeline *p) {
   if (!p) return;
   ls_dedup_free(&p->dedup);
-  ls_dedup_free(&p->touched);
   free(p->rec_buf.buf);
   ls_activity_destroy(p->activity);
   ls_signals_destroy(p->signals);
@@ -708,7 +705,7 @@ static void cluster_sets(struct ls_pipeline *p, uint32_t n) {
     const struct ls_action_rec *a = it->t ? fresh_action(p, it) : NULL;
     if (!a) continue;
     p->st.light_pairs += it->rec->set.light;
-    if (spend(p, &it->rec->set) && !it->replayed && !ls_dedup_seen(&p->touched, a->tweet)) ls_cluster_touch(p->cluster, it->t);
+    if (spend(p, &it->rec->set) && !it->replayed && ls_cluster_sets_spent(p->cluster, a->tweet) == 1) ls_cluster_touch(p->cluster, it->t);
   }
   lap(p, LS_STAGE_EVIDENCE, t);
 }

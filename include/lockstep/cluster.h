@@ -54,6 +54,9 @@ void ls_cluster_reconfigure(struct ls_cluster *c, const struct ls_config *cfg);
 bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set);
 /* The evidence a tweet may still give (1 for one not seen, or forgotten). */
 double ls_cluster_budget_left(const struct ls_cluster *c, uint64_t tweet);
+/* The pair sets of a tweet spent so far (0 for one not seen, or forgotten): 1 right after the
+ * first, when a stage that receives its sets apart records the tweet. */
+uint32_t ls_cluster_sets_spent(const struct ls_cluster *c, uint64_t tweet);
 /* Records a coordinated tweet of its author (username, text, times: the campaign's evidence). */
 void ls_cluster_touch(struct ls_cluster *c, const struct ls_tweet *t);
 

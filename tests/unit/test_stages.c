@@ -121,6 +121,12 @@ static void test_cluster_budget_per_tweet(void **state) {
   assert_true(ls_cluster_add(c, &second));
   assert_true(fabs(ls_cluster_budget_left(c, 50)) < 1e-6 || ls_cluster_budget_left(c, 50) < after_first);
   assert_true(ls_cluster_budget_left(c, 50) >= -1e-6); /* never more than one unit in all */
+  assert_int_equal(ls_cluster_sets_spent(c, 50), 2);
+  double left = ls_cluster_budget_left(c, 50);
+  assert_false(ls_cluster_add(c, &first)); /* sent again by a pair node: not spent twice */
+  assert_true(ls_cluster_budget_left(c, 50) == left);
+  assert_int_equal(ls_cluster_sets_spent(c, 50), 2);
+  assert_int_equal(ls_cluster_sets_spent(c, 99), 0);
   assert_false(ls_cluster_add(c, &(struct ls_pairset){.act = act(1, 52, T0, 9)}));
   assert_true(ls_cluster_budget_left(c, 52) == 1); /* an empty set spends nothing */
   struct ls_cluster_stats st = {0};
