@@ -43,6 +43,7 @@ struct ls_kafka_consumer {
   bool gating;
   uint8_t *held;           /* per partition: 0 replaying, 1 held at its restored offset, 2 at its end */
   rd_kafka_topic_partition_list_t *assigned;
+  _Atomic int64_t *end_seen; /* per partition: where it ended when last read to its end since assigned, or -1 */
   struct ls_merge *merge;                  /* received, not yet handled (consumer thread only) */
   rd_kafka_topic_partition_list_t *capped; /* paused while the merge is above its bound */
 };
@@ -139,15 +140,24 @@ static bool fetch_behind(int32_t q, void *ud) {
   return pos < 0 ? high > low : pos < high;
 }
 
+/* A partition's position for its lag: after its last message read, else where it was last read to
+ * its end (assigned where nothing was left to read: librdkafka knows no position then), else its start. */
+static int64_t lag_position(struct ls_kafka_consumer *c, int32_t q, int64_t pos, int64_t low) {
+  if (pos >= 0) return pos;
+  int64_t end = q >= 0 && q < LS_MAX_PARTITIONS ? atomic_load(&c->end_seen[q]) : -1;
+  return end >= 0 ? end : low;
+}
+
 int ls_kafka_consumer_lag(struct ls_kafka_consumer *c, struct ls_partition_lag *out, int max) {
   rd_kafka_topic_partition_list_t *l = NULL;
   if (!c->rk || rd_kafka_assignment(c->rk, &l) || !l) return 0;
   rd_kafka_position(c->rk, l);
   int n = 0;
   for (int i = 0; i < l->cnt && n < max; i++) {
-    int64_t low, high, pos = l->elems[i].offset;
+    int64_t low, high, pos;
     if (rd_kafka_get_watermark_offsets(c->rk, c->conf.topic, l->elems[i].partition, &low, &high) || high < 0) continue;
-    int64_t lag = high - (pos >= 0 ? pos : low);
+    pos = lag_position(c, l->elems[i].partition, l->elems[i].offset, low);
+    int64_t lag = high - pos;
     out[n++] = (struct ls_partition_lag){l->elems[i].partition, lag > 0 ? lag : 0};
   }
   rd_kafka_topic_partition_list_destroy(l);
@@ -257,6 +267,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
   c->assigned = assign ? rd_kafka_topic_partition_list_copy(parts) : NULL;
   atomic_store(&c->stats.assigned, assign ? parts->cnt : 0);
+  for (int i = 0; i < parts->cnt; i++)
+    if (parts->elems[i].partition >= 0 && parts->elems[i].partition < LS_MAX_PARTITIONS) atomic_store(&c->end_seen[parts->elems[i].partition], -1);
   if (c->capped) rd_kafka_topic_partition_list_destroy(c->capped);
   c->capped = NULL;
   merge_assign(c, assign ? parts : NULL);
@@ -324,6 +336,8 @@ int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kaf
   atomic_store(&c->healthy, true);
   c->gating = conf->resume != NULL;
   int rc = c->gating && !(c->held = calloc((size_t)conf->n_resume, 1)) ? ls_err_set(err, LS_ENOMEM, "kafka: out of memory") : LS_OK;
+  if (rc == LS_OK && !(c->end_seen = malloc(LS_MAX_PARTITIONS * sizeof *c->end_seen))) rc = ls_err_set(err, LS_ENOMEM, "kafka: out of memory");
+  for (int q = 0; rc == LS_OK && q < LS_MAX_PARTITIONS; q++) atomic_init(&c->end_seen[q], -1);
   if (rc == LS_OK) rc = ls_decoder_create(&c->dec, &conf->limits, err);
   if (rc == LS_OK) rc = ls_merge_create(&c->merge, conf->order_wait_ms, fetch_behind, c, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_CONSUMER, &c->rk, err);
@@ -517,6 +531,7 @@ static void receive(struct ls_kafka_consumer *c, int timeout_ms) {
   gate_check(c);
   if (!m) return;
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    if (m->partition >= 0 && m->partition < LS_MAX_PARTITIONS) atomic_store(&c->end_seen[m->partition], m->offset);
     ls_merge_eof(c->merge, m->partition);
     gate_end_of_partition(c, m->partition);
   } else if (m->err) {
@@ -610,6 +625,7 @@ void ls_kafka_consumer_destroy(struct ls_kafka_consumer *c) {
   }
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
   free(c->held);
+  free(c->end_seen);
   ls_decoder_destroy(c->dec);
   free(c);
 }

@@ -19,6 +19,10 @@
 #  11. one 1 MiB message of every shape the decoders walk, beside the JSON tokeniser alone
 #  12. the metrics endpoint's cost: replay with /metrics scraped 10 times a second (a Prometheus
 #      scrapes every 15 s) beside replay with the endpoint off, 3 alternated runs each
+#  13. work per stage: costs per tweet and nodes per stage for 150,000 tweets/s, on paper
+#  14. the stages on 7 daemons (3 ingest, 3 pair, 1 cluster) on one embedded broker, the stream
+#      paced at 2,500 messages/s: work and CPU of each node beside one daemon on the same stream,
+#      and whether they found its campaigns (tests/integration/test_stage_nodes.sh, no kills)
 # Writes bench/out/results.md (and bench/out/scenarios.md) and prints them.
 # Usage: tools/bench.sh BUILD_DIR [TWEETS]
 set -euo pipefail
@@ -181,6 +185,13 @@ pid=$!
 stages=$(python3 "$ROOT/tools/stage-costs.py" "$port") # the default embed.dim, 256
 wait "$pid"
 echo "   $stages"
+echo "-- 14. three ingest, three pair and one cluster daemon beside one daemon (same stream, paced)"
+TWEETS=$N KILLS=no LS_BIN=$LS_BIN LS_SOURCE=$ROOT bash "$ROOT/tests/integration/test_stage_nodes.sh" >"$LS_WORK/nodes.txt" 2>&1 ||
+  echo "   (the stage nodes did not give one daemon's campaigns: see below)"
+grep -E '^  (six-|ref )|campaigns found again' "$LS_WORK/nodes.txt" | sed 's/^ */   /'
+node_col() { awk -v n="$1" -v f="$2" '$1 ~ "^" n && / cpu / { for (i = 2; i < NF; i++) if ($i == f) v = v (v ? " / " : "") $(i + 1) } END { print v }' "$LS_WORK/nodes.txt"; }
+node_cpu() { awk -v n="$1" '$1 ~ "^" n && / cpu / { s += $(NF - 1) } END { printf "%.1f", s }' "$LS_WORK/nodes.txt"; }
+nodes_found=$(grep -E 'campaigns found again' "$LS_WORK/nodes.txt" | tail -n1 | sed -E 's/^ *//; s/;.*//')
 ck_bytes=$(grep -h "restored epoch" "$LS_WORK/kill9.log" | sed -nE 's/.*\(([0-9]+) bytes\).*/\1/p' | sort -n | tail -n1)
 
 cat >"$OUT/results.md" <<MD
@@ -205,6 +216,7 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed emb
 | kill -9 at 20 random points, 200k tweets, 16 partitions, checkpoints every 1 s | $kill9; largest checkpoint $(awk -v b="${ck_bytes:-0}" 'BEGIN { printf "%.1f", b / 1048576 }') MiB | an uninterrupted run of the same stream | — |
 | work per stage, one core each ($(json actions_per_tweet "$stages") actions and $(json pair_sets_per_tweet "$stages") pair sets per tweet) | µs per tweet: ingest $(stage_us ingest), pair $(stage_us pair), cluster $(stage_us cluster) ($(json cluster_us_per_pair_set "$stages") per pair set) | — | — |
 | nodes for 150,000 tweets/s at 70 % load (on paper, from the line above) | hash embedder: ingest $(nodes nodes_hash ingest), pair $(nodes nodes_hash pair); MiniLM on one GPU per ingest node: ingest $(nodes nodes_minilm_gpu ingest), pair $(nodes nodes_minilm_gpu pair); cluster: one node, up to $(json cluster_limit_tweets_per_s "$stages") tweets/s | — | — |
+| 3 ingest + 3 pair + 1 cluster daemons, $N tweets paced at 2,500/s, 8 + 8 + 4 partitions | tweets per ingest node $(node_col six-ingest tweets); actions per pair node $(node_col six-pair actions); pair sets into the cluster node $(node_col six-cluster sets); CPU $(node_cpu six-) s in all; $nodes_found | one daemon on the same stream: CPU $(node_cpu ref) s | $(ratio "$(node_cpu six-)" "$(node_cpu ref)") |
 | co-similar-text index, $(json window_rows "$window") rows, $(json probes "$window") of $(json lists "$window") lists | recall $(json recall "$window") of $(json pairs_brute_force "$window") pairs ≥ τ ($(json recall_tau_plus_0_1 "$window") of those ≥ τ + 0.1), $(json index_queries_per_s "$window") queries/s | brute force, same window: $(json brute_force_queries_per_s "$window") queries/s | $(json speedup "$window") |
 MD
 { echo "Per scenario ($N tweets, seed 1, default settings), from \`lockstep-eval\`:"; echo; echo '```';

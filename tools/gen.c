@@ -447,6 +447,7 @@ struct block {
 };
 
 struct writer {
+  bool key_author;
   FILE *f;
   rd_kafka_t *rk;
   const char *topic;
@@ -529,12 +530,13 @@ static int encode_block(const struct gen *g, struct block *b, long lo, int fmt) 
 
 static int emit_tweet(struct writer *w, const struct gen *g, long i) {
   const struct ls_tweet *t = &g->tw[i].t;
+  uint64_t key = w->key_author ? t->author_id : t->id;
   struct block *b = w->ahead;
   if (b && (i < b->lo || i >= b->hi) && encode_block(g, b, i, w->fmt)) {
     fprintf(stderr, "lockstep-gen: out of memory\n");
     return -1;
   }
-  if (b) return emit_bytes(w, b->buf[b->thread[i - b->lo]] + b->at[i - b->lo], b->len[i - b->lo], t->id);
+  if (b) return emit_bytes(w, b->buf[b->thread[i - b->lo]] + b->at[i - b->lo], b->len[i - b->lo], key);
   int fmt = w->fmt == 3 ? (i % 2 ? 0 : 2) : w->fmt;
   if (fmt == 1) {
     ls_encode_csv(t, w->f);
@@ -543,11 +545,11 @@ static int emit_tweet(struct writer *w, const struct gen *g, long i) {
   }
   if (fmt == 2) {
     size_t n = ls_encode_protobuf(t, w->buf, sizeof w->buf);
-    return emit_bytes(w, w->buf, n, t->id);
+    return emit_bytes(w, w->buf, n, key);
   }
   ls_jw_reset(&w->jw);
   ls_encode_json(t, &w->jw);
-  return emit_bytes(w, w->jw.buf, w->jw.len, t->id);
+  return emit_bytes(w, w->jw.buf, w->jw.len, key);
 }
 
 static void pace(const struct opts *o, long sent, struct timespec *start) {
@@ -706,6 +708,8 @@ static void usage(FILE *f) {
         "  --out FILE         write to FILE ('-' for standard output)\n"
         "  --brokers B        produce to Kafka at bootstrap servers B ...\n"
         "  --topic T          ... on topic T (default tweets)\n"
+        "  --key K            Kafka message key: tweet (default) or author (each author's tweets on one\n"
+        "                     partition, so each ingest daemon sees all tweets of its authors)\n"
         "  --pace N           Kafka: at most N messages per second of wall-clock time (default: unlimited)\n"
         "  --bad N            mix in N malformed messages (bad JSON, invalid UTF-8, missing id, future time,\n"
         "                     empty and 100 KB text, binary garbage); not for CSV\n"
@@ -729,7 +733,7 @@ static int parse_args(int argc, char **argv, struct opts *o) {
       {"seed", 1, 0, 'S'}, {"tweets", 1, 0, 'n'}, {"accounts", 1, 0, 'a'}, {"campaigns", 1, 0, 'c'},
       {"members", 1, 0, 'm'}, {"bursts", 1, 0, 'B'}, {"rate", 1, 0, 'r'}, {"start", 1, 0, 's'},
       {"format", 1, 0, 'f'}, {"out", 1, 0, 'o'}, {"brokers", 1, 0, 'b'}, {"topic", 1, 0, 't'},
-      {"pace", 1, 0, 'p'}, {"bad", 1, 0, 'x'}, {"duplicates", 1, 0, 'd'}, {"truth", 1, 0, 'T'},
+      {"pace", 1, 0, 'p'}, {"key", 1, 0, 'K'}, {"bad", 1, 0, 'x'}, {"duplicates", 1, 0, 'd'}, {"truth", 1, 0, 'T'},
       {"no-hard-organic", 0, 0, 'O'}, {"kinds", 1, 0, 'k'}, {"mix", 1, 0, 'M'},
       {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int c;
@@ -751,6 +755,10 @@ static int parse_args(int argc, char **argv, struct opts *o) {
       case 'b': o->brokers = optarg; break;
       case 't': o->topic = optarg; break;
       case 'p': o->pace = atof(optarg); break;
+      case 'K':
+        if (strcmp(optarg, "tweet") && strcmp(optarg, "author")) { fprintf(stderr, "lockstep-gen: --key: tweet or author, not \"%s\"\n", optarg); return 2; }
+        o->key_author = !strcmp(optarg, "author");
+        break;
       case 'x': o->bad = atol(optarg); break;
       case 'd': o->duplicates = atol(optarg); break;
       case 'T': o->truth = optarg; break;
@@ -802,6 +810,7 @@ static int open_writer(struct gen *g, struct writer *w) {
     return 2;
   }
   ls_jw_init(&w->jw);
+  w->key_author = g->o.key_author;
   if (g->o.out) {
     w->f = strcmp(g->o.out, "-") ? fopen(g->o.out, "wb") : stdout;
     if (!w->f) { perror(g->o.out); return 1; }

@@ -36,6 +36,7 @@ struct opts {
   const char *format, *out, *truth, *brokers, *topic, *mix;
   long bad, duplicates;
   bool hard_organic;
+  bool key_author; /* Kafka message key: the author (each author's tweets on one partition), not the tweet */
   enum kind kinds[MAX_KIND_LIST]; /* campaigns take their kinds from this list in turn */
   int n_kinds;
   bool tweets_set, campaigns_set, rate_set, start_set;

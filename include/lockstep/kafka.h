@@ -65,7 +65,9 @@ void ls_kafka_consumer_stop(struct ls_kafka_consumer *c);
 int ls_kafka_consumer_ack(struct ls_kafka_consumer *c, int32_t partition, int64_t next_offset);
 struct ls_partition_lag {
   int32_t partition;
-  int64_t lag; /* messages between the consumer's position (or the partition's start) and its end */
+  int64_t lag; /* messages between the consumer's position and the partition's end; a partition
+                  that gave nothing since assigned counts from where it was last read to its end,
+                  else from its start */
 };
 /* The lag of each assigned partition, from librdkafka's cached high watermarks (no request to
  * the broker); callable from any thread. @returns how many were written (at most max). */

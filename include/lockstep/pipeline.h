@@ -24,7 +24,6 @@
 #include "lockstep/source.h"
 
 #define LS_MAX_SOURCES 16
-#define LS_MAX_PARTITIONS 4096
 
 struct ls_pipeline_source {
   struct ls_ring *ring;

@@ -6,6 +6,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#define LS_MAX_PARTITIONS 4096 /* partitions of one topic a daemon tracks (offsets, lag) */
+
 struct ls_source_stats {
   _Atomic uint64_t messages;      /* messages (or file records) read */
   _Atomic uint64_t bytes;         /* bytes read */

@@ -5,30 +5,41 @@
 # it is produced, paced (the embedded broker keeps only a partition's newest 5 MiB, and the
 # co-similar-text actions share one partition, so a stage that fell far behind would lose them):
 #   1. "one": one daemon per role (ingest, pair, cluster);
-#   2. "six": three ingest and three pair daemons sharing their stages' partitions, and one
+#   2. "six": up to three ingest and three pair daemons sharing their stages' partitions, and one
 #      cluster daemon, with a malformed action and a malformed pair set put on the topics between
-#      them (each dead-lettered and counted, the stage going on), and one daemon of each role
-#      killed with -9 mid-stream and started again;
+#      them (each dead-lettered and counted, the stage going on); two ingest and two pair daemons
+#      start, a third of each joins at 1/8 of the stream, one daemon of each role is killed with
+#      -9 and started again (at 1/4, 1/2, 3/4), and one pair and one ingest daemon are stopped
+#      for good (at 5/8, 7/8): every change rebalances its group's partitions;
 # then a reference daemon (role all) reads the whole stream alone.
+# The stream is keyed by author (lockstep-gen --key author), as the README asks of a deployment
+# with several ingest daemons: each then counts all tweets of its authors, and the activity
+# weights are one daemon's; both topics hold the same partitions.
 # Each run's campaigns must be the reference's: every reference campaign found with Jaccard at
-# least 0.85 on its accounts (the issue asks 0.95; see below; for the run with kills: reported,
-# not yet asserted), none reported twice, none the
-# reference lacks (compare_runs.py).
+# least 0.95 on its accounts (under its id or another), none reported twice, none the reference
+# lacks (compare_runs.py). The six run asks 0.85 for now and reports 0.95: with several ingest
+# daemons, the actions of one object reach its partition from several producers, each at its
+# own pace, so the pair stage reads them out of event-time order (measured: 35 % of exact pair
+# sets hold a partner later than their action, 3.5 % with one ingest daemon) and pairs a few
+# differently from one daemon (README: limitations).
 # Prints the work and CPU time of each node. TWEETS (default 60000), PACE (messages/s, default
-# 2500) and SEED size it.
+# 2500) and SEED size it; KILLS=no leaves the six run's daemons alone (make bench: work per node).
 . "$(dirname "$0")/common.sh"
 
 TWEETS=${TWEETS:-60000}
 PACE=${PACE:-2500}
 SEED=${SEED:-7}
+KILLS=${KILLS:-yes}
 tweets=$TWEETS
 ls_start_redis
 ls_start_broker tweets.one:8 tweets.six:8 tweets.dlq:1 lockstep.epochs:1 campaigns.ref:4 campaigns.one:4 campaigns.six:4 \
   one.actions:8 one.pairs:4 six.actions:8 six.pairs:4
 
-produce() { # RUN: the stream onto its topic, paced, in the background
-  "$LS_BIN/lockstep-gen" --seed "$SEED" --tweets "$TWEETS" --format protobuf --brokers "$BROKERS" --topic "tweets.$1" --pace "$PACE" \
-    >"$LS_WORK/gen-$1.out" 2>"$LS_WORK/gen-$1.log" &
+produce() { # RUN [GEN OPTION...]: the stream onto its topic, paced, in the background
+  local run=$1
+  shift
+  "$LS_BIN/lockstep-gen" --seed "$SEED" --tweets "$TWEETS" --format protobuf --brokers "$BROKERS" --topic "tweets.$run" --pace "$PACE" "$@" \
+    >"$LS_WORK/gen-$run.out" 2>"$LS_WORK/gen-$run.log" &
   GEN_PID=$!
 }
 
@@ -66,7 +77,7 @@ drained() {
   nodes=("${ingest[@]}" "${pair[@]}" "$2")
   while :; do
     local t s lag held
-    t=$(sum tweets_processed_total "${ingest[@]}"); s=$(sum pair_sets_total "${pair[@]}")
+    t=$(($(sum tweets_processed_total "${ingest[@]}") + REMOVED_TWEETS)); s=$(sum pair_sets_total "${pair[@]}")
     lag=$(sum kafka_consumer_lag_messages "${nodes[@]}"); held=$(sum backlog_tweets "${nodes[@]}")
     if [ "$t" -ge "$tweets" ] && [ "$lag" = 0 ] && [ "$held" = 0 ] && [ "$s" = "$before" ]; then
       sleep 2 # the last clustering after the last pair set
@@ -79,16 +90,37 @@ drained() {
   done
 }
 
-# kill_restart RUN ROLE NAME AT: once the ingest daemons have read AT tweets, NAME is killed
-# with -9 and started again under the same name.
+# The six run's live ingest and pair daemons (as they are added and removed), and the tweets
+# read by those removed.
+ingest=() pair=() REMOVED_TWEETS=0
+read_so_far() { echo $(($(sum tweets_processed_total "${ingest[@]}") + REMOVED_TWEETS)); } # tweets read by the run's ingest daemons
+read_by() { until [ "$(read_so_far)" -ge "$1" ]; do sleep 0.2; done; } # AT: waits until AT tweets were read
+without() { local x out=() name=$1; shift; for x in "$@"; do [ "$x" = "$name" ] || out+=("$x"); done; echo "${out[@]}"; }
+
+# kill_restart RUN ROLE NAME AT: once AT tweets were read, NAME is killed with -9 and started
+# again under the same name.
 kill_restart() {
-  local run=$1 role=$2 name=$3 at=$4
-  until [ "$(sum tweets_processed_total "$run-ingest1" "$run-ingest2" "$run-ingest3")" -ge "$at" ]; do sleep 0.2; done
+  local run=$1 role=$2 name=$3 at
+  read_by "$4"
+  at=$(read_so_far)
   kill -9 "${PID[$name]}"
   wait "${PID[$name]}" 2>/dev/null || true
   mv "$LS_WORK/$name.log" "$LS_WORK/$name-killed.log"
-  echo "  $name killed with -9 at $(sum tweets_processed_total "$run-ingest1" "$run-ingest2" "$run-ingest3") tweets read"
+  echo "  $name killed with -9 at $at tweets read"
   node "$run" "$role" "$name"
+}
+
+# remove NAME AT: once AT tweets were read, NAME is stopped (SIGTERM) for good; its group's
+# rebalance hands its partitions to the others.
+remove() {
+  local name=$1 had
+  read_by "$2"
+  had=$(metric "$name" tweets_processed_total)
+  check "$name removed: SIGTERM, exit status 0" ls_stop "${PID[$name]}"
+  REMOVED_TWEETS=$((REMOVED_TWEETS + ${had:-0}))
+  read -r -a ingest <<<"$(without "$name" "${ingest[@]}")"
+  read -r -a pair <<<"$(without "$name" "${pair[@]}")"
+  echo "  $name removed at $(read_so_far) tweets read"
 }
 
 cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; } # user + system seconds of a process
@@ -117,26 +149,41 @@ same_campaigns() { # RUN MIN_JACCARD: its campaigns are the reference's
 
 echo "# one daemon per role"
 for role in cluster pair ingest; do node one "$role" "one-$role"; done
-produce one
+produce one --key author
 check "the stream was produced at $PACE messages/s" wait "$GEN_PID"
 echo "  stream: $(cat "$LS_WORK/gen-one.out")"
 drained 300 one-ingest -- one-pair -- one-cluster
 work one-ingest one-pair one-cluster
 stop one-ingest one-pair one-cluster
 
-echo "# three ingest and three pair daemons, one cluster daemon; bad records; one of each role killed"
+if [ "$KILLS" = yes ]; then
+  echo "# ingest and pair daemons added and removed mid-stream, one of each role killed; bad records"
+else
+  echo "# three ingest and three pair daemons, one cluster daemon; bad records"
+fi
 node six cluster six-cluster
-for i in 1 2 3; do node six pair "six-pair$i"; done
-for i in 1 2 3; do node six ingest "six-ingest$i"; done
+at_start=3 # with kills, the third of each of ingest and pair joins mid-stream
+[ "$KILLS" = yes ] && at_start=2
+for i in $(seq "$at_start"); do node six pair "six-pair$i"; pair+=("six-pair$i"); done
+for i in $(seq "$at_start"); do node six ingest "six-ingest$i"; ingest+=("six-ingest$i"); done
 printf 'not an action' | kcat -P -b "$BROKERS" -t six.actions -p 3
 printf 'not a pair set' | kcat -P -b "$BROKERS" -t six.pairs -p 1
-produce six
-kill_restart six ingest six-ingest2 $((tweets / 4))
-kill_restart six pair six-pair3 $((tweets / 2))
-kill_restart six cluster six-cluster $((tweets * 3 / 4))
+produce six --key author
+if [ "$KILLS" = yes ]; then
+  read_by $((tweets / 8))
+  node six pair six-pair3
+  node six ingest six-ingest3
+  pair+=(six-pair3) ingest+=(six-ingest3)
+  echo "  six-pair3 and six-ingest3 added at $(read_so_far) tweets read"
+  kill_restart six ingest six-ingest2 $((tweets / 4))
+  kill_restart six pair six-pair3 $((tweets / 2))
+  remove six-pair1 $((tweets * 5 / 8))
+  kill_restart six cluster six-cluster $((tweets * 3 / 4))
+  remove six-ingest1 $((tweets * 7 / 8))
+fi
 check "the stream was produced" wait "$GEN_PID"
-drained 400 six-ingest1 six-ingest2 six-ingest3 -- six-pair1 six-pair2 six-pair3 -- six-cluster
-work six-ingest1 six-ingest2 six-ingest3 six-pair1 six-pair2 six-pair3 six-cluster
+drained 400 "${ingest[@]}" -- "${pair[@]}" -- six-cluster
+work "${ingest[@]}" "${pair[@]}" six-cluster
 # each read of them is dead-lettered and counted (rejected_total on the log line): a partition
 # read again after a rebalance or a restart reads them again, and the stage goes on
 check "the malformed action was dead-lettered and counted" grep -q 'rejected topic=six.actions .*not a lockstep.Action.*rejected_total=' "$LS_WORK"/six-pair*.log
@@ -145,8 +192,10 @@ grep -h "rejected topic=six" "$LS_WORK"/six-*.log | sed 's/^/  /'
 dlq=$(kcat -C -b "$BROKERS" -t tweets.dlq -e -o beginning -q -f '%h\n')
 check "the dead-letter topic holds both, with their reasons" \
   [ "$(echo "$dlq" | grep -c 'error=stage record: not a lockstep.Action')" -ge 1 ] && [ "$(echo "$dlq" | grep -c 'error=stage record: not a lockstep.PairSet')" -ge 1 ]
-check "the restarted cluster daemon restored its checkpoint" grep -q "restored epoch" "$LS_WORK/six-cluster.log"
-stop six-ingest1 six-ingest2 six-ingest3 six-pair1 six-pair2 six-pair3 six-cluster
+if [ "$KILLS" = yes ]; then
+  check "the restarted cluster daemon restored its checkpoint" grep -q "restored epoch" "$LS_WORK/six-cluster.log"
+fi
+stop "${ingest[@]}" "${pair[@]}" six-cluster
 
 echo "# the reference: one daemon"
 STREAM=one node ref all ref
@@ -158,14 +207,8 @@ sleep 2
 work ref
 stop ref
 readers ref
-# Measured: 9 of 9 at 1.000 in 3 of 4 runs; in one, the 17-account campaign at 0.882 without any
-# kill (it lies at the evidence threshold: the order in which pair sets reach the cluster stage
-# decides its edge accounts). The issue asks 0.95 (README: limitations); this asserts what holds.
-same_campaigns one 0.85
-# Known gap (issue 14, README: limitations): after kills the campaigns are not yet always one
-# daemon's (measured: the 17-account campaign at Jaccard 0.88-0.94, once a 5-account campaign
-# more). Reported here, not asserted, until the kill path gives the same campaigns.
-readers six
-echo "# the run with kills against the reference (reported, not asserted):"
+same_campaigns one 0.95
+same_campaigns six 0.85
+echo "# the six run against the reference at the issue's 0.95 (reported, not asserted):"
 python3 "$LS_SOURCE/tests/integration/compare_runs.py" --min-jaccard 0.95 --any-id "$LS_WORK/ref.topic" "$LS_WORK/ref.redis" \
-  "$LS_WORK/six.topic" "$LS_WORK/six.redis" | sed 's/^/  /' || true
+  "$LS_WORK/six.topic" "$LS_WORK/six.redis" | grep -E 'best match|found again' | sed 's/^ */  /' || true
