@@ -100,11 +100,13 @@ int ls_objects_observe(struct ls_objects *o, uint64_t key, const struct ls_actio
   }
   if (!again && ++s->epoch_count > o->viral_cap) return -1; /* accounts, not actions: one spammer is not virality */
   int pairs = 0;
-  *object_accounts = s->epoch_count;
   for (int k = 0; k < s->n; k++) { /* a repeat pairs with what came after its previous action */
     if (llabs(s->act[k].t - t) > window || s->act[k].t <= prev || !latest_of_account(s, k, t, window)) continue;
     others[pairs++] = (struct ls_action){s->act[k].account, s->act[k].t, (s->replayed >> k) & 1};
   }
+  /* the epoch's count, or more: the partners are other accounts, one action each, and an epoch
+   * that began with this action (or a repeat) has not counted those still inside the window */
+  *object_accounts = s->epoch_count > (uint32_t)pairs + 1 ? s->epoch_count : (uint32_t)pairs + 1;
   s->act[s->head] = (struct action){account, t};
   s->replayed = (uint16_t)((s->replayed & ~(1u << s->head)) | (unsigned)a->replayed << s->head);
   s->head = (uint8_t)((s->head + 1) % LS_OBJECT_RECENT);

@@ -101,6 +101,26 @@ static void test_virality_cap(void **state) {
   ls_objects_destroy(o);
 }
 
+/* The accounts on the object (the chance model's popularity term, and what a pair set carries to
+ * the cluster stage) count at least the action's own account and each partner, also when the
+ * count's epoch began with this very action while earlier ones are still inside the window. */
+static void test_object_accounts_cover_the_partners(void **state) {
+  (void)state;
+  struct ls_objects *o;
+  struct ls_err e;
+  assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
+  struct ls_action others[LS_OBJECT_RECENT];
+  uint32_t accounts = 0;
+  for (uint64_t a = 1; a <= 4; a++) { /* 4 accounts: the count's epoch starts at 0 */
+    ls_objects_observe(o, 3, &(struct ls_action){a, 40000 + (int64_t)a * 5000, false}, 60000, 60000, others, &accounts);
+    assert_int_equal(accounts, a);
+  }
+  /* 61 s after the epoch began at 1's action (so a new epoch): 2, 3 and 4 acted 46–56 s ago */
+  assert_int_equal(ls_objects_observe(o, 3, &(struct ls_action){9, 106000, false}, 60000, 60000, others, &accounts), 3);
+  assert_int_equal(accounts, 4);
+  ls_objects_destroy(o);
+}
+
 static void test_dedup(void **state) {
   (void)state;
   struct ls_dedup d;
@@ -116,7 +136,7 @@ static void test_dedup(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_repeats_after_the_time_scale), cmocka_unit_test(test_virality_cap),
-                                     cmocka_unit_test(test_replayed_actions_say_so),
+                                     cmocka_unit_test(test_replayed_actions_say_so), cmocka_unit_test(test_object_accounts_cover_the_partners),
                                      cmocka_unit_test(test_dedup)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
