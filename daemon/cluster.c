@@ -198,7 +198,7 @@ void ls_cluster_stats(const struct ls_cluster *c, int64_t watermark_ms, bool sca
   st->evictions = gs.edge_evictions + gs.account_evictions;
 }
 
-size_t ls_cluster_bytes(const struct ls_cluster *c) { return ls_graph_bytes(c->graph); }
+size_t ls_cluster_bytes(const struct ls_cluster *c) { return c ? ls_graph_bytes(c->graph) : 0; }
 
 static bool budget_used(const void *b) { return ((const struct budget *)b)->tweet != 0; }
 

@@ -62,5 +62,5 @@ int ls_pairs_observe(struct ls_pairs *p, const struct ls_action_rec *a, struct l
   return found < 0 ? -1 : (int)c.n;
 }
 
-uint64_t ls_pairs_evictions(const struct ls_pairs *p) { return ls_objects_evictions(p->objects); }
-size_t ls_pairs_bytes(const struct ls_pairs *p) { return ls_objects_bytes(p->objects); }
+uint64_t ls_pairs_evictions(const struct ls_pairs *p) { return p ? ls_objects_evictions(p->objects) : 0; }
+size_t ls_pairs_bytes(const struct ls_pairs *p) { return p ? ls_objects_bytes(p->objects) : 0; }

@@ -133,22 +133,30 @@ static struct ls_chance chance_of(const struct ls_config *c) {
 void ls_pipeline_reconfigure(struct ls_pipeline *p, const struct ls_config *cfg) {
   p->cfg = *cfg;
   p->chance = chance_of(cfg);
-  ls_cluster_reconfigure(p->cluster, &p->cfg);
+  if (p->cluster) ls_cluster_reconfigure(p->cluster, &p->cfg);
   for (int i = 0; i < p->n_sinks; i++)
     if (p->sinks[i]->i->reconfigure) p->sinks[i]->i->reconfigure(p->sinks[i], cfg);
 }
 
-/* The stages, each sized from the configuration once. */
+/* The stages a role runs (README: stages): ingest reads tweets into actions, pair holds the
+ * windows, cluster the graph; all runs every one. */
+static bool reads_tweets(enum ls_role r) { return r == LS_ROLE_ALL || r == LS_ROLE_INGEST; }
+static bool pairs_actions(enum ls_role r) { return r == LS_ROLE_ALL || r == LS_ROLE_PAIR; }
+static bool clusters(enum ls_role r) { return r == LS_ROLE_ALL || r == LS_ROLE_CLUSTER; }
+
+/* The stages of the role, each sized from the configuration once (what it does not run, it
+ * does not allocate). */
 static int create_stages(struct ls_pipeline *p, struct ls_err *err) {
   const struct ls_config *c = &p->cfg;
   p->chance = chance_of(c);
   int rc = p->role == LS_ROLE_CLUSTER ? LS_OK : open_embedder(p, err);
   if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
   if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
-  if (rc == LS_OK) rc = ls_signals_create(&p->signals, c, err);
-  if (rc == LS_OK) rc = ls_pairs_create(&p->pairs, c, &p->chance, p->activity, err);
-  if (rc == LS_OK && p->embedder && p->role != LS_ROLE_INGEST) rc = ls_similar_create(&p->similar, c, p->be, p->dim, p->tau, &p->chance, p->activity, p->log, err);
-  if (rc == LS_OK) rc = ls_cluster_create(&p->cluster, c, &p->chance, err);
+  if (rc == LS_OK && reads_tweets(p->role)) rc = ls_signals_create(&p->signals, c, err);
+  if (rc == LS_OK && pairs_actions(p->role)) rc = ls_pairs_create(&p->pairs, c, &p->chance, p->activity, err);
+  if (rc == LS_OK && p->embedder && pairs_actions(p->role))
+    rc = ls_similar_create(&p->similar, c, p->be, p->dim, p->tau, &p->chance, p->activity, p->log, err);
+  if (rc == LS_OK && clusters(p->role)) rc = ls_cluster_create(&p->cluster, c, &p->chance, err);
   if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
   return rc;
 }
@@ -173,7 +181,7 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (!p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->queries || !p->positions ||
       !p->reading)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
-  for (int s = 0; s < LS_SIG_COUNT && (p->role == LS_ROLE_ALL || p->role == LS_ROLE_PAIR); s++) /* the roles with windows */
+  for (int s = 0; s < LS_SIG_COUNT && pairs_actions(p->role); s++) /* the roles with windows */
     if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
   return LS_OK;
 }
@@ -320,7 +328,8 @@ static void on_safe_offset(void *ud, int source, int32_t partition, int64_t next
 /* Refreshes the counters the cluster stage keeps (scan: also the graph's, a scan of its edges). */
 static void cluster_counters(struct ls_pipeline *p, bool scan) {
   struct ls_cluster_stats cs = {.edges_live = p->st.edges_live, .evictions = p->st.evictions};
-  ls_cluster_stats(p->cluster, p->st.watermark_ms, scan, &cs);
+  if (p->cluster) ls_cluster_stats(p->cluster, p->st.watermark_ms, scan, &cs);
+  else cs.evictions = 0; /* a role without the graph evicts from its windows only */
   p->st.campaigns_active = cs.campaigns_active;
   p->st.campaigns_opened = cs.campaigns_opened;
   p->st.operations = cs.operations;
@@ -348,7 +357,7 @@ static void save_state(struct ls_pipeline *p, struct ls_snap *w) {
     ls_snap_put(w, &p->positions[q], sizeof p->positions[q]);
   }
   ls_activity_save(p->activity, w);
-  ls_cluster_save(p->cluster, w);
+  if (p->cluster) ls_cluster_save(p->cluster, w);
   for (int i = 0; i < p->n_sinks; i++) {
     if (!p->sinks[i]->i->pending) continue;
     ls_snap_section(w, p->sinks[i]->i->name, 0);
@@ -371,7 +380,7 @@ static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls
   }
   int rc = ls_snap_status(r, err);
   if (rc == LS_OK) rc = ls_activity_load(p->activity, r, err);
-  if (rc == LS_OK) rc = ls_cluster_load(p->cluster, r, err);
+  if (rc == LS_OK && p->cluster) rc = ls_cluster_load(p->cluster, r, err);
   return rc;
 }
 
@@ -461,7 +470,7 @@ static void cluster(struct ls_pipeline *p) {
 }
 
 static void maybe_cluster(struct ls_pipeline *p, bool idle) {
-  if (ls_cluster_due(p->cluster, p->st.watermark_ms, idle)) cluster(p);
+  if (p->cluster && ls_cluster_due(p->cluster, p->st.watermark_ms, idle)) cluster(p);
 }
 
 /* --- stages ----------------------------------------------------------------------------------- */
@@ -843,8 +852,8 @@ int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn fn, voi
 
 int ls_pipeline_drain(struct ls_pipeline *p, bool close_campaigns, int timeout_ms) {
   while (step(p) > 0) {}
-  cluster(p);
-  if (close_campaigns) ls_cluster_close_all(p->cluster, on_event, p);
+  if (p->cluster) cluster(p);
+  if (p->cluster && close_campaigns) ls_cluster_close_all(p->cluster, on_event, p);
   cluster_counters(p, false);
   bool clean = flush_sinks(p, timeout_ms);
   acknowledge(p, clean, true);

@@ -69,6 +69,7 @@ int ls_cluster_run(struct ls_cluster *c, struct ls_backend *be, int64_t watermar
 void ls_cluster_close_all(struct ls_cluster *c, ls_event_fn fn, void *ud);
 
 void ls_cluster_stats(const struct ls_cluster *c, int64_t watermark_ms, bool scan, struct ls_cluster_stats *st);
+/* The graph's bytes (0 for NULL: a role without the cluster stage). */
 size_t ls_cluster_bytes(const struct ls_cluster *c);
 
 /* Checkpoints (snapshot.h): the schedule, the tweets' budgets, the graph and the tracker. @returns LS_OK, or LS_EINVAL

@@ -43,6 +43,8 @@ void ls_pairs_destroy(struct ls_pairs *p);
 int ls_pairs_observe(struct ls_pairs *p, const struct ls_action_rec *a, struct ls_coaction partners[LS_OBJECT_RECENT],
                      struct ls_pairset *out);
 
+/* Objects evicted while inside their window, and the bytes of the object table (0 for NULL: a
+ * role without the pair stage). */
 uint64_t ls_pairs_evictions(const struct ls_pairs *p);
 size_t ls_pairs_bytes(const struct ls_pairs *p);
 

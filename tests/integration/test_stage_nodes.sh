@@ -154,6 +154,12 @@ check "the stream was produced at $PACE messages/s" wait "$GEN_PID"
 echo "  stream: $(cat "$LS_WORK/gen-one.out")"
 drained 300 one-ingest -- one-pair -- one-cluster
 work one-ingest one-pair one-cluster
+role_tables() { # each role allocates only its stages' tables (the start-up log's sizes)
+  grep -q 'memory .* objects=0.0MiB .* graph=0.0MiB' "$LS_WORK/one-ingest.log" &&
+    grep -q 'memory .* objects=[1-9][0-9.]*MiB .* graph=0.0MiB' "$LS_WORK/one-pair.log" &&
+    grep -q 'memory .* objects=0.0MiB .* graph=[1-9][0-9.]*MiB' "$LS_WORK/one-cluster.log"
+}
+check "ingest holds no windows and no graph, pair no graph, cluster no windows" role_tables
 stop one-ingest one-pair one-cluster
 
 if [ "$KILLS" = yes ]; then
