@@ -447,7 +447,6 @@ struct block {
 };
 
 struct writer {
-  bool key_author;
   FILE *f;
   rd_kafka_t *rk;
   const char *topic;
@@ -530,7 +529,7 @@ static int encode_block(const struct gen *g, struct block *b, long lo, int fmt) 
 
 static int emit_tweet(struct writer *w, const struct gen *g, long i) {
   const struct ls_tweet *t = &g->tw[i].t;
-  uint64_t key = w->key_author ? t->author_id : t->id;
+  uint64_t key = g->o.key_author ? t->author_id : t->id;
   struct block *b = w->ahead;
   if (b && (i < b->lo || i >= b->hi) && encode_block(g, b, i, w->fmt)) {
     fprintf(stderr, "lockstep-gen: out of memory\n");
@@ -810,7 +809,6 @@ static int open_writer(struct gen *g, struct writer *w) {
     return 2;
   }
   ls_jw_init(&w->jw);
-  w->key_author = g->o.key_author;
   if (g->o.out) {
     w->f = strcmp(g->o.out, "-") ? fopen(g->o.out, "wb") : stdout;
     if (!w->f) { perror(g->o.out); return 1; }
