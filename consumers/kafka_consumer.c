@@ -36,6 +36,7 @@ struct ls_kafka_consumer {
   _Atomic bool healthy;
   struct ls_source_stats stats;
   const rd_kafka_message_t *cur; /* message being decoded (consumer thread only) */
+  int64_t cur_position;          /* its partition's position once it is handled (partition_merge.h) */
   int emitted;
   struct timespec created; /* for the time to each assignment (fast rejoin, instance_id) */
   char instance[340];      /* "group.instance.id=NAME-i", or "" for dynamic membership */
@@ -339,7 +340,7 @@ int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kaf
   if (rc == LS_OK && !(c->end_seen = malloc(LS_MAX_PARTITIONS * sizeof *c->end_seen))) rc = ls_err_set(err, LS_ENOMEM, "kafka: out of memory");
   for (int q = 0; rc == LS_OK && q < LS_MAX_PARTITIONS; q++) atomic_init(&c->end_seen[q], -1);
   if (rc == LS_OK) rc = ls_decoder_create(&c->dec, &conf->limits, err);
-  if (rc == LS_OK) rc = ls_merge_create(&c->merge, conf->order_wait_ms, fetch_behind, c, err);
+  if (rc == LS_OK) rc = ls_merge_create(&c->merge, conf->order_wait_ms, (size_t)conf->queued_max_kbytes * 1024, fetch_behind, c, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_CONSUMER, &c->rk, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_PRODUCER, &c->dlq, err);
   if (rc == LS_OK) {
@@ -406,6 +407,7 @@ static void publish(struct ls_kafka_consumer *c, struct ls_ring_slot *s) {
   s->tweet.source = c->conf.index;
   s->tweet.partition = c->cur->partition;
   s->tweet.offset = c->cur->offset;
+  s->tweet.behind = c->cur->offset + 1 - c->cur_position;
   s->tweet.arrived_ms = mono_ms();
   ls_ring_publish(c->conf.ring);
 }
@@ -524,6 +526,52 @@ static void uncap_if_empty(struct ls_kafka_consumer *c, int32_t q) {
   }
 }
 
+/* A stage record's source (LS_STAGE_SOURCE_HEADER, 16 hex digits; 0 when absent or not a
+ * stage topic) and, for a watermark, its value. */
+static uint64_t stage_source(const struct ls_kafka_consumer *c, const rd_kafka_message_t *m, const char **mark, size_t *mark_len) {
+  rd_kafka_headers_t *h = NULL;
+  *mark = NULL;
+  if (!c->conf.records || rd_kafka_message_headers(m, &h) || !h) return 0;
+  const void *v;
+  size_t n;
+  if (rd_kafka_header_get_last(h, LS_STAGE_SOURCE_HEADER, &v, &n) || n != 16) return 0;
+  char hex[17];
+  memcpy(hex, v, 16);
+  hex[16] = '\0';
+  char *end;
+  uint64_t source = strtoull(hex, &end, 16);
+  if (*end) return 0;
+  if (!rd_kafka_header_get_last(h, LS_STAGE_MARK_HEADER, &v, &n)) {
+    *mark = v ? v : "";
+    *mark_len = n;
+  }
+  return source;
+}
+
+#define WATERMARK 1 /* merge_in: the message was a watermark and is still the caller's */
+
+/* A message into the merge: a record into its source's lane, a watermark as what it says (an
+ * unreadable one counts as idle, so that nothing waits for it).
+ * @returns LS_OK (the merge holds the message), WATERMARK, or ls_merge_push's or ls_merge_mark's
+ * error. */
+static int merge_in(struct ls_kafka_consumer *c, rd_kafka_message_t *m) {
+  const char *mark;
+  size_t len = 0;
+  uint64_t source = stage_source(c, m, &mark, &len);
+  int64_t now = mono_ms();
+  if (!mark) return ls_merge_push(c->merge, m, m->partition, source, m->offset, rd_kafka_message_timestamp(m, NULL), sizeof *m + m->len, now);
+  char num[24] = "";
+  if (len < sizeof num) {
+    memcpy(num, mark, len);
+    num[len] = '\0';
+  }
+  char *end;
+  long long t = strtoll(num, &end, 10);
+  bool idle = !num[0] || *end;
+  int rc = ls_merge_mark(c->merge, m->partition, source, m->offset, idle ? INT64_MIN : t, idle, now);
+  return rc == LS_OK ? WATERMARK : rc;
+}
+
 /* Takes one message from the group (waiting up to timeout_ms) into the merge. */
 static void receive(struct ls_kafka_consumer *c, int timeout_ms) {
   rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
@@ -539,7 +587,7 @@ static void receive(struct ls_kafka_consumer *c, int timeout_ms) {
   } else if (!gate_hold(c, m)) {
     if (!atomic_exchange(&c->healthy, true))
       ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d brokers=%s connection restored", c->conf.index, c->conf.brokers);
-    int rc = ls_merge_push(c->merge, m, m->partition, rd_kafka_message_timestamp(m, NULL), sizeof *m + m->len);
+    int rc = merge_in(c, m);
     if (rc == LS_OK) {
       atomic_store(&c->stats.waiting, ls_merge_messages(c->merge));
       apply_bound(c);
@@ -556,7 +604,7 @@ static void receive(struct ls_kafka_consumer *c, int timeout_ms) {
 static void *run(void *arg) {
   struct ls_kafka_consumer *c = arg;
   while (!atomic_load(&c->stop)) {
-    rd_kafka_message_t *m = ls_merge_pop(c->merge, mono_ms());
+    rd_kafka_message_t *m = ls_merge_pop(c->merge, mono_ms(), &c->cur_position);
     atomic_store(&c->stats.order_gave_up, ls_merge_gave_up(c->merge));
     atomic_store(&c->stats.waiting, ls_merge_messages(c->merge) + (m != NULL));
     if (m) {

@@ -1,7 +1,9 @@
 /* offsets.c — window-aware offset acknowledgement (see offsets.h). Partitions live in an
  * open-addressing table keyed by (source, partition); each gets its ring of checkpoints when it is
  * first seen (once per partition, not per tweet). A batch touches a handful of partitions,
- * recorded in a list so sealing costs only those. */
+ * recorded in a list so sealing costs only those. Records may come out of offset order (a stage
+ * topic's producers merged by event time): a checkpoint's first offset is then lowered to the
+ * lowest of the later ones, so the oldest checkpoint still bounds all that it must keep. */
 #include "lockstep/offsets.h"
 
 #include <stdbool.h>
@@ -18,7 +20,7 @@ struct part {
   bool used;
   int source;
   int32_t partition;
-  int64_t next_offset;  /* highest processed offset + 1 */
+  int64_t next_offset;  /* every offset below it is processed */
   int64_t acked;        /* last offset handed to the callback */
   int64_t batch_first;  /* -1: not touched by the current batch */
   int64_t batch_newest;
@@ -80,13 +82,13 @@ static struct part *find(struct ls_offsets *o, int source, int32_t partition) {
   return NULL;
 }
 
-void ls_offsets_note(struct ls_offsets *o, int source, int32_t partition, int64_t offset, int64_t t_ms) {
+void ls_offsets_note(struct ls_offsets *o, int source, int32_t partition, int64_t offset, int64_t next, int64_t t_ms) {
   struct part *p = find(o, source, partition);
   if (!p) {
     o->overflows++;
     return;
   }
-  if (offset + 1 > p->next_offset) p->next_offset = offset + 1;
+  if (next > p->next_offset) p->next_offset = next;
   if (t_ms == 0) return; /* a marker: no tweet a window could need */
   if (p->batch_first < 0) {
     o->touched[o->n_touched++] = (uint32_t)(p - o->parts); /* at most one entry per partition */
@@ -105,6 +107,11 @@ void ls_offsets_seal(struct ls_offsets *o) {
       p->count--;
       o->overflows++;
     }
+    for (uint32_t k = p->count; k-- > 0;) { /* earlier checkpoints start no later than this one */
+      struct checkpoint *c = &p->ring[(p->head + k) % o->n_ring];
+      if (c->first_offset <= p->batch_first) break;
+      c->first_offset = p->batch_first;
+    }
     p->ring[(p->head + p->count) % o->n_ring] = (struct checkpoint){p->batch_first, p->batch_newest};
     p->count++;
     p->batch_first = -1;
@@ -119,7 +126,7 @@ void ls_offsets_advance(struct ls_offsets *o, int64_t horizon_ms, ls_offset_fn f
       p->head = (p->head + 1) % o->n_ring;
       p->count--;
     }
-    int64_t safe = p->count ? p->ring[p->head].first_offset : p->next_offset;
+    int64_t safe = p->count && p->ring[p->head].first_offset < p->next_offset ? p->ring[p->head].first_offset : p->next_offset;
     if (safe > p->acked) {
       fn(ud, p->source, p->partition, safe);
       p->acked = safe;

@@ -33,6 +33,7 @@
 #include "lockstep/graph.h"
 #include "lockstep/hash.h"
 #include "lockstep/offsets.h"
+#include "lockstep/read_marks.h"
 #include "lockstep/pairs.h"
 #include "lockstep/signals.h"
 #include "lockstep/similar.h"
@@ -43,7 +44,7 @@
 #define OFFSET_CHECKPOINTS 4096 /* batches per partition within one window before hold-back shortens */
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
 #define ACTIVITY_HALF_LIFE_MS 2495328 /* activity counts halve in 41.6 min: a mean life of one hour */
-#define CHECKPOINT_FORMAT 3 /* 2: the cluster stage's part in one section; 3: with its tweets' budgets */
+#define CHECKPOINT_FORMAT 4 /* 2: the cluster stage's part in one section; 3: with its tweets' budgets; 4: offsets read ahead */
 #define EVIDENCE_BYTES (LS_TEXT_MAX + 512) /* a packed tweet with a text prefix, username and author */
 
 struct item {
@@ -94,8 +95,7 @@ struct ls_pipeline {
   struct ls_checkpoint *ck; /* NULL: no checkpoints, offsets acknowledged as the sinks acknowledge */
   double ck_interval_s, last_ck_wall;
   uint64_t epoch; /* the sinks' open epoch: the next checkpoint's number */
-  int64_t *positions; /* per partition: the offset after the last one read (or restored), -1: none */
-  int64_t *reading;   /* per partition: the message this run read last (its later tweets are not replayed), -1: none */
+  struct ls_read_marks *read; /* what was read before (a restore's tail, a partition given back) */
   int64_t max_window_ms; /* the longest enabled signal window: how far acknowledgements hold back */
   int64_t first_new_ms; /* when the oldest tweet taken since the last clustering entered its ring (0: none) */
   struct ls_pipeline_stats st;
@@ -158,6 +158,7 @@ static int create_stages(struct ls_pipeline *p, struct ls_err *err) {
     rc = ls_similar_create(&p->similar, c, p->be, p->dim, p->tau, &p->chance, p->activity, p->log, err);
   if (rc == LS_OK && clusters(p->role)) rc = ls_cluster_create(&p->cluster, c, &p->chance, err);
   if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
+  if (rc == LS_OK) rc = ls_read_marks_create(&p->read, LS_MAX_PARTITIONS, err);
   return rc;
 }
 
@@ -167,9 +168,6 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   int rc = create_stages(p, err);
   if (rc != LS_OK) return rc;
   p->epoch = 1;
-  p->positions = malloc(LS_MAX_PARTITIONS * sizeof *p->positions);
-  p->reading = malloc(LS_MAX_PARTITIONS * sizeof *p->reading);
-  for (int i = 0; p->positions && p->reading && i < LS_MAX_PARTITIONS; i++) p->positions[i] = p->reading[i] = -1;
   p->norm_stride = (size_t)c->input.max_text_bytes + 1;
   p->items = calloc(nb, sizeof *p->items);
   p->norm_mem = malloc(nb * p->norm_stride);
@@ -178,8 +176,7 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   p->embed_lens = malloc(nb * sizeof *p->embed_lens);
   p->embed_items = malloc(nb * sizeof *p->embed_items);
   p->queries = malloc(nb * sizeof *p->queries);
-  if (!p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->queries || !p->positions ||
-      !p->reading)
+  if (!p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->queries)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
   for (int s = 0; s < LS_SIG_COUNT && pairs_actions(p->role); s++) /* the roles with windows */
     if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
@@ -249,8 +246,7 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   free(p->embed_lens);
   free(p->embed_items);
   free(p->queries);
-  free(p->positions);
-  free(p->reading);
+  ls_read_marks_destroy(p->read);
   ls_offsets_destroy(p->offsets);
   free(p);
 }
@@ -348,14 +344,7 @@ static void save_state(struct ls_pipeline *p, struct ls_snap *w) {
   ls_snap_section(w, "LSCK", version_fingerprint());
   ls_snap_u64(w, p->epoch);
   ls_snap_put(w, &p->st, sizeof p->st);
-  uint64_t n = 0;
-  for (int q = 0; q < LS_MAX_PARTITIONS; q++) n += p->positions[q] >= 0;
-  ls_snap_u64(w, n);
-  for (int32_t q = 0; q < LS_MAX_PARTITIONS; q++) {
-    if (p->positions[q] < 0) continue;
-    ls_snap_put(w, &q, sizeof q);
-    ls_snap_put(w, &p->positions[q], sizeof p->positions[q]);
-  }
+  ls_read_marks_save(p->read, w);
   ls_activity_save(p->activity, w);
   if (p->cluster) ls_cluster_save(p->cluster, w);
   for (int i = 0; i < p->n_sinks; i++) {
@@ -369,16 +358,7 @@ static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls
   if (!ls_snap_expect(r, "LSCK", version_fingerprint())) return ls_snap_status(r, err);
   p->epoch = ls_snap_get_u64(r);
   ls_snap_get(r, &p->st, sizeof p->st);
-  uint64_t n = ls_snap_get_count(r, sizeof(int32_t) + sizeof(int64_t));
-  for (uint64_t k = 0; k < n && !r->bad; k++) {
-    int32_t q;
-    int64_t pos;
-    ls_snap_get(r, &q, sizeof q);
-    ls_snap_get(r, &pos, sizeof pos);
-    if (q < 0 || q >= LS_MAX_PARTITIONS) ls_snap_fail(r, "a partition out of range");
-    else p->positions[q] = pos;
-  }
-  int rc = ls_snap_status(r, err);
+  int rc = ls_read_marks_load(p->read, r, err);
   if (rc == LS_OK) rc = ls_activity_load(p->activity, r, err);
   if (rc == LS_OK && p->cluster) rc = ls_cluster_load(p->cluster, r, err);
   return rc;
@@ -446,7 +426,7 @@ int ls_pipeline_restore(struct ls_pipeline *p, struct ls_err *err) {
   return rc;
 }
 
-const int64_t *ls_pipeline_positions(const struct ls_pipeline *p) { return p->positions; }
+const int64_t *ls_pipeline_positions(const struct ls_pipeline *p) { return ls_read_marks_positions(p->read); }
 
 /* Without checkpoints, offsets follow the sinks' acknowledgements; with them, only checkpoints
  * acknowledge: every checkpoint.interval_s when the sinks are clean, or now (the last one of a
@@ -597,16 +577,12 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items, double *t) {
 /* --- batches ---------------------------------------------------------------------------------- */
 
 /* Notes the record's offset; true when it was read before (before a restore, or before a
- * rebalance gave its partition back): its co-actions with other such records are known. The
- * later tweets of a message this run is reading (a page of many) are not read before. */
+ * rebalance gave its partition back): its co-actions with other such records are known. */
 static bool note_offset(struct ls_pipeline *p, int s, const struct ls_tweet *t) {
   if (!p->src[s].ack || t->partition < 0 || t->partition >= LS_MAX_PARTITIONS) return false;
-  ls_offsets_note(p->offsets, s, t->partition, t->offset, t->id ? t->created_at_ms : 0);
-  int64_t *pos = &p->positions[t->partition];
-  if (t->offset < *pos) return t->offset != p->reading[t->partition];
-  *pos = t->offset + 1;
-  p->reading[t->partition] = t->offset;
-  return false;
+  int64_t next = t->offset + 1 - t->behind;
+  ls_offsets_note(p->offsets, s, t->partition, t->offset, next, t->id ? t->created_at_ms : 0);
+  return ls_read_marks_note(p->read, t->partition, t->offset, next);
 }
 
 /* Fills p->items from the rings (at most max_tweets); returns the count. */
@@ -836,10 +812,19 @@ static void tick(struct ls_pipeline *p, ls_tick_fn fn, void *ud, double *last) {
   fn(ud, p);
 }
 
+/* Whether a source holds input not read yet: in its ring, or waiting in its consumer's merge. */
+static bool holds_input(struct ls_pipeline *p) {
+  for (int s = 0; s < p->n_src; s++)
+    if (ls_ring_readable(p->src[s].ring) || atomic_load(&p->src[s].stats->waiting)) return true;
+  return false;
+}
+
 int ls_pipeline_run(struct ls_pipeline *p, atomic_bool *stop, ls_tick_fn fn, void *ud) {
   double last_tick = ls_clock_s();
   while (!atomic_load(stop)) {
-    if (step(p) == 0) {
+    uint32_t n = step(p);
+    if (p->out) ls_stage_out_progress(p->out, p->st.watermark_ms, n > 0 || holds_input(p));
+    if (n == 0) {
       if (all_finished(p)) break;
       maybe_cluster(p, true);
       acknowledge(p, flush_sinks(p, 0), false);

@@ -1,16 +1,22 @@
 /* stage_out.c — stage records to the next stage's topic (see stage_out.h). Deliveries are
  * counted in librdkafka's callback on the pipeline thread (rd_kafka_poll), so the counters need
- * no lock. */
+ * no lock. The source id is random per process: a restarted daemon is a new source, and the
+ * readers stop waiting for the old one once it falls silent. */
 #include "lockstep/stage_out.h"
 
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "lockstep/clock.h"
 #include "lockstep/kafka.h"
 
 #define SETTLE_EVERY_S 0.5 /* records in flight longer than this are waited for */
+#define MARK_EVERY_S 0.05  /* watermarks to every partition */
+#define IDLE_AFTER_S 1.0   /* a stage that read nothing for this long says it is idle */
 
 struct ls_stage_out {
   rd_kafka_t *rk;
@@ -19,12 +25,16 @@ struct ls_stage_out {
   char name[256];
   int32_t partitions;
   struct ls_stage_out_stats st;
-  double last_settled;
+  double last_settled, last_mark, last_busy;
+  char source[17]; /* LS_STAGE_SOURCE_HEADER's value: 16 hex digits */
 };
+
+static char mark_opaque; /* a watermark's msg_opaque: its delivery is not a record's */
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   (void)rk;
   struct ls_stage_out *o = opaque;
+  if (m->_private == &mark_opaque) return; /* a lost watermark is superseded by the next */
   if (!m->err) {
     o->st.delivered++;
     return;
@@ -85,14 +95,44 @@ int ls_stage_out_create(struct ls_stage_out **out, const struct ls_stage_out_con
     ls_stage_out_destroy(o);
     return rc;
   }
-  o->last_settled = ls_clock_s();
-  ls_logf(log, LS_LOG_INFO, "stage", "sending to %s (%d partitions)", o->name, o->partitions);
+  o->last_settled = o->last_mark = o->last_busy = ls_clock_s();
+  uint64_t id = 0;
+  if (getrandom(&id, sizeof id, 0) != sizeof id) id = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
+  snprintf(o->source, sizeof o->source, "%016llx", (unsigned long long)(id | 1));
+  ls_logf(log, LS_LOG_INFO, "stage", "sending to %s (%d partitions) as source %s", o->name, o->partitions, o->source);
   *out = o;
   return LS_OK;
 }
 
+static void send_mark(struct ls_stage_out *o, const char *value) {
+  for (int32_t q = 0; q < o->partitions; q++) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(o->rk, RD_KAFKA_V_RKT(o->topic), RD_KAFKA_V_PARTITION(q), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                              RD_KAFKA_V_OPAQUE(&mark_opaque),
+                                              RD_KAFKA_V_HEADER(LS_STAGE_SOURCE_HEADER, o->source, -1),
+                                              RD_KAFKA_V_HEADER(LS_STAGE_MARK_HEADER, value, -1), RD_KAFKA_V_END);
+    if (e) { /* the next one says the same */
+      o->st.marks_refused++;
+      return;
+    }
+    o->st.marks++;
+  }
+}
+
+void ls_stage_out_progress(struct ls_stage_out *o, int64_t watermark_ms, bool busy) {
+  double now = ls_clock_s();
+  if (busy) o->last_busy = now;
+  if (now - o->last_mark < MARK_EVERY_S) return;
+  o->last_mark = now;
+  char value[24];
+  if (now - o->last_busy >= IDLE_AFTER_S) snprintf(value, sizeof value, "idle");
+  else snprintf(value, sizeof value, "%lld", (long long)watermark_ms);
+  send_mark(o, value);
+  rd_kafka_poll(o->rk, 0);
+}
+
 void ls_stage_out_destroy(struct ls_stage_out *o) {
   if (!o) return;
+  if (o->rk && o->topic) send_mark(o, "idle"); /* the readers need not wait for this source */
   if (o->rk && rd_kafka_flush(o->rk, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
     ls_logf(o->log, LS_LOG_ERROR, "stage", "%d records to %s not delivered at exit", rd_kafka_outq_len(o->rk), o->name);
   if (o->topic) rd_kafka_topic_destroy(o->topic);
@@ -106,6 +146,7 @@ void ls_stage_out_send(struct ls_stage_out *o, int32_t partition, uint64_t key, 
   for (;;) {
     rd_kafka_resp_err_t e = rd_kafka_producev(o->rk, RD_KAFKA_V_RKT(o->topic), RD_KAFKA_V_PARTITION(partition),
                                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(&key, sizeof key),
+                                              RD_KAFKA_V_HEADER(LS_STAGE_SOURCE_HEADER, o->source, -1),
                                               RD_KAFKA_V_VALUE(rec->buf, rec->len), RD_KAFKA_V_TIMESTAMP(t_ms), RD_KAFKA_V_END);
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       if (e) {

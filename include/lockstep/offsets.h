@@ -18,8 +18,10 @@ struct ls_offsets;
 int ls_offsets_create(struct ls_offsets **out, uint32_t max_partitions, uint32_t checkpoints, struct ls_err *err);
 void ls_offsets_destroy(struct ls_offsets *o);
 
-/* One processed record: t_ms = 0 for a position marker (it moves the offset, not the horizon). */
-void ls_offsets_note(struct ls_offsets *o, int source, int32_t partition, int64_t offset, int64_t t_ms);
+/* One processed record at offset, after which every offset below next is processed (offset + 1
+ * in offset order; less while a lower one still waits upstream): t_ms = 0 for a position marker
+ * (it moves the offset, not the horizon). */
+void ls_offsets_note(struct ls_offsets *o, int source, int32_t partition, int64_t offset, int64_t next, int64_t t_ms);
 /* Closes the current batch: one checkpoint per partition it touched. */
 void ls_offsets_seal(struct ls_offsets *o);
 

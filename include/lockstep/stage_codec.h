@@ -14,6 +14,11 @@
 
 #define LS_STAGE_VERSION 1 /* the records' version field: a reader refuses any other */
 
+/* Kafka headers of the stage topics (stage_out.h): every record's and watermark's producer, and
+ * a watermark's value (an empty message with this header is not a record). */
+#define LS_STAGE_SOURCE_HEADER "lockstep-source"  /* 16 hex digits, random per process */
+#define LS_STAGE_MARK_HEADER "lockstep-watermark" /* "<ms>": nothing earlier follows; or "idle" */
+
 enum ls_stage_kind { LS_STAGE_ACTION = 1, LS_STAGE_PAIRSET };
 
 /* One record off the wire: an action (set.act, no partners) or a pair set. */

@@ -3,7 +3,13 @@
  * retries, order kept per partition) that retries without limit while the cluster is
  * unreachable, so nothing sent is lost. The caller picks each record's partition (actions by
  * object key, pair sets by tweet) and gives its event time, the message timestamp by which the
- * next stage's consumer merges its partitions. */
+ * next stage's consumer merges its partitions.
+ * Several producers write each partition, each in its own event-time order; so that the reader
+ * can merge them (partition_merge.h), every record carries its producer's source id in the
+ * LS_STAGE_SOURCE_HEADER header, and every 50 ms the producer sends each partition a watermark:
+ * an empty message whose LS_STAGE_MARK_HEADER header holds how far the stage has read in event
+ * time (ms; nothing earlier follows), or "idle" once it has read nothing for a second, and
+ * again when it is destroyed (the reader need not wait for it). */
 #ifndef LOCKSTEP_STAGE_OUT_H
 #define LOCKSTEP_STAGE_OUT_H
 
@@ -22,6 +28,7 @@ struct ls_stage_out_conf {
 
 struct ls_stage_out_stats {
   uint64_t sent, delivered, failed; /* failed: given up by librdkafka (a fatal producer error) */
+  uint64_t marks, marks_refused;    /* watermark messages queued, and refused (queue full) */
 };
 
 struct ls_stage_out;
@@ -36,6 +43,9 @@ int32_t ls_stage_out_partitions(const struct ls_stage_out *o);
 /* Queues one record (copied) for partition, keyed by key, stamped t_ms; while librdkafka's queue
  * is full, waits for deliveries. */
 void ls_stage_out_send(struct ls_stage_out *o, int32_t partition, uint64_t key, const struct ls_stage_buf *rec, int64_t t_ms);
+/* The stage's event-time progress (the newest event time it has read) and whether it read or
+ * holds input now; sends the watermarks when they are due. */
+void ls_stage_out_progress(struct ls_stage_out *o, int64_t watermark_ms, bool busy);
 /* True when every record sent is delivered. Serves delivery reports; when records are in
  * flight and the last settled state is more than half a second old, waits up to timeout_ms for
  * them (so that offsets advance under a steady stream). */

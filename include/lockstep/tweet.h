@@ -41,6 +41,8 @@ struct ls_tweet {
   int32_t source;
   int32_t partition;
   int64_t offset;
+  int64_t behind;     /* once it is handled, every offset below offset + 1 - behind has been handed on
+                         (> 0: a lower one still waits in the consumer's event-time merge; 0: in order) */
   int64_t arrived_ms; /* monotonic ms when it entered its ring (end-to-end latency), 0: unknown */
 };
 

@@ -67,7 +67,7 @@ metric() {
 sum() { local n=0 v name what=$1; shift; for name in "$@"; do v=$(metric "$name" "$what"); n=$((n + ${v:-0})); done; echo $n; }
 
 # drained LIMIT_S INGEST... -- PAIR... -- CLUSTER: every tweet was read, no node lags behind its
-# topic or holds records in its ring, and the pair sets sent stay the same for a second.
+# topic or holds records in its ring or its event-time merge, and the pair sets sent stay the same for a second.
 drained() {
   local limit=$1 start=$SECONDS nodes=() ingest=() pair=() before=-1
   shift
@@ -78,7 +78,8 @@ drained() {
   while :; do
     local t s lag held
     t=$(($(sum tweets_processed_total "${ingest[@]}") + REMOVED_TWEETS)); s=$(sum pair_sets_total "${pair[@]}")
-    lag=$(sum kafka_consumer_lag_messages "${nodes[@]}"); held=$(sum backlog_tweets "${nodes[@]}")
+    lag=$(sum kafka_consumer_lag_messages "${nodes[@]}")
+    held=$(($(sum backlog_tweets "${nodes[@]}") + $(sum waiting_messages "${nodes[@]}")))
     if [ "$t" -ge "$tweets" ] && [ "$lag" = 0 ] && [ "$held" = 0 ] && [ "$s" = "$before" ]; then
       sleep 2 # the last clustering after the last pair set
       echo "  drained: $t tweets read, $s pair sets sent"

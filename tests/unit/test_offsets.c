@@ -29,7 +29,7 @@ static struct ls_offsets *make(uint32_t checkpoints) {
 }
 
 static void batch(struct ls_offsets *o, int32_t partition, int64_t first, int64_t last, int64_t t_ms) {
-  for (int64_t off = first; off <= last; off++) ls_offsets_note(o, 1, partition, off, t_ms);
+  for (int64_t off = first; off <= last; off++) ls_offsets_note(o, 1, partition, off, off + 1, t_ms);
   ls_offsets_seal(o);
 }
 
@@ -57,8 +57,8 @@ static void test_markers_and_partitions(void **state) {
   (void)state;
   struct ls_offsets *o = make(64);
   struct acks a = {0};
-  ls_offsets_note(o, 1, 2, 0, 0); /* a message that yielded no tweet */
-  ls_offsets_note(o, 1, 2, 1, 0);
+  ls_offsets_note(o, 1, 2, 0, 0 + 1, 0); /* a message that yielded no tweet */
+  ls_offsets_note(o, 1, 2, 1, 1 + 1, 0);
   batch(o, 3, 100, 104, 8000);
   ls_offsets_advance(o, 5000, on_ack, &a);
   assert_true(a.offset[2] == 2);   /* markers need no window */
@@ -77,9 +77,37 @@ static void test_overflow_shortens_hold_back(void **state) {
   ls_offsets_destroy(o);
 }
 
+/* Records out of offset order (a stage topic's producers merged by event time): offset 5 is
+ * read while 3 and 4 still wait upstream, then they are read in a later batch. Nothing is
+ * acknowledged past 3 until it is read, nor past the window's oldest record once it is. */
+static void test_out_of_offset_order(void **state) {
+  (void)state;
+  struct ls_offsets *o = make(64);
+  struct acks a = {0};
+  ls_offsets_note(o, 1, 0, 0, 1, 1000);
+  ls_offsets_note(o, 1, 0, 1, 2, 1000);
+  ls_offsets_note(o, 1, 0, 2, 3, 1000);
+  ls_offsets_seal(o);
+  ls_offsets_note(o, 1, 0, 5, 3, 5000); /* 3 and 4 still queued */
+  ls_offsets_seal(o);
+  ls_offsets_advance(o, 2000, on_ack, &a); /* the first three are out of the window */
+  assert_true(a.offset[0] == 3);
+  ls_offsets_note(o, 1, 0, 3, 4, 6000);
+  ls_offsets_note(o, 1, 0, 4, 6, 6000);
+  ls_offsets_seal(o);
+  ls_offsets_advance(o, 2000, on_ack, &a);
+  assert_true(a.offset[0] == 3); /* the batch of 3 and 4 is still needed */
+  ls_offsets_advance(o, 5500, on_ack, &a); /* the batch of 5 is not, but the later one begins at 3 */
+  assert_true(a.offset[0] == 3);
+  ls_offsets_advance(o, 7000, on_ack, &a);
+  assert_true(a.offset[0] == 6);
+  ls_offsets_destroy(o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_holds_back_to_the_window),
                                      cmocka_unit_test(test_markers_and_partitions),
-                                     cmocka_unit_test(test_overflow_shortens_hold_back)};
+                                     cmocka_unit_test(test_overflow_shortens_hold_back),
+                                     cmocka_unit_test(test_out_of_offset_order)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,10 +28,17 @@ static bool behind_set(int32_t partition, void *ud) {
   return behind_of[partition];
 }
 
+/* Message (p, o) from no source (the firehose's lane 0), received at 0 ms. */
+static int push(struct ls_merge *m, int p, int o, int64_t timestamp_ms, size_t bytes) {
+  return ls_merge_push(m, MSG(p, o), p, 0, o, timestamp_ms, bytes, 0);
+}
+
+static void *pop(struct ls_merge *m, int64_t now_ms) { return ls_merge_pop(m, now_ms, NULL); }
+
 static struct ls_merge *merge_of(int n, int wait_ms) {
   struct ls_merge *m;
   struct ls_err e;
-  assert_int_equal(ls_merge_create(&m, wait_ms, behind_set, NULL, &e), LS_OK);
+  assert_int_equal(ls_merge_create(&m, wait_ms, 0, behind_set, NULL, &e), LS_OK);
   int32_t parts[16];
   for (int i = 0; i < n; i++) parts[i] = i;
   assert_int_equal(ls_merge_assign(m, parts, n, 0, count_drop, NULL), LS_OK);
@@ -41,16 +48,16 @@ static struct ls_merge *merge_of(int n, int wait_ms) {
 static void test_waits_for_an_earlier_partition(void **state) {
   (void)state;
   struct ls_merge *m = merge_of(2, 500);
-  assert_int_equal(ls_merge_push(m, MSG(1, 0), 1, 100, 10), LS_OK);
-  assert_null(ls_merge_pop(m, 10)); /* partition 0 has shown nothing yet */
-  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 120, 10), LS_OK);
-  assert_int_equal(NUM(ls_merge_pop(m, 10)), 1000); /* 100 before 120 */
-  assert_null(ls_merge_pop(m, 10));                 /* partition 1 may still deliver 100..120 */
-  assert_int_equal(ls_merge_push(m, MSG(1, 1), 1, 130, 10), LS_OK);
-  assert_int_equal(NUM(ls_merge_pop(m, 10)), 0);    /* it has shown 130 */
-  assert_null(ls_merge_pop(m, 10));                 /* partition 0 may still deliver 120..130 */
+  assert_int_equal(push(m, 1, 0, 100, 10), LS_OK);
+  assert_null(pop(m, 10)); /* partition 0 has shown nothing yet */
+  assert_int_equal(push(m, 0, 0, 120, 10), LS_OK);
+  assert_int_equal(NUM(pop(m, 10)), 1000); /* 100 before 120 */
+  assert_null(pop(m, 10));                 /* partition 1 may still deliver 100..120 */
+  assert_int_equal(push(m, 1, 1, 130, 10), LS_OK);
+  assert_int_equal(NUM(pop(m, 10)), 0);    /* it has shown 130 */
+  assert_null(pop(m, 10));                 /* partition 0 may still deliver 120..130 */
   ls_merge_eof(m, 0);
-  assert_int_equal(NUM(ls_merge_pop(m, 10)), 1001); /* partition 0 is at its end */
+  assert_int_equal(NUM(pop(m, 10)), 1001); /* partition 0 is at its end */
   assert_int_equal(ls_merge_bytes(m), 0);
   ls_merge_destroy(m, count_drop, NULL);
 }
@@ -58,48 +65,48 @@ static void test_waits_for_an_earlier_partition(void **state) {
 static void test_equal_timestamps_by_partition(void **state) {
   (void)state;
   struct ls_merge *m = merge_of(3, 500);
-  assert_int_equal(ls_merge_push(m, MSG(2, 0), 2, 50, 1), LS_OK);
-  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 50, 1), LS_OK);
-  assert_null(ls_merge_pop(m, 0)); /* partition 1 may still deliver 50 */
-  assert_int_equal(ls_merge_push(m, MSG(1, 0), 1, 50, 1), LS_OK);
-  assert_int_equal(NUM(ls_merge_pop(m, 0)), 0);
-  assert_null(ls_merge_pop(m, 0)); /* partition 0 may still deliver another 50, before partition 1's */
-  assert_int_equal(ls_merge_push(m, MSG(0, 1), 0, 60, 1), LS_OK);
-  assert_int_equal(NUM(ls_merge_pop(m, 0)), 1000);
-  assert_null(ls_merge_pop(m, 0)); /* partition 1 may still deliver another 50 */
+  assert_int_equal(push(m, 2, 0, 50, 1), LS_OK);
+  assert_int_equal(push(m, 0, 0, 50, 1), LS_OK);
+  assert_null(pop(m, 0)); /* partition 1 may still deliver 50 */
+  assert_int_equal(push(m, 1, 0, 50, 1), LS_OK);
+  assert_int_equal(NUM(pop(m, 0)), 0);
+  assert_null(pop(m, 0)); /* partition 0 may still deliver another 50, before partition 1's */
+  assert_int_equal(push(m, 0, 1, 60, 1), LS_OK);
+  assert_int_equal(NUM(pop(m, 0)), 1000);
+  assert_null(pop(m, 0)); /* partition 1 may still deliver another 50 */
   ls_merge_eof(m, 1);
-  assert_int_equal(NUM(ls_merge_pop(m, 0)), 2000);
-  assert_null(ls_merge_pop(m, 0)); /* partition 2 may still deliver 50..60 */
+  assert_int_equal(NUM(pop(m, 0)), 2000);
+  assert_null(pop(m, 0)); /* partition 2 may still deliver 50..60 */
   ls_merge_eof(m, 2);
-  assert_int_equal(NUM(ls_merge_pop(m, 0)), 1);
+  assert_int_equal(NUM(pop(m, 0)), 1);
   ls_merge_destroy(m, count_drop, NULL);
 }
 
 static void test_idle_hold_and_no_timestamp(void **state) {
   (void)state;
   struct ls_merge *m = merge_of(3, 500);
-  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 10, 1), LS_OK);
+  assert_int_equal(push(m, 0, 0, 10, 1), LS_OK);
   ls_merge_hold(m, 1, true); /* the replay gate paused partition 1 */
-  assert_null(ls_merge_pop(m, 499)); /* partition 2 is waited for 500 ms ... */
+  assert_null(pop(m, 499)); /* partition 2 is waited for 500 ms ... */
   behind_of[2] = true; /* the broker has messages for it: waited for up to 10 x 500 ms */
-  assert_null(ls_merge_pop(m, 4999));
+  assert_null(pop(m, 4999));
   assert_int_equal(ls_merge_gave_up(m), 0);
-  assert_int_equal(NUM(ls_merge_pop(m, 5000)), 0);
+  assert_int_equal(NUM(pop(m, 5000)), 0);
   assert_int_equal(ls_merge_gave_up(m), 1); /* counted once per empty spell */
   behind_of[2] = false;
-  assert_int_equal(ls_merge_push(m, MSG(2, 0), 2, -1, 1), LS_OK); /* no timestamp: 0, the first of its lane */
-  assert_int_equal(ls_merge_push(m, MSG(2, 1), 2, -1, 1), LS_OK);
-  assert_int_equal(NUM(ls_merge_pop(m, 500)), 2000);
-  assert_int_equal(NUM(ls_merge_pop(m, 500)), 2001);
+  assert_int_equal(push(m, 2, 0, -1, 1), LS_OK); /* no timestamp: 0, the first of its lane */
+  assert_int_equal(push(m, 2, 1, -1, 1), LS_OK);
+  assert_int_equal(NUM(pop(m, 500)), 2000);
+  assert_int_equal(NUM(pop(m, 500)), 2001);
   ls_merge_destroy(m, count_drop, NULL);
 }
 
 static void test_idle_only_when_caught_up(void **state) {
   (void)state;
   struct ls_merge *m = merge_of(2, 500);
-  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 10, 1), LS_OK);
-  assert_null(ls_merge_pop(m, 499));
-  assert_int_equal(NUM(ls_merge_pop(m, 500)), 0); /* partition 1: nothing on the broker */
+  assert_int_equal(push(m, 0, 0, 10, 1), LS_OK);
+  assert_null(pop(m, 499));
+  assert_int_equal(NUM(pop(m, 500)), 0); /* partition 1: nothing on the broker */
   ls_merge_destroy(m, count_drop, NULL);
 }
 
@@ -107,8 +114,8 @@ static void test_revoked_partition_dropped(void **state) {
   (void)state;
   dropped = 0;
   struct ls_merge *m = merge_of(2, 500);
-  for (int o = 0; o < 100; o++) assert_int_equal(ls_merge_push(m, MSG(1, o), 1, o, 7), LS_OK); /* grows past 64 */
-  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 1000, 7), LS_OK);
+  for (int o = 0; o < 100; o++) assert_int_equal(push(m, 1, o, o, 7), LS_OK); /* grows past 64 */
+  assert_int_equal(push(m, 0, 0, 1000, 7), LS_OK);
   assert_int_equal(ls_merge_bytes(m), 101 * 7);
   assert_true(ls_merge_queued(m, 1));
   int32_t keep[] = {0};
@@ -116,8 +123,8 @@ static void test_revoked_partition_dropped(void **state) {
   assert_int_equal(dropped, 100);
   assert_false(ls_merge_queued(m, 1));
   assert_int_equal(ls_merge_bytes(m), 7);
-  assert_int_equal(ls_merge_push(m, MSG(1, 100), 1, 5, 7), LS_EINVAL); /* no longer assigned */
-  assert_int_equal(NUM(ls_merge_pop(m, 0)), 0); /* nothing else to wait for */
+  assert_int_equal(push(m, 1, 100, 5, 7), LS_EINVAL); /* no longer assigned */
+  assert_int_equal(NUM(pop(m, 0)), 0); /* nothing else to wait for */
   int32_t bad[] = {-1};
   assert_int_equal(ls_merge_assign(m, bad, 1, 0, count_drop, NULL), LS_EINVAL);
   ls_merge_destroy(m, count_drop, NULL);
@@ -141,16 +148,124 @@ static void test_same_sequence_under_any_interleaving(void **state) {
     while (out < P * N) {
       int p = rand() % P, chunk = 1 + rand() % 9;
       for (int k = 0; k < chunk && next[p] < N; k++, next[p]++)
-        assert_int_equal(ls_merge_push(m, MSG(p, next[p]), p, ts[p][next[p]], 1), LS_OK);
+        assert_int_equal(push(m, p, next[p], ts[p][next[p]], 1), LS_OK);
       if (next[p] == N) ls_merge_eof(m, p);
       void *x;
-      while ((x = ls_merge_pop(m, 0))) {
+      while ((x = pop(m, 0))) {
         int q = NUM(x) / 1000, o = NUM(x) % 1000;
         bool after = ts[q][o] > last_t || (ts[q][o] == last_t && (q > last_p || (q == last_p && o > last_o)));
         assert_true(after);
         last_t = ts[q][o], last_p = q, last_o = o;
         out++;
       }
+    }
+    ls_merge_destroy(m, count_drop, NULL);
+  }
+}
+
+
+/* Two producers of one stage partition (sources 7 and 9), each in event-time order, their
+ * records interleaved in the log out of order: they leave in event time, and each pop says how
+ * far the partition may be acknowledged (the lowest offset still queued). */
+static void test_sources_of_one_partition(void **state) {
+  (void)state;
+  struct ls_merge *m = merge_of(1, 500);
+  int64_t pos;
+  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 7, 0, 100, 1, 0), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 1), 0, 7, 1, 300, 1, 0), LS_OK);
+  assert_int_equal(NUM(ls_merge_pop(m, 0, &pos)), 0); /* source 9 not heard of yet: nothing to wait for */
+  assert_int_equal(pos, 1);
+  assert_int_equal(ls_merge_push(m, MSG(0, 2), 0, 9, 2, 200, 1, 0), LS_OK);
+  assert_int_equal(NUM(ls_merge_pop(m, 0, &pos)), 2); /* 200 before 300, though later in the log */
+  assert_int_equal(pos, 1);                           /* offset 1 still queued */
+  assert_null(ls_merge_pop(m, 100, &pos));            /* source 9 may still send 200..300 */
+  assert_int_equal(ls_merge_mark(m, 0, 9, 3, 250, false, 100), LS_OK);
+  assert_null(ls_merge_pop(m, 100, &pos)); /* it has come to 250 only */
+  assert_int_equal(ls_merge_mark(m, 0, 9, 4, 400, false, 120), LS_OK);
+  assert_int_equal(NUM(ls_merge_pop(m, 120, &pos)), 1);
+  assert_int_equal(pos, 5); /* nothing queued: after the last watermark */
+  assert_int_equal(ls_merge_mark(m, 0, 0, 5, 400, false, 120), LS_EINVAL); /* a watermark needs a source */
+  ls_merge_destroy(m, count_drop, NULL);
+}
+
+/* What ends a wait for a source: its watermark, its idle mark, or its silence (killed), which is
+ * counted; a live source is waited for even at the partition's end. */
+static void test_what_ends_a_wait_for_a_source(void **state) {
+  (void)state;
+  struct ls_merge *m = merge_of(2, 500);
+  assert_int_equal(ls_merge_mark(m, 1, 5, 0, 50, false, 0), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 3, 0, 100, 1, 0), LS_OK);
+  ls_merge_eof(m, 1);
+  assert_null(ls_merge_pop(m, 400, NULL)); /* source 5 of partition 1 is at 50, live, at the end */
+  assert_int_equal(ls_merge_mark(m, 1, 5, 1, 60, true, 400), LS_OK);
+  assert_int_equal(NUM(ls_merge_pop(m, 400, NULL)), 0); /* it is idle */
+  assert_int_equal(ls_merge_push(m, MSG(1, 2), 1, 5, 2, 200, 1, 450), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 1), 0, 3, 1, 300, 1, 450), LS_OK);
+  assert_int_equal(NUM(ls_merge_pop(m, 450, NULL)), 1002);
+  assert_null(ls_merge_pop(m, 900, NULL)); /* source 5 is busy again: may still send 200..300 */
+  assert_int_equal(ls_merge_gave_up(m), 0);
+  assert_int_equal(NUM(ls_merge_pop(m, 950, NULL)), 1); /* silent for 500 ms: gone */
+  assert_int_equal(ls_merge_gave_up(m), 1);
+  ls_merge_destroy(m, count_drop, NULL);
+}
+
+/* Above max_bytes nothing is waited for: what is queued leaves, so that the consumer, which
+ * pauses partitions there, never waits for a record behind the ones it holds. */
+static void test_byte_bound_ends_waits(void **state) {
+  (void)state;
+  struct ls_merge *m;
+  struct ls_err e;
+  assert_int_equal(ls_merge_create(&m, 500, 100, behind_set, NULL, &e), LS_OK);
+  int32_t one[] = {0};
+  assert_int_equal(ls_merge_assign(m, one, 1, 0, count_drop, NULL), LS_OK);
+  assert_int_equal(ls_merge_mark(m, 0, 9, 0, 10, false, 0), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 1), 0, 7, 1, 100, 60, 0), LS_OK);
+  assert_null(ls_merge_pop(m, 0, NULL)); /* source 9 is at 10 */
+  assert_int_equal(ls_merge_push(m, MSG(0, 2), 0, 7, 2, 110, 60, 0), LS_OK);
+  assert_int_equal(NUM(ls_merge_pop(m, 0, NULL)), 1); /* 120 bytes held */
+  assert_null(ls_merge_pop(m, 0, NULL));               /* 60: waiting again */
+  ls_merge_destroy(m, count_drop, NULL);
+}
+
+/* Three sources writing two partitions in event-time order, their records interleaved in each
+ * log at random and watermarks sent now and then (seeds 1..20): always released in (timestamp,
+ * partition, source) order, and the positions never pass a record still queued. */
+static void test_sources_under_any_interleaving(void **state) {
+  (void)state;
+  enum { P = 2, S = 3, N = 200 };
+  for (unsigned seed = 1; seed <= 20; seed++) {
+    srand(seed);
+    struct ls_merge *m = merge_of(P, 500);
+    int64_t t[S] = {0}, offset[P] = {0}, ts[P][1000], wall = 0;
+    int sent[S] = {0}, out = 0, src[P][1000];
+    bool queued[P][1000] = {{false}};
+    int64_t last_t = -1;
+    int last_q = -1, last_s = -1;
+    for (int s = 0; s < S; s++) /* each producer's first watermark */
+      for (int k = 0; k < P; k++) assert_int_equal(ls_merge_mark(m, k, (uint64_t)s + 1, offset[k]++, 0, false, 0), LS_OK);
+    while (out < S * N) {
+      int s = rand() % S, q = rand() % P;
+      if (sent[s] < N) {
+        t[s] += rand() % 4;
+        int o = (int)offset[q]++;
+        queued[q][o] = true, ts[q][o] = t[s], src[q][o] = s;
+        assert_int_equal(ls_merge_push(m, MSG(q, o), q, (uint64_t)s + 1, o, t[s], 1, wall), LS_OK);
+        sent[s]++;
+      }
+      if (rand() % 4 == 0 || sent[s] == N)
+        for (int k = 0; k < P; k++) assert_int_equal(ls_merge_mark(m, k, (uint64_t)s + 1, offset[k]++, t[s], sent[s] == N, wall), LS_OK);
+      void *x;
+      int64_t pos;
+      while ((x = ls_merge_pop(m, wall, &pos))) {
+        int q2 = NUM(x) / 1000, o = NUM(x) % 1000;
+        bool after = ts[q2][o] > last_t || (ts[q2][o] == last_t && (q2 > last_q || (q2 == last_q && src[q2][o] >= last_s)));
+        assert_true(after);
+        last_t = ts[q2][o], last_q = q2, last_s = src[q2][o];
+        queued[q2][o] = false;
+        for (int k = 0; k < pos; k++) assert_false(queued[q2][k]);
+        out++;
+      }
+      wall++; /* 1 ms a step: no live source falls silent */
     }
     ls_merge_destroy(m, count_drop, NULL);
   }
@@ -164,6 +279,10 @@ int main(void) {
       cmocka_unit_test(test_idle_only_when_caught_up),
       cmocka_unit_test(test_revoked_partition_dropped),
       cmocka_unit_test(test_same_sequence_under_any_interleaving),
+      cmocka_unit_test(test_sources_of_one_partition),
+      cmocka_unit_test(test_what_ends_a_wait_for_a_source),
+      cmocka_unit_test(test_byte_bound_ends_waits),
+      cmocka_unit_test(test_sources_under_any_interleaving),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
