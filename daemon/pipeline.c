@@ -11,7 +11,11 @@
  * With pipeline.role, one daemon runs one stage: ingest sends its actions to the actions topic
  * (stage_out.h) instead of pairing them; pair reads actions (the consumers unpack them into the
  * ring slots) and sends pair sets; cluster reads pair sets and spends them. Records sent again
- * upstream are dropped by the dedup table (action_id).
+ * upstream are dropped by the dedup table (action_id). A stage producer also sends watermarks
+ * (ls_stage_out_progress: the event time this stage has reached, or idle when it holds nothing),
+ * by which the next stage's consumers merge its records with the other producers' in event time.
+ * Read marks (read_marks.h): records may then be taken out of offset order, so each partition's
+ * readable position is the lowest offset not yet taken.
  * Offsets (offsets.h): a partition's offset is acknowledged to its source only when every sink
  * (and the next stage's topic) reports that all it was given is acknowledged, and never past the oldest tweet still inside the
  * longest signal window. */
@@ -648,7 +652,7 @@ static void pair_actions(struct ls_pipeline *p, uint32_t n) {
     const struct ls_action_rec *fresh = it->t ? fresh_action(p, it) : NULL;
     if (!fresh) continue;
     struct ls_action_rec a = *fresh;
-    a.replayed |= it->replayed;
+    a.replayed = it->replayed; /* this daemon's own reading decides: the ingest's says nothing of what this window held */
     p->st.actions++;
     ls_activity_raise(p->activity, a.account, a.activity, a.t_ms);
     if (a.signal == LS_SIG_SIMILAR) {
