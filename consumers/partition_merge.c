@@ -230,8 +230,19 @@ static bool give_up(struct ls_merge *m, struct lane *l) {
   return false;
 }
 
+/* Whether partition p queues messages. */
+static bool part_queued(const struct part *p) {
+  for (uint32_t k = 0; k < p->n_lanes; k++)
+    if (p->lane[k].n) return true;
+  return false;
+}
+
+/* Above the byte bound the consumer pauses the partitions that queue messages: an empty lane of
+ * one of them cannot be filled, so it is not waited for. */
+static bool starved(const struct ls_merge *m, const struct part *p) { return m->max_bytes && m->bytes > m->max_bytes && part_queued(p); }
+
 static bool waited_for(struct ls_merge *m, const struct part *p, struct lane *l, int32_t q, int64_t now_ms) {
-  if (l->n || p->held || l->given_up || l->idle || (!l->source && p->eof)) return false;
+  if (l->n || p->held || l->given_up || l->idle || (!l->source && p->eof) || starved(m, p)) return false;
   int64_t quiet = now_ms - l->since;
   if (quiet < m->wait_ms) return true;
   if (!m->behind || !m->behind(q, m->behind_ud)) return l->source ? give_up(m, l) : false;
@@ -274,7 +285,6 @@ static struct lane *earliest(struct ls_merge *m, int32_t *q) {
 
 /* Whether some empty lane may still deliver a message before the head of lane b. */
 static bool waiting(struct ls_merge *m, const struct lane *b, int32_t bq, int64_t now_ms) {
-  if (m->max_bytes && m->bytes > m->max_bytes) return false;
   int64_t key = b->q[b->head].key;
   for (int i = 0; i < m->n_assigned; i++) {
     int32_t pq = m->assigned[i];
@@ -314,9 +324,5 @@ size_t ls_merge_messages(const struct ls_merge *m) { return m->messages; }
 uint64_t ls_merge_gave_up(const struct ls_merge *m) { return m->gave_up; }
 
 bool ls_merge_queued(const struct ls_merge *m, int32_t partition) {
-  if (partition < 0 || partition >= m->n_parts || !m->part[partition].assigned) return false;
-  const struct part *p = &m->part[partition];
-  for (uint32_t k = 0; k < p->n_lanes; k++)
-    if (p->lane[k].n) return true;
-  return false;
+  return partition >= 0 && partition < m->n_parts && m->part[partition].assigned && part_queued(&m->part[partition]);
 }

@@ -225,6 +225,15 @@ static void test_byte_bound_ends_waits(void **state) {
   assert_int_equal(NUM(ls_merge_pop(m, 0, NULL)), 1); /* 120 bytes held */
   assert_null(ls_merge_pop(m, 0, NULL));               /* 60: waiting again */
   ls_merge_destroy(m, count_drop, NULL);
+  /* a partition that queues nothing is not paused, so it is still waited for above the bound */
+  assert_int_equal(ls_merge_create(&m, 500, 100, behind_set, NULL, &e), LS_OK);
+  int32_t two[] = {0, 1};
+  assert_int_equal(ls_merge_assign(m, two, 2, 0, count_drop, NULL), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 1), 0, 0, 1, 100, 60, 0), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 2), 0, 0, 2, 110, 60, 0), LS_OK);
+  assert_null(ls_merge_pop(m, 0, NULL)); /* 120 bytes, partition 1 empty and waited for */
+  assert_int_equal(NUM(ls_merge_pop(m, 500, NULL)), 1);
+  ls_merge_destroy(m, count_drop, NULL);
 }
 
 /* Three sources writing two partitions in event-time order, their records interleaved in each
