@@ -117,7 +117,7 @@ void ls_read_marks_save(const struct ls_read_marks *r, struct ls_snap *w) {
     ls_snap_put(w, &q, sizeof q);
     ls_snap_put(w, &r->position[q], sizeof r->position[q]);
     ls_snap_u64(w, r->ahead[q].n);
-    ls_snap_put(w, r->ahead[q].off, r->ahead[q].n * sizeof *r->ahead[q].off);
+    if (r->ahead[q].n) ls_snap_put(w, r->ahead[q].off, r->ahead[q].n * sizeof *r->ahead[q].off);
   }
 }
 
@@ -129,15 +129,18 @@ int ls_read_marks_load(struct ls_read_marks *r, struct ls_snap_reader *in, struc
     ls_snap_get(in, &q, sizeof q);
     ls_snap_get(in, &pos, sizeof pos);
     uint64_t m = ls_snap_get_count(in, sizeof(int64_t));
-    const int64_t *off = ls_snap_take(in, m * sizeof *off);
+    const uint8_t *off = ls_snap_take(in, m * sizeof(int64_t)); /* unaligned in the buffer */
     if (in->bad) break;
     if (q < 0 || q >= r->n) {
       ls_snap_fail(in, "a partition out of range");
       break;
     }
     r->position[q] = pos;
-    for (uint64_t i = 0; i < m; i++)
-      if (off[i] >= pos && !has(&r->ahead[q], off[i])) insert(r, &r->ahead[q], off[i]);
+    for (uint64_t i = 0; i < m; i++) {
+      int64_t o;
+      memcpy(&o, off + i * sizeof o, sizeof o);
+      if (o >= pos && !has(&r->ahead[q], o)) insert(r, &r->ahead[q], o);
+    }
   }
   return ls_snap_status(in, err);
 }
