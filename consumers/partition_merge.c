@@ -238,11 +238,14 @@ static bool part_queued(const struct part *p) {
 }
 
 /* Above the byte bound the consumer pauses the partitions that queue messages: an empty lane of
- * one of them cannot be filled, so it is not waited for. */
-static bool starved(const struct ls_merge *m, const struct part *p) { return m->max_bytes && m->bytes > m->max_bytes && part_queued(p); }
+ * one of them cannot be filled, so it is not waited for; nor is a source's lane (its watermarks
+ * travel in partitions that may be paused). */
+static bool starved(const struct ls_merge *m, const struct part *p, const struct lane *l) {
+  return m->max_bytes && m->bytes > m->max_bytes && (l->source || part_queued(p));
+}
 
 static bool waited_for(struct ls_merge *m, const struct part *p, struct lane *l, int32_t q, int64_t now_ms) {
-  if (l->n || p->held || l->given_up || l->idle || (!l->source && p->eof) || starved(m, p)) return false;
+  if (l->n || p->held || l->given_up || l->idle || (!l->source && p->eof) || starved(m, p, l)) return false;
   int64_t quiet = now_ms - l->since;
   if (quiet < m->wait_ms) return true;
   if (!m->behind || !m->behind(q, m->behind_ud)) return l->source ? give_up(m, l) : false;

@@ -25,6 +25,7 @@ struct ls_stage_out {
   char name[256];
   int32_t partitions;
   struct ls_stage_out_stats st;
+  uint64_t reported; /* records with a delivery report, delivered or not (watermarks are not records) */
   double last_settled, last_mark, last_busy;
   char source[17]; /* LS_STAGE_SOURCE_HEADER's value: 16 hex digits */
 };
@@ -35,6 +36,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
   (void)rk;
   struct ls_stage_out *o = opaque;
   if (m->_private == &mark_opaque) return; /* a lost watermark is superseded by the next */
+  o->reported++;
   if (!m->err) {
     o->st.delivered++;
     return;
@@ -162,11 +164,12 @@ void ls_stage_out_send(struct ls_stage_out *o, int32_t partition, uint64_t key, 
   rd_kafka_poll(o->rk, 0);
 }
 
+/* Records, not watermarks: those are sent every MARK_EVERY_S, so the queue is seldom empty. */
 bool ls_stage_out_settled(struct ls_stage_out *o, int timeout_ms) {
   rd_kafka_poll(o->rk, 0);
   double now = ls_clock_s();
-  if (rd_kafka_outq_len(o->rk) > 0 && now - o->last_settled >= SETTLE_EVERY_S) rd_kafka_flush(o->rk, timeout_ms);
-  bool settled = rd_kafka_outq_len(o->rk) == 0;
+  if (o->reported < o->st.sent && now - o->last_settled >= SETTLE_EVERY_S) rd_kafka_flush(o->rk, timeout_ms);
+  bool settled = o->reported == o->st.sent;
   if (settled) o->last_settled = now;
   return settled;
 }

@@ -14,7 +14,7 @@
  *  - its FIFO is not empty, or its last message (or watermark) was later;
  *  - it is held (the replay gate), or the merge holds more than max_bytes while its partition
  *    queues messages (the consumer then pauses that partition, so the lane cannot be filled:
- *    order yields to memory there);
+ *    order yields to memory there) or while it is a source's lane;
  *  - lane 0: its partition is at its end (partition EOF), or idle: empty for wait_ms of wall
  *    time while the broker has nothing more for it (a partition still behind, as at start or
  *    after a pause, is waited for up to 10 x wait_ms);
@@ -48,7 +48,7 @@ typedef void (*ls_merge_drop_fn)(void *msg, void *ud);
 typedef bool (*ls_merge_behind_fn)(int32_t partition, void *ud);
 
 /* wait_ms: how long an empty lane is waited for (0: never; messages then leave in the order of
- * the heads present). max_bytes: above it no lane of a partition that queues messages is waited for (0: no bound). behind (may be
+ * the heads present). max_bytes: above it no source's lane, and no lane of a partition that queues messages, is waited for (0: no bound). behind (may be
  * NULL: never) is asked only about a partition whose lane has waited wait_ms.
  * @returns LS_OK, or LS_ENOMEM. */
 int ls_merge_create(struct ls_merge **out, int wait_ms, size_t max_bytes, ls_merge_behind_fn behind, void *ud, struct ls_err *err);
