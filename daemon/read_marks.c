@@ -129,17 +129,12 @@ int ls_read_marks_load(struct ls_read_marks *r, struct ls_snap_reader *in, struc
     ls_snap_get(in, &q, sizeof q);
     ls_snap_get(in, &pos, sizeof pos);
     uint64_t m = ls_snap_get_count(in, sizeof(int64_t));
-    const uint8_t *off = ls_snap_take(in, m * sizeof(int64_t)); /* unaligned in the buffer */
+    if (!in->bad && (q < 0 || q >= r->n)) ls_snap_fail(in, "a partition out of range");
     if (in->bad) break;
-    if (q < 0 || q >= r->n) {
-      ls_snap_fail(in, "a partition out of range");
-      break;
-    }
     r->position[q] = pos;
     for (uint64_t i = 0; i < m; i++) {
       int64_t o;
-      memcpy(&o, off + i * sizeof o, sizeof o);
-      if (o >= pos && !has(&r->ahead[q], o)) insert(r, &r->ahead[q], o);
+      if (ls_snap_get(in, &o, sizeof o) && o >= pos && !has(&r->ahead[q], o)) insert(r, &r->ahead[q], o);
     }
   }
   return ls_snap_status(in, err);

@@ -112,11 +112,7 @@ static void send_mark(struct ls_stage_out *o, const char *value) {
                                               RD_KAFKA_V_OPAQUE(&mark_opaque),
                                               RD_KAFKA_V_HEADER(LS_STAGE_SOURCE_HEADER, o->source, -1),
                                               RD_KAFKA_V_HEADER(LS_STAGE_MARK_HEADER, value, -1), RD_KAFKA_V_END);
-    if (e) { /* the next one says the same */
-      o->st.marks_refused++;
-      return;
-    }
-    o->st.marks++;
+    if (e) return; /* the queue is full: the next watermark says the same */
   }
 }
 

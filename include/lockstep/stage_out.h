@@ -28,7 +28,6 @@ struct ls_stage_out_conf {
 
 struct ls_stage_out_stats {
   uint64_t sent, delivered, failed; /* failed: given up by librdkafka (a fatal producer error) */
-  uint64_t marks, marks_refused;    /* watermark messages queued, and refused (queue full) */
 };
 
 struct ls_stage_out;
