@@ -248,7 +248,8 @@ static bool waited_for(struct ls_merge *m, const struct part *p, struct lane *l,
   if (l->n || p->held || l->given_up || l->idle || (!l->source && p->eof) || starved(m, p, l)) return false;
   int64_t quiet = now_ms - l->since;
   if (quiet < m->wait_ms) return true;
-  if (!m->behind || !m->behind(q, m->behind_ud)) return l->source ? give_up(m, l) : false;
+  if (l->source) return give_up(m, l); /* a live source is heard every few tens of ms, behind or not */
+  if (!m->behind || !m->behind(q, m->behind_ud)) return false;
   if (quiet < 10 * (int64_t)m->wait_ms) return true;
   return give_up(m, l);
 }

@@ -19,8 +19,9 @@
  *    time while the broker has nothing more for it (a partition still behind, as at start or
  *    after a pause, is waited for up to 10 x wait_ms);
  *  - a source's lane: its source said it is idle, or has not been heard from (a record or a
- *    watermark) for wait_ms (10 x wait_ms while its partition is behind): it stopped or was
- *    killed. A live source is waited for even at the partition's end, since its watermarks
+ *    watermark) for wait_ms: it stopped or was killed (not waited longer while its partition
+ *    is behind: a stage that stalls on a dead source falls behind a broker that keeps only so
+ *    much). A live source is waited for even at the partition's end, since its watermarks
  *    say how far it has come.
  * Messages without a timestamp take their lane's last one. Each pop also gives the partition's
  * position: the offset below which every message has left the merge (the lowest offset still

@@ -207,10 +207,19 @@ static void test_what_ends_a_wait_for_a_source(void **state) {
   assert_int_equal(NUM(ls_merge_pop(m, 950, NULL)), 1); /* silent for 500 ms: gone */
   assert_int_equal(ls_merge_gave_up(m), 1);
   ls_merge_destroy(m, count_drop, NULL);
+  /* a partition still behind on the broker does not keep a silent source waited for */
+  m = merge_of(2, 500);
+  behind_of[1] = true;
+  assert_int_equal(ls_merge_mark(m, 1, 5, 0, 50, false, 0), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 3, 0, 100, 1, 0), LS_OK);
+  assert_null(ls_merge_pop(m, 400, NULL));
+  assert_int_equal(NUM(ls_merge_pop(m, 500, NULL)), 0);
+  behind_of[1] = false;
+  ls_merge_destroy(m, count_drop, NULL);
 }
 
-/* Above max_bytes nothing is waited for: what is queued leaves, so that the consumer, which
- * pauses partitions there, never waits for a record behind the ones it holds. */
+/* Above max_bytes no source's lane is waited for, nor a partition that queues (the consumer
+ * pauses those there): what is queued leaves, never waiting for a record behind the ones held. */
 static void test_byte_bound_ends_waits(void **state) {
   (void)state;
   struct ls_merge *m;
