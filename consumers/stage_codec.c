@@ -9,9 +9,10 @@
 #include <string.h>
 
 #include "lockstep/half.h"
+#include "lockstep/source.h"
 #include "stage.pb-c.h"
 
-#define ACTION_FIELDS(X) X(key) X(tweet) X(account) X(t_ms) X(activity) X(replayed)
+#define ACTION_FIELDS(X) X(key) X(tweet) X(account) X(t_ms) X(activity) X(replayed) X(window)
 
 const char *ls_stage_kind_name(enum ls_stage_kind kind) { return kind == LS_STAGE_ACTION ? "action" : "pair set"; }
 
@@ -40,10 +41,19 @@ static Lockstep__Action action_msg(const struct ls_stage_rec *r, ls_half *halves
   return m;
 }
 
+/* The shard partitions of an action into m (parts: room for them as uint32). */
+static void put_parts(Lockstep__Action *m, const struct ls_stage_rec *r, uint32_t *parts) {
+  for (uint32_t i = 0; i < r->n_parts; i++) parts[i] = r->parts[i];
+  m->n_partitions = r->n_parts;
+  m->partitions = parts;
+}
+
 static int pack_action(const struct ls_stage_rec *r, uint32_t dim, struct ls_stage_buf *out, struct ls_err *err) {
   ls_half *halves = r->vector ? malloc(dim * sizeof *halves) : NULL;
   if (r->vector && !halves) return ls_err_set(err, LS_ENOMEM, "stage record: out of memory for a vector of %u", dim);
   Lockstep__Action m = action_msg(r, halves, dim);
+  uint32_t parts[LS_TEXT_SHARDS_SPILL_MAX];
+  put_parts(&m, r, parts);
   int rc = reserve(out, lockstep__action__get_packed_size(&m), err);
   if (rc == LS_OK) lockstep__action__pack(&m, out->buf);
   free(halves);
@@ -100,6 +110,8 @@ static int action_of(const Lockstep__Action *m, struct ls_arena *ar, struct ls_s
                       m->key ? "with" : "without");
   if (m->account == 0 || m->tweet == 0) return ls_err_set(err, LS_EINVAL, "stage record: an action without %s", m->account ? "tweet" : "account");
   if (!isfinite(m->activity) || m->activity < 0) return ls_err_set(err, LS_EINVAL, "stage record: activity %g", m->activity);
+  if (m->window && (m->signal != LS_SIG_SIMILAR || m->window > LS_MAX_PARTITIONS))
+    return ls_err_set(err, LS_EINVAL, "stage record: window %u on a %s action", m->window, ls_signal_name((int)m->signal));
 #define GET(f) a->f = m->f;
   ACTION_FIELDS(GET)
 #undef GET
@@ -131,11 +143,26 @@ static int vector_of(const Lockstep__Action *m, uint32_t want_dim, struct ls_are
   return rc;
 }
 
+static int parts_of(const Lockstep__Action *m, struct ls_stage_rec *r, struct ls_err *err) {
+  if (m->n_partitions && m->signal != LS_SIG_SIMILAR)
+    return ls_err_set(err, LS_EINVAL, "stage record: a %s action with shard partitions", ls_signal_name((int)m->signal));
+  if (m->n_partitions > LS_TEXT_SHARDS_SPILL_MAX)
+    return ls_err_set(err, LS_EINVAL, "stage record: %zu shard partitions, at most %d", m->n_partitions, LS_TEXT_SHARDS_SPILL_MAX);
+  for (size_t i = 0; i < m->n_partitions; i++) {
+    if (m->partitions[i] >= LS_MAX_PARTITIONS || (i && m->partitions[i] <= m->partitions[i - 1]))
+      return ls_err_set(err, LS_EINVAL, "stage record: shard partition %u (they must ascend, below %d)", m->partitions[i], LS_MAX_PARTITIONS);
+    r->parts[i] = (uint16_t)m->partitions[i];
+  }
+  r->n_parts = (uint32_t)m->n_partitions;
+  return LS_OK;
+}
+
 static int unpack_action(const void *data, size_t len, uint32_t want_dim, struct ls_arena *ar, struct ls_stage_rec *r, struct ls_err *err) {
   Lockstep__Action *m = lockstep__action__unpack(NULL, len, data);
   if (!m) return ls_err_set(err, LS_EINVAL, "stage record: not a lockstep.Action (%zu bytes)", len);
   int rc = action_of(m, ar, r, err);
   if (rc == LS_OK) rc = vector_of(m, want_dim, ar, r, err);
+  if (rc == LS_OK) rc = parts_of(m, r, err);
   lockstep__action__free_unpacked(m, NULL);
   return rc;
 }

@@ -41,6 +41,8 @@
 #include "lockstep/pairs.h"
 #include "lockstep/signals.h"
 #include "lockstep/similar.h"
+#include "lockstep/text_shards.h"
+#include "lockstep/text_windows.h"
 #include "lockstep/stage_out.h"
 #include "lockstep/textnorm.h"
 #include "lockstep/utf8.h"
@@ -80,7 +82,8 @@ struct ls_pipeline {
   struct ls_chance chance;
   struct ls_signals *signals;   /* ingest: actions */
   struct ls_pairs *pairs;       /* pair: exact signals */
-  struct ls_similar *similar;   /* pair: co-similar-text (NULL when off) */
+  struct ls_text_windows *texts; /* pair: co-similar-text windows (NULL when off) */
+  struct ls_text_shards *shards; /* ingest with pipeline.text_shards: where each vector goes */
   struct ls_cluster *cluster;   /* cluster: graph, tracker */
   struct ls_embedder *embedder; /* NULL when co-similar-text is off */
   uint32_t dim;
@@ -93,6 +96,7 @@ struct ls_pipeline {
   const char **embed_texts;
   uint32_t *embed_lens, *embed_items;
   struct ls_similar_query *queries;
+  int32_t *query_part; /* pair: the actions partition each query was read from */
 
   struct ls_export *export; /* NULL unless --export-edges */
   struct ls_offsets *offsets;
@@ -159,7 +163,9 @@ static int create_stages(struct ls_pipeline *p, struct ls_err *err) {
   if (rc == LS_OK && reads_tweets(p->role)) rc = ls_signals_create(&p->signals, c, err);
   if (rc == LS_OK && pairs_actions(p->role)) rc = ls_pairs_create(&p->pairs, c, &p->chance, p->activity, err);
   if (rc == LS_OK && p->embedder && pairs_actions(p->role))
-    rc = ls_similar_create(&p->similar, c, p->be, p->dim, p->tau, &p->chance, p->activity, p->log, err);
+    rc = ls_text_windows_create(&p->texts, c, p->be, p->dim, p->tau, p->role == LS_ROLE_ALL, &p->chance, p->activity, p->log, err);
+  if (rc == LS_OK && p->embedder && p->role == LS_ROLE_INGEST && c->pipeline.text_shards[0])
+    rc = ls_text_shards_open(&p->shards, c->pipeline.text_shards, p->dim, (uint32_t)c->pipeline.text_shard_spill, err);
   if (rc == LS_OK && clusters(p->role)) rc = ls_cluster_create(&p->cluster, c, &p->chance, err);
   if (rc == LS_OK) rc = ls_offsets_create(&p->offsets, LS_MAX_SOURCES * LS_MAX_PARTITIONS, OFFSET_CHECKPOINTS, err);
   if (rc == LS_OK) rc = ls_read_marks_create(&p->read, LS_MAX_PARTITIONS, err);
@@ -180,7 +186,8 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   p->embed_lens = malloc(nb * sizeof *p->embed_lens);
   p->embed_items = malloc(nb * sizeof *p->embed_items);
   p->queries = malloc(nb * sizeof *p->queries);
-  if (!p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->queries)
+  p->query_part = malloc(nb * sizeof *p->query_part);
+  if (!p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->queries || !p->query_part)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
   for (int s = 0; s < LS_SIG_COUNT && pairs_actions(p->role); s++) /* the roles with windows */
     if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
@@ -202,7 +209,7 @@ static void init_metrics(struct ls_pipeline *p) {
   st->memory_bytes[LS_MEM_ACTIVITY] = ls_activity_bytes(p->activity);
   st->memory_bytes[LS_MEM_GRAPH] = ls_cluster_bytes(p->cluster);
   st->memory_bytes[LS_MEM_BATCH] = batch_bytes(p);
-  if (p->similar) st->memory_bytes[LS_MEM_WINDOW] = ls_similar_bytes(p->similar);
+  if (p->texts) st->memory_bytes[LS_MEM_WINDOW] = ls_text_windows_bytes(p->texts);
 }
 
 static void log_sizes(struct ls_pipeline *p) {
@@ -240,7 +247,8 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   ls_activity_destroy(p->activity);
   ls_signals_destroy(p->signals);
   ls_pairs_destroy(p->pairs);
-  ls_similar_destroy(p->similar);
+  ls_text_windows_destroy(p->texts);
+  ls_text_shards_close(p->shards);
   ls_cluster_destroy(p->cluster);
   ls_embedder_close(p->embedder);
   free(p->items);
@@ -250,6 +258,7 @@ void ls_pipeline_destroy(struct ls_pipeline *p) {
   free(p->embed_lens);
   free(p->embed_items);
   free(p->queries);
+  free(p->query_part);
   ls_read_marks_destroy(p->read);
   ls_offsets_destroy(p->offsets);
   free(p);
@@ -265,7 +274,7 @@ void ls_pipeline_record_limits(const struct ls_pipeline *p, uint32_t *dim, uint3
 
 void ls_pipeline_set_export(struct ls_pipeline *p, struct ls_export *x) {
   p->export = x;
-  if (p->similar) ls_similar_set_export(p->similar, x);
+  if (p->texts) ls_text_windows_set_export(p->texts, x);
 }
 
 int ls_pipeline_add_source(struct ls_pipeline *p, const struct ls_pipeline_source *src, struct ls_err *err) {
@@ -479,12 +488,17 @@ static uint32_t pack_evidence(struct ls_pipeline *p, const struct ls_tweet *t) {
   return (uint32_t)ls_encode_protobuf(&e, p->evidence, sizeof p->evidence);
 }
 
-/* Ingest: one action to the pair stage, by object key (co-similar-text: partition 0, where the
- * whole text window is). */
+/* Ingest: one action to the pair stage, by object key; co-similar-text to each partition of
+ * its shards (text_shards.h), or without shards to partition 0, where the one text window is. */
 static void send_action(struct ls_pipeline *p, const struct ls_action_rec *a, uint64_t text_key, const float *vector, uint32_t evidence_len) {
   struct ls_stage_rec r = {.set.act = *a, .text_key = text_key, .vector = vector, .evidence = p->evidence, .evidence_len = evidence_len};
-  bool similar = a->signal == LS_SIG_SIMILAR;
-  send(p, LS_STAGE_ACTION, &r, similar ? 0 : partition_of(p, a->key), similar ? a->tweet : a->key);
+  if (a->signal != LS_SIG_SIMILAR) {
+    send(p, LS_STAGE_ACTION, &r, partition_of(p, a->key), a->key);
+    return;
+  }
+  if (p->shards) r.n_parts = ls_text_shards_route(p->shards, vector, (uint32_t)ls_stage_out_partitions(p->out), r.parts);
+  for (uint32_t i = 0; i < (r.n_parts ? r.n_parts : 1); i++) send(p, LS_STAGE_ACTION, &r, r.n_parts ? r.parts[i] : 0, a->tweet);
+  p->st.text_copies += r.n_parts ? r.n_parts : 1;
 }
 
 /* Pair: a pair set with partners to the cluster stage, by tweet, with the evidence its action carried. */
@@ -564,7 +578,7 @@ static void similar_text(struct ls_pipeline *p, uint32_t n_items, double *t) {
     *t = lap(p, LS_STAGE_SINKS, *t);
     return;
   }
-  if (rc == LS_OK) rc = ls_similar_batch(p->similar, p->queries, p->vectors, n, p->st.watermark_ms, &out, &err);
+  if (rc == LS_OK) rc = ls_text_windows_batch(p->texts, p->queries, NULL, p->vectors, n, p->st.watermark_ms, &out, &err);
   *t = lap(p, LS_STAGE_SIMILAR, *t);
   if (rc != LS_OK) {
     ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", n, err.msg);
@@ -627,12 +641,15 @@ static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
 
 /* An action's name in the dedup table of the pair and cluster roles (a record sent again after a
  * restart upstream is dropped). */
-static uint64_t action_id(const struct ls_action_rec *a) { return ls_hash_combine(a->tweet, a->key + (uint64_t)a->signal); }
+static uint64_t action_id(const struct ls_action_rec *a, int32_t partition) {
+  uint64_t object = a->signal == LS_SIG_SIMILAR ? (uint64_t)(partition + 1) << 16 | a->window : a->key; /* a vector is sent to each of its shards' partitions */
+  return ls_hash_combine(a->tweet, object + (uint64_t)a->signal);
+}
 
 /* Pair and cluster roles: the record's action, unless it was read before; advances the clock. */
 static const struct ls_action_rec *fresh_action(struct ls_pipeline *p, struct item *it) {
   const struct ls_action_rec *a = &it->rec->set.act;
-  if (ls_dedup_seen(&p->dedup, action_id(a))) {
+  if (ls_dedup_seen(&p->dedup, action_id(a, p->role == LS_ROLE_PAIR ? it->t->partition : -1))) {
     p->st.duplicates += !it->replayed;
     it->t = NULL;
     return NULL;
@@ -656,8 +673,9 @@ static void pair_actions(struct ls_pipeline *p, uint32_t n) {
     p->st.actions++;
     ls_activity_raise(p->activity, a.account, a.activity, a.t_ms);
     if (a.signal == LS_SIG_SIMILAR) {
-      if (!p->similar) continue;
-      p->queries[nq] = (struct ls_similar_query){.act = a, .text_key = it->rec->text_key};
+      if (!p->texts) continue;
+      p->query_part[nq] = it->t->partition;
+      p->queries[nq] = (struct ls_similar_query){.act = a, .text_key = it->rec->text_key, .parts = it->rec->parts, .n_parts = it->rec->n_parts};
       memcpy(p->vectors + (size_t)nq * p->dim, it->rec->vector, p->dim * sizeof *p->vectors);
       p->embed_items[nq++] = i;
       continue;
@@ -670,15 +688,12 @@ static void pair_actions(struct ls_pipeline *p, uint32_t n) {
     if (set.n) send_pairset(p, &set, it->rec);
     t = lap(p, LS_STAGE_SINKS, t);
   }
-  if (!p->similar) return;
+  if (!p->texts) return;
   struct ls_similar_out out;
   struct ls_err err;
-  int rc = ls_similar_batch(p->similar, p->queries, p->vectors, nq, p->st.watermark_ms, &out, &err);
+  int rc = ls_text_windows_batch(p->texts, p->queries, p->query_part, p->vectors, nq, p->st.watermark_ms, &out, &err);
   t = lap(p, LS_STAGE_SIMILAR, t);
-  if (rc != LS_OK) {
-    ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a batch of %u: %s", nq, err.msg);
-    return;
-  }
+  if (rc != LS_OK) ls_logf(p->log, LS_LOG_ERROR, "pipeline", "co-similar-text skipped for a window's share of a batch of %u: %s", nq, err.msg);
   p->st.suppressed += out.suppressed;
   p->st.light_pairs += out.light;
   for (uint32_t k = 0; k < out.n_sets; k++) send_pairset(p, &out.sets[k], p->items[p->embed_items[out.query[k]]].rec);
@@ -805,7 +820,10 @@ void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
 
 void ls_pipeline_stats(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
   cluster_counters(p, true);
-  if (p->similar) p->st.window_rows = ls_similar_rows(p->similar);
+  if (p->texts) {
+    p->st.window_rows = ls_text_windows_rows(p->texts);
+    p->st.memory_bytes[LS_MEM_WINDOW] = ls_text_windows_bytes(p->texts); /* partitions' windows come with rebalances */
+  }
   ls_pipeline_progress(p, st);
 }
 

@@ -1,13 +1,17 @@
 /* similar.c — the co-similar-text pair stage (see similar.h). Rows carry their author, tweet,
  * time and text key beside the window; pairs come back from the backend in (query, row) order,
- * so a replay gives the same sets. */
+ * so a replay gives the same sets. A window of one actions partition among sharded ones
+ * (text_shards.h) counts every match it finds (the query's popularity, as far as it sees) but
+ * weighs only the pairs it owns, so no pair is reported by two partitions. */
 #include "lockstep/similar.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lockstep/clock.h"
 #include "lockstep/pairs.h"
+#include "lockstep/text_shards.h"
 #include "lockstep/vecwin.h"
 
 #define MAX_SIMILAR_PAIRS_PER_TWEET 64 /* initial pair buffer per batch tweet */
@@ -18,6 +22,8 @@ struct row { /* what a window row stands for */
   int64_t t;
   uint64_t text_key; /* the co-tweet key of its canonical text: identical copies are co-tweet's */
   bool replayed;
+  uint8_t n_parts;   /* sharded: the partitions it was sent to */
+  uint16_t parts[LS_TEXT_SHARDS_SPILL_MAX];
 };
 
 struct ls_similar {
@@ -38,6 +44,7 @@ struct ls_similar {
   uint32_t *set_query;
   int64_t watermark;
   double last_span_warning;
+  int32_t partition; /* the actions partition this window serves among sharded ones; -1: the one window */
 };
 
 static double mib(size_t b) { return b / 1048576.0; }
@@ -45,20 +52,23 @@ static double mib(size_t b) { return b / 1048576.0; }
 static void log_sizes(const struct ls_similar *s, uint32_t dim, float tau) {
   struct ls_vecwin_stats vs;
   ls_vecwin_stats(s->vecwin, &vs);
+  char of[48] = "";
+  if (s->partition >= 0) snprintf(of, sizeof of, " of actions partition %d", (int)s->partition);
   ls_logf(s->log, LS_LOG_INFO, "pipeline",
-          "similar-text window capacity=%u vectors (FP16) dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f "
+          "similar-text window%s capacity=%u vectors (FP16) dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f "
           "index lists=%u probes=%u list_capacity=%u sketch_bounds=%u/%u,%u/%u",
-          vs.capacity, (unsigned)dim, mib(ls_similar_bytes(s)), vs.bytes_per_row + sizeof(struct row), tau, vs.lists, vs.probes,
+          of, vs.capacity, (unsigned)dim, mib(ls_similar_bytes(s)), vs.bytes_per_row + sizeof(struct row), tau, vs.lists, vs.probes,
           vs.list_cap, vs.hamming.coarse, 64 * LS_COARSE_WORDS, vs.hamming.fine, 64 * LS_SKETCH_WORDS);
 }
 
 int ls_similar_create(struct ls_similar **out, const struct ls_config *cfg, struct ls_backend *be, uint32_t dim, float tau,
-                      const struct ls_chance *chance, const struct ls_activity *activity, const struct ls_log *log, struct ls_err *err) {
+                      int32_t partition, const struct ls_chance *chance, const struct ls_activity *activity, const struct ls_log *log,
+                      struct ls_err *err) {
   struct ls_similar *s = calloc(1, sizeof *s);
   if (!s) return ls_err_set(err, LS_ENOMEM, "co-similar-text: out of memory");
   uint32_t nb = (uint32_t)cfg->batch.max_tweets;
   *s = (struct ls_similar){.cfg = cfg, .chance = chance, .activity = activity, .log = log, .cap = (uint32_t)cfg->detect.window_capacity,
-                           .pairs_cap = nb * MAX_SIMILAR_PAIRS_PER_TWEET};
+                           .pairs_cap = nb * MAX_SIMILAR_PAIRS_PER_TWEET, .partition = partition};
   struct ls_vecwin_conf vc = {.capacity = s->cap, .dim = dim, .max_batch = nb, .tau = tau,
                               .lists = (uint32_t)cfg->detect.index_lists, .probes = (uint32_t)cfg->detect.index_probes};
   int rc = ls_vecwin_create(&s->vecwin, be, &vc, err);
@@ -156,14 +166,20 @@ static const struct row *match_of(const struct ls_similar *s, const struct ls_si
   return m;
 }
 
-/* Counts each query's matches (and exports them). */
+/* Whether this window reports the pair of query q and row m: the lowest partition both were
+ * sent to is its own (always, for the one window). */
+static bool owns(const struct ls_similar *s, const struct ls_similar_query *q, const struct row *m) {
+  return s->partition < 0 || !q->n_parts || !m->n_parts || ls_text_shards_owner(q->parts, q->n_parts, m->parts, m->n_parts) == s->partition;
+}
+
+/* Counts each query's matches (and exports those it owns). */
 static void count_matches(struct ls_similar *s, const struct ls_similar_query *q, uint32_t n, uint32_t first_slot, uint32_t found) {
   memset(s->matches, 0, n * sizeof *s->matches);
   for (uint32_t k = 0; k < found; k++) {
     const struct row *m = match_of(s, q, &s->pairs[k], n, first_slot);
     if (!m) continue;
     s->matches[s->pairs[k].q]++;
-    if (!s->export) continue;
+    if (!s->export || !owns(s, &q[s->pairs[k].q], m)) continue;
     const struct ls_action_rec *a = &q[s->pairs[k].q].act;
     ls_export_match(s->export, LS_SIG_SIMILAR, a->account, a->tweet, m->account);
     ls_export_match(s->export, LS_SIG_SIMILAR, m->account, m->tweet, a->account);
@@ -182,14 +198,16 @@ static void pair_sets(struct ls_similar *s, const struct ls_similar_query *q, ui
   for (uint32_t k = 0; k < found; k++) {
     uint32_t qi = s->pairs[k].q;
     const struct row *m = s->matches[qi] + 1 > max_accounts ? NULL : match_of(s, q, &s->pairs[k], n, first_slot);
-    if (m) ls_coactions_weigh(&c[qi], s->chance, &q[qi].act, &(struct ls_action){m->account, m->t, m->replayed}, ls_activity_count(s->activity, m->account));
+    if (m && owns(s, &q[qi], m)) ls_coactions_weigh(&c[qi], s->chance, &q[qi].act, &(struct ls_action){m->account, m->t, m->replayed}, ls_activity_count(s->activity, m->account));
   }
   for (uint32_t i = 0; i < n; i++) {
     out->light += c[i].light;
     out->suppressed += s->matches[i] + 1 > max_accounts;
     if (c[i].n == 0) continue;
     s->set_query[out->n_sets] = i;
-    s->sets[out->n_sets++] = (struct ls_pairset){.act = q[i].act, .object_accounts = s->matches[i] + 1, .n = c[i].n, .light = c[i].light,
+    struct ls_action_rec act = q[i].act;
+    act.window = s->partition >= 0 && q[i].n_parts ? (uint32_t)s->partition + 1 : 0;
+    s->sets[out->n_sets++] = (struct ls_pairset){.act = act, .object_accounts = s->matches[i] + 1, .n = c[i].n, .light = c[i].light,
                                                  .partners = c[i].v};
   }
 }
@@ -204,7 +222,10 @@ int ls_similar_batch(struct ls_similar *s, const struct ls_similar_query *q, con
   int rc = ls_vecwin_add(s->vecwin, vectors, n, &first_slot, err);
   for (uint32_t i = 0; rc == LS_OK && i < n; i++) {
     const struct ls_action_rec *a = &q[i].act;
-    s->rows[(first_slot + i) % s->cap] = (struct row){a->account, a->tweet, a->t_ms, q[i].text_key, a->replayed};
+    struct row *r = &s->rows[(first_slot + i) % s->cap];
+    *r = (struct row){.account = a->account, .tweet = a->tweet, .t = a->t_ms, .text_key = q[i].text_key, .replayed = a->replayed,
+                      .n_parts = (uint8_t)q[i].n_parts};
+    memcpy(r->parts, q[i].parts, q[i].n_parts * sizeof *r->parts);
   }
   if (rc == LS_OK) rc = query_all(s, &found, err);
   if (rc != LS_OK) return rc;

@@ -123,8 +123,9 @@ static void size_index(struct ls_vecwin *w) {
   if (c->lists > c->capacity / 16) c->lists = c->capacity / 16 < 1 ? 1 : c->capacity / 16;
   if (c->probes > c->lists) c->probes = c->lists;
   if (c->probes > 64) c->probes = 64;
-  w->train_n = TRAIN_PER_LIST * c->lists;
-  if (w->train_n > TRAIN_MAX) w->train_n = TRAIN_MAX;
+  w->train_n = c->train ? c->train : TRAIN_PER_LIST * c->lists;
+  if (!c->train && w->train_n > TRAIN_MAX) w->train_n = TRAIN_MAX;
+  if (w->train_n < c->lists) w->train_n = c->lists;
   if (w->train_n > c->capacity - c->max_batch) w->train_n = c->capacity - c->max_batch;
   w->ix = (struct ls_ivf){.capacity = c->capacity, .dim = c->dim, .nlist = c->lists,
                           .list_cap = (uint32_t)((uint64_t)LIST_SLACK * SPILL * c->capacity / c->lists),
@@ -343,6 +344,12 @@ static int train(struct ls_vecwin *w, struct ls_err *err) {
   free(cen);
   free(assign);
   return rc;
+}
+
+int ls_vecwin_centroids(const struct ls_vecwin *w, float *centroids, float *bias, struct ls_err *err) {
+  if (!w->trained) return ls_err_set(err, LS_EINVAL, "vector window: no centroids yet (%u of %u training vectors)", w->ix.filled, w->train_n);
+  int rc = w->be->i->download(w->be, centroids, w->centroids, 0, (size_t)w->conf.lists * w->conf.dim * sizeof *centroids, err);
+  return rc == LS_OK ? w->be->i->download(w->be, bias, w->bias, 0, w->conf.lists * sizeof *bias, err) : rc;
 }
 
 /* --- batches ------------------------------------------------------------------------------------- */

@@ -186,6 +186,7 @@ static void usage(FILE *f) {
         "       lockstep-bench encoder --model DIR [--backend cpu|cuda|auto] [--texts N] [--reps N] [--max-batch-tokens N]\n"
         "       lockstep-bench window --input TWEETS.jsonl [--backend B] [--window N] [--dim N] [--probes N]\n"
         "                      [--tau F] [--batch N] [--check-every N] [--check-queries N]\n"
+        "                      [--shards FILE [--partitions N] [--spill N]]\n"
         "       lockstep-bench decode [--bytes N] [--reps N]\n"
         "\n"
         "Baselines for `make bench`: a bare librdkafka poll loop (the ingestion ceiling), and the\n"
@@ -203,13 +204,14 @@ int main(int argc, char **argv) {
                                         {"dim", 1, 0, 'd'}, {"reps", 1, 0, 'r'}, {"model", 1, 0, 'm'},
                                         {"texts", 1, 0, 'x'}, {"max-batch-tokens", 1, 0, 'B'}, {"input", 1, 0, 'i'},
                                         {"probes", 1, 0, 'p'}, {"tau", 1, 0, 'T'}, {"check-every", 1, 0, 'C'},
-                                        {"check-queries", 1, 0, 'Q'}, {"bytes", 1, 0, 'y'}, {0, 0, 0, 0}};
+                                        {"check-queries", 1, 0, 'Q'}, {"bytes", 1, 0, 'y'}, {"shards", 1, 0, 'S'},
+                                        {"partitions", 1, 0, 'P'}, {"spill", 1, 0, 'L'}, {0, 0, 0, 0}};
   const char *brokers = NULL, *topic = "tweets", *backend = "auto", *model = NULL;
   uint32_t texts = 8192, budget = 16384;
   long messages = 0;
   size_t bytes = (1u << 20) - 64; /* just under the default input.max_message_bytes */
   uint32_t window = 16384, batch = 1024, dim = 256;
-  struct bench_window_opts wo = {.probes = 8, .check_every = 16, .check_queries = 64, .tau = 0.7f};
+  struct bench_window_opts wo = {.probes = 8, .check_every = 16, .check_queries = 64, .tau = 0.7f, .partitions = 12, .spill = 4};
   int reps = 5, c;
   optind = 2;
   while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -231,6 +233,9 @@ int main(int argc, char **argv) {
       case 'C': wo.check_every = (uint32_t)atol(optarg); break;
       case 'Q': wo.check_queries = (uint32_t)atol(optarg); break;
       case 'y': bytes = (size_t)atol(optarg); break;
+      case 'S': wo.shards = optarg; break;
+      case 'P': wo.partitions = (uint32_t)atol(optarg); break;
+      case 'L': wo.spill = (uint32_t)atol(optarg); break;
       default: usage(stderr); return 2;
     }
   }
@@ -247,7 +252,8 @@ int main(int argc, char **argv) {
     wo.capacity = window;
     wo.dim = dim;
     wo.batch = batch;
-    if (!wo.input || !wo.probes || !wo.check_every || !wo.check_queries || wo.capacity < 2 * batch) { usage(stderr); return 2; }
+    if (!wo.input || !wo.probes || !wo.check_every || !wo.check_queries || wo.capacity < 2 * batch || !wo.partitions ||
+        wo.partitions > 4096) { usage(stderr); return 2; }
     return bench_window(&wo);
   }
   if (!strcmp(argv[1], "decode")) {

@@ -7,7 +7,8 @@
 
 struct bench_window_opts {
   const char *input, *backend;
-  uint32_t capacity, dim, probes, batch, check_every, check_queries;
+  const char *shards; /* a text shards file: also simulate the distributed index (bench_shards.h) */
+  uint32_t capacity, dim, probes, batch, check_every, check_queries, partitions, spill;
   float tau;
 };
 

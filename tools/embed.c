@@ -3,7 +3,9 @@
  * --tokenize writes token ids instead. The hash model sees the daemon's normalised text (lower
  * case, no URLs or mentions, folded whitespace); a model directory sees the line as it is, so
  * the vectors are the ones sentence-transformers gives (--normalize-text for the daemon's view).
- * Reports the model, backend and rate on standard error. */
+ * --train-shards K trains the distributed co-similar-text index's shards on the vectors instead
+ * (text_shards.h) and writes their file (pipeline.text_shards). Reports the model, backend and
+ * rate on standard error. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "lockstep/backend.h"
 #include "lockstep/clock.h"
 #include "lockstep/embedder.h"
+#include "lockstep/text_shards.h"
 #include "lockstep/textnorm.h"
 #include "lockstep/utf8.h"
 
@@ -70,6 +73,7 @@ static int write_npy(struct out *o) {
 static void usage(FILE *f) {
   fputs("usage: lockstep-embed [--model hash|DIR] [--backend auto|cpu|cuda] [--format json|npy] [--out FILE] < texts.txt\n"
         "       lockstep-embed --tokenize --model DIR < texts.txt\n"
+        "       lockstep-embed --train-shards K --out FILE [--model M] < sample.txt\n"
         "\n"
         "Embeds one text per line of standard input with lockstepd's embedder and writes one JSON\n"
         "array per line (default) or a NumPy .npy file.\n"
@@ -81,7 +85,11 @@ static void usage(FILE *f) {
         "  --normalize-text      give a model the daemon's normalised text, as lockstepd does\n"
         "  --format F            json (one array per line) or npy (float32, N x dim; needs --out)\n"
         "  --out FILE            write there instead of standard output\n"
-        "  --tokenize            write the token ids of each line as a JSON array (models only)\n",
+        "  --tokenize            write the token ids of each line as a JSON array (models only)\n"
+        "  --train-shards K      train K shards (16..65536) of the distributed co-similar-text index\n"
+        "                        on the texts (at least 16 per shard: an hour of original tweets is\n"
+        "                        plenty) and write them to --out, for pipeline.text_shards; use the\n"
+        "                        model and dim the daemons use\n",
         f);
 }
 
@@ -89,12 +97,14 @@ struct opts {
   struct ls_embedder_opts e;
   const char *backend, *format, *path;
   bool tokenize, normalize_text;
+  long shards; /* --train-shards */
 };
 
 static int parse_args(int argc, char **argv, struct opts *o) {
   static const struct option longs[] = {{"model", 1, 0, 'm'}, {"dim", 1, 0, 'd'}, {"format", 1, 0, 'f'},
                                         {"out", 1, 0, 'o'}, {"tokenize", 0, 0, 't'}, {"backend", 1, 0, 'b'},
                                         {"max-batch-tokens", 1, 0, 'B'}, {"normalize-text", 0, 0, 'n'},
+                                        {"train-shards", 1, 0, 's'},
                                         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   *o = (struct opts){.e = {.model = "hash", .hash_dim = 256, .max_batch_tokens = 16384}, .backend = "auto", .format = "json"};
   long dim = 256, budget = 16384;
@@ -109,6 +119,7 @@ static int parse_args(int argc, char **argv, struct opts *o) {
       case 'b': o->backend = optarg; break;
       case 'B': budget = atol(optarg); break;
       case 'n': o->normalize_text = true; break;
+      case 's': o->shards = atol(optarg); break;
       case 'h': usage(stdout); exit(0);
       default: usage(stderr); return 2;
     }
@@ -117,6 +128,10 @@ static int parse_args(int argc, char **argv, struct opts *o) {
   if ((!npy && strcmp(o->format, "json")) || dim < 16 || dim > 4096 || (npy && !o->path) || budget < 256 || budget > 4194304) {
     fprintf(stderr, "lockstep-embed: need --format json|npy (npy with --out FILE), 16 <= --dim <= 4096 and "
                     "256 <= --max-batch-tokens <= 4194304\n");
+    return 2;
+  }
+  if (o->shards && (o->shards < 16 || o->shards > 65536 || !o->path || o->tokenize)) {
+    fprintf(stderr, "lockstep-embed: --train-shards needs 16 <= K <= 65536 and --out FILE (not --tokenize)\n");
     return 2;
   }
   if (o->tokenize && !strcmp(o->e.model, "hash")) {
@@ -216,15 +231,25 @@ int main(int argc, char **argv) {
     ls_backend_close(be);
     return 1;
   }
-  struct out o = {.f = op.path ? fopen(op.path, "wb") : stdout, .npy = !strcmp(op.format, "npy"), .dim = ls_embedder_dim(e)};
-  if (!o.f) {
+  bool train = op.shards > 0; /* the vectors are kept for training, the file written by it */
+  struct out o = {.f = train ? NULL : op.path ? fopen(op.path, "wb") : stdout, .npy = train || !strcmp(op.format, "npy"),
+                  .dim = ls_embedder_dim(e)};
+  if (!train && !o.f) {
     perror(op.path);
     rc = 1;
   }
   size_t n_texts = 0;
   double t0 = ls_clock_s();
   if (!rc) rc = run(&op, e, &o, &n_texts);
-  if (!rc && o.npy && !op.tokenize) rc = write_npy(&o);
+  if (!rc && train && o.n > UINT32_MAX) o.n = UINT32_MAX;
+  if (!rc && train && ls_text_shards_train(be, o.all, (uint32_t)o.n, o.dim, (uint32_t)op.shards, op.path, &err) != LS_OK) {
+    fprintf(stderr, "lockstep-embed: %s\n", err.msg);
+    rc = -1;
+  } else if (!rc && train) {
+    fprintf(stderr, "info embed: %ld text shards trained on %zu texts, written to %s\n", op.shards, o.n, op.path);
+  } else if (!rc && o.npy && !op.tokenize) {
+    rc = write_npy(&o);
+  }
   if (o.f && o.f != stdout && fclose(o.f)) rc = -1;
   double secs = ls_clock_s() - t0;
   uint64_t tokens = ls_embedder_tokens(e);

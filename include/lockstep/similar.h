@@ -18,10 +18,13 @@
 #include "lockstep/log.h"
 #include "lockstep/stage.h"
 
-/* One co-similar-text action and the co-tweet key of its text (0: none). */
+/* One co-similar-text action, the co-tweet key of its text (0: none), and on sharded windows the
+ * partitions it was sent to (ascending; n_parts 0: not sharded). */
 struct ls_similar_query {
   struct ls_action_rec act;
   uint64_t text_key;
+  const uint16_t *parts;
+  uint32_t n_parts;
 };
 
 /* A batch's pair sets and what it found besides them. */
@@ -35,11 +38,14 @@ struct ls_similar_out {
 
 struct ls_similar;
 
-/* A window of detect.window_capacity rows of dim, searched at similarity tau by the backend. cfg,
- * chance and activity belong to the caller and must outlive the stage. Logs its sizes.
+/* A window of detect.window_capacity rows of dim, searched at similarity tau by the backend: the
+ * one window (partition -1), or the window of one actions partition among sharded ones, which
+ * reports only the pairs it owns (text_shards.h) and marks its sets' act.window. cfg, chance and
+ * activity belong to the caller and must outlive the stage. Logs its sizes.
  * @returns LS_OK, LS_ENOMEM, or the backend's error. */
 int ls_similar_create(struct ls_similar **out, const struct ls_config *cfg, struct ls_backend *be, uint32_t dim, float tau,
-                      const struct ls_chance *chance, const struct ls_activity *activity, const struct ls_log *log, struct ls_err *err);
+                      int32_t partition, const struct ls_chance *chance, const struct ls_activity *activity, const struct ls_log *log,
+                      struct ls_err *err);
 void ls_similar_destroy(struct ls_similar *s);
 /* Records both directions of every match (--export-edges). */
 void ls_similar_set_export(struct ls_similar *s, struct ls_export *x);

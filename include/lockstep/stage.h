@@ -24,6 +24,8 @@ struct ls_action_rec {
   double activity;  /* the author's activity count with this tweet (activity.h): the chance model's */
   enum ls_signal signal;
   bool replayed; /* read again after a restore: the checkpoint holds its co-actions with other replayed ones */
+  uint32_t window; /* co-similar-text on sharded windows (text_shards.h): 1 + the actions partition whose
+                      window searched it (a tweet's pairs may come from several); 0: the one window */
 };
 
 /* A co-action of the set's action with another account's earlier (or, within one batch, later)

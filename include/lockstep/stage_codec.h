@@ -11,6 +11,7 @@
 #include "lockstep/arena.h"
 #include "lockstep/err.h"
 #include "lockstep/stage.h"
+#include "lockstep/text_shards.h"
 
 #define LS_STAGE_VERSION 1 /* the records' version field: a reader refuses any other */
 
@@ -26,6 +27,9 @@ struct ls_stage_rec {
   struct ls_pairset set;
   uint64_t text_key;       /* co-similar-text action: the co-tweet key of its text (0: none) */
   const float *vector;     /* co-similar-text action: dim unit floats; else NULL */
+  uint16_t parts[LS_TEXT_SHARDS_SPILL_MAX]; /* co-similar-text action on sharded windows: every actions
+                                               partition it was sent to, ascending (text_shards.h) */
+  uint32_t n_parts;                         /* 0: not sharded (one window, partition 0) */
   const uint8_t *evidence; /* the acting tweet as a packed lockstep.Tweet (author, time, username,
                               text prefix, author metadata: the cluster stage's record of a
                               coordinated tweet), or NULL */
@@ -48,8 +52,9 @@ int ls_stage_pack(enum ls_stage_kind kind, const struct ls_stage_rec *r, uint32_
  * version or signal, a key that does not fit its signal, no account or tweet, an activity that
  * is not a finite non-negative number, a vector of the wrong size or not finite, a pair set's
  * action with a vector, partners on an object of fewer than 2 accounts, more than max_partners,
- * a partner without account or with a weight that is not a finite non-negative number, or a
- * record larger than the arena. */
+ * a partner without account or with a weight that is not a finite non-negative number, shard
+ * partitions on an exact action, more than LS_TEXT_SHARDS_SPILL_MAX of them, not ascending or
+ * past LS_MAX_PARTITIONS, or a record larger than the arena. */
 int ls_stage_unpack(enum ls_stage_kind kind, const void *data, size_t len, uint32_t want_dim, uint32_t max_partners, struct ls_arena *a,
                     struct ls_stage_rec *r, struct ls_err *err);
 

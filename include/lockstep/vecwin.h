@@ -22,6 +22,8 @@ struct ls_vecwin_conf {
   float tau;
   uint32_t lists;  /* inverted lists; 0: a power of two near √capacity */
   uint32_t probes; /* lists probed per query */
+  uint32_t train;  /* vectors the centroids are learnt on; 0: 16 per list, at most 65,536 (never
+                      more than the ring holds before it wraps: capacity − max_batch) */
 };
 
 struct ls_vecwin_stats {
@@ -56,5 +58,9 @@ int ls_vecwin_exact(struct ls_vecwin *w, const float *host, uint32_t n, struct l
  * rows cost, however large the ring. */
 uint32_t ls_vecwin_retire(struct ls_vecwin *w, bool (*expired)(void *ud, uint32_t slot), void *ud);
 void ls_vecwin_stats(const struct ls_vecwin *w, struct ls_vecwin_stats *st);
+/* The learnt centroids (lists × dim unit floats) and their biases (lists: −μ·c, so that a
+ * vector's list scores are x·c + bias). @returns LS_OK, LS_EINVAL before training, or the
+ * backend's error. */
+int ls_vecwin_centroids(const struct ls_vecwin *w, float *centroids, float *bias, struct ls_err *err);
 
 #endif

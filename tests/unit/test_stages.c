@@ -19,6 +19,7 @@
 #include "lockstep/hash.h"
 #include "lockstep/pairs.h"
 #include "lockstep/signals.h"
+#include "lockstep/source.h"
 #include "lockstep/similar.h"
 #include "lockstep/stage_codec.h"
 #include "stage.pb-c.h"
@@ -176,7 +177,7 @@ static void test_similar_stage_on_recorded_vectors(void **state) {
   const struct ls_log quiet = {.min_level = LS_LOG_WARN};
   assert_int_equal(ls_backend_cpu_create(&be, &e), LS_OK);
   assert_int_equal(ls_activity_create(&activity, 1024, 3600000, &e), LS_OK);
-  assert_int_equal(ls_similar_create(&sim, &c, be, 8, 0.9f, &chance, activity, &quiet, &e), LS_OK);
+  assert_int_equal(ls_similar_create(&sim, &c, be, 8, 0.9f, -1, &chance, activity, &quiet, &e), LS_OK);
   float v[8] = {0.5f, 0.5f, 0.5f, 0.5f, 0, 0, 0, 0}, w[8] = {0, 0, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f};
   float batch[4 * 8];
   memcpy(batch, v, sizeof v);
@@ -196,6 +197,40 @@ static void test_similar_stage_on_recorded_vectors(void **state) {
   assert_int_equal(ls_similar_batch(sim, &again, v, 1, later, &out, &e), LS_OK);
   assert_int_equal(out.n_sets, 0); /* the rows it would match left with the window */
   assert_int_equal(ls_similar_rows(sim), 1);
+  ls_similar_destroy(sim);
+  ls_activity_destroy(activity);
+  ls_backend_close(be);
+}
+
+/* Sharded windows (text_shards.h): the window of partition 2 counts every match it holds but
+ * reports only the pairs whose lowest shared partition is 2, marking its sets' window. */
+static void test_sharded_window_reports_what_it_owns(void **state) {
+  (void)state;
+  struct ls_backend *be;
+  struct ls_activity *activity;
+  struct ls_similar *sim;
+  struct ls_err e;
+  struct ls_config c = cfg;
+  c.batch.max_tweets = 64;
+  c.detect.window_capacity = 256;
+  const struct ls_log quiet = {.min_level = LS_LOG_WARN};
+  assert_int_equal(ls_backend_cpu_create(&be, &e), LS_OK);
+  assert_int_equal(ls_activity_create(&activity, 1024, 3600000, &e), LS_OK);
+  assert_int_equal(ls_similar_create(&sim, &c, be, 8, 0.9f, 2, &chance, activity, &quiet, &e), LS_OK);
+  float v[8] = {0.5f, 0.5f, 0.5f, 0.5f, 0, 0, 0, 0}, batch[3 * 8];
+  for (int i = 0; i < 3; i++) memcpy(batch + 8 * i, v, sizeof v);
+  const uint16_t p1[] = {1, 2}, p2[] = {2, 5}, p3[] = {1, 2, 5};
+  struct ls_similar_query q[3] = {query(1, 10, T0, 0), query(2, 11, T0 + 1000, 0), query(3, 12, T0 + 2000, 0)};
+  q[0].parts = p1, q[0].n_parts = 2, q[1].parts = p2, q[1].n_parts = 2, q[2].parts = p3, q[2].n_parts = 3;
+  struct ls_similar_out out;
+  assert_int_equal(ls_similar_batch(sim, q, batch, 3, T0 + 2000, &out, &e), LS_OK);
+  /* 2 with 1: they share {2}, this window's. 3 with 1: they share {1, 2}, partition 1's; 3 with
+   * 2: they share {2, 5}, this window's. */
+  assert_int_equal(out.n_sets, 2);
+  assert_true(out.sets[0].act.account == 2 && out.sets[0].n == 1 && out.sets[0].partners[0].account == 1);
+  assert_true(out.sets[1].act.account == 3 && out.sets[1].n == 1 && out.sets[1].partners[0].account == 2);
+  assert_int_equal(out.sets[1].object_accounts, 3); /* both matches count for its popularity */
+  assert_int_equal(out.sets[0].act.window, 3);
   ls_similar_destroy(sim);
   ls_activity_destroy(activity);
   ls_backend_close(be);
@@ -224,11 +259,13 @@ static void test_records_round_trip(void **state) {
   r.set.act = (struct ls_action_rec){.key = 0, .tweet = 1, .account = 2, .t_ms = T0, .activity = 3.25, .signal = LS_SIG_SIMILAR, .replayed = true};
   float v[4] = {0.5f, -0.5f, 0.5f, 0.5f};
   r.text_key = 42, r.vector = v, r.evidence = (const uint8_t *)"tweet", r.evidence_len = 5;
+  r.n_parts = 3, r.parts[0] = 2, r.parts[1] = 7, r.parts[2] = 4095, r.set.act.window = 8;
   assert_int_equal(ls_stage_pack(LS_STAGE_ACTION, &r, 4, &b, &e), LS_OK);
   assert_int_equal(unpack(LS_STAGE_ACTION, &b, 4, 0, &got, &e), LS_OK);
   const struct ls_action_rec *a = &r.set.act, *g = &got.set.act;
   assert_true(g->key == a->key && g->tweet == a->tweet && g->account == a->account && g->t_ms == a->t_ms && g->activity == a->activity &&
-              g->signal == a->signal && g->replayed == a->replayed);
+              g->signal == a->signal && g->replayed == a->replayed && g->window == 8);
+  assert_true(got.n_parts == 3 && !memcmp(got.parts, r.parts, 3 * sizeof *r.parts));
   assert_memory_equal(got.vector, v, sizeof v);
   assert_true(got.text_key == 42 && got.evidence_len == 5 && !memcmp(got.evidence, "tweet", 5));
   assert_int_equal(unpack(LS_STAGE_ACTION, &b, 8, 0, &got, &e), LS_EINVAL); /* another dimension */
@@ -275,6 +312,23 @@ static void test_malformed_records_refused(void **state) {
       {{.version = 1, .key = 1, .account = 1, .tweet = 0, .signal = 0}, "without tweet"},
       {{.version = 1, .key = 1, .account = 1, .tweet = 1, .signal = 0, .activity = NAN}, "activity"},
   };
+  uint32_t down[2] = {5, 3}, far[1] = {LS_MAX_PARTITIONS}, many[LS_TEXT_SHARDS_SPILL_MAX + 1] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  struct {
+    uint32_t *parts, n, signal, window;
+    const char *why;
+  } shards[] = {{down, 2, LS_SIG_SIMILAR, 0, "they must ascend"}, {far, 1, LS_SIG_SIMILAR, 0, "shard partition 4096"},
+                {many, LS_TEXT_SHARDS_SPILL_MAX + 1, LS_SIG_SIMILAR, 0, "at most 8"}, {down + 1, 1, LS_SIG_LINK, 0, "link action with shard"},
+                {NULL, 0, LS_SIG_LINK, 3, "window 3 on a co-link"}};
+  for (size_t i = 0; i < sizeof shards / sizeof shards[0]; i++) {
+    Lockstep__Action m = LOCKSTEP__ACTION__INIT;
+    m.version = 1, m.account = 1, m.tweet = 1, m.signal = shards[i].signal, m.key = shards[i].signal != LS_SIG_SIMILAR;
+    m.partitions = shards[i].parts, m.n_partitions = shards[i].n, m.window = shards[i].window;
+    uint8_t vec[8] = {0, 0x3c, 0, 0, 0, 0, 0, 0};
+    if (m.signal == LS_SIG_SIMILAR) m.vector = (ProtobufCBinaryData){sizeof vec, vec};
+    size_t n = pack(&m, buf);
+    assert_int_equal(unpack_bytes(LS_STAGE_ACTION, buf, n, &r, &e), LS_EINVAL);
+    assert_non_null(strstr(e.msg, shards[i].why));
+  }
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     Lockstep__Action m = LOCKSTEP__ACTION__INIT;
     m.version = bad[i].m.version, m.key = bad[i].m.key, m.account = bad[i].m.account, m.tweet = bad[i].m.tweet, m.signal = bad[i].m.signal;
@@ -315,6 +369,7 @@ int main(void) {
       cmocka_unit_test(test_actions_in_signal_order),   cmocka_unit_test(test_pair_stage_on_recorded_actions),
       cmocka_unit_test(test_cluster_budget_per_tweet),
       cmocka_unit_test(test_cluster_budget_survives_late_tweet),  cmocka_unit_test(test_similar_stage_on_recorded_vectors),
+      cmocka_unit_test(test_sharded_window_reports_what_it_owns),
       cmocka_unit_test(test_records_round_trip),
       cmocka_unit_test(test_malformed_records_refused),
   };
