@@ -12,6 +12,8 @@
 #   8. a 10-minute co-similar-text window at 6,000 tweets/s (12 minutes of stream): replay rate
 #      against real time, memory per windowed tweet; and the window index's recall and queries/s
 #      beside brute force over the same window
+#   8b. the distributed co-similar-text index (pipeline.text_shards): 64 shards trained on another
+#      seed's originals, 12 partitions, spill 4, beside brute force on the step-5 stream
 #   9. detection on real operations: each IRA day (IRA_DAYS, default ../shared/data/ira-dev) mixed
 #      into an organic background, per day (tools/ira-eval.sh)
 #  10. kill -9 at 20 random points of a 200k-tweet stream, each time restarted: what its readers
@@ -130,6 +132,17 @@ window=$("$LS_BIN/lockstep-bench" window --input "$LS_WORK/w.jsonl" --window 419
   2>"$LS_WORK/window.log")
 echo "   $window"
 rm -f "$LS_WORK/w.jsonl"
+echo "-- 8b. the distributed co-similar-text index: 64 text shards over 12 partitions, beside brute force"
+"$LS_BIN/lockstep-gen" --seed 2 --tweets 60000 --out "$LS_WORK/sample.jsonl" >/dev/null 2>&1
+python3 -c 'import json, sys
+for line in sys.stdin:
+    t = json.loads(line)["data"]
+    if not any(r.get("type") == "retweeted" for r in t.get("referenced_tweets", [])): print(t["text"].replace("\n", " "))' \
+  <"$LS_WORK/sample.jsonl" >"$LS_WORK/sample.txt"
+"$LS_BIN/lockstep-embed" --backend cpu --train-shards 64 --out "$LS_WORK/shards.st" <"$LS_WORK/sample.txt" 2>"$LS_WORK/shards.log"
+shards=$("$LS_BIN/lockstep-bench" window --backend cpu --input "$LS_WORK/q.jsonl" --window 65536 --check-every 8 --check-queries 128 \
+  --shards "$LS_WORK/shards.st" --partitions 12 --spill 4 2>"$LS_WORK/shards-bench.log")
+echo "   $shards"
 echo "-- 9. real operations: each day of the IRA archive in an organic background (tools/ira-eval.sh)"
 IRA_DAYS=${IRA_DAYS:-$ROOT/../shared/data/ira-dev}
 if ls "$IRA_DAYS"/ira-*.csv >/dev/null 2>&1; then
@@ -217,6 +230,7 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` ($N generated tweets, hashed emb
 | work per stage, one core each ($(json actions_per_tweet "$stages") actions and $(json pair_sets_per_tweet "$stages") pair sets per tweet) | µs per tweet: ingest $(stage_us ingest), pair $(stage_us pair), cluster $(stage_us cluster) ($(json cluster_us_per_pair_set "$stages") per pair set) | — | — |
 | nodes for 150,000 tweets/s at 70 % load (on paper, from the line above) | hash embedder: ingest $(nodes nodes_hash ingest), pair $(nodes nodes_hash pair); MiniLM on one GPU per ingest node: ingest $(nodes nodes_minilm_gpu ingest), pair $(nodes nodes_minilm_gpu pair); cluster: one node, up to $(json cluster_limit_tweets_per_s "$stages") tweets/s | — | — |
 | 3 ingest + 3 pair + 1 cluster daemons, $N tweets paced at 2,500/s, 8 + 8 + 4 partitions | tweets per ingest node $(node_col six-ingest tweets); actions per pair node $(node_col six-pair actions); pair sets into the cluster node $(node_col six-cluster sets); CPU $(node_cpu six-) s in all; $nodes_found | one daemon on the same stream: CPU $(node_cpu ref) s | $(ratio "$(node_cpu six-)" "$(node_cpu ref)") |
+| distributed co-similar-text index, 64 text shards (trained on another stream), 12 partitions, spill 4, $(json window_rows "$shards") rows | recall $(json distributed_recall "$shards") of $(json pairs_brute_force "$shards") pairs ≥ τ, $(json partitions_per_vector "$shards") partitions per vector, fullest partition $(json partition_rows_max_over_mean "$shards") × the mean | brute force over one window; the one window's index: recall $(json recall "$shards") | — |
 | co-similar-text index, $(json window_rows "$window") rows, $(json probes "$window") of $(json lists "$window") lists | recall $(json recall "$window") of $(json pairs_brute_force "$window") pairs ≥ τ ($(json recall_tau_plus_0_1 "$window") of those ≥ τ + 0.1), $(json index_queries_per_s "$window") queries/s | brute force, same window: $(json brute_force_queries_per_s "$window") queries/s | $(json speedup "$window") |
 MD
 { echo "Per scenario ($N tweets, seed 1, default settings), from \`lockstep-eval\`:"; echo; echo '```';

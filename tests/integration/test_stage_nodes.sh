@@ -6,7 +6,8 @@
 # co-similar-text actions share one partition, so a stage that fell far behind would lose them):
 #   1. "one": one daemon per role (ingest, pair, cluster);
 #   2. "six": up to three ingest and three pair daemons sharing their stages' partitions, and one
-#      cluster daemon, with a malformed action and a malformed pair set put on the topics between
+#      cluster daemon, the co-similar-text index sharded (pipeline.text_shards, trained on a
+#      sample of another seed's stream: each pair daemon holds the windows of its partitions), with a malformed action and a malformed pair set put on the topics between
 #      them (each dead-lettered and counted, the stage going on); two ingest and two pair daemons
 #      start, a third of each joins at 1/8 of the stream, one daemon of each role is killed with
 #      -9 and started again (at 1/4, 1/2, 3/4), and one pair and one ingest daemon are stopped
@@ -34,6 +35,16 @@ tweets=$TWEETS
 ls_start_redis
 ls_start_broker tweets.one:8 tweets.six:8 tweets.dlq:1 lockstep.epochs:1 campaigns.ref:4 campaigns.one:4 campaigns.six:4 \
   one.actions:8 one.pairs:4 six.actions:8 six.pairs:4
+
+# The text shards of the six run, trained on another stream's original tweets (a sample the
+# campaigns of this one are not in).
+"$LS_BIN/lockstep-gen" --seed $((SEED + 1000)) --tweets 20000 --out "$LS_WORK/sample.jsonl" >/dev/null 2>&1
+python3 -c 'import json, sys
+for line in sys.stdin:
+    t = json.loads(line)["data"]
+    if not any(r.get("type") == "retweeted" for r in t.get("referenced_tweets", [])): print(t["text"].replace("\n", " "))' \
+  <"$LS_WORK/sample.jsonl" >"$LS_WORK/sample.txt"
+check "text shards trained on a sample" "$LS_BIN/lockstep-embed" --train-shards 16 --out "$LS_WORK/shards.st" <"$LS_WORK/sample.txt"
 
 produce() { # RUN [GEN OPTION...]: the stream onto its topic, paced, in the background
   local run=$1
@@ -98,17 +109,18 @@ read_so_far() { echo $(($(sum tweets_processed_total "${ingest[@]}") + REMOVED_T
 read_by() { until [ "$(read_so_far)" -ge "$1" ]; do sleep 0.2; done; } # AT: waits until AT tweets were read
 without() { local x out=() name=$1; shift; for x in "$@"; do [ "$x" = "$name" ] || out+=("$x"); done; echo "${out[@]}"; }
 
-# kill_restart RUN ROLE NAME AT: once AT tweets were read, NAME is killed with -9 and started
-# again under the same name.
+# kill_restart RUN ROLE NAME AT [--set ...]: once AT tweets were read, NAME is killed with -9 and
+# started again under the same name.
 kill_restart() {
   local run=$1 role=$2 name=$3 at
   read_by "$4"
+  shift 4
   at=$(read_so_far)
   kill -9 "${PID[$name]}"
   wait "${PID[$name]}" 2>/dev/null || true
   mv "$LS_WORK/$name.log" "$LS_WORK/$name-killed.log"
   echo "  $name killed with -9 at $at tweets read"
-  node "$run" "$role" "$name"
+  node "$run" "$role" "$name" "$@"
 }
 
 # remove NAME AT: once AT tweets were read, NAME is stopped (SIGTERM) for good; its group's
@@ -129,8 +141,9 @@ cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; } # user + s
 work() { # the work of each node and its CPU time (since its last start), for the README's figures
   local name
   for name in "$@"; do
-    printf '  %-11s tweets %7s  actions %7s  pair sets %6s  rejected %s  cpu %6s s\n' "$name" "$(metric "$name" tweets_processed_total)" \
-      "$(metric "$name" actions_total)" "$(metric "$name" pair_sets_total)" "$(metric "$name" rejected_total)" "$(cpu_s "${PID[$name]}")"
+    printf '  %-11s tweets %7s  actions %7s  text copies %6s  window rows %6s  pair sets %6s  rejected %s  cpu %6s s\n' "$name" \
+      "$(metric "$name" tweets_processed_total)" "$(metric "$name" actions_total)" "$(metric "$name" text_action_copies_total)" \
+      "$(metric "$name" similar_window_rows)" "$(metric "$name" pair_sets_total)" "$(metric "$name" rejected_total)" "$(cpu_s "${PID[$name]}")"
   done
 }
 
@@ -172,17 +185,18 @@ node six cluster six-cluster
 at_start=3 # with kills, the third of each of ingest and pair joins mid-stream
 [ "$KILLS" = yes ] && at_start=2
 for i in $(seq "$at_start"); do node six pair "six-pair$i"; pair+=("six-pair$i"); done
-for i in $(seq "$at_start"); do node six ingest "six-ingest$i"; ingest+=("six-ingest$i"); done
+SHARDS=(--set pipeline.text_shards="$LS_WORK/shards.st")
+for i in $(seq "$at_start"); do node six ingest "six-ingest$i" "${SHARDS[@]}"; ingest+=("six-ingest$i"); done
 printf 'not an action' | kcat -P -b "$BROKERS" -t six.actions -p 3
 printf 'not a pair set' | kcat -P -b "$BROKERS" -t six.pairs -p 1
 produce six --key author
 if [ "$KILLS" = yes ]; then
   read_by $((tweets / 8))
   node six pair six-pair3
-  node six ingest six-ingest3
+  node six ingest six-ingest3 "${SHARDS[@]}"
   pair+=(six-pair3) ingest+=(six-ingest3)
   echo "  six-pair3 and six-ingest3 added at $(read_so_far) tweets read"
-  kill_restart six ingest six-ingest2 $((tweets / 4))
+  kill_restart six ingest six-ingest2 $((tweets / 4)) "${SHARDS[@]}"
   kill_restart six pair six-pair3 $((tweets / 2))
   remove six-pair1 $((tweets * 5 / 8))
   kill_restart six cluster six-cluster $((tweets * 3 / 4))
@@ -199,6 +213,14 @@ grep -h "rejected topic=six" "$LS_WORK"/six-*.log | sed 's/^/  /'
 dlq=$(kcat -C -b "$BROKERS" -t tweets.dlq -e -o beginning -q -f '%h\n')
 check "the dead-letter topic holds both, with their reasons" \
   [ "$(echo "$dlq" | grep -c 'error=stage record: not a lockstep.Action')" -ge 1 ] && [ "$(echo "$dlq" | grep -c 'error=stage record: not a lockstep.PairSet')" -ge 1 ]
+shard_windows() { # the pair daemons' windows: one per actions partition the sharded vectors reached, spread over them
+  local windows holders
+  windows=$(grep -ho 'similar-text window of actions partition [0-9]*' "$LS_WORK"/six-pair*.log | sort -u | wc -l)
+  holders=$(grep -l 'similar-text window of actions partition' "$LS_WORK"/six-pair*.log | wc -l)
+  echo "  $windows actions partitions have a co-similar-text window, over $holders pair daemon logs"
+  [ "$windows" -ge 6 ] && [ "$holders" -ge 2 ] && ! grep -q 'similar-text window capacity' "$LS_WORK"/six-pair*.log
+}
+check "the six run's co-similar-text index is sharded over the pair daemons" shard_windows
 if [ "$KILLS" = yes ]; then
   check "the restarted cluster daemon restored its checkpoint" grep -q "restored epoch" "$LS_WORK/six-cluster.log"
 fi
