@@ -22,7 +22,8 @@
 # pace: the stage records carry their producer's source id and the producers send watermarks, so
 # the pair stage still reads them in event time (README: event-time order). Without kills the six
 # run must give the reference's campaigns at 0.95; with kills the test asks 0.85 and reports 0.95
-# (measured 2026-12-07: 2 of 3 runs 1.000, the third did not drain; README: limitations).
+# (measured 2026-12-07: 3 of 4 runs 1.000, one of them with text shards; the fourth did not
+# drain; README: limitations).
 # Prints the work and CPU time of each node. TWEETS (default 60000), PACE (messages/s, default
 # 2500) and SEED size it; KILLS=no leaves the six run's daemons alone (make bench: work per node).
 . "$(dirname "$0")/common.sh"
