@@ -22,7 +22,10 @@ struct row { /* what a window row stands for */
   int64_t t;
   uint64_t text_key; /* the co-tweet key of its canonical text: identical copies are co-tweet's */
   bool replayed;
-  uint8_t n_parts;   /* sharded: the partitions it was sent to */
+};
+
+struct route { /* sharded windows: the partitions a row's vector was sent to */
+  uint8_t n;
   uint16_t parts[LS_TEXT_SHARDS_SPILL_MAX];
 };
 
@@ -34,6 +37,7 @@ struct ls_similar {
   struct ls_export *export;
   struct ls_vecwin *vecwin;
   struct row *rows;
+  struct route *routes; /* per slot, sharded windows only (partition ≥ 0) */
   uint32_t cap; /* rows */
   struct ls_pair *pairs;
   struct ls_coaction *partners; /* as many as pairs */
@@ -57,7 +61,7 @@ static void log_sizes(const struct ls_similar *s, uint32_t dim, float tau) {
   ls_logf(s->log, LS_LOG_INFO, "pipeline",
           "similar-text window%s capacity=%u vectors (FP16) dim=%u memory=%.1fMiB (%zu bytes per tweet) threshold=%.3f "
           "index lists=%u probes=%u list_capacity=%u sketch_bounds=%u/%u,%u/%u",
-          of, vs.capacity, (unsigned)dim, mib(ls_similar_bytes(s)), vs.bytes_per_row + sizeof(struct row), tau, vs.lists, vs.probes,
+          of, vs.capacity, (unsigned)dim, mib(ls_similar_bytes(s)), vs.bytes_per_row + sizeof(struct row) + (s->routes ? sizeof(struct route) : 0), tau, vs.lists, vs.probes,
           vs.list_cap, vs.hamming.coarse, 64 * LS_COARSE_WORDS, vs.hamming.fine, 64 * LS_SKETCH_WORDS);
 }
 
@@ -73,13 +77,14 @@ int ls_similar_create(struct ls_similar **out, const struct ls_config *cfg, stru
                               .lists = (uint32_t)cfg->detect.index_lists, .probes = (uint32_t)cfg->detect.index_probes};
   int rc = ls_vecwin_create(&s->vecwin, be, &vc, err);
   s->rows = calloc(s->cap, sizeof *s->rows);
+  s->routes = partition >= 0 ? calloc(s->cap, sizeof *s->routes) : NULL;
   s->pairs = malloc((size_t)s->pairs_cap * sizeof *s->pairs);
   s->partners = malloc((size_t)s->pairs_cap * sizeof *s->partners);
   s->matches = malloc(nb * sizeof *s->matches);
   s->slices = malloc(nb * sizeof *s->slices);
   s->sets = malloc(nb * sizeof *s->sets);
   s->set_query = malloc(nb * sizeof *s->set_query);
-  if (rc == LS_OK && (!s->rows || !s->pairs || !s->partners || !s->matches || !s->slices || !s->sets || !s->set_query))
+  if (rc == LS_OK && (!s->rows || (partition >= 0 && !s->routes) || !s->pairs || !s->partners || !s->matches || !s->slices || !s->sets || !s->set_query))
     rc = ls_err_set(err, LS_ENOMEM, "co-similar-text: out of memory for %u rows", s->cap);
   if (rc != LS_OK) {
     ls_similar_destroy(s);
@@ -94,6 +99,7 @@ void ls_similar_destroy(struct ls_similar *s) {
   if (!s) return;
   ls_vecwin_destroy(s->vecwin);
   free(s->rows);
+  free(s->routes);
   free(s->pairs);
   free(s->partners);
   free(s->matches);
@@ -169,7 +175,9 @@ static const struct row *match_of(const struct ls_similar *s, const struct ls_si
 /* Whether this window reports the pair of query q and row m: the lowest partition both were
  * sent to is its own (always, for the one window). */
 static bool owns(const struct ls_similar *s, const struct ls_similar_query *q, const struct row *m) {
-  return s->partition < 0 || !q->n_parts || !m->n_parts || ls_text_shards_owner(q->parts, q->n_parts, m->parts, m->n_parts) == s->partition;
+  if (s->partition < 0 || !q->n_parts) return true;
+  const struct route *r = &s->routes[m - s->rows];
+  return !r->n || ls_text_shards_owner(q->parts, q->n_parts, r->parts, r->n) == s->partition;
 }
 
 /* Counts each query's matches (and exports those it owns). */
@@ -222,10 +230,12 @@ int ls_similar_batch(struct ls_similar *s, const struct ls_similar_query *q, con
   int rc = ls_vecwin_add(s->vecwin, vectors, n, &first_slot, err);
   for (uint32_t i = 0; rc == LS_OK && i < n; i++) {
     const struct ls_action_rec *a = &q[i].act;
-    struct row *r = &s->rows[(first_slot + i) % s->cap];
-    *r = (struct row){.account = a->account, .tweet = a->tweet, .t = a->t_ms, .text_key = q[i].text_key, .replayed = a->replayed,
-                      .n_parts = (uint8_t)q[i].n_parts};
-    memcpy(r->parts, q[i].parts, q[i].n_parts * sizeof *r->parts);
+    uint32_t slot = (first_slot + i) % s->cap;
+    s->rows[slot] = (struct row){a->account, a->tweet, a->t_ms, q[i].text_key, a->replayed};
+    if (s->routes) {
+      s->routes[slot].n = (uint8_t)q[i].n_parts;
+      memcpy(s->routes[slot].parts, q[i].parts, q[i].n_parts * sizeof *q[i].parts);
+    }
   }
   if (rc == LS_OK) rc = query_all(s, &found, err);
   if (rc != LS_OK) return rc;
@@ -243,5 +253,5 @@ uint32_t ls_similar_rows(const struct ls_similar *s) {
 size_t ls_similar_bytes(const struct ls_similar *s) {
   struct ls_vecwin_stats vs;
   ls_vecwin_stats(s->vecwin, &vs);
-  return vs.bytes + (size_t)vs.capacity * sizeof(struct row);
+  return vs.bytes + (size_t)vs.capacity * (sizeof(struct row) + (s->routes ? sizeof(struct route) : 0));
 }
