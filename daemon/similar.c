@@ -234,7 +234,7 @@ int ls_similar_batch(struct ls_similar *s, const struct ls_similar_query *q, con
     s->rows[slot] = (struct row){a->account, a->tweet, a->t_ms, q[i].text_key, a->replayed};
     if (s->routes) {
       s->routes[slot].n = (uint8_t)q[i].n_parts;
-      memcpy(s->routes[slot].parts, q[i].parts, q[i].n_parts * sizeof *q[i].parts);
+      if (q[i].n_parts) memcpy(s->routes[slot].parts, q[i].parts, q[i].n_parts * sizeof *q[i].parts);
     }
   }
   if (rc == LS_OK) rc = query_all(s, &found, err);
