@@ -165,19 +165,38 @@ static void test_cluster_budget_survives_late_tweet(void **state) {
   ls_cluster_destroy(c);
 }
 
-static void test_similar_stage_on_recorded_vectors(void **state) {
-  (void)state;
+/* A co-similar-text window of 256 rows of dim 8 at 0.9 for batches of 64, on the CPU backend:
+ * the one window (partition -1) or a sharded partition's. */
+struct window_rig {
+  struct ls_config c;
   struct ls_backend *be;
   struct ls_activity *activity;
   struct ls_similar *sim;
+};
+
+static void rig_open(struct window_rig *r, int32_t partition) {
   struct ls_err e;
-  struct ls_config c = cfg;
-  c.batch.max_tweets = 64;
-  c.detect.window_capacity = 256;
   const struct ls_log quiet = {.min_level = LS_LOG_WARN};
-  assert_int_equal(ls_backend_cpu_create(&be, &e), LS_OK);
-  assert_int_equal(ls_activity_create(&activity, 1024, 3600000, &e), LS_OK);
-  assert_int_equal(ls_similar_create(&sim, &c, be, 8, 0.9f, -1, &chance, activity, &quiet, &e), LS_OK);
+  r->c = cfg;
+  r->c.batch.max_tweets = 64;
+  r->c.detect.window_capacity = 256;
+  assert_int_equal(ls_backend_cpu_create(&r->be, &e), LS_OK);
+  assert_int_equal(ls_activity_create(&r->activity, 1024, 3600000, &e), LS_OK);
+  assert_int_equal(ls_similar_create(&r->sim, &r->c, r->be, 8, 0.9f, partition, &chance, r->activity, &quiet, &e), LS_OK);
+}
+
+static void rig_close(struct window_rig *r) {
+  ls_similar_destroy(r->sim);
+  ls_activity_destroy(r->activity);
+  ls_backend_close(r->be);
+}
+
+static void test_similar_stage_on_recorded_vectors(void **state) {
+  (void)state;
+  struct window_rig rig;
+  rig_open(&rig, -1);
+  struct ls_similar *sim = rig.sim;
+  struct ls_err e;
   float v[8] = {0.5f, 0.5f, 0.5f, 0.5f, 0, 0, 0, 0}, w[8] = {0, 0, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f};
   float batch[4 * 8];
   memcpy(batch, v, sizeof v);
@@ -192,31 +211,22 @@ static void test_similar_stage_on_recorded_vectors(void **state) {
   assert_true(out.sets[0].partners[0].gap_ms == 1000);
   assert_true(out.sets[1].act.account == 3 && out.sets[1].n == 1 && out.sets[1].partners[0].account == 1);
   assert_int_equal(ls_similar_rows(sim), 4);
-  int64_t later = T0 + (c.signal[LS_SIG_SIMILAR].window_s + c.detect.lateness_s + 1) * 1000 + 3000;
+  int64_t later = T0 + (rig.c.signal[LS_SIG_SIMILAR].window_s + rig.c.detect.lateness_s + 1) * 1000 + 3000;
   struct ls_similar_query again = query(5, 14, later, 0);
   assert_int_equal(ls_similar_batch(sim, &again, v, 1, later, &out, &e), LS_OK);
   assert_int_equal(out.n_sets, 0); /* the rows it would match left with the window */
   assert_int_equal(ls_similar_rows(sim), 1);
-  ls_similar_destroy(sim);
-  ls_activity_destroy(activity);
-  ls_backend_close(be);
+  rig_close(&rig);
 }
 
 /* Sharded windows (text_shards.h): the window of partition 2 counts every match it holds but
  * reports only the pairs whose lowest shared partition is 2, marking its sets' window. */
 static void test_sharded_window_reports_what_it_owns(void **state) {
   (void)state;
-  struct ls_backend *be;
-  struct ls_activity *activity;
-  struct ls_similar *sim;
+  struct window_rig rig;
+  rig_open(&rig, 2);
+  struct ls_similar *sim = rig.sim;
   struct ls_err e;
-  struct ls_config c = cfg;
-  c.batch.max_tweets = 64;
-  c.detect.window_capacity = 256;
-  const struct ls_log quiet = {.min_level = LS_LOG_WARN};
-  assert_int_equal(ls_backend_cpu_create(&be, &e), LS_OK);
-  assert_int_equal(ls_activity_create(&activity, 1024, 3600000, &e), LS_OK);
-  assert_int_equal(ls_similar_create(&sim, &c, be, 8, 0.9f, 2, &chance, activity, &quiet, &e), LS_OK);
   float v[8] = {0.5f, 0.5f, 0.5f, 0.5f, 0, 0, 0, 0}, batch[3 * 8];
   for (int i = 0; i < 3; i++) memcpy(batch + 8 * i, v, sizeof v);
   const uint16_t p1[] = {1, 2}, p2[] = {2, 5}, p3[] = {1, 2, 5};
@@ -231,9 +241,7 @@ static void test_sharded_window_reports_what_it_owns(void **state) {
   assert_true(out.sets[1].act.account == 3 && out.sets[1].n == 1 && out.sets[1].partners[0].account == 2);
   assert_int_equal(out.sets[1].object_accounts, 3); /* both matches count for its popularity */
   assert_int_equal(out.sets[0].act.window, 3);
-  ls_similar_destroy(sim);
-  ls_activity_destroy(activity);
-  ls_backend_close(be);
+  rig_close(&rig);
 }
 
 static char arena_mem[16384];
