@@ -496,7 +496,8 @@ static void send_action(struct ls_pipeline *p, const struct ls_action_rec *a, ui
     send(p, LS_STAGE_ACTION, &r, partition_of(p, a->key), a->key);
     return;
   }
-  if (p->shards) r.n_parts = ls_text_shards_route(p->shards, vector, (uint32_t)ls_stage_out_partitions(p->out), r.parts);
+  int32_t partitions = ls_stage_out_partitions(p->out); /* a record names partitions below LS_MAX_PARTITIONS */
+  if (p->shards) r.n_parts = ls_text_shards_route(p->shards, vector, (uint32_t)(partitions < LS_MAX_PARTITIONS ? partitions : LS_MAX_PARTITIONS), r.parts);
   for (uint32_t i = 0; i < (r.n_parts ? r.n_parts : 1); i++) send(p, LS_STAGE_ACTION, &r, r.n_parts ? r.parts[i] : 0, a->tweet);
   p->st.text_copies += r.n_parts ? r.n_parts : 1;
 }

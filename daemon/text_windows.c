@@ -1,7 +1,7 @@
-/* text_windows.c — the pair stage's co-similar-text windows (see text_windows.h). A batch is cut
- * into one run per window, in the order each window first appears in it; each run is gathered
- * into scratch rows, searched, and its sets appended to the batch's with their queries' indexes
- * mapped back. */
+/* text_windows.c — the pair stage's co-similar-text windows (see text_windows.h). A batch whose
+ * queries all go to one window is searched as it is; otherwise it is cut into one run per window,
+ * in the order each window first appears in it, each run gathered into scratch rows, searched,
+ * and its sets appended to the batch's with their queries' indexes mapped back. */
 #include "lockstep/text_windows.h"
 
 #include <stdlib.h>
@@ -105,12 +105,26 @@ static int run(struct ls_text_windows *tw, uint32_t w, uint32_t from, const stru
   return LS_OK;
 }
 
+/* Whether every query goes to window w (the one process, and unsharded pair daemons): then
+ * the batch is searched as it is, without gathering. */
+static bool all_in(const struct ls_text_windows *tw, uint32_t w, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (tw->run_of[i] != w) return false;
+  return true;
+}
+
 int ls_text_windows_batch(struct ls_text_windows *tw, const struct ls_similar_query *q, const int32_t *partition, const float *vectors,
                           uint32_t n, int64_t watermark_ms, struct ls_similar_out *out, struct ls_err *err) {
   *out = (struct ls_similar_out){.sets = tw->sets, .query = tw->query};
   for (uint32_t i = 0; i < n; i++) {
     bool sharded = q[i].n_parts && partition && partition[i] >= 0 && partition[i] < LS_MAX_PARTITIONS;
     tw->run_of[i] = sharded ? (uint32_t)partition[i] : ONE;
+  }
+  uint32_t w = n ? tw->run_of[0] : ONE;
+  if (all_in(tw, w, n)) { /* an empty batch still retires the one window's old rows */
+    if (n == 0 && !tw->windows[ONE]) return LS_OK;
+    int rc = window(tw, w, err);
+    return rc == LS_OK ? ls_similar_batch(tw->windows[w], q, vectors, n, watermark_ms, out, err) : rc;
   }
   int first_rc = LS_OK;
   struct ls_err run_err;
@@ -122,7 +136,6 @@ int ls_text_windows_batch(struct ls_text_windows *tw, const struct ls_similar_qu
       *err = run_err;
     }
   }
-  if (n == 0 && tw->windows[ONE]) return ls_similar_batch(tw->windows[ONE], NULL, NULL, 0, watermark_ms, &(struct ls_similar_out){0}, err);
   return first_rc;
 }
 

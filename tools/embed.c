@@ -241,8 +241,10 @@ int main(int argc, char **argv) {
   size_t n_texts = 0;
   double t0 = ls_clock_s();
   if (!rc) rc = run(&op, e, &o, &n_texts);
-  if (!rc && train && o.n > UINT32_MAX) o.n = UINT32_MAX;
-  if (!rc && train && ls_text_shards_train(be, o.all, (uint32_t)o.n, o.dim, (uint32_t)op.shards, op.path, &err) != LS_OK) {
+  if (!rc && train && o.n > UINT32_MAX) {
+    fprintf(stderr, "lockstep-embed: %zu texts; train shards on at most %u\n", o.n, UINT32_MAX);
+    rc = -1;
+  } else if (!rc && train && ls_text_shards_train(be, o.all, (uint32_t)o.n, o.dim, (uint32_t)op.shards, op.path, &err) != LS_OK) {
     fprintf(stderr, "lockstep-embed: %s\n", err.msg);
     rc = -1;
   } else if (!rc && train) {
