@@ -257,13 +257,16 @@ static void instance_prop(const struct ls_kafka_conf *k, char *out, size_t cap) 
 
 /* Logs each assignment and revocation with the seconds since the consumer was created (what
  * static membership shortens after a restart), then applies it as librdkafka does by default
- * (eager protocol, range strategy). */
+ * (eager protocol, range strategy). A revocation first resumes what the merge bound or the replay
+ * gate paused: librdkafka keeps a partition's pause across its revocation, so one assigned here
+ * again would otherwise never be fetched. */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t *parts, void *opaque) {
   struct ls_kafka_consumer *c = opaque;
   bool assign = e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
   double waited = since_s(&c->created);
   ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d %s %d partitions (%.1f s after start)", c->conf.index,
           assign ? "assigned" : "revoked", parts->cnt, waited);
+  if (!assign && c->assigned) rd_kafka_resume_partitions(rk, c->assigned);
   rd_kafka_assign(rk, assign ? parts : NULL);
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
   c->assigned = assign ? rd_kafka_topic_partition_list_copy(parts) : NULL;
@@ -275,7 +278,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
   merge_assign(c, assign ? parts : NULL);
   if (!c->gating) return;
   memset(c->held, 0, (size_t)c->conf.n_resume); /* a new assignment replays from its committed offsets */
-  if (assign) rd_kafka_resume_partitions(rk, parts);
 }
 
 static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool consumer, struct ls_err *err) {

@@ -1,7 +1,9 @@
 /* objects.c — exact-signal object window (see objects.h). Open addressing over a fixed array;
  * a slot is never emptied, only reused when its object went stale (no action within the longest
  * window seen) or, when a probe run is full, the least recently used slot of the run is evicted
- * (counted). Each object keeps a small ring of its latest (account, time) actions. */
+ * (counted). Each object keeps a small ring of its latest (account, time) actions; those older
+ * than the window and the lateness allowed behind the newest action seen count no more (what a
+ * restart, or a partition handed to another daemon, rebuilds from its input stops there). */
 #include "lockstep/objects.h"
 
 #include <stdbool.h>
@@ -30,11 +32,11 @@ struct ls_objects {
   struct object *slots;
   uint32_t mask;
   uint32_t viral_cap;
-  int64_t watermark, max_window;
+  int64_t watermark, max_window, lateness;
   uint64_t evictions;
 };
 
-int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral_cap, struct ls_err *err) {
+int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral_cap, int64_t lateness_ms, struct ls_err *err) {
   uint32_t cap = 1024;
   while (cap < capacity) cap <<= 1;
   struct ls_objects *o = calloc(1, sizeof *o);
@@ -45,6 +47,7 @@ int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral
   }
   o->mask = cap - 1;
   o->viral_cap = viral_cap;
+  o->lateness = lateness_ms;
   *out = o;
   return LS_OK;
 }
@@ -71,11 +74,15 @@ static struct object *find_or_claim(struct ls_objects *o, uint64_t key) {
   return victim;
 }
 
+/* Whether action k of s counts for an action at t: inside its window, not before the horizon. */
+static bool within(const struct object *s, int k, int64_t t, int64_t window, int64_t horizon) {
+  return llabs(s->act[k].t - t) <= window && s->act[k].t >= horizon;
+}
+
 /* Whether action k is its account's latest within the window of t (an account pairs once). */
-static bool latest_of_account(const struct object *s, int k, int64_t t, int64_t window) {
+static bool latest_of_account(const struct object *s, int k, int64_t t, int64_t window, int64_t horizon) {
   for (int j = 0; j < s->n; j++)
-    if (j != k && s->act[j].account == s->act[k].account && s->act[j].t > s->act[k].t && llabs(s->act[j].t - t) <= window)
-      return false;
+    if (j != k && s->act[j].account == s->act[k].account && s->act[j].t > s->act[k].t && within(s, j, t, window, horizon)) return false;
   return true;
 }
 
@@ -86,10 +93,11 @@ int ls_objects_observe(struct ls_objects *o, uint64_t key, const struct ls_actio
   *object_accounts = 0;
   if (t > o->watermark) o->watermark = t;
   if (window > o->max_window) o->max_window = window;
+  int64_t horizon = o->watermark - window - o->lateness;
   struct object *s = find_or_claim(o, key);
   int64_t prev = INT64_MIN; /* the account's previous action within the window, more than repeat_ms ago */
   for (int k = 0; k < s->n; k++) {
-    if (s->act[k].account != account || llabs(s->act[k].t - t) > window) continue;
+    if (s->act[k].account != account || llabs(s->act[k].t - t) > window) continue; /* repeats: any age in the window */
     if (llabs(s->act[k].t - t) <= repeat) return 0; /* a repeat within repeat_ms adds nothing */
     if (s->act[k].t > prev) prev = s->act[k].t;
   }
@@ -101,7 +109,7 @@ int ls_objects_observe(struct ls_objects *o, uint64_t key, const struct ls_actio
   if (!again && ++s->epoch_count > o->viral_cap) return -1; /* accounts, not actions: one spammer is not virality */
   int pairs = 0;
   for (int k = 0; k < s->n; k++) { /* a repeat pairs with what came after its previous action */
-    if (llabs(s->act[k].t - t) > window || s->act[k].t <= prev || !latest_of_account(s, k, t, window)) continue;
+    if (!within(s, k, t, window, horizon) || s->act[k].t <= prev || !latest_of_account(s, k, t, window, horizon)) continue;
     others[pairs++] = (struct ls_action){s->act[k].account, s->act[k].t, (s->replayed >> k) & 1};
   }
   /* the epoch's count, or more: the partners are other accounts, one action each, and an epoch

@@ -28,7 +28,8 @@ int ls_pairs_create(struct ls_pairs **out, const struct ls_config *cfg, const st
   struct ls_pairs *p = calloc(1, sizeof *p);
   if (!p) return ls_err_set(err, LS_ENOMEM, "pair stage: out of memory");
   *p = (struct ls_pairs){.cfg = cfg, .chance = chance, .activity = activity};
-  int rc = ls_objects_create(&p->objects, (uint32_t)cfg->detect.max_objects, ls_chance_max_accounts(chance), err);
+  int rc = ls_objects_create(&p->objects, (uint32_t)cfg->detect.max_objects, ls_chance_max_accounts(chance),
+                             (int64_t)cfg->detect.lateness_s * 1000, err);
   if (rc != LS_OK) {
     free(p);
     return rc;

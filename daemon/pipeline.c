@@ -18,7 +18,7 @@
  * readable position is the lowest offset not yet taken.
  * Offsets (offsets.h): a partition's offset is acknowledged to its source only when every sink
  * (and the next stage's topic) reports that all it was given is acknowledged, and never past the oldest tweet still inside the
- * longest signal window. */
+ * longest signal window and detect.lateness_s behind it (what a late action still meets). */
 #include "lockstep/pipeline.h"
 
 #include <inttypes.h>
@@ -104,7 +104,7 @@ struct ls_pipeline {
   double ck_interval_s, last_ck_wall;
   uint64_t epoch; /* the sinks' open epoch: the next checkpoint's number */
   struct ls_read_marks *read; /* what was read before (a restore's tail, a partition given back) */
-  int64_t max_window_ms; /* the longest enabled signal window: how far acknowledgements hold back */
+  int64_t hold_ms; /* the longest enabled signal window and the lateness allowed: how far acknowledgements hold back */
   int64_t first_new_ms; /* when the oldest tweet taken since the last clustering entered its ring (0: none) */
   struct ls_pipeline_stats st;
 };
@@ -190,7 +190,8 @@ static int create_state(struct ls_pipeline *p, struct ls_err *err) {
   if (!p->items || !p->norm_mem || !p->vectors || !p->embed_texts || !p->embed_lens || !p->embed_items || !p->queries || !p->query_part)
     return ls_err_set(err, LS_ENOMEM, "pipeline: out of memory for batch buffers");
   for (int s = 0; s < LS_SIG_COUNT && pairs_actions(p->role); s++) /* the roles with windows */
-    if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->max_window_ms) p->max_window_ms = c->signal[s].window_s * 1000;
+    if (c->signal[s].enabled && c->signal[s].window_s * 1000 > p->hold_ms) p->hold_ms = c->signal[s].window_s * 1000;
+  if (p->hold_ms) p->hold_ms += c->detect.lateness_s * 1000; /* a late action still meets its window that far back */
   return LS_OK;
 }
 
@@ -395,7 +396,7 @@ static void checkpoint(struct ls_pipeline *p) {
     p->st.checkpoints++;
     p->st.checkpoint_bytes = w.len;
     p->epoch++;
-    ls_offsets_advance(p->offsets, p->st.watermark_ms - p->max_window_ms, on_safe_offset, p);
+    ls_offsets_advance(p->offsets, p->st.watermark_ms - p->hold_ms, on_safe_offset, p);
     ls_logf(p->log, LS_LOG_DEBUG, "checkpoint", "epoch %" PRIu64 " stored: %zu bytes in %.0f ms, committed in %.0f ms",
             p->epoch - 1, w.len, (stored - t0) * 1000, (ls_clock_s() - stored) * 1000);
   } else {
@@ -447,7 +448,7 @@ const int64_t *ls_pipeline_positions(const struct ls_pipeline *p) { return ls_re
 static void acknowledge(struct ls_pipeline *p, bool sinks_clean, bool force) {
   p->st.offsets_held = !sinks_clean;
   if (!sinks_clean) return;
-  if (!p->ck) ls_offsets_advance(p->offsets, p->st.watermark_ms - p->max_window_ms, on_safe_offset, p);
+  if (!p->ck) ls_offsets_advance(p->offsets, p->st.watermark_ms - p->hold_ms, on_safe_offset, p);
   else if (force || ls_clock_s() - p->last_ck_wall >= p->ck_interval_s) checkpoint(p);
 }
 

@@ -28,7 +28,10 @@ struct ls_action {
   bool replayed;
 };
 
-int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral_cap, struct ls_err *err);
+/* lateness_ms: how far behind the newest action seen an action still meets every partner of its
+ * window (detect.lateness_s); older partners are not paired, in one process as on a pair daemon
+ * that took the object's partition over (it rebuilds only that far back: pipeline.h). */
+int ls_objects_create(struct ls_objects **out, uint32_t capacity, uint32_t viral_cap, int64_t lateness_ms, struct ls_err *err);
 void ls_objects_destroy(struct ls_objects *o);
 
 /* key identifies signal and object. Writes the other accounts' actions the action pairs with

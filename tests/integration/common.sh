@@ -1,5 +1,6 @@
 # common.sh — sourced by the integration tests: a scratch directory, the shared service helpers,
-# assertions, and cleanup of everything started (always, also on failure).
+# assertions, and cleanup of everything started (always, also on failure). The scratch directory
+# and its logs are kept when a test fails, or always with LS_KEEP_WORK=1.
 set -euo pipefail
 : "${LS_BIN:?LS_BIN must point at the build directory}"
 : "${LS_SOURCE:?LS_SOURCE must point at the source tree}"
@@ -8,7 +9,7 @@ LS_WORK=$(mktemp -d /tmp/lockstep-test.XXXXXX)
 ls_cleanup() {
   local rc=$?
   ls_stop_all
-  if [ $rc -eq 0 ]; then rm -rf "$LS_WORK"; else echo "FAILED: logs kept in $LS_WORK" >&2; tail -n 30 "$LS_WORK"/*.log >&2 || true; fi
+  if [ $rc -eq 0 ] && [ -z "${LS_KEEP_WORK:-}" ]; then rm -rf "$LS_WORK"; elif [ $rc -eq 0 ]; then echo "logs kept in $LS_WORK" >&2; else echo "FAILED: logs kept in $LS_WORK" >&2; tail -n 30 "$LS_WORK"/*.log >&2 || true; fi
 }
 trap ls_cleanup EXIT
 
@@ -24,3 +25,12 @@ ls_wait_log() {
 # longest window, and the tests' streams span a few minutes.
 ONE_MINUTE_WINDOWS=(--set co_retweet.window_s=60 --set co_reply.window_s=60 --set co_tweet.window_s=60
                     --set co_similar_text.window_s=60 --set co_link.window_s=60 --set co_hashtag.window_s=60)
+
+# ls_metric NAME SERIES — the sum of series lockstep_SERIES of daemon NAME's /metrics over its
+# labels (empty until the endpoint answers).
+ls_metric() {
+  local port
+  port=$(ls_http_port "$1") || return 0
+  python3 "$LS_SOURCE/tests/integration/http_probe.py" get "$port" /metrics 2>/dev/null |
+    awk -v m="lockstep_$2" '$1 == m || index($1, m "{") == 1 {n += $2; seen = 1} END {if (seen) printf "%d", n}' || true
+}

@@ -69,14 +69,15 @@ node() {
   PID[$name]=$DAEMON_PID
 }
 
-# metric NAME SERIES: the sum of a series of daemon NAME's /metrics over its labels (empty until it answers).
-metric() {
-  local port
-  port=$(ls_http_port "$1") || return 0
-  python3 "$LS_SOURCE/tests/integration/http_probe.py" get "$port" /metrics 2>/dev/null |
-    awk -v m="lockstep_$2" '$1 == m || index($1, m "{") == 1 {n += $2; seen = 1} END {if (seen) printf "%d", n}' || true
+sum() { local n=0 v name what=$1; shift; for name in "$@"; do v=$(ls_metric "$name" "$what"); n=$((n + ${v:-0})); done; echo $n; }
+
+each_node() { # what each node lags behind and holds, and its partitions (when the run does not drain)
+  local name
+  for name in "$@"; do
+    echo "  $name: lag $(ls_metric "$name" kafka_consumer_lag_messages), backlog $(ls_metric "$name" backlog_tweets), waiting $(ls_metric "$name" waiting_messages);" \
+      "$(grep -h 'consumer=0 \(assigned\|revoked\|replayed\)' "$LS_WORK/$name.log" | tail -n 2 | tr '\n' ' ')" >&2
+  done
 }
-sum() { local n=0 v name what=$1; shift; for name in "$@"; do v=$(metric "$name" "$what"); n=$((n + ${v:-0})); done; echo $n; }
 
 # drained LIMIT_S INGEST... -- PAIR... -- CLUSTER: every tweet was read, no node lags behind its
 # topic or holds records in its ring or its event-time merge, and the pair sets sent stay the same for a second.
@@ -98,7 +99,7 @@ drained() {
       return 0
     fi
     before=$s
-    [ $((SECONDS - start)) -lt "$limit" ] || fail "not drained after ${limit}s: tweets $t/$tweets, lag $lag, backlog $held"
+    [ $((SECONDS - start)) -lt "$limit" ] || { each_node "${nodes[@]}"; fail "not drained after ${limit}s: tweets $t/$tweets, lag $lag, backlog $held"; }
     sleep 1
   done
 }
@@ -129,7 +130,7 @@ kill_restart() {
 remove() {
   local name=$1 had
   read_by "$2"
-  had=$(metric "$name" tweets_processed_total)
+  had=$(ls_metric "$name" tweets_processed_total)
   check "$name removed: SIGTERM, exit status 0" ls_stop "${PID[$name]}"
   REMOVED_TWEETS=$((REMOVED_TWEETS + ${had:-0}))
   read -r -a ingest <<<"$(without "$name" "${ingest[@]}")"
@@ -143,8 +144,8 @@ work() { # the work of each node and its CPU time (since its last start), for th
   local name
   for name in "$@"; do
     printf '  %-11s tweets %7s  actions %7s  text copies %6s  window rows %6s  pair sets %6s  rejected %s  cpu %6s s\n' "$name" \
-      "$(metric "$name" tweets_processed_total)" "$(metric "$name" actions_total)" "$(metric "$name" text_action_copies_total)" \
-      "$(metric "$name" similar_window_rows)" "$(metric "$name" pair_sets_total)" "$(metric "$name" rejected_total)" "$(cpu_s "${PID[$name]}")"
+      "$(ls_metric "$name" tweets_processed_total)" "$(ls_metric "$name" actions_total)" "$(ls_metric "$name" text_action_copies_total)" \
+      "$(ls_metric "$name" similar_window_rows)" "$(ls_metric "$name" pair_sets_total)" "$(ls_metric "$name" rejected_total)" "$(cpu_s "${PID[$name]}")"
   done
 }
 

@@ -1,5 +1,5 @@
 /* Unit tests: the exact-signal object window (pairs within the window only, once per account
- * and object, virality cap) and the duplicate filter. */
+ * and object, late actions back to the horizon, virality cap) and the duplicate filter. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,7 +33,7 @@ static void test_window_and_repeats(void **state) {
   (void)state;
   struct ls_objects *o;
   struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
+  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
   struct pairs p;
   assert_int_equal(observe(o, 77, 1, 1000, &p), 0);
   assert_int_equal(observe(o, 77, 2, 20000, &p), 1);
@@ -47,11 +47,29 @@ static void test_window_and_repeats(void **state) {
   ls_objects_destroy(o);
 }
 
+/* A late action meets the partners of its window only back to the horizon (the window and the
+ * lateness behind the newest action): what a daemon taking the object's partition over rebuilds. */
+static void test_late_actions_stop_at_the_horizon(void **state) {
+  (void)state;
+  struct ls_objects *o;
+  struct ls_err e;
+  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
+  struct pairs p;
+  assert_int_equal(observe(o, 77, 1, 100000, &p), 0);
+  assert_int_equal(observe(o, 77, 2, 110000, &p), 1);
+  assert_int_equal(observe(o, 79, 5, 250000, &p), 0);
+  assert_int_equal(observe(o, 78, 3, 300000, &p), 0);  /* the newest action: the horizon is 180 s */
+  assert_int_equal(observe(o, 77, 4, 120000, &p), 0);  /* 3 min late: 1 and 2 are behind the horizon */
+  assert_int_equal(observe(o, 79, 6, 230000, &p), 1);  /* 70 s late: 5 is inside it */
+  assert_true(p.other[0] == 5);
+  ls_objects_destroy(o);
+}
+
 static void test_repeats_after_the_time_scale(void **state) {
   (void)state;
   struct ls_objects *o;
   struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
+  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
   struct pairs p;
   p.n = 0;
   assert_int_equal(act(o, 9, (struct ls_action){1, 0, false}, 600000, 120000, &p), 0);
@@ -75,7 +93,7 @@ static void test_replayed_actions_say_so(void **state) {
   (void)state;
   struct ls_objects *o;
   struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
+  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
   struct pairs p = {0};
   for (int i = 0; i < LS_OBJECT_RECENT + 3; i++) /* the ring turns over: each entry's flag is its own */
     act(o, 7, (struct ls_action){100 + (uint64_t)i, 1000 * i, i % 2 == 0}, 600000, 1000, &p);
@@ -89,15 +107,15 @@ static void test_virality_cap(void **state) {
   (void)state;
   struct ls_objects *o;
   struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 10, &e), LS_OK);
+  assert_int_equal(ls_objects_create(&o, 1024, 10, 60000, &e), LS_OK);
   struct pairs p;
   int suppressed = 0;
   for (uint64_t a = 1; a <= 50; a++) suppressed += observe(o, 5, a, (int64_t)a * 100, &p) < 0;
   assert_int_equal(suppressed, 40); /* the 11th account onwards forms no pairs */
   assert_int_equal(observe(o, 5, 99, 500000, &p), 0);  /* a new window: counting restarts, not suppressed */
   assert_int_equal(observe(o, 5, 98, 500100, &p), 1);
-  for (int k = 0; k < 100; k++) assert_true(observe(o, 6, 7, 1000 + k, &p) == 0); /* one account, 100 times */
-  assert_int_equal(observe(o, 6, 8, 2000, &p), 1); /* is not virality: the next account still pairs */
+  for (int k = 0; k < 100; k++) assert_true(observe(o, 6, 7, 501000 + k, &p) == 0); /* one account, 100 times */
+  assert_int_equal(observe(o, 6, 8, 502000, &p), 1); /* is not virality: the next account still pairs */
   ls_objects_destroy(o);
 }
 
@@ -108,7 +126,7 @@ static void test_object_accounts_cover_the_partners(void **state) {
   (void)state;
   struct ls_objects *o;
   struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 100, &e), LS_OK);
+  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
   struct ls_action others[LS_OBJECT_RECENT];
   uint32_t accounts = 0;
   for (uint64_t a = 1; a <= 4; a++) { /* 4 accounts: the count's epoch starts at 0 */
@@ -135,7 +153,8 @@ static void test_dedup(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_repeats_after_the_time_scale), cmocka_unit_test(test_virality_cap),
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_repeats_after_the_time_scale),
+                                     cmocka_unit_test(test_late_actions_stop_at_the_horizon), cmocka_unit_test(test_virality_cap),
                                      cmocka_unit_test(test_replayed_actions_say_so), cmocka_unit_test(test_object_accounts_cover_the_partners),
                                      cmocka_unit_test(test_dedup)};
   return cmocka_run_group_tests(tests, NULL, NULL);

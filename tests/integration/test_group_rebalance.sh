@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Integration: a daemon held back by its merge bound keeps reading through its group's
+# rebalances. One daemon reads a backlog with the smallest kafka.queued_max_kbytes, so that it
+# pauses the partitions it has queued most of the time (back-pressure); a second daemon joins the
+# group and leaves it again, twice, while the first is behind. Every rebalance revokes the first
+# daemon's partitions and assigns them again: each must be fetched to its end (no lag left, every
+# tweet read by one of them), not stay paused from before the rebalance.
+. "$(dirname "$0")/common.sh"
+
+TWEETS=150000
+ls_start_redis
+ls_start_broker tweets:4 tweets.dlq:1 campaigns:2
+"$LS_BIN/lockstep-gen" --seed 3 --tweets "$TWEETS" --campaigns 2 --brokers "$BROKERS" --format protobuf >"$LS_WORK/gen.json" 2>"$LS_WORK/gen.log" ||
+  fail "lockstep-gen (see gen.log)"
+
+member() { # NAME: a daemon of the group, with its own Redis prefix and checkpoint
+  ls_start_daemon "$1" "${ONE_MINUTE_WINDOWS[@]}" --set kafka.output_enabled=false --set kafka.queued_max_kbytes=64 \
+    --set redis.prefix="$1:" --set checkpoint.name="$1"
+}
+received() { LS_PREFIX="$1:" ls_stat messages_received; }
+assignments() { grep -c "consumer=0 assigned" "$LS_WORK/$1.log" || true; }
+
+member first
+FIRST=$DAEMON_PID
+for round in 1 2; do
+  until [ "${received_first:-0}" -gt $((round * 20000)) ]; do received_first=$(received first); sleep 0.2; done
+  before=$(assignments first)
+  member second
+  SECOND=$DAEMON_PID
+  ls_wait_log "$LS_WORK/second.log" "consumer=0 assigned [1-9]" 60 || fail "round $round: the second daemon was assigned nothing"
+  until [ "$(assignments first)" -gt "$before" ]; do sleep 0.2; done
+  for _ in $(seq 1 150); do [ "$(received second)" -gt 0 ] 2>/dev/null && break; sleep 0.2; done
+  check "round $round: the second daemon joined and read ($(received second) messages)" [ "$(received second)" -gt 0 ]
+  check "round $round: the second daemon left: SIGTERM, exit status 0" ls_stop "$SECOND"
+  ls_wait_log "$LS_WORK/first.log" "consumer=0 assigned 4 " 60 || fail "round $round: the first daemon did not get every partition back"
+  echo "  round $round: first daemon at $(received first) messages received"
+done
+check "the first daemon was still behind its backlog after both rounds" [ "$(received first)" -lt "$TWEETS" ]
+
+ls_stat_first() { LS_PREFIX=first: ls_stat "$1"; }
+drained() { # no lag on the first daemon's partitions, nothing in its merge, no offset held back
+  local lag
+  for _ in $(seq 1 600); do
+    lag=$(ls_metric first kafka_consumer_lag_messages)
+    [ "$lag" = 0 ] && [ "$(ls_stat_first waiting)" = 0 ] && [ "$(ls_stat_first offsets_held)" = 0 ] && return 0
+    sleep 0.2
+  done
+  echo "  lag left: ${lag:-?} messages" >&2
+  return 1
+}
+check "every partition was read to its end after the rebalances" drained
+grep -h "consumer=0 \(assigned\|revoked\)" "$LS_WORK/first.log" | sed 's/^/  first: /'
+check "first daemon: SIGTERM, exit status 0" ls_stop "$FIRST"
