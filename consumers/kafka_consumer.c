@@ -255,6 +255,18 @@ static void instance_prop(const struct ls_kafka_conf *k, char *out, size_t cap) 
   snprintf(out, cap, "group.instance.id=%s-%d", name, k->index);
 }
 
+/* The assigned partitions paused now: by the merge bound, or held by the replay gate. */
+static int paused_here(const struct ls_kafka_consumer *c) {
+  int n = 0;
+  for (int i = 0; c->assigned && i < c->assigned->cnt; i++) {
+    int32_t q = c->assigned->elems[i].partition;
+    bool capped = false;
+    for (int k = 0; c->capped && k < c->capped->cnt && !capped; k++) capped = c->capped->elems[k].partition == q;
+    n += capped || gate_holds(c, q);
+  }
+  return n;
+}
+
 /* Logs each assignment and revocation with the seconds since the consumer was created (what
  * static membership shortens after a restart), then applies it as librdkafka does by default
  * (eager protocol, range strategy). A revocation first resumes what the merge bound or the replay
@@ -264,9 +276,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
   struct ls_kafka_consumer *c = opaque;
   bool assign = e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
   double waited = since_s(&c->created);
-  ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d %s %d partitions (%.1f s after start)", c->conf.index,
-          assign ? "assigned" : "revoked", parts->cnt, waited);
-  if (!assign && c->assigned) rd_kafka_resume_partitions(rk, c->assigned);
+  int paused = assign ? 0 : paused_here(c);
+  char resumed[48] = "";
+  if (paused) snprintf(resumed, sizeof resumed, "; resumed %d paused", paused);
+  ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d %s %d partitions (%.1f s after start%s)", c->conf.index,
+          assign ? "assigned" : "revoked", parts->cnt, waited, resumed);
+  if (paused) rd_kafka_resume_partitions(rk, c->assigned);
   rd_kafka_assign(rk, assign ? parts : NULL);
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
   c->assigned = assign ? rd_kafka_topic_partition_list_copy(parts) : NULL;

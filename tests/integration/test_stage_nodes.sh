@@ -107,35 +107,37 @@ drained() {
 # The six run's live ingest and pair daemons (as they are added and removed), and the tweets
 # read by those removed.
 ingest=() pair=() REMOVED_TWEETS=0
-read_so_far() { echo $(($(sum tweets_processed_total "${ingest[@]}") + REMOVED_TWEETS)); } # tweets read by the run's ingest daemons
-read_by() { until [ "$(read_so_far)" -ge "$1" ]; do sleep 0.2; done; } # AT: waits until AT tweets were read
+# Where the stream is: the tweets produced so far (the daemons keep up with its pace, so they read
+# about as far; their own counts also hold what a rebalance or a restart reads again).
+stream_at() { "$LS_TEST_BIN/kafka-offsets" "$BROKERS" six.ingest tweets.six | sed -E 's/.*end=([0-9]+).*/\1/'; }
+at_tweet() { until [ "$(stream_at)" -ge "$1" ]; do sleep 0.5; done; } # AT: waits until the stream reached AT tweets
 without() { local x out=() name=$1; shift; for x in "$@"; do [ "$x" = "$name" ] || out+=("$x"); done; echo "${out[@]}"; }
 
-# kill_restart RUN ROLE NAME AT [--set ...]: once AT tweets were read, NAME is killed with -9 and
-# started again under the same name.
+# kill_restart RUN ROLE NAME AT [--set ...]: once the stream reached AT tweets, NAME is killed with
+# -9 and started again under the same name.
 kill_restart() {
   local run=$1 role=$2 name=$3 at
-  read_by "$4"
+  at_tweet "$4"
   shift 4
-  at=$(read_so_far)
+  at=$(stream_at)
   kill -9 "${PID[$name]}"
   wait "${PID[$name]}" 2>/dev/null || true
   mv "$LS_WORK/$name.log" "$LS_WORK/$name-killed.log"
-  echo "  $name killed with -9 at $at tweets read"
+  echo "  $name killed with -9 at tweet $at of the stream"
   node "$run" "$role" "$name" "$@"
 }
 
-# remove NAME AT: once AT tweets were read, NAME is stopped (SIGTERM) for good; its group's
+# remove NAME AT: once the stream reached AT tweets, NAME is stopped (SIGTERM) for good; its group's
 # rebalance hands its partitions to the others.
 remove() {
   local name=$1 had
-  read_by "$2"
+  at_tweet "$2"
   had=$(ls_metric "$name" tweets_processed_total)
   check "$name removed: SIGTERM, exit status 0" ls_stop "${PID[$name]}"
   REMOVED_TWEETS=$((REMOVED_TWEETS + ${had:-0}))
   read -r -a ingest <<<"$(without "$name" "${ingest[@]}")"
   read -r -a pair <<<"$(without "$name" "${pair[@]}")"
-  echo "  $name removed at $(read_so_far) tweets read"
+  echo "  $name removed at tweet $(stream_at) of the stream"
 }
 
 cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; } # user + system seconds of a process
@@ -193,11 +195,11 @@ printf 'not an action' | kcat -P -b "$BROKERS" -t six.actions -p 3
 printf 'not a pair set' | kcat -P -b "$BROKERS" -t six.pairs -p 1
 produce six --key author
 if [ "$KILLS" = yes ]; then
-  read_by $((tweets / 8))
+  at_tweet $((tweets / 8))
   node six pair six-pair3
   node six ingest six-ingest3 "${SHARDS[@]}"
   pair+=(six-pair3) ingest+=(six-ingest3)
-  echo "  six-pair3 and six-ingest3 added at $(read_so_far) tweets read"
+  echo "  six-pair3 and six-ingest3 added at tweet $(stream_at) of the stream"
   kill_restart six ingest six-ingest2 $((tweets / 4)) "${SHARDS[@]}"
   kill_restart six pair six-pair3 $((tweets / 2))
   remove six-pair1 $((tweets * 5 / 8))
