@@ -25,7 +25,8 @@
 # (measured 2026-12-07: 3 of 4 runs 1.000, one of them with text shards; the fourth did not
 # drain; README: limitations).
 # Prints the work and CPU time of each node. TWEETS (default 60000), PACE (messages/s, default
-# 2500) and SEED size it; KILLS=no leaves the six run's daemons alone (make bench: work per node).
+# 2500) and SEED size it; KILLS=no leaves the six run's daemons alone (make bench: work per node);
+# AT_BY=stream places the kill run's events by the stream's position (README: limitations).
 . "$(dirname "$0")/common.sh"
 
 TWEETS=${TWEETS:-60000}
@@ -107,10 +108,14 @@ drained() {
 # The six run's live ingest and pair daemons (as they are added and removed), and the tweets
 # read by those removed.
 ingest=() pair=() REMOVED_TWEETS=0
-# Where the stream is: the tweets produced so far (the daemons keep up with its pace, so they read
-# about as far; their own counts also hold what a rebalance or a restart reads again).
-stream_at() { "$LS_TEST_BIN/kafka-offsets" "$BROKERS" six.ingest tweets.six | sed -E 's/.*end=([0-9]+).*/\1/'; }
-at_tweet() { until [ "$(stream_at)" -ge "$1" ]; do sleep 0.5; done; } # AT: waits until the stream reached AT tweets
+# Where the run is (AT_BY): "read", the tweets its ingest daemons counted (with what a rebalance or
+# a restart reads again, so the later events come early, often several at once), or "stream", the
+# tweets produced so far (the daemons keep up with its pace, so they read about as far).
+read_so_far() { echo $(($(sum tweets_processed_total "${ingest[@]}") + REMOVED_TWEETS)); }
+stream_at() {
+  if [ "${AT_BY:-read}" = stream ]; then "$LS_TEST_BIN/kafka-offsets" "$BROKERS" six.ingest tweets.six | sed -E 's/.*end=([0-9]+).*/\1/'; else read_so_far; fi
+}
+at_tweet() { until [ "$(stream_at)" -ge "$1" ]; do sleep 0.3; done; } # AT: waits until the run is at AT tweets
 without() { local x out=() name=$1; shift; for x in "$@"; do [ "$x" = "$name" ] || out+=("$x"); done; echo "${out[@]}"; }
 
 # kill_restart RUN ROLE NAME AT [--set ...]: once the stream reached AT tweets, NAME is killed with
@@ -123,7 +128,7 @@ kill_restart() {
   kill -9 "${PID[$name]}"
   wait "${PID[$name]}" 2>/dev/null || true
   mv "$LS_WORK/$name.log" "$LS_WORK/$name-killed.log"
-  echo "  $name killed with -9 at tweet $at of the stream"
+  echo "  $name killed with -9 at tweet $at (${AT_BY:-read})"
   node "$run" "$role" "$name" "$@"
 }
 
@@ -137,7 +142,7 @@ remove() {
   REMOVED_TWEETS=$((REMOVED_TWEETS + ${had:-0}))
   read -r -a ingest <<<"$(without "$name" "${ingest[@]}")"
   read -r -a pair <<<"$(without "$name" "${pair[@]}")"
-  echo "  $name removed at tweet $(stream_at) of the stream"
+  echo "  $name removed at tweet $(stream_at) (${AT_BY:-read})"
 }
 
 cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; } # user + system seconds of a process
@@ -199,7 +204,7 @@ if [ "$KILLS" = yes ]; then
   node six pair six-pair3
   node six ingest six-ingest3 "${SHARDS[@]}"
   pair+=(six-pair3) ingest+=(six-ingest3)
-  echo "  six-pair3 and six-ingest3 added at tweet $(stream_at) of the stream"
+  echo "  six-pair3 and six-ingest3 added at tweet $(stream_at) (${AT_BY:-read})"
   kill_restart six ingest six-ingest2 $((tweets / 4)) "${SHARDS[@]}"
   kill_restart six pair six-pair3 $((tweets / 2))
   remove six-pair1 $((tweets * 5 / 8))
