@@ -22,7 +22,7 @@ ls_wait_log() {
 }
 
 # Every signal window at one minute (the defaults reach ten): offsets trail event time by the
-# longest window, and the tests' streams span a few minutes.
+# longest window and detect.lateness_s, and the tests' streams span a few minutes.
 ONE_MINUTE_WINDOWS=(--set co_retweet.window_s=60 --set co_reply.window_s=60 --set co_tweet.window_s=60
                     --set co_similar_text.window_s=60 --set co_link.window_s=60 --set co_hashtag.window_s=60)
 
