@@ -9,7 +9,14 @@ LS_WORK=$(mktemp -d /tmp/lockstep-test.XXXXXX)
 ls_cleanup() {
   local rc=$?
   ls_stop_all
-  if [ $rc -eq 0 ] && [ -z "${LS_KEEP_WORK:-}" ]; then rm -rf "$LS_WORK"; elif [ $rc -eq 0 ]; then echo "logs kept in $LS_WORK" >&2; else echo "FAILED: logs kept in $LS_WORK" >&2; tail -n 30 "$LS_WORK"/*.log >&2 || true; fi
+  if [ $rc -ne 0 ]; then
+    echo "FAILED: logs kept in $LS_WORK" >&2
+    tail -n 30 "$LS_WORK"/*.log >&2 || true
+  elif [ -n "${LS_KEEP_WORK:-}" ]; then
+    echo "logs kept in $LS_WORK" >&2
+  else
+    rm -rf "$LS_WORK"
+  fi
 }
 trap ls_cleanup EXIT
 

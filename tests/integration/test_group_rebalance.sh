@@ -18,7 +18,8 @@ member() { # NAME: a daemon of the group, with its own Redis prefix and checkpoi
   ls_start_daemon "$1" "${ONE_MINUTE_WINDOWS[@]}" --set kafka.output_enabled=false --set kafka.queued_max_kbytes=64 \
     --set redis.prefix="$1:" --set checkpoint.name="$1"
 }
-received() { LS_PREFIX="$1:" ls_stat messages_received; }
+stat_of() { LS_PREFIX="$1:" ls_stat "$2"; } # NAME FIELD: a field of daemon NAME's stats hash
+received() { stat_of "$1" messages_received; }
 assignments() { grep -c "consumer=0 assigned ${2:-}" "$LS_WORK/$1.log" || true; } # NAME [COUNT]: its assignments (of COUNT partitions)
 
 # the first daemon's revocations that found partitions paused (its log says how many it resumed)
@@ -33,7 +34,7 @@ for round in 1 2 3 4 5 6; do
   member second
   SECOND=$DAEMON_PID
   ls_wait_log "$LS_WORK/second.log" "consumer=0 assigned [1-9]" 60 || fail "round $round: the second daemon was assigned nothing"
-  until [ "$(assignments first)" -gt "$before" ]; do sleep 0.2; done
+  for _ in $(seq 1 300); do [ "$(assignments first)" -gt "$before" ] && break; sleep 0.2; done
   for _ in $(seq 1 150); do [ "$(received second)" -gt 0 ] 2>/dev/null && break; sleep 0.2; done
   check "round $round: the second daemon joined and read ($(received second) messages)" [ "$(received second)" -gt 0 ]
   check "round $round: the second daemon left: SIGTERM, exit status 0" ls_stop "$SECOND"
@@ -50,12 +51,11 @@ lag=$(lag_of_first)
 check "the first daemon was still behind its backlog after the rounds (lag ${lag:-unknown})" [ "${lag:-0}" -gt 0 ]
 check "a revocation met partitions paused by back-pressure ($(paused_revocations) of them)" [ "$(paused_revocations)" -gt 0 ]
 
-ls_stat_first() { LS_PREFIX=first: ls_stat "$1"; }
 drained() { # no lag on the first daemon's partitions, nothing in its merge, no offset held back
   local lag
   for _ in $(seq 1 600); do
     lag=$(lag_of_first)
-    [ "$lag" = 0 ] && [ "$(ls_stat_first waiting)" = 0 ] && [ "$(ls_stat_first offsets_held)" = 0 ] && return 0
+    [ "$lag" = 0 ] && [ "$(stat_of first waiting)" = 0 ] && [ "$(stat_of first offsets_held)" = 0 ] && return 0
     sleep 0.2
   done
   echo "  lag left: ${lag:-?} messages" >&2

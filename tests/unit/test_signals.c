@@ -25,15 +25,21 @@ static int act(struct ls_objects *o, uint64_t key, struct ls_action a, int64_t w
   return n;
 }
 
+/* An object window of 1024 entries, viral_cap accounts per window, 60 s of lateness. */
+static struct ls_objects *objects(uint32_t viral_cap) {
+  struct ls_objects *o = NULL;
+  struct ls_err e;
+  assert_int_equal(ls_objects_create(&o, 1024, viral_cap, 60000, &e), LS_OK);
+  return o;
+}
+
 static int observe(struct ls_objects *o, uint64_t key, uint64_t account, int64_t t, struct pairs *p) {
   return act(o, key, (struct ls_action){account, t, false}, 60000, 60000, p);
 }
 
 static void test_window_and_repeats(void **state) {
   (void)state;
-  struct ls_objects *o;
-  struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
+  struct ls_objects *o = objects(100);
   struct pairs p;
   assert_int_equal(observe(o, 77, 1, 1000, &p), 0);
   assert_int_equal(observe(o, 77, 2, 20000, &p), 1);
@@ -51,9 +57,7 @@ static void test_window_and_repeats(void **state) {
  * lateness behind the newest action): what a daemon taking the object's partition over rebuilds. */
 static void test_late_actions_stop_at_the_horizon(void **state) {
   (void)state;
-  struct ls_objects *o;
-  struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
+  struct ls_objects *o = objects(100);
   struct pairs p;
   assert_int_equal(observe(o, 77, 1, 100000, &p), 0);
   assert_int_equal(observe(o, 77, 2, 110000, &p), 1);
@@ -67,9 +71,7 @@ static void test_late_actions_stop_at_the_horizon(void **state) {
 
 static void test_repeats_after_the_time_scale(void **state) {
   (void)state;
-  struct ls_objects *o;
-  struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
+  struct ls_objects *o = objects(100);
   struct pairs p;
   p.n = 0;
   assert_int_equal(act(o, 9, (struct ls_action){1, 0, false}, 600000, 120000, &p), 0);
@@ -91,9 +93,7 @@ static void test_repeats_after_the_time_scale(void **state) {
  * two such actions (the checkpoint holds them) and keeps those with a new one. */
 static void test_replayed_actions_say_so(void **state) {
   (void)state;
-  struct ls_objects *o;
-  struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
+  struct ls_objects *o = objects(100);
   struct pairs p = {0};
   for (int i = 0; i < LS_OBJECT_RECENT + 3; i++) /* the ring turns over: each entry's flag is its own */
     act(o, 7, (struct ls_action){100 + (uint64_t)i, 1000 * i, i % 2 == 0}, 600000, 1000, &p);
@@ -105,9 +105,7 @@ static void test_replayed_actions_say_so(void **state) {
 
 static void test_virality_cap(void **state) {
   (void)state;
-  struct ls_objects *o;
-  struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 10, 60000, &e), LS_OK);
+  struct ls_objects *o = objects(10);
   struct pairs p;
   int suppressed = 0;
   for (uint64_t a = 1; a <= 50; a++) suppressed += observe(o, 5, a, (int64_t)a * 100, &p) < 0;
@@ -124,9 +122,7 @@ static void test_virality_cap(void **state) {
  * count's epoch began with this very action while earlier ones are still inside the window. */
 static void test_object_accounts_cover_the_partners(void **state) {
   (void)state;
-  struct ls_objects *o;
-  struct ls_err e;
-  assert_int_equal(ls_objects_create(&o, 1024, 100, 60000, &e), LS_OK);
+  struct ls_objects *o = objects(100);
   struct ls_action others[LS_OBJECT_RECENT];
   uint32_t accounts = 0;
   for (uint64_t a = 1; a <= 4; a++) { /* 4 accounts: the count's epoch starts at 0 */
