@@ -618,11 +618,25 @@ static void receive(struct ls_kafka_consumer *c, int timeout_ms) {
   rd_kafka_message_destroy(m);
 }
 
+/* Logs a lane the merge stopped waiting for (the order it gives up: partition_merge.h), and counts it. */
+static void log_give_up(struct ls_kafka_consumer *c) {
+  struct ls_merge_give_up g;
+  uint64_t n = ls_merge_gave_up(c->merge, &g);
+  if (n == atomic_load(&c->stats.order_gave_up)) return;
+  atomic_store(&c->stats.order_gave_up, n);
+  char src[24] = "none";
+  if (g.source) snprintf(src, sizeof src, "%016llx", (unsigned long long)g.source);
+  ls_logf(c->conf.log, LS_LOG_INFO, "kafka",
+          "consumer=%d stopped waiting for partition %d source=%s: silent for %lld ms, last at %lld ms; the merge held %zu messages (%zu KiB); order_gave_up_total=%llu",
+          c->conf.index, (int)g.partition, src, (long long)g.quiet_ms, g.last_key == INT64_MIN ? -1LL : (long long)g.last_key, g.messages, g.bytes / 1024,
+          (unsigned long long)n);
+}
+
 static void *run(void *arg) {
   struct ls_kafka_consumer *c = arg;
   while (!atomic_load(&c->stop)) {
     rd_kafka_message_t *m = ls_merge_pop(c->merge, mono_ms(), &c->cur_position);
-    atomic_store(&c->stats.order_gave_up, ls_merge_gave_up(c->merge));
+    log_give_up(c);
     atomic_store(&c->stats.waiting, ls_merge_messages(c->merge) + (m != NULL));
     if (m) {
       uncap_if_empty(c, m->partition);

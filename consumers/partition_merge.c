@@ -42,6 +42,7 @@ struct ls_merge {
   int n_assigned, cap_assigned;
   size_t bytes, messages;
   uint64_t gave_up;
+  struct ls_merge_give_up last; /* the latest lane given up */
 };
 
 int ls_merge_create(struct ls_merge **out, int wait_ms, size_t max_bytes, ls_merge_behind_fn behind, void *ud, struct ls_err *err) {
@@ -223,10 +224,12 @@ void ls_merge_hold(struct ls_merge *m, int32_t partition, bool held) {
   if (p) p->held = held;
 }
 
-/* Counts a lane given up while behind (once per empty spell). */
-static bool give_up(struct ls_merge *m, struct lane *l) {
+/* Counts a lane of partition q given up after quiet ms (once per empty spell) and keeps what it was. */
+static bool give_up(struct ls_merge *m, struct lane *l, int32_t q, int64_t quiet) {
   l->given_up = true;
   m->gave_up++;
+  m->last = (struct ls_merge_give_up){.partition = q, .source = l->source, .quiet_ms = quiet, .last_key = l->last_key,
+                                      .messages = m->messages, .bytes = m->bytes};
   return false;
 }
 
@@ -244,14 +247,31 @@ static bool starved(const struct ls_merge *m, const struct part *p, const struct
   return m->max_bytes && m->bytes > m->max_bytes && (l->source || part_queued(p));
 }
 
+/* Whether source was heard on another assigned partition than q within wait_ms of now. */
+static bool heard_elsewhere(const struct ls_merge *m, uint64_t source, int32_t q, int64_t now_ms) {
+  for (int i = 0; i < m->n_assigned; i++) {
+    const struct part *p = &m->part[m->assigned[i]];
+    if (m->assigned[i] == q) continue;
+    for (uint32_t k = 1; k < p->n_lanes; k++)
+      if (p->lane[k].source == source) {
+        if (now_ms - p->lane[k].since < m->wait_ms) return true;
+        break;
+      }
+  }
+  return false;
+}
+
 static bool waited_for(struct ls_merge *m, const struct part *p, struct lane *l, int32_t q, int64_t now_ms) {
   if (l->n || p->held || l->given_up || l->idle || (!l->source && p->eof) || starved(m, p, l)) return false;
   int64_t quiet = now_ms - l->since;
   if (quiet < m->wait_ms) return true;
-  if (l->source) return give_up(m, l); /* a live source is heard every few tens of ms, behind or not */
+  if (l->source) { /* heard elsewhere, or its partition behind: what it sent may be on its way (up to 10 x wait_ms) */
+    if (quiet < 10 * (int64_t)m->wait_ms && (heard_elsewhere(m, l->source, q, now_ms) || (m->behind && m->behind(q, m->behind_ud)))) return true;
+    return give_up(m, l, q, quiet);
+  }
   if (!m->behind || !m->behind(q, m->behind_ud)) return false;
   if (quiet < 10 * (int64_t)m->wait_ms) return true;
-  return give_up(m, l);
+  return give_up(m, l, q, quiet);
 }
 
 /* Whether (key, partition, source) a goes before b. */
@@ -325,7 +345,10 @@ void *ls_merge_pop(struct ls_merge *m, int64_t now_ms, int64_t *position) {
 size_t ls_merge_bytes(const struct ls_merge *m) { return m->bytes; }
 size_t ls_merge_messages(const struct ls_merge *m) { return m->messages; }
 
-uint64_t ls_merge_gave_up(const struct ls_merge *m) { return m->gave_up; }
+uint64_t ls_merge_gave_up(const struct ls_merge *m, struct ls_merge_give_up *last) {
+  if (last) *last = m->last;
+  return m->gave_up;
+}
 
 bool ls_merge_queued(const struct ls_merge *m, int32_t partition) {
   return partition >= 0 && partition < m->n_parts && m->part[partition].assigned && part_queued(&m->part[partition]);

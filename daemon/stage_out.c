@@ -1,10 +1,14 @@
 /* stage_out.c — stage records to the next stage's topic (see stage_out.h). Deliveries are
  * counted in librdkafka's callback on the pipeline thread (rd_kafka_poll), so the counters need
  * no lock. The source id is random per process: a restarted daemon is a new source, and the
- * readers stop waiting for the old one once it falls silent. */
+ * readers stop waiting for the old one once it falls silent. A heartbeat thread repeats the last
+ * watermark while the pipeline thread is inside one long step (the mark's state is under a mutex;
+ * librdkafka's producer is thread-safe), so that a busy stage is not taken for a dead one. */
 #include "lockstep/stage_out.h"
 
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/random.h>
@@ -17,6 +21,7 @@
 #define SETTLE_EVERY_S 0.5 /* records in flight longer than this are waited for */
 #define MARK_EVERY_S 0.05  /* watermarks to every partition */
 #define IDLE_AFTER_S 1.0   /* a stage that read nothing for this long says it is idle */
+#define BEAT_AFTER_S 0.1   /* the heartbeat repeats the last watermark once the pipeline sent none for this long */
 
 struct ls_stage_out {
   rd_kafka_t *rk;
@@ -26,8 +31,18 @@ struct ls_stage_out {
   int32_t partitions;
   struct ls_stage_out_stats st;
   uint64_t reported; /* records with a delivery report, delivered or not (watermarks are not records) */
-  double last_settled, last_mark, last_busy;
+  double last_settled, last_busy;
   char source[17]; /* LS_STAGE_SOURCE_HEADER's value: 16 hex digits */
+  /* the watermarks, shared with the heartbeat thread */
+  pthread_mutex_t mu;
+  double last_mark;        /* under mu */
+  int64_t watermark;       /* under mu: the last the pipeline gave */
+  bool idle;               /* under mu: the last mark said idle */
+  bool marked;             /* under mu: the pipeline sent a mark (the heartbeat repeats only what it said) */
+  _Atomic bool sent;       /* a record was sent since the last mark */
+  _Atomic bool stopping;   /* the heartbeat thread exits */
+  pthread_t beat;
+  bool beating;
 };
 
 static char mark_opaque; /* a watermark's msg_opaque: its delivery is not a record's */
@@ -86,9 +101,39 @@ static int read_partitions(struct ls_stage_out *o, struct ls_err *err) {
   return LS_OK;
 }
 
+static void send_mark(struct ls_stage_out *o, const char *value) {
+  for (int32_t q = 0; q < o->partitions; q++) {
+    rd_kafka_resp_err_t e = rd_kafka_producev(o->rk, RD_KAFKA_V_RKT(o->topic), RD_KAFKA_V_PARTITION(q), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                              RD_KAFKA_V_OPAQUE(&mark_opaque),
+                                              RD_KAFKA_V_HEADER(LS_STAGE_SOURCE_HEADER, o->source, -1),
+                                              RD_KAFKA_V_HEADER(LS_STAGE_MARK_HEADER, value, -1), RD_KAFKA_V_END);
+    if (e) return; /* the queue is full: the next watermark says the same */
+  }
+}
+
+/* Repeats the last watermark (idle only if nothing was sent since) while the pipeline thread is
+ * busy in one step; a stopped or killed process stops repeating it. */
+static void *heartbeat(void *arg) {
+  struct ls_stage_out *o = arg;
+  while (!atomic_load(&o->stopping)) {
+    nanosleep(&(struct timespec){0, (long)(MARK_EVERY_S * 1e9)}, NULL);
+    pthread_mutex_lock(&o->mu);
+    double now = ls_clock_s();
+    if (o->marked && now - o->last_mark >= BEAT_AFTER_S) {
+      char value[24] = "idle";
+      if (!o->idle || atomic_load(&o->sent)) snprintf(value, sizeof value, "%lld", (long long)o->watermark);
+      o->last_mark = now;
+      send_mark(o, value);
+    }
+    pthread_mutex_unlock(&o->mu);
+  }
+  return NULL;
+}
+
 int ls_stage_out_create(struct ls_stage_out **out, const struct ls_stage_out_conf *conf, const struct ls_log *log, struct ls_err *err) {
   struct ls_stage_out *o = calloc(1, sizeof *o);
   if (!o) return ls_err_set(err, LS_ENOMEM, "stage producer: out of memory");
+  pthread_mutex_init(&o->mu, NULL);
   o->log = log;
   snprintf(o->name, sizeof o->name, "%s", conf->topic);
   int rc = open_producer(o, conf, err);
@@ -101,40 +146,44 @@ int ls_stage_out_create(struct ls_stage_out **out, const struct ls_stage_out_con
   uint64_t id = 0;
   if (getrandom(&id, sizeof id, 0) != sizeof id) id = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
   snprintf(o->source, sizeof o->source, "%016llx", (unsigned long long)(id | 1));
+  o->beating = pthread_create(&o->beat, NULL, heartbeat, o) == 0;
+  if (!o->beating) {
+    ls_stage_out_destroy(o);
+    return ls_err_set(err, LS_ENOMEM, "stage producer: cannot start the heartbeat thread");
+  }
   ls_logf(log, LS_LOG_INFO, "stage", "sending to %s (%d partitions) as source %s", o->name, o->partitions, o->source);
   *out = o;
   return LS_OK;
 }
 
-static void send_mark(struct ls_stage_out *o, const char *value) {
-  for (int32_t q = 0; q < o->partitions; q++) {
-    rd_kafka_resp_err_t e = rd_kafka_producev(o->rk, RD_KAFKA_V_RKT(o->topic), RD_KAFKA_V_PARTITION(q), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                              RD_KAFKA_V_OPAQUE(&mark_opaque),
-                                              RD_KAFKA_V_HEADER(LS_STAGE_SOURCE_HEADER, o->source, -1),
-                                              RD_KAFKA_V_HEADER(LS_STAGE_MARK_HEADER, value, -1), RD_KAFKA_V_END);
-    if (e) return; /* the queue is full: the next watermark says the same */
-  }
-}
-
 void ls_stage_out_progress(struct ls_stage_out *o, int64_t watermark_ms, bool busy) {
   double now = ls_clock_s();
   if (busy) o->last_busy = now;
-  if (now - o->last_mark < MARK_EVERY_S) return;
-  o->last_mark = now;
-  char value[24];
-  if (now - o->last_busy >= IDLE_AFTER_S) snprintf(value, sizeof value, "idle");
-  else snprintf(value, sizeof value, "%lld", (long long)watermark_ms);
-  send_mark(o, value);
+  pthread_mutex_lock(&o->mu);
+  o->watermark = watermark_ms;
+  if (now - o->last_mark >= MARK_EVERY_S) {
+    o->last_mark = now;
+    o->marked = true;
+    o->idle = now - o->last_busy >= IDLE_AFTER_S;
+    atomic_store(&o->sent, false);
+    char value[24] = "idle";
+    if (!o->idle) snprintf(value, sizeof value, "%lld", (long long)watermark_ms);
+    send_mark(o, value);
+  }
+  pthread_mutex_unlock(&o->mu);
   rd_kafka_poll(o->rk, 0);
 }
 
 void ls_stage_out_destroy(struct ls_stage_out *o) {
   if (!o) return;
+  atomic_store(&o->stopping, true);
+  if (o->beating) pthread_join(o->beat, NULL);
   if (o->rk && o->topic) send_mark(o, "idle"); /* the readers need not wait for this source */
   if (o->rk && rd_kafka_flush(o->rk, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
     ls_logf(o->log, LS_LOG_ERROR, "stage", "%d records to %s not delivered at exit", rd_kafka_outq_len(o->rk), o->name);
   if (o->topic) rd_kafka_topic_destroy(o->topic);
   if (o->rk) rd_kafka_destroy(o->rk);
+  pthread_mutex_destroy(&o->mu);
   free(o);
 }
 
@@ -152,6 +201,7 @@ void ls_stage_out_send(struct ls_stage_out *o, int32_t partition, uint64_t key, 
         ls_logf(o->log, LS_LOG_ERROR, "stage", "record to %s refused: %s", o->name, rd_kafka_err2str(e));
       } else {
         o->st.sent++;
+        atomic_store(&o->sent, true);
       }
       break;
     }

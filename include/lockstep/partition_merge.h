@@ -19,10 +19,12 @@
  *    time while the broker has nothing more for it (a partition still behind, as at start or
  *    after a pause, is waited for up to 10 x wait_ms);
  *  - a source's lane: its source said it is idle, or has not been heard from (a record or a
- *    watermark) for wait_ms: it stopped or was killed (not waited longer while its partition
- *    is behind: a stage that stalls on a dead source falls behind a broker that keeps only so
- *    much). A live source is waited for even at the partition's end, since its watermarks
- *    say how far it has come.
+ *    watermark) for wait_ms: it stopped or was killed; unless it was heard on another partition
+ *    meanwhile (it is alive: its records here are late in transit) or the broker holds messages
+ *    of its partition not received yet (they may be its own: a busy reader, a slow broker), then
+ *    waited for up to 10 x wait_ms (a dead source's partition stalls that long, not longer: a
+ *    broker keeps only so much). A live source is waited for even at the partition's end, since
+ *    its watermarks say how far it has come.
  * Messages without a timestamp take their lane's last one. Each pop also gives the partition's
  * position: the offset below which every message has left the merge (the lowest offset still
  * queued, else the one after the last received), which is what may be acknowledged once the
@@ -79,9 +81,17 @@ void *ls_merge_pop(struct ls_merge *m, int64_t now_ms, int64_t *position);
 /* Bytes of the messages held, and their number. */
 size_t ls_merge_bytes(const struct ls_merge *m);
 size_t ls_merge_messages(const struct ls_merge *m);
-/* How many times a lane still behind was given up after 10 x wait_ms, or a source's lane after
- * its source fell silent. */
-uint64_t ls_merge_gave_up(const struct ls_merge *m);
+/* A lane given up: what was waited for, and what the merge held then. */
+struct ls_merge_give_up {
+  int32_t partition;
+  uint64_t source;  /* 0: the partition's messages without a source */
+  int64_t quiet_ms; /* wall time since it was last heard from */
+  int64_t last_key; /* its last timestamp or watermark (INT64_MIN: none) */
+  size_t messages, bytes;
+};
+/* @returns how many times a lane still behind was given up after 10 x wait_ms, or a source's lane
+ * after its source fell silent; *last (may be NULL) gets the latest (zeroed before the first). */
+uint64_t ls_merge_gave_up(const struct ls_merge *m, struct ls_merge_give_up *last);
 /* Whether one of partition's FIFOs holds a message. */
 bool ls_merge_queued(const struct ls_merge *m, int32_t partition);
 

@@ -90,9 +90,9 @@ static void test_idle_hold_and_no_timestamp(void **state) {
   assert_null(pop(m, 499)); /* partition 2 is waited for 500 ms ... */
   behind_of[2] = true; /* the broker has messages for it: waited for up to 10 x 500 ms */
   assert_null(pop(m, 4999));
-  assert_int_equal(ls_merge_gave_up(m), 0);
+  assert_int_equal(ls_merge_gave_up(m, NULL), 0);
   assert_int_equal(NUM(pop(m, 5000)), 0);
-  assert_int_equal(ls_merge_gave_up(m), 1); /* counted once per empty spell */
+  assert_int_equal(ls_merge_gave_up(m, NULL), 1); /* counted once per empty spell */
   behind_of[2] = false;
   assert_int_equal(push(m, 2, 0, -1, 1), LS_OK); /* no timestamp: 0, the first of its lane */
   assert_int_equal(push(m, 2, 1, -1, 1), LS_OK);
@@ -203,18 +203,38 @@ static void test_what_ends_a_wait_for_a_source(void **state) {
   assert_int_equal(ls_merge_push(m, MSG(0, 1), 0, 3, 1, 300, 1, 450), LS_OK);
   assert_int_equal(NUM(ls_merge_pop(m, 450, NULL)), 1002);
   assert_null(ls_merge_pop(m, 900, NULL)); /* source 5 is busy again: may still send 200..300 */
-  assert_int_equal(ls_merge_gave_up(m), 0);
+  assert_int_equal(ls_merge_gave_up(m, NULL), 0);
   assert_int_equal(NUM(ls_merge_pop(m, 950, NULL)), 1); /* silent for 500 ms: gone */
-  assert_int_equal(ls_merge_gave_up(m), 1);
+  struct ls_merge_give_up g;
+  assert_int_equal(ls_merge_gave_up(m, &g), 1);
+  assert_int_equal(g.partition, 1); /* what the log says of it */
+  assert_int_equal(g.source, 5);
+  assert_int_equal(g.quiet_ms, 500);
+  assert_int_equal(g.last_key, 200);
+  assert_int_equal(g.messages, 1);
   ls_merge_destroy(m, count_drop, NULL);
-  /* a partition still behind on the broker does not keep a silent source waited for */
+  /* a partition still behind on the broker may hold the silent source's records: it is waited
+   * for up to 10 x wait_ms, not longer (a dead source's partition stalls the merge only so long) */
   m = merge_of(2, 500);
   behind_of[1] = true;
   assert_int_equal(ls_merge_mark(m, 1, 5, 0, 50, false, 0), LS_OK);
   assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 3, 0, 100, 1, 0), LS_OK);
-  assert_null(ls_merge_pop(m, 400, NULL));
-  assert_int_equal(NUM(ls_merge_pop(m, 500, NULL)), 0);
+  assert_null(ls_merge_pop(m, 4999, NULL));
+  assert_int_equal(NUM(ls_merge_pop(m, 5000, NULL)), 0);
   behind_of[1] = false;
+  ls_merge_destroy(m, count_drop, NULL);
+  /* a source heard on another partition is alive: its records here are on their way (a starved
+   * reader), waited for up to 10 x wait_ms */
+  m = merge_of(2, 500);
+  assert_int_equal(ls_merge_mark(m, 1, 5, 0, 50, false, 0), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 5, 0, 100, 1, 0), LS_OK);
+  for (int64_t now = 100; now < 5000; now += 100) {
+    assert_int_equal(ls_merge_mark(m, 0, 5, 1, 100, false, now), LS_OK); /* heard on partition 0 */
+    assert_null(ls_merge_pop(m, now, NULL));
+  }
+  assert_int_equal(ls_merge_gave_up(m, NULL), 0);
+  assert_int_equal(NUM(ls_merge_pop(m, 5000, NULL)), 0);
+  assert_int_equal(ls_merge_gave_up(m, NULL), 1);
   ls_merge_destroy(m, count_drop, NULL);
 }
 
