@@ -44,7 +44,7 @@ static uint64_t total_pairs(const struct ls_pipeline_stats *st) {
   X("rejected", "rejected_total", "counter", 1, "Messages or tweets that failed decoding or validation.", st->rejected)            \
   X("dead_lettered", "dead_lettered_total", "counter", 1, "Rejected records written to the dead-letter topic or file.", st->dead_lettered) \
   X("dlq_errors", "dead_letter_errors_total", "counter", 1, "Dead letters that could not be written.", st->dlq_errors)             \
-  X("order_gave_up", "order_gave_up_total", "counter", 1, "Times the event-time merge stopped waiting for a partition still behind.", st->order_gave_up) \
+  X("order_gave_up", "order_gave_up_total", "counter", 1, "Times the event-time merge stopped waiting for a partition still behind, or for a stage producer gone silent (each logged).", st->order_gave_up) \
   X("backlog", "backlog_tweets", "gauge", 1, "Tweets waiting in the rings.", st->backlog)                                          \
   X("waiting", "waiting_messages", "gauge", 1, "Messages fetched and not yet decoded (the consumers' event-time merge).", st->waiting) \
   X("campaigns_active", "campaigns_active", "gauge", 1, "Open campaigns.", st->campaigns_active)                                   \
