@@ -43,6 +43,7 @@ struct ls_merge {
   size_t bytes, messages;
   uint64_t gave_up;
   struct ls_merge_give_up last; /* the latest lane given up */
+  int64_t heard_ms;             /* when any lane was last heard from */
 };
 
 int ls_merge_create(struct ls_merge **out, int wait_ms, size_t max_bytes, ls_merge_behind_fn behind, void *ud, struct ls_err *err) {
@@ -198,6 +199,7 @@ int ls_merge_push(struct ls_merge *m, void *msg, int32_t partition, uint64_t sou
   l->idle = false;
   p->eof = false;
   heard(p, l, offset, now_ms);
+  m->heard_ms = now_ms;
   m->bytes += bytes;
   m->messages++;
   return LS_OK;
@@ -211,6 +213,7 @@ int ls_merge_mark(struct ls_merge *m, int32_t partition, uint64_t source, int64_
   if (timestamp_ms > l->last_key) l->last_key = timestamp_ms;
   l->idle = idle;
   heard(p, l, offset, now_ms);
+  m->heard_ms = now_ms;
   return LS_OK;
 }
 
@@ -265,8 +268,10 @@ static bool waited_for(struct ls_merge *m, const struct part *p, struct lane *l,
   if (l->n || p->held || l->given_up || l->idle || (!l->source && p->eof) || starved(m, p, l)) return false;
   int64_t quiet = now_ms - l->since;
   if (quiet < m->wait_ms) return true;
-  if (l->source) { /* heard elsewhere, or its partition behind: what it sent may be on its way (up to 10 x wait_ms) */
-    if (quiet < 10 * (int64_t)m->wait_ms && (heard_elsewhere(m, l->source, q, now_ms) || (m->behind && m->behind(q, m->behind_ud)))) return true;
+  if (l->source) { /* what it sent may be on its way (up to 10 x wait_ms): it was heard elsewhere, its
+                    * partition is behind, or nothing at all was heard meanwhile (a stalled reader or broker) */
+    bool in_transit = heard_elsewhere(m, l->source, q, now_ms) || now_ms - m->heard_ms >= m->wait_ms || (m->behind && m->behind(q, m->behind_ud));
+    if (quiet < 10 * (int64_t)m->wait_ms && in_transit) return true;
     return give_up(m, l, q, quiet);
   }
   if (!m->behind || !m->behind(q, m->behind_ud)) return false;

@@ -20,8 +20,9 @@
  *    after a pause, is waited for up to 10 x wait_ms);
  *  - a source's lane: its source said it is idle, or has not been heard from (a record or a
  *    watermark) for wait_ms: it stopped or was killed; unless it was heard on another partition
- *    meanwhile (it is alive: its records here are late in transit) or the broker holds messages
- *    of its partition not received yet (they may be its own: a busy reader, a slow broker), then
+ *    meanwhile (it is alive: its records here are late in transit), nothing at all was heard for
+ *    wait_ms (the reader or the broker stalled, not the source), or the broker holds messages of
+ *    its partition not received yet (they may be its own: a busy reader, a slow broker), then
  *    waited for up to 10 x wait_ms (a dead source's partition stalls that long, not longer: a
  *    broker keeps only so much). A live source is waited for even at the partition's end, since
  *    its watermarks say how far it has come.

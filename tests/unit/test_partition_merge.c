@@ -204,7 +204,8 @@ static void test_what_ends_a_wait_for_a_source(void **state) {
   assert_int_equal(NUM(ls_merge_pop(m, 450, NULL)), 1002);
   assert_null(ls_merge_pop(m, 900, NULL)); /* source 5 is busy again: may still send 200..300 */
   assert_int_equal(ls_merge_gave_up(m, NULL), 0);
-  assert_int_equal(NUM(ls_merge_pop(m, 950, NULL)), 1); /* silent for 500 ms: gone */
+  assert_int_equal(ls_merge_mark(m, 0, 3, 2, 300, false, 900), LS_OK); /* source 3 is heard: the reader is not stalled */
+  assert_int_equal(NUM(ls_merge_pop(m, 950, NULL)), 1); /* source 5 silent for 500 ms: gone */
   struct ls_merge_give_up g;
   assert_int_equal(ls_merge_gave_up(m, &g), 1);
   assert_int_equal(g.partition, 1); /* what the log says of it */
@@ -219,9 +220,21 @@ static void test_what_ends_a_wait_for_a_source(void **state) {
   behind_of[1] = true;
   assert_int_equal(ls_merge_mark(m, 1, 5, 0, 50, false, 0), LS_OK);
   assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 3, 0, 100, 1, 0), LS_OK);
+  for (int64_t now = 100; now < 5000; now += 100) {
+    assert_int_equal(ls_merge_mark(m, 0, 3, 1, 100, false, now), LS_OK); /* source 3 is heard */
+    assert_null(ls_merge_pop(m, now, NULL));
+  }
   assert_null(ls_merge_pop(m, 4999, NULL));
   assert_int_equal(NUM(ls_merge_pop(m, 5000, NULL)), 0);
   behind_of[1] = false;
+  ls_merge_destroy(m, count_drop, NULL);
+  /* nothing heard at all for wait_ms: the reader or the broker stalled, not the source; waited
+   * for up to 10 x wait_ms */
+  m = merge_of(2, 500);
+  assert_int_equal(ls_merge_mark(m, 1, 5, 0, 50, false, 0), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 3, 0, 100, 1, 0), LS_OK);
+  assert_null(ls_merge_pop(m, 4999, NULL));
+  assert_int_equal(NUM(ls_merge_pop(m, 5000, NULL)), 0);
   ls_merge_destroy(m, count_drop, NULL);
   /* a source heard on another partition is alive: its records here are on their way (a starved
    * reader), waited for up to 10 x wait_ms */
