@@ -85,7 +85,7 @@ uint32_t ls_text_shards_route(const struct ls_text_shards *ts, const float *v, u
     keep_best(s, k, best, who, ts->spill, &have);
   }
   for (uint32_t i = 0; i < have; i++) {
-    uint16_t p = (uint16_t)(who[i] % (partitions ? partitions : 1));
+    uint16_t p = (uint16_t)((uint64_t)who[i] * (partitions ? partitions : 1) / ts->k); /* spread over all partitions */
     uint32_t at = n;
     while (at > 0 && parts[at - 1] > p) at--;
     if (at > 0 && parts[at - 1] == p) continue;

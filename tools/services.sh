@@ -86,17 +86,38 @@ ls_wait_drained() {
   done
 }
 
-# ls_stop PID — SIGTERM, wait up to 30 s, return the exit status.
+# ls_stop PID — SIGTERM, wait up to 120 s (then -9: a failure), return the exit status.
 ls_stop() {
   local pid=$1
   kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  ls_reap 120 "$pid" || { wait "$pid" 2>/dev/null; return 1; }
   wait "$pid"
+}
+
+# ls_reap SECONDS PID... — waits up to SECONDS for the PIDs to exit; those still running then are
+# named on stderr and killed with -9 (a stop that hangs is a failure to report, not to wait out).
+# @returns 0 when all had exited, 1 otherwise.
+ls_reap() {
+  local end=$((SECONDS + $1)) pid left
+  shift
+  while :; do
+    left=()
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
+    [ ${#left[@]} -eq 0 ] && return 0
+    [ $SECONDS -lt $end ] || break
+    sleep 0.1
+  done
+  for pid in "${left[@]}"; do
+    echo "process $pid ($(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | cut -c1-120)) did not stop after SIGTERM: killed with -9" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  return 1
 }
 
 ls_stop_all() {
   local pid
   for pid in "${LS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  [ ${#LS_PIDS[@]} -eq 0 ] || ls_reap 120 "${LS_PIDS[@]}" || true
   for pid in "${LS_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   LS_PIDS=()
 }

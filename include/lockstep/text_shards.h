@@ -30,7 +30,9 @@ void ls_text_shards_close(struct ls_text_shards *ts);
 uint32_t ls_text_shards_count(const struct ls_text_shards *ts); /* K */
 
 /* The distinct partitions (of `partitions`) of unit vector v's shards, ascending, into parts
- * (room for LS_TEXT_SHARDS_SPILL_MAX); @returns how many (1..spill). */
+ * (room for LS_TEXT_SHARDS_SPILL_MAX): shard k of K lives on partition k x partitions / K, so
+ * the shards spread over the whole topic (a range assignor gives each member its share whether
+ * K is above or below the partitions). @returns how many (1..spill). */
 uint32_t ls_text_shards_route(const struct ls_text_shards *ts, const float *v, uint32_t partitions, uint16_t *parts);
 
 /* The partition that reports the pair of two vectors routed to a (na) and b (nb), both

@@ -95,8 +95,13 @@ check "SIGTERM: exit status 0" ls_stop "$DAEMON_PID"
 mid_events=$(wc -l <"$LS_WORK/mid.jsonl")
 mid_stream=$(redis-cli -p "$REDIS_PORT" --raw XRANGE mid:events - + |
   awk '$0 == "campaign_id" {getline id} $0 == "version" {getline v; print id, v}' | sort -u | wc -l) # distinct (id, version)
-echo "  mid: $mid_events events, $mid_stream distinct in the stream, checkpoint_failures=$(LS_PREFIX=mid: ls_stat checkpoint_failures) sink_failures=$(LS_PREFIX=mid: ls_stat sink_failures)"
-check "the checkpoints Redis refused while loading were counted" [ "$(LS_PREFIX=mid: ls_stat checkpoint_failures)" -gt 0 ]
+mid_refused=$(LS_PREFIX=mid: ls_stat checkpoint_failures)
+mid_retries=$(LS_PREFIX=mid: ls_stat sink_retries)
+echo "  mid: $mid_events events, $mid_stream distinct in the stream, checkpoint_failures=$mid_refused sink_retries=$mid_retries sink_failures=$(LS_PREFIX=mid: ls_stat sink_failures)"
+# A checkpoint is tried only when the sinks hold nothing: while the Redis sink waits on LOADING
+# with events, none is tried (the offsets wait), otherwise Redis refuses it. Which of the two
+# the 10 s saw depends on whether a campaign changed meanwhile.
+check "the loading was counted: checkpoints refused, or put off while the sink retried" [ $((mid_refused + mid_retries)) -gt 0 ]
 check "there were campaign events" [ "$mid_events" -gt 0 ]
 check "every campaign event reached Redis, none twice (0 lost)" [ "$mid_stream" = "$mid_events" ]
 check "no (id, version) twice in the stream" [ "$(redis-cli -p "$REDIS_PORT" XLEN mid:events)" = "$mid_stream" ]

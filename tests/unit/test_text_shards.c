@@ -89,6 +89,15 @@ static void test_route_and_owner(void **state) {
     assert_int_equal(ls_text_shards_route(ts, x, 1, parts), 1); /* one partition holds every shard */
     assert_int_equal(parts[0], 0);
   }
+  /* 16 shards over 53 partitions spread over the whole topic: a range assignor's three members
+   * (0..17, 18..35, 36..52) each get some */
+  uint32_t third[3] = {0};
+  for (int i = 0; i < 200; i++) {
+    clustered(x, 1, TOPICS);
+    uint32_t n = ls_text_shards_route(ts, x, 53, parts);
+    for (uint32_t k = 0; k < n; k++) third[parts[k] / 18]++;
+  }
+  for (int t = 0; t < 3; t++) assert_true(third[t] > 0);
   assert_int_equal(ls_text_shards_owner((uint16_t[]){1, 3, 5}, 3, (uint16_t[]){2, 3, 5}, 3), 3);
   assert_int_equal(ls_text_shards_owner((uint16_t[]){1}, 1, (uint16_t[]){2, 7}, 2), -1);
   ls_text_shards_close(ts);
