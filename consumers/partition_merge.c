@@ -22,6 +22,7 @@ struct lane {
   int64_t since;    /* wall ms when it was last heard from or became empty */
   bool idle;        /* its source said it has nothing more for now */
   bool given_up;    /* not waited for in this empty spell (lane 0: or a source's lane took over) */
+  bool gone;        /* its source was given up on some partition: not waited for on any (merge.gone) */
 };
 
 struct part {
@@ -44,6 +45,8 @@ struct ls_merge {
   uint64_t gave_up;
   struct ls_merge_give_up last; /* the latest lane given up */
   int64_t heard_ms;             /* when any lane was last heard from */
+  uint64_t gone[LS_MERGE_SOURCES]; /* sources given up, the latest ones (a ring; 0: free) */
+  uint32_t gone_next;
 };
 
 int ls_merge_create(struct ls_merge **out, int wait_ms, size_t max_bytes, ls_merge_behind_fn behind, void *ud, struct ls_err *err) {
@@ -104,6 +107,28 @@ static int grow_parts(struct ls_merge *m, int32_t n) {
   return LS_OK;
 }
 
+/* Whether source was given up (and not heard fresh since). */
+static bool is_gone(const struct ls_merge *m, uint64_t source) {
+  for (uint32_t i = 0; source && i < LS_MERGE_SOURCES; i++)
+    if (m->gone[i] == source) return true;
+  return false;
+}
+
+/* Marks every lane of source gone or back, and keeps it in the set (a lane added later starts so):
+ * a source is one process, dead or alive on all its partitions at once. A dead one given up on
+ * each partition in turn, as a re-read emptied its lanes one after another, stalled a restarted
+ * reader for wait_ms (up to 10 x) per partition. */
+static void set_gone(struct ls_merge *m, uint64_t source, bool gone) {
+  for (int32_t q = 0; q < m->n_parts; q++)
+    for (uint32_t k = 1; k < m->part[q].n_lanes; k++)
+      if (m->part[q].lane[k].source == source) m->part[q].lane[k].gone = gone;
+  for (uint32_t i = 0; i < LS_MERGE_SOURCES; i++)
+    if (m->gone[i] == source) m->gone[i] = 0;
+  if (!gone) return;
+  m->gone[m->gone_next] = source;
+  m->gone_next = (m->gone_next + 1) % LS_MERGE_SOURCES;
+}
+
 /* A new lane for source in p (the caller checked there is room). */
 static struct lane *add_lane(struct part *p, uint64_t source, int64_t now_ms) {
   if (p->n_lanes == p->cap_lanes) {
@@ -158,14 +183,18 @@ static bool waited_for(struct ls_merge *m, const struct part *p, struct lane *l,
 static struct lane *lane_for(struct ls_merge *m, struct part *p, int32_t q, uint64_t source, int64_t now_ms) {
   for (uint32_t i = 0; i < p->n_lanes; i++)
     if (p->lane[i].source == source) return &p->lane[i];
-  if (p->n_lanes < LS_MERGE_SOURCES) return add_lane(p, source, now_ms);
-  struct lane *reuse = NULL;
-  for (uint32_t i = 1; i < p->n_lanes; i++) {
-    struct lane *l = &p->lane[i];
-    if (!l->n && !waited_for(m, p, l, q, now_ms) && (!reuse || l->since < reuse->since)) reuse = l;
+  struct lane *l = NULL;
+  if (p->n_lanes < LS_MERGE_SOURCES) {
+    l = add_lane(p, source, now_ms);
+  } else {
+    for (uint32_t i = 1; i < p->n_lanes; i++) {
+      struct lane *c = &p->lane[i];
+      if (!c->n && !waited_for(m, p, c, q, now_ms) && (!l || c->since < l->since)) l = c;
+    }
+    if (l) *l = (struct lane){.source = source, .q = l->q, .cap = l->cap, .last_key = INT64_MIN, .since = now_ms};
   }
-  if (reuse) *reuse = (struct lane){.source = source, .q = reuse->q, .cap = reuse->cap, .last_key = INT64_MIN, .since = now_ms};
-  return reuse;
+  if (l) l->gone = is_gone(m, source);
+  return l;
 }
 
 /* What a message or watermark from source says about its partition: heard now; a source's
@@ -213,6 +242,7 @@ int ls_merge_mark(struct ls_merge *m, int32_t partition, uint64_t source, int64_
   if (timestamp_ms > l->last_key) l->last_key = timestamp_ms;
   l->idle = idle;
   heard(p, l, offset, now_ms);
+  if (l->gone && (!m->behind || !m->behind(partition, m->behind_ud))) set_gone(m, source, false); /* fresh: alive after all */
   m->heard_ms = now_ms;
   return LS_OK;
 }
@@ -230,6 +260,7 @@ void ls_merge_hold(struct ls_merge *m, int32_t partition, bool held) {
 /* Counts a lane of partition q given up after quiet ms (once per empty spell) and keeps what it was. */
 static bool give_up(struct ls_merge *m, struct lane *l, int32_t q, int64_t quiet) {
   l->given_up = true;
+  if (l->source) set_gone(m, l->source, true);
   m->gave_up++;
   m->last = (struct ls_merge_give_up){.partition = q, .source = l->source, .quiet_ms = quiet, .last_key = l->last_key,
                                       .messages = m->messages, .bytes = m->bytes};
@@ -265,7 +296,7 @@ static bool heard_elsewhere(const struct ls_merge *m, uint64_t source, int32_t q
 }
 
 static bool waited_for(struct ls_merge *m, const struct part *p, struct lane *l, int32_t q, int64_t now_ms) {
-  if (l->n || p->held || l->given_up || l->idle || (!l->source && p->eof) || starved(m, p, l)) return false;
+  if (l->n || p->held || l->given_up || l->gone || l->idle || (!l->source && p->eof) || starved(m, p, l)) return false;
   int64_t quiet = now_ms - l->since;
   if (quiet < m->wait_ms) return true;
   if (l->source) { /* what it sent may be on its way (up to 10 x wait_ms): it was heard elsewhere, its

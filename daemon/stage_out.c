@@ -22,6 +22,7 @@
 #define MARK_EVERY_S 0.05  /* watermarks to every partition */
 #define IDLE_AFTER_S 1.0   /* a stage that read nothing for this long says it is idle */
 #define BEAT_AFTER_S 0.1   /* the heartbeat repeats the last watermark once the pipeline sent none for this long */
+#define IDLE_EVERY_S 1.0   /* an idle stage repeats its idle mark this seldom (readers do not wait for it) */
 
 struct ls_stage_out {
   rd_kafka_t *rk;
@@ -111,6 +112,13 @@ static void send_mark(struct ls_stage_out *o, const char *value) {
   }
 }
 
+/* Seconds until a mark is due after the last: an idle mark already said and nothing sent since
+ * is repeated only every IDLE_EVERY_S (watermarks to every partition 20 times a second from
+ * every idle producer were most of what a drained broker served). Under mu. */
+static double mark_interval(const struct ls_stage_out *o, bool idle, double every) {
+  return idle && o->idle && !atomic_load(&o->sent) ? IDLE_EVERY_S : every;
+}
+
 /* Repeats the last watermark (idle only if nothing was sent since) while the pipeline thread is
  * busy in one step; a stopped or killed process stops repeating it. */
 static void *heartbeat(void *arg) {
@@ -119,7 +127,7 @@ static void *heartbeat(void *arg) {
     nanosleep(&(struct timespec){0, (long)(MARK_EVERY_S * 1e9)}, NULL);
     pthread_mutex_lock(&o->mu);
     double now = ls_clock_s();
-    if (o->marked && now - o->last_mark >= BEAT_AFTER_S) {
+    if (o->marked && now - o->last_mark >= mark_interval(o, o->idle, BEAT_AFTER_S)) {
       char value[24] = "idle";
       if (!o->idle || atomic_load(&o->sent)) snprintf(value, sizeof value, "%lld", (long long)o->watermark);
       o->last_mark = now;
@@ -161,10 +169,11 @@ void ls_stage_out_progress(struct ls_stage_out *o, int64_t watermark_ms, bool bu
   if (busy) o->last_busy = now;
   pthread_mutex_lock(&o->mu);
   o->watermark = watermark_ms;
-  if (now - o->last_mark >= MARK_EVERY_S) {
+  bool idle = now - o->last_busy >= IDLE_AFTER_S;
+  if (now - o->last_mark >= mark_interval(o, idle, MARK_EVERY_S)) {
     o->last_mark = now;
     o->marked = true;
-    o->idle = now - o->last_busy >= IDLE_AFTER_S;
+    o->idle = idle;
     atomic_store(&o->sent, false);
     char value[24] = "idle";
     if (!o->idle) snprintf(value, sizeof value, "%lld", (long long)watermark_ms);

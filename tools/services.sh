@@ -114,12 +114,26 @@ ls_reap() {
   return 1
 }
 
+# ls_stop_all — SIGTERM to every process started here: the daemons and tools first, then Redis and
+# the broker they drain into (a daemon whose broker went first waits on what it cannot deliver).
 ls_stop_all() {
-  local pid
-  for pid in "${LS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  [ ${#LS_PIDS[@]} -eq 0 ] || ls_reap 120 "${LS_PIDS[@]}" || true
-  for pid in "${LS_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local pid users=() services=()
+  for pid in "${LS_PIDS[@]}"; do
+    if [ "$pid" = "${REDIS_PID:-}" ] || [ "$pid" = "${BROKER_PID:-}" ]; then services+=("$pid"); else users+=("$pid"); fi
+  done
+  ls_stop_group 120 "${users[@]}"
+  ls_stop_group 30 "${services[@]}"
   LS_PIDS=()
+}
+
+# ls_stop_group SECONDS PID... — SIGTERM to each, reaped within SECONDS (ls_reap).
+ls_stop_group() {
+  local limit=$1 pid
+  shift
+  [ $# -gt 0 ] || return 0
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  ls_reap "$limit" "$@" || true
+  for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 }
 
 # ls_http_port NAME — the port the daemon NAME's HTTP endpoint bound (http.listen=...:0), from its log.

@@ -25,7 +25,10 @@
  *    its partition not received yet (they may be its own: a busy reader, a slow broker), then
  *    waited for up to 10 x wait_ms (a dead source's partition stalls that long, not longer: a
  *    broker keeps only so much). A live source is waited for even at the partition's end, since
- *    its watermarks say how far it has come.
+ *    its watermarks say how far it has come. A source given up on one partition is one process
+ *    gone: none of its lanes is waited for again, on any partition (its records still merge
+ *    when queued), until a watermark of it arrives where its partition is not behind (fresh,
+ *    not re-read: alive after all); the latest LS_MERGE_SOURCES sources given up are kept.
  * Messages without a timestamp take their lane's last one. Each pop also gives the partition's
  * position: the offset below which every message has left the merge (the lowest offset still
  * queued, else the one after the last received), which is what may be acknowledged once the

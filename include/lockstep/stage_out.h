@@ -8,8 +8,8 @@
  * can merge them (partition_merge.h), every record carries its producer's source id in the
  * LS_STAGE_SOURCE_HEADER header, and every 50 ms the producer sends each partition a watermark:
  * an empty message whose LS_STAGE_MARK_HEADER header holds how far the stage has read in event
- * time (ms; nothing earlier follows), or "idle" once it has read nothing for a second, and
- * again when it is destroyed (the reader need not wait for it). While the stage's thread is busy
+ * time (ms; nothing earlier follows), or "idle" once it has read nothing for a second (then
+ * repeated once a second only), and again when it is destroyed (the reader need not wait for it). While the stage's thread is busy
  * in one long step (a batch that trains the co-similar-text index), a thread of its own repeats
  * the last watermark, so that readers (which stop waiting for a producer silent for
  * kafka.order_wait_ms) keep the stage's order: only a stopped or killed stage falls silent. */

@@ -84,6 +84,7 @@ each_node() { # what each node lags behind and holds, and its partitions (when t
   for name in "$@"; do
     echo "  $name: lag $(ls_metric "$name" kafka_consumer_lag_messages), backlog $(ls_metric "$name" backlog_tweets), waiting $(ls_metric "$name" waiting_messages);" \
       "$(grep -h 'consumer=0 \(assigned\|revoked\|replayed\)' "$LS_WORK/$name.log" | tail -n 2 | tr '\n' ' ')" >&2
+    ls_metric_nonzero "$name" kafka_consumer_lag_messages | sed 's/^/    /' >&2
   done
 }
 

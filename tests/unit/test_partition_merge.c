@@ -253,6 +253,32 @@ static void test_what_ends_a_wait_for_a_source(void **state) {
 
 /* Above max_bytes no source's lane is waited for, nor a partition that queues (the consumer
  * pauses those there): what is queued leaves, never waiting for a record behind the ones held. */
+/* A source is one process: given up on one partition, it is not waited for on the others (a
+ * restarted reader whose re-read emptied a dead source's lanes one partition after another
+ * stalled wait_ms, up to 10 x, per partition), until a mark of it arrives where its partition is
+ * caught up (alive after all). */
+static void test_source_given_up_everywhere(void **state) {
+  (void)state;
+  struct ls_merge *m = merge_of(2, 500);
+  assert_int_equal(ls_merge_push(m, MSG(0, 0), 0, 5, 0, 100, 1, 0), LS_OK); /* source 5: a record on each */
+  assert_int_equal(ls_merge_push(m, MSG(1, 0), 1, 5, 0, 150, 1, 0), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(0, 1), 0, 3, 1, 1000, 1, 0), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(1, 1), 1, 3, 1, 1100, 1, 0), LS_OK);
+  assert_int_equal(NUM(pop(m, 0)), 0); /* source 5's lane of partition 0 is empty now */
+  assert_null(pop(m, 100));
+  assert_int_equal(ls_merge_mark(m, 0, 3, 2, 2000, false, 550), LS_OK); /* source 3 is heard */
+  assert_int_equal(NUM(pop(m, 600)), 1000); /* source 5 given up on partition 0, silent for 600 ms */
+  /* its lane of partition 1 has just emptied: not waited for, source 5 is gone */
+  assert_int_equal(NUM(pop(m, 600)), 1);
+  assert_int_equal(NUM(pop(m, 600)), 1001);
+  assert_int_equal(ls_merge_gave_up(m, NULL), 1);
+  /* a mark of it where its partition is caught up: alive after all, waited for again */
+  assert_int_equal(ls_merge_mark(m, 1, 5, 2, 1200, false, 700), LS_OK);
+  assert_int_equal(ls_merge_push(m, MSG(1, 3), 1, 3, 3, 1300, 1, 700), LS_OK);
+  assert_null(pop(m, 700));
+  ls_merge_destroy(m, count_drop, NULL);
+}
+
 static void test_byte_bound_ends_waits(void **state) {
   (void)state;
   struct ls_merge *m;
@@ -332,6 +358,7 @@ int main(void) {
       cmocka_unit_test(test_same_sequence_under_any_interleaving),
       cmocka_unit_test(test_sources_of_one_partition),
       cmocka_unit_test(test_what_ends_a_wait_for_a_source),
+      cmocka_unit_test(test_source_given_up_everywhere),
       cmocka_unit_test(test_byte_bound_ends_waits),
       cmocka_unit_test(test_sources_under_any_interleaving),
   };
