@@ -33,20 +33,19 @@ ls_wait_log() {
 ONE_MINUTE_WINDOWS=(--set co_retweet.window_s=60 --set co_reply.window_s=60 --set co_tweet.window_s=60
                     --set co_similar_text.window_s=60 --set co_link.window_s=60 --set co_hashtag.window_s=60)
 
-# ls_metric_nonzero NAME SERIES — the series lockstep_SERIES of daemon NAME's /metrics that are
-# not 0, one per line with its labels (what a failure report names: which partition lags).
-ls_metric_nonzero() {
+# ls_metric_series NAME SERIES — the series lockstep_SERIES of daemon NAME's /metrics, one per
+# line with its labels and value (none until the endpoint answers).
+ls_metric_series() {
   local port
   port=$(ls_http_port "$1") || return 0
   python3 "$LS_SOURCE/tests/integration/http_probe.py" get "$port" /metrics 2>/dev/null |
-    awk -v m="lockstep_$2" '($1 == m || index($1, m "{") == 1) && $2 != 0 {print $1, $2}' || true
+    awk -v m="lockstep_$2" '$1 == m || index($1, m "{") == 1 {print $1, $2}' || true
 }
 
 # ls_metric NAME SERIES — the sum of series lockstep_SERIES of daemon NAME's /metrics over its
 # labels (empty until the endpoint answers).
-ls_metric() {
-  local port
-  port=$(ls_http_port "$1") || return 0
-  python3 "$LS_SOURCE/tests/integration/http_probe.py" get "$port" /metrics 2>/dev/null |
-    awk -v m="lockstep_$2" '$1 == m || index($1, m "{") == 1 {n += $2; seen = 1} END {if (seen) printf "%d", n}' || true
-}
+ls_metric() { ls_metric_series "$1" "$2" | awk '{n += $2; seen = 1} END {if (seen) printf "%d", n}'; }
+
+# ls_metric_nonzero NAME SERIES — those of its series that are not 0 (what a failure report
+# names: which partition lags).
+ls_metric_nonzero() { ls_metric_series "$1" "$2" | awk '$2 != 0'; }
