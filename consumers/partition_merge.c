@@ -22,7 +22,7 @@ struct lane {
   int64_t since;    /* wall ms when it was last heard from or became empty */
   bool idle;        /* its source said it has nothing more for now */
   bool given_up;    /* not waited for in this empty spell (lane 0: or a source's lane took over) */
-  bool gone;        /* its source was given up on some partition: not waited for on any (merge.gone) */
+  bool gone;        /* its source is in merge.gone (kept here for the pop's scan): not waited for */
 };
 
 struct part {
@@ -199,7 +199,8 @@ static struct lane *lane_for(struct ls_merge *m, struct part *p, int32_t q, uint
 
 /* What a message or watermark from source says about its partition: heard now; a source's
  * lane takes over from an empty lane 0, which a stamped topic never fills. */
-static void heard(struct part *p, struct lane *l, int64_t offset, int64_t now_ms) {
+static void heard(struct ls_merge *m, struct part *p, struct lane *l, int64_t offset, int64_t now_ms) {
+  m->heard_ms = now_ms;
   l->since = now_ms;
   l->given_up = false;
   if (offset + 1 > p->next_offset) p->next_offset = offset + 1;
@@ -227,8 +228,7 @@ int ls_merge_push(struct ls_merge *m, void *msg, int32_t partition, uint64_t sou
   l->last_key = key;
   l->idle = false;
   p->eof = false;
-  heard(p, l, offset, now_ms);
-  m->heard_ms = now_ms;
+  heard(m, p, l, offset, now_ms);
   m->bytes += bytes;
   m->messages++;
   return LS_OK;
@@ -241,9 +241,8 @@ int ls_merge_mark(struct ls_merge *m, int32_t partition, uint64_t source, int64_
   if (!l) return LS_ENOMEM;
   if (timestamp_ms > l->last_key) l->last_key = timestamp_ms;
   l->idle = idle;
-  heard(p, l, offset, now_ms);
+  heard(m, p, l, offset, now_ms);
   if (l->gone && (!m->behind || !m->behind(partition, m->behind_ud))) set_gone(m, source, false); /* fresh: alive after all */
-  m->heard_ms = now_ms;
   return LS_OK;
 }
 
