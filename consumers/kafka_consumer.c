@@ -9,7 +9,13 @@
  * published as a position marker (tweet id 0) so its offset is acknowledged in order; its
  * rejected parts go to the dead-letter topic with the original bytes and error headers.
  * After a restore, the replay gate holds each partition at its restored offset (paused, sought
- * back to the first new message) until every assigned partition has replayed its tail. */
+ * back to the first new message) until every assigned partition has replayed its tail.
+ * With a checkpoint key, each offset is committed with it as metadata, by this thread (librdkafka
+ * 2.0 keeps no metadata from rd_kafka_offsets_store, and its auto-commit would send none): every
+ * COMMIT_EVERY_MS, at a revocation and at the end, never below what the partition's assignment
+ * found committed. The partitions of a new assignment whose offsets another daemon committed are
+ * announced in the ring (one handover slot per such daemon) before any of their messages, so
+ * that the pipeline merges that daemon's activity counts first. */
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -47,7 +53,16 @@ struct ls_kafka_consumer {
   _Atomic int64_t *end_seen; /* per partition: where it ended when last read to its end since assigned, or -1 */
   struct ls_merge *merge;                  /* received, not yet handled (consumer thread only) */
   rd_kafka_topic_partition_list_t *capped; /* paused while the merge is above its bound */
+  rd_kafka_topic_partition_list_t *unannounced; /* assigned, their last owners not yet announced (checkpoint_key) */
+  _Atomic int64_t *acked; /* checkpoint_key, per partition: the offset acknowledged last, -1: none */
+  int64_t *committed;     /* checkpoint_key, per partition (this thread): committed last, or found so at assignment */
+  int64_t commit_due_ms;
+  unsigned long long commit_failures;
 };
+
+#define COMMIT_EVERY_MS 1000
+
+#define HANDOVER_PREFIX "lockstep checkpoint=" /* committed metadata: the committing daemon's checkpoint key */
 
 static double since_s(const struct timespec *t0) {
   struct timespec now;
@@ -267,6 +282,34 @@ static int paused_here(const struct ls_kafka_consumer *c) {
   return n;
 }
 
+/* checkpoint_key: commits, synchronously, each assigned partition's acknowledged offset that
+ * passed what was committed, with the key; what fails is tried again at the next call. */
+static rd_kafka_resp_err_t commit_acked(struct ls_kafka_consumer *c) {
+  c->commit_due_ms = mono_ms() + COMMIT_EVERY_MS;
+  if (!c->acked || !c->assigned) return RD_KAFKA_RESP_ERR_NO_ERROR;
+  rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(c->assigned->cnt);
+  size_t n = strlen(HANDOVER_PREFIX) + strlen(c->conf.checkpoint_key);
+  for (int i = 0; i < c->assigned->cnt; i++) {
+    int32_t q = c->assigned->elems[i].partition;
+    int64_t next = q >= 0 && q < LS_MAX_PARTITIONS ? atomic_load(&c->acked[q]) : -1;
+    if (next <= c->committed[q]) continue;
+    rd_kafka_topic_partition_t *at = rd_kafka_topic_partition_list_add(l, c->conf.topic, q);
+    at->offset = next;
+    if ((at->metadata = malloc(n + 1))) { /* freed with the list */
+      snprintf(at->metadata, n + 1, "%s%s", HANDOVER_PREFIX, c->conf.checkpoint_key);
+      at->metadata_size = n;
+    }
+  }
+  rd_kafka_resp_err_t e = l->cnt ? rd_kafka_commit(c->rk, l, 0) : RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int i = 0; !e && i < l->cnt; i++) c->committed[l->elems[i].partition] = l->elems[i].offset;
+  if (e && ls_log_sampled(++c->commit_failures)) /* refused while the group rebalances: the next owner reads from the last commit */
+    ls_logf(c->conf.log, e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ? LS_LOG_INFO : LS_LOG_WARN, "kafka",
+            "consumer=%d commit of %d partitions failed (tried again in %d ms while they are assigned here): %s", c->conf.index, l->cnt,
+            COMMIT_EVERY_MS, rd_kafka_err2str(e));
+  rd_kafka_topic_partition_list_destroy(l);
+  return e;
+}
+
 /* Logs each assignment and revocation with the seconds since the consumer was created (what
  * static membership shortens after a restart), then applies it as librdkafka does by default
  * (eager protocol, range strategy). A revocation first resumes what the merge bound or the replay
@@ -282,6 +325,11 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
   ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d %s %d partitions (%.1f s after start%s)", c->conf.index,
           assign ? "assigned" : "revoked", parts->cnt, waited, resumed);
   if (paused) rd_kafka_resume_partitions(rk, c->assigned);
+  if (!assign) commit_acked(c);
+  for (int i = 0; assign && c->acked && i < parts->cnt; i++) {
+    int32_t q = parts->elems[i].partition;
+    if (q >= 0 && q < LS_MAX_PARTITIONS) atomic_store(&c->acked[q], c->committed[q] = -1); /* announce_owners reads the floor */
+  }
   rd_kafka_assign(rk, assign ? parts : NULL);
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
   c->assigned = assign ? rd_kafka_topic_partition_list_copy(parts) : NULL;
@@ -291,6 +339,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
   if (c->capped) rd_kafka_topic_partition_list_destroy(c->capped);
   c->capped = NULL;
   merge_assign(c, assign ? parts : NULL);
+  if (c->unannounced) rd_kafka_topic_partition_list_destroy(c->unannounced);
+  c->unannounced = assign && c->conf.checkpoint_key ? rd_kafka_topic_partition_list_copy(parts) : NULL;
   if (!c->gating) return;
   memset(c->held, 0, (size_t)c->conf.n_resume); /* a new assignment replays from its committed offsets */
 }
@@ -306,7 +356,7 @@ static int make_conf(struct ls_kafka_consumer *c, rd_kafka_conf_t *kc, bool cons
   snprintf(reset, sizeof reset, "auto.offset.reset=%s", c->conf.offset_reset);
   const char *common[] = {brokers, "client.id=lockstepd"};
   const char *cons[] = {group, reset, num[0], num[1], num[2], "enable.auto.offset.store=false",
-                        "enable.auto.commit=true", "auto.commit.interval.ms=1000",
+                        c->conf.checkpoint_key ? "enable.auto.commit=false" : "enable.auto.commit=true", "auto.commit.interval.ms=1000",
                         "partition.assignment.strategy=range", "enable.partition.eof=true",
                         "max.partition.fetch.bytes=65536"};
   const char *prod[] = {"enable.idempotence=true", "linger.ms=5"};
@@ -356,6 +406,13 @@ int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kaf
   int rc = c->gating && !(c->held = calloc((size_t)conf->n_resume, 1)) ? ls_err_set(err, LS_ENOMEM, "kafka: out of memory") : LS_OK;
   if (rc == LS_OK && !(c->end_seen = malloc(LS_MAX_PARTITIONS * sizeof *c->end_seen))) rc = ls_err_set(err, LS_ENOMEM, "kafka: out of memory");
   for (int q = 0; rc == LS_OK && q < LS_MAX_PARTITIONS; q++) atomic_init(&c->end_seen[q], -1);
+  if (rc == LS_OK && conf->checkpoint_key &&
+      (!(c->acked = malloc(LS_MAX_PARTITIONS * sizeof *c->acked)) || !(c->committed = malloc(LS_MAX_PARTITIONS * sizeof *c->committed))))
+    rc = ls_err_set(err, LS_ENOMEM, "kafka: out of memory");
+  for (int q = 0; rc == LS_OK && c->acked && q < LS_MAX_PARTITIONS; q++) {
+    atomic_init(&c->acked[q], -1);
+    c->committed[q] = -1;
+  }
   if (rc == LS_OK) rc = ls_decoder_create(&c->dec, &conf->limits, err);
   if (rc == LS_OK) rc = ls_merge_create(&c->merge, conf->order_wait_ms, (size_t)conf->queued_max_kbytes * 1024, fetch_behind, c, err);
   if (rc == LS_OK) rc = new_handle(c, RD_KAFKA_CONSUMER, &c->rk, err);
@@ -632,9 +689,69 @@ static void log_give_up(struct ls_kafka_consumer *c) {
           (unsigned long long)n);
 }
 
+/* The checkpoint key in committed metadata, or NULL (none, another tool's, or this daemon's own). */
+static char *last_owner(const struct ls_kafka_consumer *c, const rd_kafka_topic_partition_t *e) {
+  size_t n = strlen(HANDOVER_PREFIX);
+  if (e->err || e->offset < 0 || e->metadata_size <= n || memcmp(e->metadata, HANDOVER_PREFIX, n)) return NULL;
+  char *key = strndup((const char *)e->metadata + n, e->metadata_size - n);
+  if (key && !strcmp(key, c->conf.checkpoint_key)) {
+    free(key);
+    return NULL;
+  }
+  return key;
+}
+
+/* One handover slot per daemon that last committed a partition of the new assignment. */
+static void announce(struct ls_kafka_consumer *c, char *const *keys, int n_keys, int n_parts, int n_assigned) {
+  for (int k = 0; k < n_keys; k++) {
+    struct ls_ring_slot *s = wait_slot(c);
+    if (!s) return;
+    memset(&s->tweet, 0, sizeof s->tweet);
+    s->tweet.source = c->conf.index;
+    s->tweet.partition = -1;
+    s->tweet.offset = -1;
+    s->handover = ls_arena_strndup(&s->arena, keys[k], strlen(keys[k]));
+    ls_ring_publish(c->conf.ring);
+  }
+  if (n_keys)
+    ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d %d of %d assigned partitions were last committed by %d other daemons (first: %s): their activity counts are merged first",
+            c->conf.index, n_parts, n_assigned, n_keys, keys[0]);
+}
+
+/* Reads who last committed each partition of a new assignment, and announces them in the ring
+ * before any of their messages is handled (a rebalance while it waits for the ring starts over). */
+static void announce_owners(struct ls_kafka_consumer *c) {
+  while (c->unannounced) {
+    rd_kafka_topic_partition_list_t *l = c->unannounced;
+    c->unannounced = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, l, 10000);
+    if (e) ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "consumer=%d cannot read who last committed its %d partitions (%s): their activity counts start afresh",
+                   c->conf.index, l->cnt, rd_kafka_err2str(e));
+    char **keys = calloc((size_t)l->cnt + 1, sizeof *keys);
+    int n_keys = 0, n_parts = 0;
+    for (int i = 0; !e && keys && i < l->cnt; i++) {
+      int32_t q = l->elems[i].partition;
+      if (q >= 0 && q < LS_MAX_PARTITIONS && l->elems[i].offset > c->committed[q]) c->committed[q] = l->elems[i].offset;
+      char *key = last_owner(c, &l->elems[i]);
+      if (!key) continue;
+      n_parts++;
+      int k = 0;
+      while (k < n_keys && strcmp(keys[k], key)) k++;
+      if (k < n_keys) free(key);
+      else keys[n_keys++] = key;
+    }
+    announce(c, keys, n_keys, n_parts, l->cnt);
+    rd_kafka_topic_partition_list_destroy(l);
+    for (int k = 0; k < n_keys; k++) free(keys[k]);
+    free(keys);
+  }
+}
+
 static void *run(void *arg) {
   struct ls_kafka_consumer *c = arg;
   while (!atomic_load(&c->stop)) {
+    announce_owners(c); /* first: it reads the floor under which commit_acked never goes */
+    if (c->acked && mono_ms() >= c->commit_due_ms) commit_acked(c);
     rd_kafka_message_t *m = ls_merge_pop(c->merge, mono_ms(), &c->cur_position);
     log_give_up(c);
     atomic_store(&c->stats.waiting, ls_merge_messages(c->merge) + (m != NULL));
@@ -671,6 +788,11 @@ void ls_kafka_consumer_stop(struct ls_kafka_consumer *c) {
 }
 
 int ls_kafka_consumer_ack(struct ls_kafka_consumer *c, int32_t partition, int64_t next_offset) {
+  if (c->acked) { /* committed by the consumer thread, with the key (commit_acked) */
+    if (partition < 0 || partition >= LS_MAX_PARTITIONS) return LS_EINVAL;
+    atomic_store(&c->acked[partition], next_offset);
+    return LS_OK;
+  }
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(l, c->conf.topic, partition)->offset = next_offset;
   rd_kafka_resp_err_t e = rd_kafka_offsets_store(c->rk, l);
@@ -679,7 +801,7 @@ int ls_kafka_consumer_ack(struct ls_kafka_consumer *c, int32_t partition, int64_
 }
 
 int ls_kafka_consumer_commit(struct ls_kafka_consumer *c, struct ls_err *err) {
-  rd_kafka_resp_err_t e = rd_kafka_commit(c->rk, NULL, 0);
+  rd_kafka_resp_err_t e = c->acked ? commit_acked(c) : rd_kafka_commit(c->rk, NULL, 0);
   if (e && e != RD_KAFKA_RESP_ERR__NO_OFFSET)
     return ls_err_set(err, LS_EUNAVAIL, "kafka: commit failed: %s", rd_kafka_err2str(e));
   return LS_OK;
@@ -703,8 +825,11 @@ void ls_kafka_consumer_destroy(struct ls_kafka_consumer *c) {
     rd_kafka_destroy(c->rk);
   }
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
+  if (c->unannounced) rd_kafka_topic_partition_list_destroy(c->unannounced);
   free(c->held);
   free(c->end_seen);
+  free(c->acked);
+  free(c->committed);
   ls_decoder_destroy(c->dec);
   free(c);
 }

@@ -48,6 +48,7 @@ struct ls_ring_slot *ls_ring_acquire(struct ls_ring *r) {
   struct ls_ring_slot *s = &r->slots[head & r->mask];
   ls_arena_reset(&s->arena);
   s->rec = (struct ls_stage_rec){0};
+  s->handover = NULL;
   return s;
 }
 

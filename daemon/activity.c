@@ -104,12 +104,41 @@ void ls_activity_save(const struct ls_activity *a, struct ls_snap *w) {
   ls_snap_put_sparse(w, a->cells, sizeof *a->cells, n, cell_used);
 }
 
-int ls_activity_load(struct ls_activity *a, struct ls_snap_reader *r, struct ls_err *err) {
+/* Reads a saved sketch of a's size into clock (origin, now) and cells; false when the reader
+ * failed (its status says why). */
+static bool read_cells(const struct ls_activity *a, struct ls_snap_reader *r, int64_t clock[2], struct cell *cells) {
   uint32_t n = (a->mask + 1) * ROWS;
-  if (ls_snap_expect(r, "ACTV", ls_hash_combine(sizeof(struct cell), n))) {
-    a->origin_ms = (int64_t)ls_snap_get_u64(r);
-    a->now_ms = (int64_t)ls_snap_get_u64(r);
-    ls_snap_get_sparse(r, a->cells, sizeof *a->cells, n, NULL);
+  if (!ls_snap_expect(r, "ACTV", ls_hash_combine(sizeof(struct cell), n))) return false;
+  clock[0] = (int64_t)ls_snap_get_u64(r);
+  clock[1] = (int64_t)ls_snap_get_u64(r);
+  return ls_snap_get_sparse(r, cells, sizeof *cells, n, NULL);
+}
+
+int ls_activity_load(struct ls_activity *a, struct ls_snap_reader *r, struct ls_err *err) {
+  int64_t clock[2];
+  if (read_cells(a, r, clock, a->cells)) {
+    a->origin_ms = clock[0];
+    a->now_ms = clock[1];
   }
+  return ls_snap_status(r, err);
+}
+
+int ls_activity_merge(struct ls_activity *a, struct ls_snap_reader *r, struct ls_err *err) {
+  uint32_t n = (a->mask + 1) * ROWS;
+  struct cell *in = malloc((size_t)n * sizeof *in);
+  if (!in) return ls_err_set(err, LS_ENOMEM, "activity sketch: cannot allocate %u cells to merge", n);
+  int64_t clock[2];
+  if (read_cells(a, r, clock, in) && clock[0]) {
+    if (a->origin_ms == 0) a->origin_ms = a->now_ms = clock[0];
+    int32_t now_s = advance(a, clock[1]);
+    int32_t shift_s = (int32_t)((clock[0] - a->origin_ms) / 1000); /* the other's seconds in ours */
+    for (uint32_t i = 0; i < n; i++) {
+      if (in[i].count == 0) continue;
+      struct cell *c = &a->cells[i];
+      double theirs = in[i].count * exp(-a->per_s * (now_s - (in[i].at_s + shift_s))), ours = decayed(a, c, now_s);
+      *c = (struct cell){(float)(theirs > ours ? theirs : ours), now_s};
+    }
+  }
+  free(in);
   return ls_snap_status(r, err);
 }

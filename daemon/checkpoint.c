@@ -83,10 +83,14 @@ static int command(struct ls_checkpoint *ck, redisReply **out, const char *what,
 }
 
 int ls_checkpoint_load(struct ls_checkpoint *ck, uint8_t **buf, size_t *len, struct ls_err *err) {
+  return ls_checkpoint_load_other(ck, ck->key, buf, len, err);
+}
+
+int ls_checkpoint_load_other(struct ls_checkpoint *ck, const char *key, uint8_t **buf, size_t *len, struct ls_err *err) {
   *buf = NULL;
   *len = 0;
   redisReply *rep;
-  int rc = command(ck, &rep, "GET", err, "GET %s", ck->key);
+  int rc = command(ck, &rep, "GET", err, "GET %s", key);
   if (rc != LS_OK) return rc;
   if (rep->type == REDIS_REPLY_STRING && rep->len > 0) {
     if ((*buf = malloc(rep->len))) {

@@ -50,7 +50,7 @@
 #define OFFSET_CHECKPOINTS 4096 /* batches per partition within one window before hold-back shortens */
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
 #define ACTIVITY_HALF_LIFE_MS 2495328 /* activity counts halve in 41.6 min: a mean life of one hour */
-#define CHECKPOINT_FORMAT 4 /* 2: the cluster stage's part in one section; 3: with its tweets' budgets; 4: offsets read ahead */
+#define CHECKPOINT_FORMAT 5 /* 2: the cluster stage's part in one section; 3: with its tweets' budgets; 4: offsets read ahead; 5: activity before the read marks */
 #define EVIDENCE_BYTES (LS_TEXT_MAX + 512) /* a packed tweet with a text prefix, username and author */
 
 struct item {
@@ -358,8 +358,8 @@ static void save_state(struct ls_pipeline *p, struct ls_snap *w) {
   ls_snap_section(w, "LSCK", version_fingerprint());
   ls_snap_u64(w, p->epoch);
   ls_snap_put(w, &p->st, sizeof p->st);
-  ls_read_marks_save(p->read, w);
   ls_activity_save(p->activity, w);
+  ls_read_marks_save(p->read, w);
   if (p->cluster) ls_cluster_save(p->cluster, w);
   for (int i = 0; i < p->n_sinks; i++) {
     if (!p->sinks[i]->i->pending) continue;
@@ -372,10 +372,50 @@ static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls
   if (!ls_snap_expect(r, "LSCK", version_fingerprint())) return ls_snap_status(r, err);
   p->epoch = ls_snap_get_u64(r);
   ls_snap_get(r, &p->st, sizeof p->st);
-  int rc = ls_read_marks_load(p->read, r, err);
-  if (rc == LS_OK) rc = ls_activity_load(p->activity, r, err);
+  int rc = ls_activity_load(p->activity, r, err);
+  if (rc == LS_OK) rc = ls_read_marks_load(p->read, r, err);
   if (rc == LS_OK && p->cluster) rc = ls_cluster_load(p->cluster, r, err);
   return rc;
+}
+
+/* The activity counts another daemon's checkpoint holds, merged into ours (ls_activity_merge). */
+static int merge_activity(struct ls_pipeline *p, const char *key, size_t *bytes, struct ls_err *err) {
+  uint8_t *buf;
+  int rc = ls_checkpoint_load_other(p->ck, key, &buf, bytes, err);
+  if (rc == LS_OK && !buf) rc = ls_err_set(err, LS_EINVAL, "none is stored");
+  if (rc != LS_OK) return rc;
+  struct ls_snap_reader r;
+  ls_snap_reader_init(&r, buf, *bytes);
+  struct ls_pipeline_stats theirs;
+  if (ls_snap_expect(&r, "LSCK", version_fingerprint())) {
+    ls_snap_get_u64(&r); /* their epoch */
+    ls_snap_get(&r, &theirs, sizeof theirs);
+  }
+  rc = ls_snap_status(&r, err);
+  if (rc == LS_OK) rc = ls_activity_merge(p->activity, &r, err);
+  free(buf);
+  return rc;
+}
+
+/* Partitions of the input handed over from the daemon whose checkpoint is key (kafka.h:
+ * checkpoint_key): their authors' activity, which that daemon counted, is merged before any of
+ * their tweets is read here. Without it the counts would start afresh, and a busy account's
+ * co-actions would weigh as a quiet one's. A failure is counted and logged, not fatal. */
+static void hand_over(struct ls_pipeline *p, const char *key) {
+  if (!p->ck || !strcmp(key, ls_checkpoint_key(p->ck))) return;
+  struct ls_err err;
+  size_t bytes = 0;
+  double t0 = ls_clock_s();
+  int rc = merge_activity(p, key, &bytes, &err);
+  if (rc == LS_OK) {
+    p->st.activity_handovers++;
+    ls_logf(p->log, LS_LOG_INFO, "checkpoint", "partitions handed over from %s: merged its activity counts (%zu bytes in %.0f ms)", key, bytes,
+            (ls_clock_s() - t0) * 1000);
+  } else {
+    p->st.activity_handover_failures++;
+    ls_logf(p->log, LS_LOG_WARN, "checkpoint", "partitions handed over from %s: its activity counts not merged, their authors' counts start afresh: %s", key,
+            err.msg);
+  }
 }
 
 /* Stores a checkpoint, then lets the sinks commit its epoch, then acknowledges the offsets it
@@ -613,6 +653,7 @@ static uint32_t take(struct ls_pipeline *p, uint32_t n, uint64_t *tokens) {
     while (p->taken[s] < avail && n < max && *tokens < (uint64_t)p->cfg.embed.max_batch_tokens) {
       struct ls_ring_slot *slot = ls_ring_peek(p->src[s].ring, p->taken[s]++);
       struct ls_tweet *t = &slot->tweet;
+      if (slot->handover) hand_over(p, slot->handover); /* before the tweets of its partitions, which follow it */
       bool replayed = note_offset(p, s, t);
       if (t->id && !replayed && t->arrived_ms > 0 && (!p->first_new_ms || t->arrived_ms < p->first_new_ms)) p->first_new_ms = t->arrived_ms;
       *tokens += t->text_len / 4 + 1;

@@ -37,5 +37,12 @@ size_t ls_activity_bytes(const struct ls_activity *a);
  * @returns of load: LS_OK, or LS_EINVAL (another build or size: the reason). */
 void ls_activity_save(const struct ls_activity *a, struct ls_snap *w);
 int ls_activity_load(struct ls_activity *a, struct ls_snap_reader *r, struct ls_err *err);
+/* Merges the counts another daemon's checkpoint saved (ls_activity_save, same size) into a: each
+ * cell becomes the larger of the two, both decayed to the later clock. What a new owner of an
+ * input partition learns of its authors from their last owner (README: stages): the larger, not
+ * the sum, so merging the same counts twice changes nothing and an account's estimate is never
+ * below either daemon's (it may be above: the other daemon's accounts share cells with a's).
+ * @returns LS_OK, or LS_EINVAL (another build or size, truncated: the reason) or LS_ENOMEM. */
+int ls_activity_merge(struct ls_activity *a, struct ls_snap_reader *r, struct ls_err *err);
 
 #endif

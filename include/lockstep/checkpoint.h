@@ -27,6 +27,8 @@ int ls_checkpoint_open(struct ls_checkpoint **out, const struct ls_checkpoint_co
 void ls_checkpoint_close(struct ls_checkpoint *ck);
 /* The stored checkpoint in *buf (malloc'd, caller frees), or *buf = NULL and *len = 0 when none. */
 int ls_checkpoint_load(struct ls_checkpoint *ck, uint8_t **buf, size_t *len, struct ls_err *err);
+/* The checkpoint another daemon stored under key, read as ls_checkpoint_load reads one's own. */
+int ls_checkpoint_load_other(struct ls_checkpoint *ck, const char *key, uint8_t **buf, size_t *len, struct ls_err *err);
 int ls_checkpoint_save(struct ls_checkpoint *ck, const void *buf, size_t len, struct ls_err *err);
 const char *ls_checkpoint_key(const struct ls_checkpoint *ck);
 

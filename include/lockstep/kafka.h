@@ -48,6 +48,11 @@ struct ls_kafka_conf {
    * windows half rebuilt. NULL: no restore, no pause. */
   const int64_t *resume;
   int n_resume;
+  /* Roles that count activity from tweets, with checkpoints: this daemon's checkpoint key,
+   * committed with each offset. A partition assigned here whose offset another daemon
+   * committed is announced in the ring (ls_ring_slot.handover: that daemon's key) before any
+   * of its messages. NULL: neither. */
+  const char *checkpoint_key;
 };
 
 struct ls_kafka_consumer;
@@ -61,7 +66,10 @@ void ls_kafka_consumer_request_stop(struct ls_kafka_consumer *c);
 bool ls_kafka_consumer_finished(struct ls_kafka_consumer *c);
 /* Stops at once, even mid-message (its offset is then never acknowledged), and joins. */
 void ls_kafka_consumer_stop(struct ls_kafka_consumer *c);
-/* Records that everything before next_offset on partition is processed and acknowledged. */
+/* Records that everything before next_offset on partition is processed and acknowledged: it is
+ * committed within a second (with checkpoint_key, by the consumer thread, with the key).
+ * @returns LS_OK, or LS_EINVAL for a partition out of range (without checkpoint_key, also one
+ * not assigned here). */
 int ls_kafka_consumer_ack(struct ls_kafka_consumer *c, int32_t partition, int64_t next_offset);
 struct ls_partition_lag {
   int32_t partition;

@@ -20,6 +20,8 @@ struct ls_ring_slot {
                             pair set, the evidence it carries) */
   struct ls_stage_rec rec; /* a stage record (kafka.h: records), its parts in the arena; rec.set.act.tweet 0 for a tweet */
   struct ls_arena arena;   /* slot_bytes for the tweet's strings, or the record's parts */
+  const char *handover;    /* NULL, or (in the arena; tweet id 0, partition -1) the checkpoint key of the daemon
+                              that last owned partitions assigned here: read before any of their tweets (kafka.h) */
 };
 
 /* capacity is rounded up to a power of two. */
@@ -27,7 +29,7 @@ int ls_ring_create(struct ls_ring **out, size_t capacity, size_t slot_bytes, str
 void ls_ring_destroy(struct ls_ring *r);
 size_t ls_ring_capacity(const struct ls_ring *r);
 
-/* Producer side: a free slot with its arena reset, or NULL when full. */
+/* Producer side: a free slot with its arena reset and no handover, or NULL when full. */
 struct ls_ring_slot *ls_ring_acquire(struct ls_ring *r);
 void ls_ring_publish(struct ls_ring *r);
 

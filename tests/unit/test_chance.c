@@ -67,8 +67,49 @@ static void test_activity(void **state) {
   ls_activity_destroy(a);
 }
 
+/* A saved sketch into another daemon's (README: stages, activity handed over): the other
+ * daemon's accounts arrive decayed to the later clock, its own stay, and merging twice or
+ * merging the counts one already holds changes nothing. */
+static void test_activity_merge(void **state) {
+  (void)state;
+  struct ls_activity *old, *new, *small;
+  struct ls_err e;
+  int64_t hour = 3600000, t0 = 1700000000000LL;
+  assert_int_equal(ls_activity_create(&old, 4096, hour, &e), LS_OK);
+  assert_int_equal(ls_activity_create(&new, 4096, hour, &e), LS_OK);
+  assert_int_equal(ls_activity_create(&small, 1024, hour, &e), LS_OK);
+  for (int k = 0; k < 100; k++) ls_activity_add(old, 7, t0 + k * 1000); /* the last owner counted account 7 */
+  for (int k = 0; k < 10; k++) ls_activity_add(new, 8, t0 + hour + k);   /* the new owner, an hour on */
+  ls_activity_add(new, 7, t0 + hour);
+  struct ls_snap w = {0};
+  ls_activity_save(old, &w);
+  assert_int_equal(ls_snap_done(&w, &e), LS_OK);
+  for (int pass = 0; pass < 2; pass++) {
+    struct ls_snap_reader r;
+    ls_snap_reader_init(&r, w.buf, w.len);
+    assert_int_equal(ls_activity_merge(new, &r, &e), LS_OK);
+    assert_float_equal(ls_activity_count(new, 7), 50, 2); /* 100, an hour later: the larger of 50 and 1 */
+    assert_float_equal(ls_activity_count(new, 8), 10, 1e-2);
+    assert_true(ls_activity_count(new, 9) == 0);
+  }
+  struct ls_snap_reader r;
+  ls_snap_reader_init(&r, w.buf, w.len);
+  assert_int_equal(ls_activity_merge(small, &r, &e), LS_EINVAL); /* another size: refused, said */
+  assert_true(ls_activity_count(small, 7) == 0);
+  struct ls_activity *fresh;
+  assert_int_equal(ls_activity_create(&fresh, 4096, hour, &e), LS_OK);
+  ls_snap_reader_init(&r, w.buf, w.len);
+  assert_int_equal(ls_activity_merge(fresh, &r, &e), LS_OK); /* a daemon that counted nothing takes the clock too */
+  assert_float_equal(ls_activity_count(fresh, 7), 100, 2);
+  ls_snap_free(&w);
+  ls_activity_destroy(fresh);
+  ls_activity_destroy(small);
+  ls_activity_destroy(new);
+  ls_activity_destroy(old);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_gap), cmocka_unit_test(test_popularity_and_activity),
-                                     cmocka_unit_test(test_activity)};
+                                     cmocka_unit_test(test_activity), cmocka_unit_test(test_activity_merge)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
