@@ -23,8 +23,9 @@
 # the pair stage still reads them in event time (README: event-time order), and the one run must
 # keep that order throughout (no stage's reader stops waiting for another). Without kills the six
 # run must give the reference's campaigns at 0.95; with kills the test asks 0.85, reports 0.95 and
-# campaigns the reference lacks (measured 2026-12-07 after the per-source give-up: seeds 7, 11, 15, 19 whole, and with
-# AT_BY=stream seed 7 whole, seed 11 one 7-account campaign at 0.778; README: limitations).
+# campaigns the reference lacks (measured 2026-12-07 after the activity hand-over: seed 7 whole,
+# AT_BY=stream seed 11 whole, seed 15 one campaign at 0.941, seed 19 whole once and once with an
+# extra 2-account campaign; README: limitations).
 # Prints the work and CPU time of each node. TWEETS (default 60000), PACE (messages/s, default
 # 2500) and SEED size it; KILLS=no leaves the six run's daemons alone (make bench: work per node);
 # AT_BY=stream places the kill run's events by the stream's position (README: limitations).
