@@ -3,7 +3,10 @@
  * window seen) or, when a probe run is full, the least recently used slot of the run is evicted
  * (counted). Each object keeps a small ring of its latest (account, time) actions; those older
  * than the window and the lateness allowed behind the newest action seen count no more (what a
- * restart, or a partition handed to another daemon, rebuilds from its input stops there). */
+ * restart, or a partition handed to another daemon, rebuilds from its input stops there). The
+ * virality count's epochs are aligned to multiples of the window in event time, not to the first
+ * action read: a daemon that read the object again from one window and the lateness back counts
+ * the current epoch as one that read it all. */
 #include "lockstep/objects.h"
 
 #include <stdbool.h>
@@ -21,7 +24,7 @@ struct action {
 struct object {
   uint64_t key; /* 0: never used */
   int64_t latest;
-  int64_t epoch_start; /* virality count restarts after one window */
+  int64_t epoch_start; /* virality count restarts at each multiple of the window in event time */
   uint32_t epoch_count;
   uint8_t n, head;
   uint16_t replayed; /* bit k: act[k] was read again after a restore */
@@ -102,8 +105,9 @@ int ls_objects_observe(struct ls_objects *o, uint64_t key, const struct ls_actio
     if (s->act[k].t > prev) prev = s->act[k].t;
   }
   bool again = prev != INT64_MIN;
-  if (s->epoch_count == 0 || t - s->epoch_start > window) {
-    s->epoch_start = t;
+  int64_t epoch = t - (t % window + window) % window; /* the same for every daemon, wherever its reading began */
+  if (s->epoch_count == 0 || epoch > s->epoch_start) {
+    s->epoch_start = epoch;
     s->epoch_count = 0;
   }
   if (!again && ++s->epoch_count > o->viral_cap) return -1; /* accounts, not actions: one spammer is not virality */

@@ -5,8 +5,9 @@
  * within repeat_ms adds nothing, a later one pairs only with actions newer than its previous one
  * (a campaign's next burst on the same hashtags or link is new evidence; the time scale
  * discounts a pair of one old and one new action). Objects
- * acted on by more accounts than the virality cap within one window (chance.h's limit, past which
- * no co-action can weigh enough) are organic and report nothing more. Fixed capacity, sized at creation; stale entries are reused. */
+ * acted on by more accounts than the virality cap within one window (an epoch: a multiple of the
+ * window in event time, the same on every daemon; chance.h's limit, past which no co-action can
+ * weigh enough) are organic and report nothing more. Fixed capacity, sized at creation; stale entries are reused. */
 #ifndef LOCKSTEP_OBJECTS_H
 #define LOCKSTEP_OBJECTS_H
 

@@ -135,6 +135,31 @@ static void test_object_accounts_cover_the_partners(void **state) {
   ls_objects_destroy(o);
 }
 
+/* The virality count (and the accounts it reports) does not depend on where reading began: a
+ * pair daemon handed the object's partition reads it again from one window and the lateness
+ * back (pipeline.h), and from there on counts what a daemon that read it all counts. */
+static void test_virality_count_independent_of_the_start(void **state) {
+  (void)state;
+  struct ls_objects *all = objects(12), *late = objects(12);
+  struct ls_action others[LS_OBJECT_RECENT];
+  int64_t reread_from = 100000, caught_up = reread_from + 60000 + 60000;
+  int compared = 0;
+  for (uint64_t a = 1; a <= 80; a++) {
+    struct ls_action x = {a, (int64_t)a * 4700, false};
+    uint32_t n_all, n_late;
+    int r_all = ls_objects_observe(all, 9, &x, 60000, 60000, others, &n_all);
+    if (x.t_ms < reread_from) continue;
+    int r_late = ls_objects_observe(late, 9, &x, 60000, 60000, others, &n_late);
+    if (x.t_ms < caught_up) continue;
+    assert_int_equal(r_late, r_all);
+    assert_int_equal(n_late, n_all);
+    compared++;
+  }
+  assert_true(compared > 20);
+  ls_objects_destroy(late);
+  ls_objects_destroy(all);
+}
+
 static void test_dedup(void **state) {
   (void)state;
   struct ls_dedup d;
@@ -151,6 +176,7 @@ static void test_dedup(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_window_and_repeats), cmocka_unit_test(test_repeats_after_the_time_scale),
                                      cmocka_unit_test(test_late_actions_stop_at_the_horizon), cmocka_unit_test(test_virality_cap),
+                                     cmocka_unit_test(test_virality_count_independent_of_the_start),
                                      cmocka_unit_test(test_replayed_actions_say_so), cmocka_unit_test(test_object_accounts_cover_the_partners),
                                      cmocka_unit_test(test_dedup)};
   return cmocka_run_group_tests(tests, NULL, NULL);
