@@ -12,10 +12,12 @@
 #include "lockstep/clock.h"
 #include "lockstep/graph.h"
 #include "lockstep/hash.h"
+#include "lockstep/signals.h"
+#include "lockstep/text_shards.h"
 
 #define BUDGET_PROBE 16
 #define MIN_BUDGETS 65536
-#define SPENT_MAX 12 /* sets remembered per tweet: more than a tweet's actions (signals.h) */
+#define SPENT_MAX (LS_MAX_ACTIONS + LS_TEXT_SHARDS_SPILL_MAX) /* sets remembered per tweet: one per action, and per window of its vector */
 
 struct budget {
   uint64_t tweet; /* 0: free */
@@ -128,8 +130,11 @@ static struct budget *budget_of(struct ls_cluster *c, const struct ls_action_rec
   return oldest;
 }
 
-/* A set's name within its tweet: its object and signal (never 0). */
-static uint32_t set_id(const struct ls_action_rec *a) { return (uint32_t)ls_hash_combine(a->key, (uint64_t)a->signal) | 1; }
+/* A set's name within its tweet: its object, signal and, for a vector on sharded windows, the
+ * window that found it (each window sends the matches it owns) (never 0). */
+static uint32_t set_id(const struct ls_action_rec *a) {
+  return (uint32_t)ls_hash_combine(ls_hash_combine(a->key, (uint64_t)a->signal), a->window) | 1;
+}
 
 /* True when the tweet's set was spent before (sent again by a pair node after a restart or a
  * rebalance, and read again by a cluster stage restored from its checkpoint); else notes it. */

@@ -1,6 +1,7 @@
-/* kafka-offsets — test helper: prints a consumer group's committed offsets and the high
- * watermarks of a topic, summed over its partitions:
- *   committed=N end=M partitions=P
+/* kafka-offsets — test helper: prints a consumer group's committed offsets, and the high and
+ * low watermarks of a topic (the low one: records the broker no longer keeps), summed over its
+ * partitions:
+ *   committed=N end=M partitions=P dropped=D
  * Usage: kafka-offsets BROKERS GROUP TOPIC */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ int main(int argc, char **argv) {
   int n = md->topics[0].partition_cnt;
   rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
   for (int p = 0; p < n; p++) rd_kafka_topic_partition_list_add(l, argv[3], p);
-  long long committed = 0, end = 0;
+  long long committed = 0, end = 0, dropped = 0;
   if (rd_kafka_committed(rk, l, 10000)) {
     fprintf(stderr, "cannot read committed offsets\n");
     return 1;
@@ -40,9 +41,9 @@ int main(int argc, char **argv) {
   for (int p = 0; p < n; p++) {
     int64_t lo, hi;
     if (l->elems[p].offset > 0) committed += l->elems[p].offset;
-    if (rd_kafka_query_watermark_offsets(rk, argv[3], p, &lo, &hi, 10000) == 0) end += hi;
+    if (rd_kafka_query_watermark_offsets(rk, argv[3], p, &lo, &hi, 10000) == 0) end += hi, dropped += lo;
   }
-  printf("committed=%lld end=%lld partitions=%d\n", committed, end, n);
+  printf("committed=%lld end=%lld partitions=%d dropped=%lld\n", committed, end, n, dropped);
   rd_kafka_topic_partition_list_destroy(l);
   rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(t);

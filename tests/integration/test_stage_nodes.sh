@@ -231,6 +231,9 @@ fi
 check "the stream was produced" wait "$GEN_PID"
 drained 400 "${ingest[@]}" -- "${pair[@]}" -- six-cluster
 work "${ingest[@]}" "${pair[@]}" six-cluster
+for topic in six.actions:six.pair six.pairs:six.cluster; do # what a re-read after a hand-over could not find again
+  echo "  ${topic%%:*}: $("$LS_TEST_BIN/kafka-offsets" "$BROKERS" "${topic#*:}" "${topic%%:*}" | sed -E 's/.*end=([0-9]+) partitions=([0-9]+) dropped=([0-9]+)/\3 of \1 records dropped by the broker (\2 partitions)/')"
+done
 # each read of them is dead-lettered and counted (rejected_total on the log line): a partition
 # read again after a rebalance or a restart reads them again, and the stage goes on
 check "the malformed action was dead-lettered and counted" grep -q 'rejected topic=six.actions .*not a lockstep.Action.*rejected_total=' "$LS_WORK"/six-pair*.log

@@ -103,6 +103,30 @@ static void test_pair_stage_on_recorded_actions(void **state) {
   ls_activity_destroy(activity);
 }
 
+/* A vector sent to several text shards' partitions gets a pair set from each window that owns
+ * some of its matches (similar.c: owns): each is spent, and only one sent again is not. */
+static void test_cluster_spends_each_windows_set(void **state) {
+  (void)state;
+  struct ls_cluster *c;
+  struct ls_err e;
+  assert_int_equal(ls_cluster_create(&c, &cfg, &chance, &e), LS_OK);
+  struct ls_coaction here[1] = {{2, 1000, 0.3}}, there[1] = {{3, 1000, 0.3}};
+  struct ls_action_rec a = act(1, 60, T0, 0);
+  a.signal = LS_SIG_SIMILAR;
+  a.window = 4; /* actions partition 3 */
+  struct ls_pairset first = {.act = a, .object_accounts = 2, .n = 1, .partners = here};
+  a.window = 8; /* actions partition 7 */
+  struct ls_pairset second = {.act = a, .object_accounts = 2, .n = 1, .partners = there};
+  assert_true(ls_cluster_add(c, &first));
+  assert_true(ls_cluster_add(c, &second));
+  assert_false(ls_cluster_add(c, &second)); /* sent again */
+  assert_int_equal(ls_cluster_sets_spent(c, 60), 2);
+  struct ls_cluster_stats st = {0};
+  ls_cluster_stats(c, T0, true, &st);
+  assert_int_equal(st.edges_live, 2); /* 1–2 and 1–3 */
+  ls_cluster_destroy(c);
+}
+
 /* One tweet's sets, from different objects and arriving apart, spend at most one unit. */
 static void test_cluster_budget_per_tweet(void **state) {
   (void)state;
@@ -375,7 +399,7 @@ static void test_malformed_records_refused(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_actions_in_signal_order),   cmocka_unit_test(test_pair_stage_on_recorded_actions),
-      cmocka_unit_test(test_cluster_budget_per_tweet),
+      cmocka_unit_test(test_cluster_budget_per_tweet), cmocka_unit_test(test_cluster_spends_each_windows_set),
       cmocka_unit_test(test_cluster_budget_survives_late_tweet),  cmocka_unit_test(test_similar_stage_on_recorded_vectors),
       cmocka_unit_test(test_sharded_window_reports_what_it_owns),
       cmocka_unit_test(test_records_round_trip),
