@@ -22,8 +22,8 @@
 # pace: the stage records carry their producer's source id and the producers send watermarks, so
 # the pair stage still reads them in event time (README: event-time order), and the one run must
 # keep that order throughout (no stage's reader stops waiting for another). Without kills the six
-# run must give the reference's campaigns at 0.95; with kills the test asks 0.85, reports 0.95 and
-# campaigns the reference lacks (measured 2026-12-07: README, limitations).
+# run must give the reference's campaigns at 0.95; with kills too, and campaigns the reference
+# lacks are reported, not failed (measured 2026-12-07: README, limitations).
 # Prints the work and CPU time of each node. TWEETS (default 60000), PACE (messages/s, default
 # 2500) and SEED size it; KILLS=no leaves the six run's daemons alone (make bench: work per node);
 # AT_BY=stream places the kill run's events by the stream's position (README: limitations).
@@ -42,6 +42,13 @@ tweets=$TWEETS
 # from where the windows start (README: stages) and misses what was dropped. The run prints how
 # many records each stage topic lost.
 SIX_ACTIONS=$(((TWEETS * 3 + 3999) / 4000 + 8))
+# A stage reader's event-time merge holds what one producer's lag keeps back (README: stages).
+# The stream runs its 16 minutes of event time in 24 s, so a hand-over's pause of a few seconds
+# holds back minutes of it: with the default bound (16 MiB) a restarted pair daemon stopped
+# waiting for live producers one partition after another, and what they had sent arrived later
+# than detect.lateness_s (seed 15: one campaign at 0.882-0.944 in 5 of 8 runs; with 256 MiB,
+# seeds 7, 15 and 19 found every campaign whole, 2026-12-07).
+MERGE_KB=${MERGE_KB:-262144}
 ls_start_redis
 ls_start_broker tweets.one:8 tweets.six:8 tweets.dlq:1 lockstep.epochs:1 campaigns.ref:4 campaigns.one:4 campaigns.six:4 \
   one.actions:8 one.pairs:4 six.actions:$SIX_ACTIONS six.pairs:4
@@ -74,7 +81,7 @@ node() {
     --set kafka.input_topic="tweets.${STREAM:-$run}" \
     --set pipeline.actions_topic="$run.actions" --set pipeline.pairs_topic="$run.pairs" \
     --set kafka.output_topic="campaigns.$run" --set kafka.output_format=json --set redis.prefix="$run:" \
-    --set checkpoint.interval_s=1 --set kafka.dlq_topic=tweets.dlq "$@"
+    --set checkpoint.interval_s=1 --set kafka.dlq_topic=tweets.dlq --set kafka.queued_max_kbytes="$MERGE_KB" "$@"
   PID[$name]=$DAEMON_PID
 }
 
@@ -273,10 +280,7 @@ stop ref
 readers ref
 same_campaigns one 0.95
 if [ "$KILLS" = yes ]; then
-  same_campaigns six 0.85 --extra-reported
-  echo "# the kill run against the reference at 0.95, extra campaigns included (reported, not asserted):"
-  python3 "$LS_SOURCE/tests/integration/compare_runs.py" --min-jaccard 0.95 --any-id "$LS_WORK/ref.topic" "$LS_WORK/ref.redis" \
-    "$LS_WORK/six.topic" "$LS_WORK/six.redis" | grep -E 'best match|found again|not in the reference run' | sed 's/^ */  /' || true
+  same_campaigns six 0.95 --extra-reported
 else
   same_campaigns six 0.95
 fi
