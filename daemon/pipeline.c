@@ -368,10 +368,15 @@ static void save_state(struct ls_pipeline *p, struct ls_snap *w) {
   }
 }
 
+/* A checkpoint's header (this build's), its epoch and counters; false when the reader failed. */
+static bool read_header(struct ls_snap_reader *r, uint64_t *epoch, struct ls_pipeline_stats *st) {
+  if (!ls_snap_expect(r, "LSCK", version_fingerprint())) return false;
+  *epoch = ls_snap_get_u64(r);
+  return ls_snap_get(r, st, sizeof *st);
+}
+
 static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls_err *err) {
-  if (!ls_snap_expect(r, "LSCK", version_fingerprint())) return ls_snap_status(r, err);
-  p->epoch = ls_snap_get_u64(r);
-  ls_snap_get(r, &p->st, sizeof p->st);
+  if (!read_header(r, &p->epoch, &p->st)) return ls_snap_status(r, err);
   int rc = ls_activity_load(p->activity, r, err);
   if (rc == LS_OK) rc = ls_read_marks_load(p->read, r, err);
   if (rc == LS_OK && p->cluster) rc = ls_cluster_load(p->cluster, r, err);
@@ -386,13 +391,9 @@ static int merge_activity(struct ls_pipeline *p, const char *key, size_t *bytes,
   if (rc != LS_OK) return rc;
   struct ls_snap_reader r;
   ls_snap_reader_init(&r, buf, *bytes);
+  uint64_t epoch;
   struct ls_pipeline_stats theirs;
-  if (ls_snap_expect(&r, "LSCK", version_fingerprint())) {
-    ls_snap_get_u64(&r); /* their epoch */
-    ls_snap_get(&r, &theirs, sizeof theirs);
-  }
-  rc = ls_snap_status(&r, err);
-  if (rc == LS_OK) rc = ls_activity_merge(p->activity, &r, err);
+  rc = read_header(&r, &epoch, &theirs) ? ls_activity_merge(p->activity, &r, err) : ls_snap_status(&r, err);
   free(buf);
   return rc;
 }
@@ -402,7 +403,7 @@ static int merge_activity(struct ls_pipeline *p, const char *key, size_t *bytes,
  * their tweets is read here. Without it the counts would start afresh, and a busy account's
  * co-actions would weigh as a quiet one's. A failure is counted and logged, not fatal. */
 static void hand_over(struct ls_pipeline *p, const char *key) {
-  if (!p->ck || !strcmp(key, ls_checkpoint_key(p->ck))) return;
+  if (!p->ck) return; /* the consumer announces other daemons only */
   struct ls_err err;
   size_t bytes = 0;
   double t0 = ls_clock_s();
