@@ -14,8 +14,8 @@
  * 2.0 keeps no metadata from rd_kafka_offsets_store, and its auto-commit would send none): every
  * COMMIT_EVERY_MS, at a revocation and at the end, never below what the partition's assignment
  * found committed. The partitions of a new assignment whose offsets another daemon committed are
- * announced in the ring (one handover slot per such daemon) before any of their messages, so
- * that the pipeline merges that daemon's activity counts first. */
+ * announced in the ring (one handover slot per such daemon, naming its partitions) before any of
+ * their messages, so that the pipeline merges that daemon's activity counts and read marks first. */
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -701,21 +701,42 @@ static char *last_owner(const struct ls_kafka_consumer *c, const rd_kafka_topic_
   return key;
 }
 
+/* The daemons that last committed partitions of a new assignment: one hand-over each, naming its partitions. */
+struct owners {
+  struct ls_handover *v;
+  int n, n_parts;
+};
+
+static void owners_add(struct owners *o, char *key, int32_t q) {
+  int k = 0;
+  while (k < o->n && strcmp(o->v[k].key, key)) k++;
+  if (k < o->n) free(key);
+  else o->v[o->n++] = (struct ls_handover){.key = key};
+  o->v[k].partitions[q / 8] |= (uint8_t)(1u << (q % 8));
+  o->n_parts++;
+}
+
 /* One handover slot per daemon that last committed a partition of the new assignment. */
-static void announce(struct ls_kafka_consumer *c, char *const *keys, int n_keys, int n_parts, int n_assigned) {
-  for (int k = 0; k < n_keys; k++) {
+static void announce(struct ls_kafka_consumer *c, const struct owners *o, int n_assigned) {
+  for (int k = 0; k < o->n; k++) {
     struct ls_ring_slot *s = wait_slot(c);
     if (!s) return;
     memset(&s->tweet, 0, sizeof s->tweet);
     s->tweet.source = c->conf.index;
     s->tweet.partition = -1;
     s->tweet.offset = -1;
-    s->handover = ls_arena_strndup(&s->arena, keys[k], strlen(keys[k]));
+    struct ls_handover *h = ls_arena_alloc(&s->arena, sizeof *h); /* a slot holds a tweet's text: far more */
+    if (h) {
+      *h = o->v[k];
+      h->key = ls_arena_strndup(&s->arena, o->v[k].key, strlen(o->v[k].key));
+      s->handover = h->key ? h : NULL;
+    }
     ls_ring_publish(c->conf.ring);
   }
-  if (n_keys)
-    ls_logf(c->conf.log, LS_LOG_INFO, "kafka", "consumer=%d %d of %d assigned partitions were last committed by %d other daemons (first: %s): their activity counts are merged first",
-            c->conf.index, n_parts, n_assigned, n_keys, keys[0]);
+  if (o->n)
+    ls_logf(c->conf.log, LS_LOG_INFO, "kafka",
+            "consumer=%d %d of %d assigned partitions were last committed by %d other daemons (first: %s): their activity counts and read marks are merged first",
+            c->conf.index, o->n_parts, n_assigned, o->n, o->v[0].key);
 }
 
 /* Reads who last committed each partition of a new assignment, and announces them in the ring
@@ -725,25 +746,20 @@ static void announce_owners(struct ls_kafka_consumer *c) {
     rd_kafka_topic_partition_list_t *l = c->unannounced;
     c->unannounced = NULL;
     rd_kafka_resp_err_t e = rd_kafka_committed(c->rk, l, 10000);
-    if (e) ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "consumer=%d cannot read who last committed its %d partitions (%s): their activity counts start afresh",
+    if (e) ls_logf(c->conf.log, LS_LOG_WARN, "kafka", "consumer=%d cannot read who last committed its %d partitions (%s): they are read as new",
                    c->conf.index, l->cnt, rd_kafka_err2str(e));
-    char **keys = calloc((size_t)l->cnt + 1, sizeof *keys);
-    int n_keys = 0, n_parts = 0;
-    for (int i = 0; !e && keys && i < l->cnt; i++) {
+    struct owners o = {.v = calloc((size_t)l->cnt + 1, sizeof *o.v)};
+    for (int i = 0; !e && o.v && i < l->cnt; i++) {
       int32_t q = l->elems[i].partition;
-      if (q >= 0 && q < LS_MAX_PARTITIONS && l->elems[i].offset > c->committed[q]) c->committed[q] = l->elems[i].offset;
+      if (q < 0 || q >= LS_MAX_PARTITIONS) continue;
+      if (l->elems[i].offset > c->committed[q]) c->committed[q] = l->elems[i].offset;
       char *key = last_owner(c, &l->elems[i]);
-      if (!key) continue;
-      n_parts++;
-      int k = 0;
-      while (k < n_keys && strcmp(keys[k], key)) k++;
-      if (k < n_keys) free(key);
-      else keys[n_keys++] = key;
+      if (key) owners_add(&o, key, q);
     }
-    announce(c, keys, n_keys, n_parts, l->cnt);
+    announce(c, &o, l->cnt);
     rd_kafka_topic_partition_list_destroy(l);
-    for (int k = 0; k < n_keys; k++) free(keys[k]);
-    free(keys);
+    for (int k = 0; k < o.n; k++) free((char *)o.v[k].key);
+    free(o.v);
   }
 }
 

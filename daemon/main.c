@@ -363,7 +363,7 @@ static int open_consumers(struct daemon *d, struct ls_err *err) {
                                .queued_max_kbytes = (int)c->kafka.queued_max_kbytes, .order_wait_ms = (int)c->kafka.order_wait_ms, .offset_reset = c->kafka.offset_reset,
                                .n_props = d->n_props, .ring = d->rings[i], .log = &d->log,
                                .resume = d->restored ? d->resume : NULL, .n_resume = LS_MAX_PARTITIONS,
-                               .checkpoint_key = checkpoints(d) && !records ? d->ck_key : NULL}; /* tweets: activity travels with the partition */
+                               .checkpoint_key = checkpoints(d) ? d->ck_key : NULL}; /* activity and read marks travel with a partition */
     memcpy(kc.props, d->props, sizeof(char *) * (size_t)d->n_props);
     decode_limits(c, &kc.limits);
     rc = ls_kafka_consumer_create(&d->consumers[i], &kc, err);

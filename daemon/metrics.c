@@ -67,8 +67,8 @@ static uint64_t total_pairs(const struct ls_pipeline_stats *st) {
   X("sinks_backlogged", "sinks_backlogged", "gauge", 1, "1 while a sink holds half of output.max_pending and no tweet is read.", st->sinks_backlogged) \
   X("sink_pending", "sink_pending_events", "gauge", 1, "The most campaign events one sink holds not yet acknowledged.", st->sink_pending) \
   X("replayed", "replayed_total", "counter", 1, "Records read again after a restore or a rebalance (windows only).", st->replayed)  \
-  X("activity_handovers", "activity_handovers_total", "counter", 1, "Input partitions' last owners whose activity counts were merged from their checkpoints (README: stages).", st->activity_handovers) \
-  X("activity_handover_failures", "activity_handover_failures_total", "counter", 1, "Last owners' checkpoints that could not be read: their authors' activity counts start afresh.", st->activity_handover_failures) \
+  X("handovers", "handovers_total", "counter", 1, "Input partitions' last owners whose activity counts and read marks were merged from their checkpoints (README: stages).", st->handovers) \
+  X("handover_failures", "handover_failures_total", "counter", 1, "Last owners' checkpoints that could not be read: their partitions are read as new.", st->handover_failures) \
   X("checkpoints", "checkpoints_total", "counter", 1, "Checkpoints stored and committed.", st->checkpoints)                         \
   X("checkpoint_failures", "checkpoint_failures_total", "counter", 1, "Checkpoints that could not be stored or committed.", st->checkpoint_failures) \
   X("checkpoint_bytes", "checkpoint_bytes", "gauge", 1, "Size of the latest checkpoint.", st->checkpoint_bytes)                    \

@@ -378,15 +378,16 @@ static bool read_header(struct ls_snap_reader *r, uint64_t *epoch, struct ls_pip
 static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls_err *err) {
   if (!read_header(r, &p->epoch, &p->st)) return ls_snap_status(r, err);
   int rc = ls_activity_load(p->activity, r, err);
-  if (rc == LS_OK) rc = ls_read_marks_load(p->read, r, err);
+  if (rc == LS_OK) rc = ls_read_marks_load(p->read, r, NULL, err);
   if (rc == LS_OK && p->cluster) rc = ls_cluster_load(p->cluster, r, err);
   return rc;
 }
 
-/* The activity counts another daemon's checkpoint holds, merged into ours (ls_activity_merge). */
-static int merge_activity(struct ls_pipeline *p, const char *key, size_t *bytes, struct ls_err *err) {
+/* Another daemon's checkpoint merged into ours for the partitions handed over from it: its
+ * activity counts (ls_activity_merge) and its read marks of those partitions (ls_read_marks_load). */
+static int merge_handed_over(struct ls_pipeline *p, const struct ls_handover *h, size_t *bytes, struct ls_err *err) {
   uint8_t *buf;
-  int rc = ls_checkpoint_load_other(p->ck, key, &buf, bytes, err);
+  int rc = ls_checkpoint_load_other(p->ck, h->key, &buf, bytes, err);
   if (rc == LS_OK && !buf) rc = ls_err_set(err, LS_EINVAL, "none is stored");
   if (rc != LS_OK) return rc;
   struct ls_snap_reader r;
@@ -394,28 +395,36 @@ static int merge_activity(struct ls_pipeline *p, const char *key, size_t *bytes,
   uint64_t epoch;
   struct ls_pipeline_stats theirs;
   rc = read_header(&r, &epoch, &theirs) ? ls_activity_merge(p->activity, &r, err) : ls_snap_status(&r, err);
+  if (rc == LS_OK) rc = ls_read_marks_load(p->read, &r, h->partitions, err);
   free(buf);
   return rc;
 }
 
-/* Partitions of the input handed over from the daemon whose checkpoint is key (kafka.h:
- * checkpoint_key): their authors' activity, which that daemon counted, is merged before any of
- * their tweets is read here. Without it the counts would start afresh, and a busy account's
- * co-actions would weigh as a quiet one's. A failure is counted and logged, not fatal. */
-static void hand_over(struct ls_pipeline *p, const char *key) {
-  if (!p->ck) return; /* the consumer announces other daemons only */
+/* Partitions of the input handed over from another daemon (kafka.h: checkpoint_key), before any
+ * of their records is read here:
+ *  - its activity counts are merged: without them a busy account's co-actions would weigh as a
+ *    quiet one's;
+ *  - its read marks of those partitions are merged: what it read is then read again here as
+ *    replayed, rebuilding the windows only. Without them, a pair of actions it had paired would
+ *    be paired again if read in the other order (each action's set is then new: the pair counted
+ *    twice), and an ingest daemon would count its tweets' authors again.
+ * A failure is counted and logged, not fatal: the partitions are then read as new. The cluster
+ * stage takes nothing: its state is its graph, of which no other daemon holds a share (its sets
+ * are spent against this daemon's budgets). */
+static void hand_over(struct ls_pipeline *p, const struct ls_handover *h) {
+  if (!p->ck || p->role == LS_ROLE_CLUSTER) return; /* the consumer announces other daemons only */
   struct ls_err err;
   size_t bytes = 0;
   double t0 = ls_clock_s();
-  int rc = merge_activity(p, key, &bytes, &err);
+  int rc = merge_handed_over(p, h, &bytes, &err);
   if (rc == LS_OK) {
-    p->st.activity_handovers++;
-    ls_logf(p->log, LS_LOG_INFO, "checkpoint", "partitions handed over from %s: merged its activity counts (%zu bytes in %.0f ms)", key, bytes,
-            (ls_clock_s() - t0) * 1000);
+    p->st.handovers++;
+    ls_logf(p->log, LS_LOG_INFO, "checkpoint", "partitions handed over from %s: merged its activity counts and read marks (%zu bytes in %.0f ms)", h->key,
+            bytes, (ls_clock_s() - t0) * 1000);
   } else {
-    p->st.activity_handover_failures++;
-    ls_logf(p->log, LS_LOG_WARN, "checkpoint", "partitions handed over from %s: its activity counts not merged, their authors' counts start afresh: %s", key,
-            err.msg);
+    p->st.handover_failures++;
+    ls_logf(p->log, LS_LOG_WARN, "checkpoint", "partitions handed over from %s: its activity counts and read marks not merged, the partitions are read as new: %s",
+            h->key, err.msg);
   }
 }
 

@@ -1,6 +1,8 @@
 /* read_marks.c — which records of its input a daemon has read before (see read_marks.h). The
  * offsets read past a partition's position are kept sorted (they mostly arrive in order, so an
- * insertion is an append) and dropped as the position passes them. */
+ * insertion is an append) and dropped as the position passes them. Loading saved marks merges
+ * them (the larger position, the union of the offsets ahead), so a restore into empty marks and
+ * a hand-over into a daemon's own are one operation. */
 #include "lockstep/read_marks.h"
 
 #include <stdlib.h>
@@ -121,7 +123,24 @@ void ls_read_marks_save(const struct ls_read_marks *r, struct ls_snap *w) {
   }
 }
 
-int ls_read_marks_load(struct ls_read_marks *r, struct ls_snap_reader *in, struct ls_err *err) {
+/* Partition q's saved marks merged into r: read before is what either read. Its last message
+ * noted here is forgotten (the other daemon may have read past it). */
+static void merge_partition(struct ls_read_marks *r, int32_t q, int64_t pos, struct ls_snap_reader *in, uint64_t m) {
+  struct ahead *a = &r->ahead[q];
+  if (pos > r->position[q]) {
+    r->position[q] = pos;
+    drop_below(r, a, pos);
+  }
+  r->reading[q] = -1;
+  for (uint64_t i = 0; i < m; i++) {
+    int64_t o;
+    if (ls_snap_get(in, &o, sizeof o) && o >= r->position[q] && !has(a, o)) insert(r, a, o);
+  }
+}
+
+static bool wanted(const uint8_t *only, int32_t q) { return !only || only[q / 8] >> (q % 8) & 1; }
+
+int ls_read_marks_load(struct ls_read_marks *r, struct ls_snap_reader *in, const uint8_t *only, struct ls_err *err) {
   uint64_t n = ls_snap_get_count(in, sizeof(int32_t) + 2 * sizeof(int64_t));
   for (uint64_t k = 0; k < n && !in->bad; k++) {
     int32_t q;
@@ -131,11 +150,8 @@ int ls_read_marks_load(struct ls_read_marks *r, struct ls_snap_reader *in, struc
     uint64_t m = ls_snap_get_count(in, sizeof(int64_t));
     if (!in->bad && (q < 0 || q >= r->n)) ls_snap_fail(in, "a partition out of range");
     if (in->bad) break;
-    r->position[q] = pos;
-    for (uint64_t i = 0; i < m; i++) {
-      int64_t o;
-      if (ls_snap_get(in, &o, sizeof o) && o >= pos && !has(&r->ahead[q], o)) insert(r, &r->ahead[q], o);
-    }
+    if (wanted(only, q)) merge_partition(r, q, pos, in, m);
+    else ls_snap_take(in, m * sizeof(int64_t)); /* another partition of the other daemon's */
   }
   return ls_snap_status(in, err);
 }

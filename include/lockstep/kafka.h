@@ -48,10 +48,10 @@ struct ls_kafka_conf {
    * windows half rebuilt. NULL: no restore, no pause. */
   const int64_t *resume;
   int n_resume;
-  /* Roles that count activity from tweets, with checkpoints: this daemon's checkpoint key,
-   * committed with each offset. A partition assigned here whose offset another daemon
-   * committed is announced in the ring (ls_ring_slot.handover: that daemon's key) before any
-   * of its messages. NULL: neither. */
+  /* With checkpoints: this daemon's checkpoint key, committed with each offset. The partitions
+   * assigned here whose offsets another daemon committed are announced in the ring
+   * (ls_ring_slot.handover: one slot per such daemon, naming its partitions) before any of
+   * their messages. NULL: neither (offsets are auto-committed). */
   const char *checkpoint_key;
 };
 

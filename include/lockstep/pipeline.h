@@ -57,8 +57,8 @@ struct ls_pipeline_stats {
   bool sinks_backlogged; /* a sink holds too many events: no tweet is read until they leave */
   uint64_t sink_pending; /* the most events one sink holds not yet acknowledged (sink.h: held) */
   uint64_t replayed; /* tweets read again after a restore or a rebalance: windows only */
-  uint64_t activity_handovers;         /* other daemons' activity counts merged, for input partitions handed over */
-  uint64_t activity_handover_failures; /* those that could not be read (their authors' counts start afresh) */
+  uint64_t handovers;         /* other daemons' activity counts and read marks merged, for input partitions handed over */
+  uint64_t handover_failures; /* those that could not be read (the partitions are read as new) */
   uint64_t checkpoints, checkpoint_failures, checkpoint_bytes; /* bytes: the latest checkpoint's */
   /* for the metrics endpoint (metrics.h) */
   struct ls_histogram batch_tweets, batch_seconds, cluster_seconds, checkpoint_seconds;

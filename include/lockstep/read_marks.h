@@ -3,7 +3,8 @@
  * rebalance) rebuilds the windows only. Per partition: its position (every offset below it was
  * read), the offsets at or past it read already (a stage topic's records leave the consumer's
  * merge out of offset order: partition_merge.h), and the message noted last (the later tweets
- * of a page of many, one message, share its first tweet's answer). Saved in the checkpoint and restored with it.
+ * of a page of many, one message, share its first tweet's answer). Saved in the checkpoint and restored with it;
+ * a partition handed over from another daemon takes that daemon's marks too.
  * One thread (the pipeline's) owns it. */
 #ifndef LOCKSTEP_READ_MARKS_H
 #define LOCKSTEP_READ_MARKS_H
@@ -30,7 +31,11 @@ const int64_t *ls_read_marks_positions(const struct ls_read_marks *r);
 uint64_t ls_read_marks_ahead(const struct ls_read_marks *r);
 
 void ls_read_marks_save(const struct ls_read_marks *r, struct ls_snap *w);
-/* @returns LS_OK, or the reader's error (a partition out of range, truncated) or LS_ENOMEM. */
-int ls_read_marks_load(struct ls_read_marks *r, struct ls_snap_reader *in, struct ls_err *err);
+/* Merges saved marks into r: this daemon's own after a restore (only NULL: every partition), or
+ * another daemon's for the partitions handed over from it (only: a bitmap over r's partitions,
+ * bit q % 8 of byte q / 8). A partition merged has been read before where either read it.
+ * @returns LS_OK, or the reader's error (a partition out of range, truncated): what came before
+ * it is merged. */
+int ls_read_marks_load(struct ls_read_marks *r, struct ls_snap_reader *in, const uint8_t *only, struct ls_err *err);
 
 #endif

@@ -10,18 +10,25 @@
 #include <stdint.h>
 
 #include "lockstep/err.h"
+#include "lockstep/source.h"
 #include "lockstep/stage_codec.h"
 #include "lockstep/tweet.h"
 
 struct ls_ring;
+
+/* Partitions assigned here that another daemon committed last (kafka.h: checkpoint_key). */
+struct ls_handover {
+  const char *key;                           /* that daemon's checkpoint key */
+  uint8_t partitions[LS_MAX_PARTITIONS / 8]; /* bit q % 8 of byte q / 8: partition q is among them */
+};
 
 struct ls_ring_slot {
   struct ls_tweet tweet; /* a stage record's: its tweet's id, author, time and position (and, for a
                             pair set, the evidence it carries) */
   struct ls_stage_rec rec; /* a stage record (kafka.h: records), its parts in the arena; rec.set.act.tweet 0 for a tweet */
   struct ls_arena arena;   /* slot_bytes for the tweet's strings, or the record's parts */
-  const char *handover;    /* NULL, or (in the arena; tweet id 0, partition -1) the checkpoint key of the daemon
-                              that last owned partitions assigned here: read before any of their tweets (kafka.h) */
+  const struct ls_handover *handover; /* NULL, or (in the arena; tweet id 0, partition -1) partitions assigned here
+                                         and the daemon that last owned them: read before any of their records (kafka.h) */
 };
 
 /* capacity is rounded up to a power of two. */

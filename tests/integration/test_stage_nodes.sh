@@ -260,11 +260,15 @@ shard_windows() { # the pair daemons' windows: one per actions partition the sha
 check "the six run's co-similar-text index is sharded over the pair daemons" shard_windows
 if [ "$KILLS" = yes ]; then
   check "the restarted cluster daemon restored its checkpoint" grep -q "restored epoch" "$LS_WORK/six-cluster.log"
-  handed_over() { # an ingest daemon given partitions merged their last owner's activity counts first, every time
-    grep -h "partitions handed over from" "$LS_WORK"/six-ingest*.log | sed 's/^.*checkpoint: /  /' | sort | uniq -c
-    grep -q "merged its activity counts" "$LS_WORK"/six-ingest*.log && ! grep -q "activity counts not merged" "$LS_WORK"/six-ingest*.log
+  handed_over() { # each ingest and pair daemon given partitions merged their last owner's activity counts and read marks first, every time
+    grep -h "partitions handed over from" "$LS_WORK"/six-ingest*.log "$LS_WORK"/six-pair*.log | sed 's/^.*checkpoint: /  /' | sort | uniq -c
+    local role
+    for role in ingest pair; do
+      grep -q "merged its activity counts and read marks" "$LS_WORK"/six-$role*.log || return 1
+    done
+    ! grep -q "activity counts and read marks not merged" "$LS_WORK"/six-*.log
   }
-  check "ingest daemons handed partitions merged their last owners' activity counts" handed_over
+  check "ingest and pair daemons handed partitions merged their last owners' activity counts and read marks" handed_over
 fi
 stop "${ingest[@]}" "${pair[@]}" six-cluster
 
