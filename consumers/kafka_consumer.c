@@ -56,6 +56,8 @@ struct ls_kafka_consumer {
   rd_kafka_topic_partition_list_t *unannounced; /* assigned, their last owners not yet announced (checkpoint_key) */
   _Atomic int64_t *acked; /* checkpoint_key, per partition: the offset acknowledged last, -1: none */
   int64_t *committed;     /* checkpoint_key, per partition (this thread): committed last, or found so at assignment */
+  int64_t *first_read;    /* checkpoint_key, per partition (this thread): the first offset fetched since assigned, -1: none */
+  bool *mine;             /* checkpoint_key, per partition (this thread): committed last by this daemon */
   int64_t commit_due_ms;
   unsigned long long commit_failures;
 };
@@ -283,7 +285,11 @@ static int paused_here(const struct ls_kafka_consumer *c) {
 }
 
 /* checkpoint_key: commits, synchronously, each assigned partition's acknowledged offset that
- * passed what was committed, with the key; what fails is tried again at the next call. */
+ * passed what was committed, with the key; what fails is tried again at the next call. A
+ * partition read here whose offsets are not yet acknowledged (its windows hold back every one
+ * read) is committed at its first offset read unless this daemon committed it last: nothing
+ * before that was read here, and the next owner learns whose read marks to take (pipeline.h:
+ * hand-over), also when that is the offset another daemon committed. */
 static rd_kafka_resp_err_t commit_acked(struct ls_kafka_consumer *c) {
   c->commit_due_ms = mono_ms() + COMMIT_EVERY_MS;
   if (!c->acked || !c->assigned) return RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -291,8 +297,11 @@ static rd_kafka_resp_err_t commit_acked(struct ls_kafka_consumer *c) {
   size_t n = strlen(HANDOVER_PREFIX) + strlen(c->conf.checkpoint_key);
   for (int i = 0; i < c->assigned->cnt; i++) {
     int32_t q = c->assigned->elems[i].partition;
-    int64_t next = q >= 0 && q < LS_MAX_PARTITIONS ? atomic_load(&c->acked[q]) : -1;
-    if (next <= c->committed[q]) continue;
+    if (q < 0 || q >= LS_MAX_PARTITIONS) continue;
+    int64_t next = atomic_load(&c->acked[q]);
+    if (next < 0) next = c->first_read[q];
+    bool claim = c->first_read[q] >= 0 && !c->mine[q]; /* read here, committed last by another daemon or none */
+    if (next < c->committed[q] || (next == c->committed[q] && !claim)) continue;
     rd_kafka_topic_partition_t *at = rd_kafka_topic_partition_list_add(l, c->conf.topic, q);
     at->offset = next;
     if ((at->metadata = malloc(n + 1))) { /* freed with the list */
@@ -301,7 +310,10 @@ static rd_kafka_resp_err_t commit_acked(struct ls_kafka_consumer *c) {
     }
   }
   rd_kafka_resp_err_t e = l->cnt ? rd_kafka_commit(c->rk, l, 0) : RD_KAFKA_RESP_ERR_NO_ERROR;
-  for (int i = 0; !e && i < l->cnt; i++) c->committed[l->elems[i].partition] = l->elems[i].offset;
+  for (int i = 0; !e && i < l->cnt; i++) {
+    c->committed[l->elems[i].partition] = l->elems[i].offset;
+    c->mine[l->elems[i].partition] = true;
+  }
   if (e && ls_log_sampled(++c->commit_failures)) /* refused while the group rebalances: the next owner reads from the last commit */
     ls_logf(c->conf.log, e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ? LS_LOG_INFO : LS_LOG_WARN, "kafka",
             "consumer=%d commit of %d partitions failed (tried again in %d ms while they are assigned here): %s", c->conf.index, l->cnt,
@@ -328,7 +340,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
   if (!assign) commit_acked(c);
   for (int i = 0; assign && c->acked && i < parts->cnt; i++) {
     int32_t q = parts->elems[i].partition;
-    if (q >= 0 && q < LS_MAX_PARTITIONS) atomic_store(&c->acked[q], c->committed[q] = -1); /* announce_owners reads the floor */
+    if (q < 0 || q >= LS_MAX_PARTITIONS) continue;
+    atomic_store(&c->acked[q], c->committed[q] = c->first_read[q] = -1); /* announce_owners reads the floor and the owner */
+    c->mine[q] = false;
   }
   rd_kafka_assign(rk, assign ? parts : NULL);
   if (c->assigned) rd_kafka_topic_partition_list_destroy(c->assigned);
@@ -407,11 +421,12 @@ int ls_kafka_consumer_create(struct ls_kafka_consumer **out, const struct ls_kaf
   if (rc == LS_OK && !(c->end_seen = malloc(LS_MAX_PARTITIONS * sizeof *c->end_seen))) rc = ls_err_set(err, LS_ENOMEM, "kafka: out of memory");
   for (int q = 0; rc == LS_OK && q < LS_MAX_PARTITIONS; q++) atomic_init(&c->end_seen[q], -1);
   if (rc == LS_OK && conf->checkpoint_key &&
-      (!(c->acked = malloc(LS_MAX_PARTITIONS * sizeof *c->acked)) || !(c->committed = malloc(LS_MAX_PARTITIONS * sizeof *c->committed))))
+      (!(c->acked = malloc(LS_MAX_PARTITIONS * sizeof *c->acked)) || !(c->committed = malloc(LS_MAX_PARTITIONS * sizeof *c->committed)) ||
+       !(c->first_read = malloc(LS_MAX_PARTITIONS * sizeof *c->first_read)) || !(c->mine = calloc(LS_MAX_PARTITIONS, sizeof *c->mine))))
     rc = ls_err_set(err, LS_ENOMEM, "kafka: out of memory");
   for (int q = 0; rc == LS_OK && c->acked && q < LS_MAX_PARTITIONS; q++) {
     atomic_init(&c->acked[q], -1);
-    c->committed[q] = -1;
+    c->committed[q] = c->first_read[q] = -1;
   }
   if (rc == LS_OK) rc = ls_decoder_create(&c->dec, &conf->limits, err);
   if (rc == LS_OK) rc = ls_merge_create(&c->merge, conf->order_wait_ms, (size_t)conf->queued_max_kbytes * 1024, fetch_behind, c, err);
@@ -646,12 +661,20 @@ static int merge_in(struct ls_kafka_consumer *c, rd_kafka_message_t *m) {
   return rc == LS_OK ? WATERMARK : rc;
 }
 
+/* checkpoint_key: notes the partition's first offset fetched since its assignment (a partition
+ * is fetched in offset order; the merge may hand its messages on out of it). */
+static void note_first_read(struct ls_kafka_consumer *c, const rd_kafka_message_t *m) {
+  if (c->first_read && !m->err && m->partition >= 0 && m->partition < LS_MAX_PARTITIONS && c->first_read[m->partition] < 0)
+    c->first_read[m->partition] = m->offset;
+}
+
 /* Takes one message from the group (waiting up to timeout_ms) into the merge. */
 static void receive(struct ls_kafka_consumer *c, int timeout_ms) {
   rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
   rd_kafka_poll(c->dlq, 0);
   gate_check(c);
   if (!m) return;
+  note_first_read(c, m);
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
     if (m->partition >= 0 && m->partition < LS_MAX_PARTITIONS) atomic_store(&c->end_seen[m->partition], m->offset);
     ls_merge_eof(c->merge, m->partition);
@@ -689,16 +712,17 @@ static void log_give_up(struct ls_kafka_consumer *c) {
           (unsigned long long)n);
 }
 
+/* Whether the committed metadata names the checkpoint key. */
+static bool committed_by(const rd_kafka_topic_partition_t *e, const char *key) {
+  size_t n = strlen(HANDOVER_PREFIX), k = strlen(key);
+  return !e->err && e->offset >= 0 && e->metadata_size == n + k && !memcmp(e->metadata, HANDOVER_PREFIX, n) && !memcmp((const char *)e->metadata + n, key, k);
+}
+
 /* The checkpoint key in committed metadata, or NULL (none, another tool's, or this daemon's own). */
 static char *last_owner(const struct ls_kafka_consumer *c, const rd_kafka_topic_partition_t *e) {
   size_t n = strlen(HANDOVER_PREFIX);
-  if (e->err || e->offset < 0 || e->metadata_size <= n || memcmp(e->metadata, HANDOVER_PREFIX, n)) return NULL;
-  char *key = strndup((const char *)e->metadata + n, e->metadata_size - n);
-  if (key && !strcmp(key, c->conf.checkpoint_key)) {
-    free(key);
-    return NULL;
-  }
-  return key;
+  if (e->err || e->offset < 0 || e->metadata_size <= n || memcmp(e->metadata, HANDOVER_PREFIX, n) || committed_by(e, c->conf.checkpoint_key)) return NULL;
+  return strndup((const char *)e->metadata + n, e->metadata_size - n);
 }
 
 /* The daemons that last committed partitions of a new assignment: one hand-over each, naming its partitions. */
@@ -753,6 +777,7 @@ static void announce_owners(struct ls_kafka_consumer *c) {
       int32_t q = l->elems[i].partition;
       if (q < 0 || q >= LS_MAX_PARTITIONS) continue;
       if (l->elems[i].offset > c->committed[q]) c->committed[q] = l->elems[i].offset;
+      c->mine[q] = committed_by(&l->elems[i], c->conf.checkpoint_key);
       char *key = last_owner(c, &l->elems[i]);
       if (key) owners_add(&o, key, q);
     }
@@ -846,6 +871,8 @@ void ls_kafka_consumer_destroy(struct ls_kafka_consumer *c) {
   free(c->end_seen);
   free(c->acked);
   free(c->committed);
+  free(c->first_read);
+  free(c->mine);
   ls_decoder_destroy(c->dec);
   free(c);
 }

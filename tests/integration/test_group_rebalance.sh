@@ -5,7 +5,11 @@
 # group and leaves it again, twice (more until one of the first daemon's revocations finds
 # partitions paused), while the first is behind. Every rebalance revokes the first daemon's
 # partitions and assigns them again: each must be fetched to its end (no lag left), not stay
-# paused from before the rebalance (librdkafka keeps an application's pause across it).
+# paused from before the rebalance (librdkafka keeps an application's pause across it). The
+# second daemon reads for a moment only, so its windows hold back every offset it read: it
+# commits the offset it started from (the first daemon's commit) again, with its own checkpoint
+# key, and the first daemon, given those partitions back, merges the second's activity counts
+# and read marks (README: stages, hand-over).
 . "$(dirname "$0")/common.sh"
 
 TWEETS=250000
@@ -24,6 +28,16 @@ assignments() { grep -c "consumer=0 assigned ${2:-}" "$LS_WORK/$1.log" || true; 
 
 # the first daemon's revocations that found partitions paused (its log says how many it resumed)
 paused_revocations() { grep -c "consumer=0 revoked .* resumed [0-9]* paused" "$LS_WORK/first.log" || true; }
+handed_back() { # ROUND: the first daemon merged the second's checkpoint at least once a round
+  local n
+  for _ in $(seq 1 100); do
+    n=$(grep -c "partitions handed over from [^ ]*second: merged its activity counts and read marks" "$LS_WORK/first.log" || true)
+    [ "$n" -ge "$1" ] && return 0
+    sleep 0.2
+  done
+  grep -h "handed over\|last committed" "$LS_WORK/first.log" | sed 's/^/  first: /' >&2
+  return 1
+}
 
 member first
 FIRST=$DAEMON_PID
@@ -40,6 +54,7 @@ for round in 1 2 3 4 5 6; do
   check "round $round: the second daemon left: SIGTERM, exit status 0" ls_stop "$SECOND"
   for _ in $(seq 1 300); do [ "$(assignments first "4 ")" -gt "$before_all" ] && break; sleep 0.2; done
   check "round $round: the first daemon got every partition back" [ "$(assignments first "4 ")" -gt "$before_all" ]
+  check "round $round: given back what the second daemon read, the first merged its activity counts and read marks" handed_back "$round"
   echo "  round $round: first daemon at $(received first) messages received"
 done
 lag_of_first() { # its lag over its partitions, once it reports one (not while an assignment is new)
