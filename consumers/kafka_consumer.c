@@ -759,7 +759,7 @@ static void announce(struct ls_kafka_consumer *c, const struct owners *o, int n_
   }
   if (o->n)
     ls_logf(c->conf.log, LS_LOG_INFO, "kafka",
-            "consumer=%d %d of %d assigned partitions were last committed by %d other daemons (first: %s): their activity counts and read marks are merged first",
+            "consumer=%d %d of %d assigned partitions were last committed by %d other daemons (first: %s): announced before their messages",
             c->conf.index, o->n_parts, n_assigned, o->n, o->v[0].key);
 }
 
