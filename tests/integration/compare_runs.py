@@ -10,11 +10,10 @@ Prints a table, then one summary line; exit status 1 when anything differs.
 
 With --min-jaccard X, campaigns match at Jaccard X or better; with --any-id, a campaign may
 carry another id in the run under test (runs whose records reach clustering in another order)
-but each may match one reference campaign only (none reported twice). With --extra-reported,
-campaigns the reference lacks (sharing under half their accounts with every reference campaign)
-are printed but do not fail the comparison (the stage test's kill run: README, limitations).
+but each may match one reference campaign only (none reported twice). A campaign the reference
+lacks shares under half its accounts with every reference campaign.
 
-usage: compare_runs.py [--min-jaccard X] [--any-id] [--extra-reported] REF_TOPIC REF_REDIS RUN_TOPIC RUN_REDIS"""
+usage: compare_runs.py [--min-jaccard X] [--any-id] REF_TOPIC REF_REDIS RUN_TOPIC RUN_REDIS"""
 import json
 import sys
 from collections import Counter
@@ -75,26 +74,24 @@ def closed(e):
 
 
 def options(argv):
-    """(any_id, extra_reported, the four paths); sets MIN_JACCARD"""
+    """(any_id, the four paths); sets MIN_JACCARD"""
     global MIN_JACCARD
-    any_id = extra_reported = False
+    any_id = False
     while argv and argv[0].startswith("--"):
         flag = argv.pop(0)
         if flag == "--min-jaccard" and argv:
             MIN_JACCARD = float(argv.pop(0))
         elif flag == "--any-id":
             any_id = True
-        elif flag == "--extra-reported":
-            extra_reported = True
         else:
             sys.exit(__doc__)
     if len(argv) != 4:
         sys.exit(__doc__)
-    return any_id, extra_reported, argv
+    return any_id, argv
 
 
 def main():
-    any_id, extra_reported, paths = options(sys.argv[1:])
+    any_id, paths = options(sys.argv[1:])
     ref, run = topic(paths[0]), topic(paths[2])
     bad = problems("topic", [(i, v) for i, v, _ in run]) + problems("redis", redis_pairs(paths[3]))
     taken, claimed = {}, set()  # claimed: the best match of some reference campaign
@@ -121,12 +118,7 @@ def main():
         print(f"{cid:<20}{len(a[cid]['accounts']):>9}{a[cid]['state']:>9}   {other} {len(y['accounts'])} accounts, "
               f"{y['state']}, jaccard {j:.3f}{'' if other == cid else ' (another id)'}")
     extra = [cid for cid in b if best(b[cid], a)[0] < 0.5]
-    for cid in extra:
-        line = f"campaign {cid} ({len(b[cid]['accounts'])} accounts) is not in the reference run"
-        if extra_reported:
-            print("  " + line + " (reported, not a failure)")
-        else:
-            bad.append(line)
+    bad += [f"campaign {cid} ({len(b[cid]['accounts'])} accounts) is not in the reference run" for cid in extra]
     for cid in b:
         if cid not in claimed and cid not in extra:
             bad.append(f"campaign {cid} ({len(b[cid]['accounts'])} accounts) is reported again: reference {best(b[cid], a)[1]}")
