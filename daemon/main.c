@@ -235,7 +235,7 @@ static const char *input_topic(const struct daemon *d, enum ls_stage_kind *recor
 static int open_stage_out(struct daemon *d, struct ls_err *err) {
   if (d->role != LS_ROLE_INGEST && d->role != LS_ROLE_PAIR) return LS_OK;
   struct ls_stage_out_conf oc = {d->cfg.kafka.brokers, d->role == LS_ROLE_INGEST ? d->cfg.pipeline.actions_topic : d->cfg.pipeline.pairs_topic,
-                                 (const char *const *)d->props, d->n_props};
+                                 d->cfg.pipeline.compression, (const char *const *)d->props, d->n_props};
   int rc = ls_stage_out_create(&d->out, &oc, &d->log, err);
   if (rc == LS_OK) ls_pipeline_set_stage_out(d->pipeline, d->out);
   return rc;

@@ -4,13 +4,15 @@
  * Delivery is asynchronous; flush() reports LS_OK only when nothing is in flight, and the
  * producer retries without limit while the cluster is unreachable (message.timeout.ms=0).
  * With a transactional id (checkpoints on), each epoch is one transaction: the epoch's events
- * are kept, serialised, and go into the checkpoint; once it is stored, commit() sends them with
- * a marker on the epoch topic in one transaction and commits it, and recover() reads the marker
- * back (read_committed) to send an epoch again when the daemon died before its commit. Sending
- * only at the commit (not as events come), and the marker only once they are delivered, keeps
- * readers exact also on brokers whose isolation is incomplete (librdkafka 2.0's mock cluster
- * shows a transaction's messages as they land and does not abort a dead producer's): there, an
- * epoch whose marker landed has landed whole, and one whose marker did not is sent again. */
+ * are kept, serialised, and go into the checkpoint; once it is stored, commit() sends them, each
+ * with its epoch in the lockstep-epoch header, and a marker on the epoch topic in one
+ * transaction and commits it, and recover() reads the marker back (read_committed) to send an
+ * epoch again when the daemon died before its commit. Sending only at the commit (not as events
+ * come), and the marker only once they are delivered, keeps readers exact also on brokers whose
+ * isolation is incomplete (librdkafka 2.0's mock cluster shows a transaction's messages as they
+ * land and does not abort a dead producer's): there, an epoch whose marker landed has landed
+ * whole, and one whose marker did not is sent again (the first copy, which Kafka aborts, stays
+ * visible there: the same (id, version), with the same epoch header). */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,16 +76,20 @@ static size_t encode(struct kafka_sink *k, const struct ls_campaign_event *e, co
   return len;
 }
 
-static int produce(struct ls_sink *s, const char *topic, const void *key, size_t klen, const void *value, size_t len) {
+/* Queues one record; epoch (NULL: none) goes in its LS_EPOCH_HEADER header. */
+static int produce(struct ls_sink *s, const char *topic, const void *key, size_t klen, const void *value, size_t len, const char *epoch) {
   struct kafka_sink *k = s->ctx;
+  rd_kafka_headers_t *h = epoch ? rd_kafka_headers_new(1) : NULL;
+  if (h) rd_kafka_header_add(h, LS_EPOCH_HEADER, -1, epoch, -1);
   for (int attempt = 0;; attempt++) {
     rd_kafka_resp_err_t err = rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                                 RD_KAFKA_V_KEY((void *)key, klen), RD_KAFKA_V_VALUE((void *)value, len),
-                                                RD_KAFKA_V_END);
-    if (!err) return LS_OK;
+                                                RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+    if (!err) return LS_OK; /* the message owns the headers */
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || attempt == 100) {
       ls_logf(s->log, LS_LOG_ERROR, "kafka", "cannot enqueue to %s (key %.*s): %s", topic, (int)klen, (const char *)key,
               rd_kafka_err2str(err));
+      if (h) rd_kafka_headers_destroy(h);
       return LS_EFULL;
     }
     rd_kafka_poll(k->rk, 100);
@@ -121,8 +127,8 @@ static bool txn_ready(struct ls_sink *s, int timeout_ms, bool begin) {
   return true;
 }
 
-/* Sends the epoch's records not yet in the open transaction. */
-static void send_epoch(struct ls_sink *s) {
+/* Sends the epoch's records not yet in the open transaction, each with the epoch's number. */
+static void send_epoch(struct ls_sink *s, const char *epoch) {
   struct kafka_sink *k = s->ctx;
   while (k->sent < k->epoch.len) {
     uint32_t kl, vl;
@@ -130,7 +136,7 @@ static void send_epoch(struct ls_sink *s) {
     memcpy(&kl, r, sizeof kl);
     memcpy(&vl, r + sizeof kl, sizeof vl);
     const uint8_t *key = r + 2 * sizeof kl;
-    if (produce(s, k->topic, key, kl, key + kl, vl) != LS_OK) return;
+    if (produce(s, k->topic, key, kl, key + kl, vl, epoch) != LS_OK) return;
     k->sent += 2 * sizeof kl + kl + vl;
   }
 }
@@ -144,7 +150,7 @@ static int kafka_write(struct ls_sink *s, const struct ls_campaign_event *e) {
     return LS_ENOMEM;
   }
   if (!k->txn_id[0]) {
-    int rc = produce(s, k->topic, e->id, strlen(e->id), value, len);
+    int rc = produce(s, k->topic, e->id, strlen(e->id), value, len, NULL);
     if (rc != LS_OK) s->failed++;
     return rc;
   }
@@ -192,12 +198,12 @@ static int kafka_commit(struct ls_sink *s, uint64_t epoch, struct ls_err *err) {
   char value[24];
   int n = snprintf(value, sizeof value, "%llu", (unsigned long long)epoch);
   if (!txn_ready(s, TXN_TIMEOUT_MS, true)) return ls_err_set(err, LS_EUNAVAIL, "kafka: no transaction for epoch %s", value);
-  send_epoch(s);
+  send_epoch(s, value);
   uint64_t failed = s->failed;
   /* the events delivered before the marker: on a broker that shows a transaction's messages as
    * they arrive (the embedded one), a marker never stands for events that did not land */
   if (k->sent < k->epoch.len || rd_kafka_flush(k->rk, TXN_TIMEOUT_MS) != RD_KAFKA_RESP_ERR_NO_ERROR || s->failed != failed ||
-      produce(s, k->epoch_topic, k->txn_id, strlen(k->txn_id), value, (size_t)n) != LS_OK)
+      produce(s, k->epoch_topic, k->txn_id, strlen(k->txn_id), value, (size_t)n, NULL) != LS_OK)
     return ls_err_set(err, LS_EUNAVAIL, "kafka: epoch %s not delivered whole", value);
   rd_kafka_error_t *e = rd_kafka_commit_transaction(k->rk, TXN_TIMEOUT_MS);
   if (!e) {

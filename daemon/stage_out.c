@@ -79,8 +79,10 @@ static int open_producer(struct ls_stage_out *o, const struct ls_stage_out_conf 
   rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
   rd_kafka_conf_set_error_cb(kc, on_error);
   int rc = ls_kafka_conf_apply(kc, props, 5, err);
-  if (rc == LS_OK) rc = ls_kafka_conf_apply(kc, conf->props, conf->n_props, err);
   char errstr[512];
+  if (rc == LS_OK && rd_kafka_conf_set(kc, "compression.codec", conf->compression, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+    rc = ls_err_set(err, LS_EINVAL, "pipeline.compression: %s", errstr);
+  if (rc == LS_OK) rc = ls_kafka_conf_apply(kc, conf->props, conf->n_props, err);
   if (rc == LS_OK && !(o->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof errstr)))
     rc = ls_err_set(err, LS_EINVAL, "stage producer: %s", errstr);
   if (rc != LS_OK && !o->rk) rd_kafka_conf_destroy(kc);

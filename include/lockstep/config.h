@@ -62,7 +62,7 @@ struct ls_config {
     char name[LS_STR];
   } checkpoint;
   struct {
-    char role[LS_STR], actions_topic[LS_STR], pairs_topic[LS_STR], text_shards[LS_STR];
+    char role[LS_STR], actions_topic[LS_STR], pairs_topic[LS_STR], text_shards[LS_STR], compression[LS_STR];
     int64_t text_shard_spill;
   } pipeline;
   struct {

@@ -65,12 +65,15 @@ struct ls_redis_conf {
 int ls_sink_redis_create(struct ls_sink **out, const struct ls_redis_conf *conf, const struct ls_log *log,
                          struct ls_err *err);
 
+#define LS_EPOCH_HEADER "lockstep-epoch"
+
 struct ls_kafka_sink_conf {
   const char *brokers, *topic;
   bool json; /* false: protobuf lockstep.Campaign */
   /* Non-NULL: transactional producer with this transactional.id (one epoch per transaction),
    * each commit marked on epoch_topic (key transactional_id, value the epoch) in the same
-   * transaction, so recover() can tell whether an epoch's commit happened. */
+   * transaction, so recover() can tell whether an epoch's commit happened. Each event then
+   * carries its epoch (decimal) in the LS_EPOCH_HEADER header. */
   const char *transactional_id, *epoch_topic;
   const char *const *props;
   int n_props;

@@ -25,6 +25,7 @@
 
 struct ls_stage_out_conf {
   const char *brokers, *topic;
+  const char *compression; /* librdkafka compression.codec (pipeline.compression) */
   const char *const *props; /* extra librdkafka properties, "key=value" */
   int n_props;
 };
@@ -36,7 +37,8 @@ struct ls_stage_out_stats {
 struct ls_stage_out;
 
 /* Connects and reads the topic's partition count (waiting up to 10 s for the cluster).
- * @returns LS_OK, LS_EINVAL (a property refused), LS_EUNAVAIL (the topic does not exist or the
+ * @returns LS_OK, LS_EINVAL (a property refused, or a codec this librdkafka lacks: the reason
+ * names pipeline.compression), LS_EUNAVAIL (the topic does not exist or the
  * cluster does not answer: the reason names the topic), or LS_ENOMEM. */
 int ls_stage_out_create(struct ls_stage_out **out, const struct ls_stage_out_conf *conf, const struct ls_log *log, struct ls_err *err);
 void ls_stage_out_destroy(struct ls_stage_out *o); /* waits up to 10 s for what is in flight */

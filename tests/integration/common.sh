@@ -49,3 +49,17 @@ ls_metric() { ls_metric_series "$1" "$2" | awk '{n += $2; seen = 1} END {if (see
 # ls_metric_nonzero NAME SERIES — those of its series that are not 0 (what a failure report
 # names: which partition lags).
 ls_metric_nonzero() { ls_metric_series "$1" "$2" | awk '$2 != 0'; }
+
+# ls_readers NAME — what readers of run NAME see (compare_runs.py reads both): topic
+# campaigns.NAME read committed, each event's Kafka headers, a tab and its value, in
+# $LS_WORK/NAME.topic; the campaign_id and version of each entry of Redis's NAME:events stream in
+# $LS_WORK/NAME.redis.
+ls_readers() {
+  kcat -C -b "$BROKERS" -t "campaigns.$1" -X isolation.level=read_committed -e -o beginning -q -f '%h\t%s\n' >"$LS_WORK/$1.topic"
+  redis-cli -p "$REDIS_PORT" --raw XRANGE "$1:events" - + |
+    awk '$0 == "campaign_id" {getline id} $0 == "version" {getline v; print id, v}' >"$LS_WORK/$1.redis"
+}
+
+# ls_resent_epochs LOG... — the epochs restarted daemons sent again because their commit had not
+# happened, comma-separated (compare_runs.py --resent-epochs).
+ls_resent_epochs() { { grep -hos 'epoch [0-9]* was stored but not committed' "$@" || true; } | awk '{print $2}' | sort -un | paste -sd, -; }

@@ -65,19 +65,15 @@ grep -h "restored epoch" "$LS_WORK"/run*.log | sed 's/^/  /' || true
 [ "$KILLS" = 0 ] || check "each restart restored a checkpoint" [ "$(grep -l "restored epoch" "$LS_WORK"/run-*.log "$LS_WORK"/run.log | wc -l)" = "$KILLS" ]
 check "last daemon: SIGTERM, exit status 0" ls_stop "$DAEMON_PID"
 
-for name in ref run; do
-  kcat -C -b "$BROKERS" -t "campaigns.$name" -X isolation.level=read_committed -e -o beginning -q -f '%s\n' >"$LS_WORK/$name.topic"
-  redis-cli -p "$REDIS_PORT" --raw XRANGE "$name:events" - + |
-    awk '$0 == "campaign_id" {getline id} $0 == "version" {getline v; print id, v}' >"$LS_WORK/$name.redis"
-done
+for name in ref run; do ls_readers "$name"; done
 check "the killed run's readers see the uninterrupted run's campaigns" \
-  python3 "$LS_SOURCE/tests/integration/compare_runs.py" "$LS_WORK/ref.topic" "$LS_WORK/ref.redis" "$LS_WORK/run.topic" "$LS_WORK/run.redis"
+  python3 "$LS_SOURCE/tests/integration/compare_runs.py" --resent-epochs "$(ls_resent_epochs "$LS_WORK"/run*.log)" "$LS_WORK/ref.topic" "$LS_WORK/ref.redis" "$LS_WORK/run.topic" "$LS_WORK/run.redis"
 for name in ref run; do
   redis-cli -p "$REDIS_PORT" ZRANGE "$name:campaigns:active" 0 -1 | sort >"$LS_WORK/$name.active"
   python3 -c 'import json, sys
 last = {}
 for line in open(sys.argv[1]):
-    e = json.loads(line)
+    e = json.loads(line.partition("\t")[2])
     if e["campaign_id"] not in last or e["version"] > last[e["campaign_id"]]["version"]: last[e["campaign_id"]] = e
 print("\n".join(sorted(i for i, e in last.items() if e["state"] != "closed")))' "$LS_WORK/$name.topic" | sed '/^$/d' >"$LS_WORK/$name.live"
 done

@@ -23,7 +23,9 @@
 # the pair stage still reads them in event time (README: event-time order), and the one run must
 # keep that order throughout (no stage's reader stops waiting for another). The six run, with
 # kills or without, must give the reference's campaigns at 0.95, none twice and none the
-# reference lacks (README: limitations, kill runs).
+# reference lacks (README: limitations, kill runs). An epoch the killed cluster daemon sends again
+# shows twice on the embedded broker, which does not abort the dead daemon's transaction; its
+# copies count once, told by their lockstep-epoch header (compare_runs.py --resent-epochs).
 # Prints the work and CPU time of each node. TWEETS (default 60000), PACE (messages/s, default
 # 2500) and SEED size it; KILLS=no leaves the six run's daemons alone (make bench: work per node);
 # AT_BY=stream places the kill run's events by the stream's position (README: limitations).
@@ -36,11 +38,12 @@ KILLS=${KILLS:-yes}
 tweets=$TWEETS
 # The embedded broker keeps only a partition's newest ~5 MiB (tools/broker.c). The six run's
 # actions (the co-similar-text ones carry their vectors to each shard's partition) are spread
-# over more partitions than one run needs, but the kill run's re-sends and watermarks still
-# overflow some (2026-12-07: 97,000–122,000 of ~300,000 action records dropped at 53 partitions;
-# none at 128 partitions with 64 text shards); a daemon handed a partition late reads it again
-# from where the windows start (README: stages) and misses what was dropped. The run prints how
-# many records each stage topic lost.
+# over more partitions than one run needs, and the stages compress with zstd (the default, lz4,
+# packs less): uncompressed, the kill run's re-sends overflowed some (2026-12-07: 97,000–122,000
+# of ~300,000 action records dropped at 53 partitions), with lz4 fewer (21,780 at seed 19), with
+# zstd none. A daemon handed a partition late reads it again from where the windows start
+# (README: stages) and would miss what was dropped. The run prints how many records each stage
+# topic lost.
 SIX_ACTIONS=$(((TWEETS * 3 + 3999) / 4000 + 8))
 # A stage reader's event-time merge holds what one producer's lag keeps back (README: stages).
 # The stream runs its 16 minutes of event time in 24 s, so a hand-over's pause of a few seconds
@@ -81,7 +84,8 @@ node() {
     --set kafka.input_topic="tweets.${STREAM:-$run}" \
     --set pipeline.actions_topic="$run.actions" --set pipeline.pairs_topic="$run.pairs" \
     --set kafka.output_topic="campaigns.$run" --set kafka.output_format=json --set redis.prefix="$run:" \
-    --set checkpoint.interval_s=1 --set kafka.dlq_topic=tweets.dlq --set kafka.queued_max_kbytes="$MERGE_KB" "$@"
+    --set checkpoint.interval_s=1 --set kafka.dlq_topic=tweets.dlq --set kafka.queued_max_kbytes="$MERGE_KB" \
+    --set pipeline.compression=zstd "$@"
   PID[$name]=$DAEMON_PID
 }
 
@@ -174,18 +178,12 @@ work() { # the work of each node and its CPU time (since its last start), for th
 
 stop() { local name; for name in "$@"; do check "$name: SIGTERM, exit status 0" ls_stop "${PID[$name]}"; done; }
 
-readers() { # RUN: what its readers see, on the topic and in Redis
-  kcat -C -b "$BROKERS" -t "campaigns.$1" -X isolation.level=read_committed -e -o beginning -q -f '%s\n' >"$LS_WORK/$1.topic"
-  redis-cli -p "$REDIS_PORT" --raw XRANGE "$1:events" - + |
-    awk '$0 == "campaign_id" {getline id} $0 == "version" {getline v; print id, v}' >"$LS_WORK/$1.redis"
-}
-
 same_campaigns() { # RUN MIN_JACCARD [OPTION...]: its campaigns are the reference's (compare_runs.py options)
   local run=$1 min=$2
   shift 2
-  readers "$run"
+  ls_readers "$run"
   check "$run: the campaigns of one daemon (jaccard >= $min), none twice" python3 "$LS_SOURCE/tests/integration/compare_runs.py" \
-    --min-jaccard "$min" --any-id "$@" "$LS_WORK/ref.topic" "$LS_WORK/ref.redis" "$LS_WORK/$run.topic" "$LS_WORK/$run.redis"
+    --min-jaccard "$min" --any-id --resent-epochs "$(ls_resent_epochs "$LS_WORK/$run"-cluster*.log)" "$@" "$LS_WORK/ref.topic" "$LS_WORK/ref.redis" "$LS_WORK/$run.topic" "$LS_WORK/$run.redis"
 }
 
 echo "# one daemon per role"
@@ -281,6 +279,6 @@ done
 sleep 2
 work ref
 stop ref
-readers ref
+ls_readers ref
 same_campaigns one 0.95
 same_campaigns six 0.95
