@@ -239,27 +239,24 @@ static bool one_of(const char *v, const char *const *names) {
 const char *ls_role_name(enum ls_role r) { return ROLES[r]; }
 
 enum ls_role ls_config_role(const struct ls_config *c) {
-  for (int r = 0; r < 4; r++)
+  for (int r = 0; ROLES[r]; r++)
     if (!strcmp(c->pipeline.role, ROLES[r])) return (enum ls_role)r;
   return LS_ROLE_ALL;
 }
 
 int ls_config_check(const struct ls_config *c, struct ls_err *err) {
   if (!one_of(c->pipeline.role, ROLES)) return ls_err_set(err, LS_EINVAL, "pipeline.role: \"%s\" is not all, ingest, pair or cluster", c->pipeline.role);
-  if (strcmp(c->kafka.output_format, "protobuf") && strcmp(c->kafka.output_format, "json"))
+  if (!one_of(c->kafka.output_format, (const char *const[]){"protobuf", "json", NULL}))
     return ls_err_set(err, LS_EINVAL, "kafka.output_format: \"%s\" is not protobuf or json", c->kafka.output_format);
   if (!one_of(c->pipeline.compression, CODECS))
     return ls_err_set(err, LS_EINVAL, "pipeline.compression: \"%s\" is not none, gzip, snappy, lz4 or zstd", c->pipeline.compression);
   if (c->checkpoint.interval_s > 0 && !c->checkpoint.name[0])
     return ls_err_set(err, LS_EINVAL, "checkpoint.name: empty (set a name unique in the group, or checkpoint.interval_s = 0)");
-  if (strcmp(c->kafka.offset_reset, "earliest") && strcmp(c->kafka.offset_reset, "latest"))
+  if (!one_of(c->kafka.offset_reset, (const char *const[]){"earliest", "latest", NULL}))
     return ls_err_set(err, LS_EINVAL, "kafka.offset_reset: \"%s\" is not earliest or latest", c->kafka.offset_reset);
-  if (strcmp(c->embed.backend, "auto") && strcmp(c->embed.backend, "cpu") && strcmp(c->embed.backend, "cuda"))
+  if (!one_of(c->embed.backend, (const char *const[]){"auto", "cpu", "cuda", NULL}))
     return ls_err_set(err, LS_EINVAL, "embed.backend: \"%s\" is not auto, cpu or cuda", c->embed.backend);
-  const char *levels[] = {"debug", "info", "warn", "error"};
-  bool ok = false;
-  for (int i = 0; i < 4; i++) ok |= !strcmp(c->output.level, levels[i]);
-  if (!ok) return ls_err_set(err, LS_EINVAL, "log.level: \"%s\" is not debug, info, warn or error", c->output.level);
+  if (!one_of(c->output.level, (const char *const[]){"debug", "info", "warn", "error", NULL})) return ls_err_set(err, LS_EINVAL, "log.level: \"%s\" is not debug, info, warn or error", c->output.level);
   if (c->batch.max_tweets * 2 > c->input.ring_capacity)
     return ls_err_set(err, LS_EINVAL, "input.ring_capacity (%lld) must be at least twice batch.max_tweets (%lld)",
                       (long long)c->input.ring_capacity, (long long)c->batch.max_tweets);
