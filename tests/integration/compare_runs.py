@@ -20,7 +20,12 @@ header, counts once: the embedded broker shows the killed daemon's open transact
 Kafka aborts when the restarted daemon's producer takes over its transactional.id (README:
 checkpoints). Any other copy is a problem.
 
-usage: compare_runs.py [--min-jaccard X] [--any-id] [--resent-epochs LIST] REF_TOPIC REF_REDIS RUN_TOPIC RUN_REDIS"""
+With --truth FILE (lockstep-gen --truth), each reference campaign is named by the planted
+campaign it matches best (its kind and Jaccard), or as organic when it holds no planted account:
+what a campaign that differs is tells whether detection or the reference's own chance finding
+changed. It changes no verdict.
+
+usage: compare_runs.py [--min-jaccard X] [--any-id] [--resent-epochs LIST] [--truth FILE] REF_TOPIC REF_REDIS RUN_TOPIC RUN_REDIS"""
 import json
 import sys
 from collections import Counter
@@ -107,10 +112,26 @@ def closed(e):
     return e["state"] == "closed"
 
 
+def planted(path):
+    """The generator's planted campaigns, {"planted-N kind": {"accounts": [...]}}, from its truth file."""
+    if not path:
+        return {}
+    with open(path) as f:
+        return {f"{c['id']} {c['kind']}": {"accounts": c["accounts"]} for c in json.load(f)["campaigns"]}
+
+
+def truth_of(c, truth):
+    """What a reference campaign is: the planted campaign it matches best, or organic."""
+    if not truth:
+        return ""
+    j, name = best(c, truth)
+    return f"   [{name}, jaccard {j:.2f}]" if j > 0 else "   [organic: no planted account]"
+
+
 def options(argv):
     """(any_id, the epochs sent again, the four paths); sets MIN_JACCARD"""
     global MIN_JACCARD
-    any_id, resent = False, set()
+    any_id, resent, truth = False, set(), None
     while argv and argv[0].startswith("--"):
         flag = argv.pop(0)
         if flag == "--min-jaccard" and argv:
@@ -119,15 +140,18 @@ def options(argv):
             any_id = True
         elif flag == "--resent-epochs" and argv:
             resent = {n for n in argv.pop(0).split(",") if n}
+        elif flag == "--truth" and argv:
+            truth = argv.pop(0)
         else:
             sys.exit(__doc__)
     if len(argv) != 4:
         sys.exit(__doc__)
-    return any_id, resent, argv
+    return any_id, resent, truth, argv
 
 
 def main():
-    any_id, resent, paths = options(sys.argv[1:])
+    any_id, resent, truth_path, paths = options(sys.argv[1:])
+    truth = planted(truth_path)
     ref, (run, shown) = topic(paths[0]), unaborted(topic(paths[2]), resent)
     if shown:
         print(f"{shown} events of epoch {','.join(sorted(resent))} (sent again after the kill) shown twice by the "
@@ -142,7 +166,7 @@ def main():
         claimed.add(other)
         if other is None or j < MIN_JACCARD:
             bad.append(f"reference campaign {cid} ({len(a[cid]['accounts'])} accounts): best match jaccard {j:.3f}")
-            print(f"{cid:<20}{len(a[cid]['accounts']):>9}{a[cid]['state']:>9}   no match")
+            print(f"{cid:<20}{len(a[cid]['accounts']):>9}{a[cid]['state']:>9}   no match{truth_of(a[cid], truth)}")
             continue
         y = b[other]
         if closed(a[cid]) != closed(y):
@@ -155,7 +179,7 @@ def main():
         matched += 1
         same_id += other == cid
         print(f"{cid:<20}{len(a[cid]['accounts']):>9}{a[cid]['state']:>9}   {other} {len(y['accounts'])} accounts, "
-              f"{y['state']}, jaccard {j:.3f}{'' if other == cid else ' (another id)'}")
+              f"{y['state']}, jaccard {j:.3f}{'' if other == cid else ' (another id)'}{truth_of(a[cid], truth)}")
     extra = [cid for cid in b if best(b[cid], a)[0] < 0.5]
     bad += [f"campaign {cid} ({len(b[cid]['accounts'])} accounts) is not in the reference run" for cid in extra]
     for cid in b:

@@ -70,7 +70,7 @@ produce() { # RUN [GEN OPTION...]: the stream onto its topic, paced, in the back
   local run=$1
   shift
   "$LS_BIN/lockstep-gen" --seed "$SEED" --tweets "$TWEETS" --format protobuf --brokers "$BROKERS" --topic "tweets.$run" --pace "$PACE" "$@" \
-    >"$LS_WORK/gen-$run.out" 2>"$LS_WORK/gen-$run.log" &
+    --truth "$LS_WORK/truth-$run.json" >"$LS_WORK/gen-$run.out" 2>"$LS_WORK/gen-$run.log" &
   GEN_PID=$!
 }
 
@@ -193,12 +193,15 @@ work() { # the work of each node and its CPU time (since its last start), for th
 
 stop() { local name; for name in "$@"; do check "$name: SIGTERM, exit status 0" ls_stop "${PID[$name]}"; done; }
 
-same_campaigns() { # RUN MIN_JACCARD [OPTION...]: its campaigns are the reference's (compare_runs.py options)
+# RUN MIN_JACCARD [OPTION...]: its campaigns are the reference's (compare_runs.py options); each
+# reference campaign is named by the planted one it is, or as organic (the generator's truth)
+same_campaigns() {
   local run=$1 min=$2
   shift 2
   ls_readers "$run"
   check "$run: the campaigns of one daemon (jaccard >= $min), none twice" python3 "$LS_SOURCE/tests/integration/compare_runs.py" \
-    --min-jaccard "$min" --any-id --resent-epochs "$(ls_resent_epochs "$LS_WORK/$run"-cluster*.log)" "$@" "$LS_WORK/ref.topic" "$LS_WORK/ref.redis" "$LS_WORK/$run.topic" "$LS_WORK/$run.redis"
+    --min-jaccard "$min" --any-id --resent-epochs "$(ls_resent_epochs "$LS_WORK/$run"-cluster*.log)" \
+    --truth "$LS_WORK/truth-one.json" "$@" "$LS_WORK/ref.topic" "$LS_WORK/ref.redis" "$LS_WORK/$run.topic" "$LS_WORK/$run.redis"
 }
 
 echo "# one daemon per role"
