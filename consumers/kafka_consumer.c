@@ -272,6 +272,9 @@ static void instance_prop(const struct ls_kafka_conf *k, char *out, size_t cap) 
   snprintf(out, cap, "group.instance.id=%s-%d", name, k->index);
 }
 
+/* The source stats' count of partitions the merge bound pauses (the replay gate's are not back-pressure). */
+static void count_paused(struct ls_kafka_consumer *c) { atomic_store(&c->stats.paused, c->capped ? c->capped->cnt : 0); }
+
 /* The assigned partitions paused now: by the merge bound, or held by the replay gate. */
 static int paused_here(const struct ls_kafka_consumer *c) {
   int n = 0;
@@ -352,6 +355,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_p
     if (parts->elems[i].partition >= 0 && parts->elems[i].partition < LS_MAX_PARTITIONS) atomic_store(&c->end_seen[parts->elems[i].partition], -1);
   if (c->capped) rd_kafka_topic_partition_list_destroy(c->capped);
   c->capped = NULL;
+  count_paused(c);
   merge_assign(c, assign ? parts : NULL);
   if (c->unannounced) rd_kafka_topic_partition_list_destroy(c->unannounced);
   c->unannounced = assign && c->conf.checkpoint_key ? rd_kafka_topic_partition_list_copy(parts) : NULL;
@@ -598,6 +602,7 @@ static void apply_bound(struct ls_kafka_consumer *c) {
     }
     rd_kafka_pause_partitions(c->rk, c->capped);
   }
+  count_paused(c);
 }
 
 /* A paused partition whose queue is empty is resumed at once: the merge would otherwise wait
@@ -611,6 +616,7 @@ static void uncap_if_empty(struct ls_kafka_consumer *c, int32_t q) {
     rd_kafka_resume_partitions(c->rk, one);
     rd_kafka_topic_partition_list_destroy(one);
     rd_kafka_topic_partition_list_del_by_idx(c->capped, i);
+    count_paused(c);
     return;
   }
 }

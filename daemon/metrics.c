@@ -47,6 +47,7 @@ static uint64_t total_pairs(const struct ls_pipeline_stats *st) {
   X("order_gave_up", "order_gave_up_total", "counter", 1, "Times the event-time merge stopped waiting for a partition still behind, or for a stage producer gone silent (each logged).", st->order_gave_up) \
   X("backlog", "backlog_tweets", "gauge", 1, "Tweets waiting in the rings.", st->backlog)                                          \
   X("waiting", "waiting_messages", "gauge", 1, "Messages fetched and not yet decoded (the consumers' event-time merge).", st->waiting) \
+  X("paused", "partitions_paused", "gauge", 1, "Input partitions paused by back-pressure: the event-time merge holds more than kafka.queued_max_kbytes.", st->paused) \
   X("campaigns_active", "campaigns_active", "gauge", 1, "Open campaigns.", st->campaigns_active)                                   \
   X("campaigns_opened", "campaigns_opened_total", "counter", 1, "Campaigns opened.", st->campaigns_opened)                         \
   X("operations", "operations", "gauge", 1, "Operations remembered, active or dormant.", st->operations)                           \

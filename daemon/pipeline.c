@@ -853,7 +853,7 @@ static bool all_finished(struct ls_pipeline *p) {
 }
 
 void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
-  p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.order_gave_up = p->st.backlog = p->st.waiting = 0;
+  p->st.received = p->st.rejected = p->st.dead_lettered = p->st.dlq_errors = p->st.order_gave_up = p->st.backlog = p->st.waiting = p->st.paused = 0;
   p->st.longest_message_s = p->st.decode_seconds = 0;
   double now_ms = ls_clock_s() * 1000;
   for (int s = 0; s < p->n_src; s++) {
@@ -861,6 +861,7 @@ void ls_pipeline_progress(struct ls_pipeline *p, struct ls_pipeline_stats *st) {
     if (since > 0 && (now_ms - (double)since) / 1000 > p->st.longest_message_s) p->st.longest_message_s = (now_ms - (double)since) / 1000;
     p->st.backlog += ls_ring_readable(p->src[s].ring);
     p->st.waiting += atomic_load(&p->src[s].stats->waiting);
+    p->st.paused += (uint64_t)atomic_load(&p->src[s].stats->paused);
     p->st.received += atomic_load(&p->src[s].stats->messages);
     p->st.rejected += atomic_load(&p->src[s].stats->rejected);
     p->st.dead_lettered += atomic_load(&p->src[s].stats->dead_lettered);

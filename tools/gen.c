@@ -12,6 +12,7 @@
  * length-delimited protobuf) or to a Kafka topic (protobuf, JSON or both alternating), optionally
  * with malformed messages and duplicates mixed in. This file: options, the organic background,
  * the hard organic cases, the output and main. */
+#include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
@@ -450,17 +451,32 @@ struct writer {
   FILE *f;
   rd_kafka_t *rk;
   const char *topic;
+  int32_t partition;     /* RD_KAFKA_PARTITION_UA: by key */
+  bool event_timestamps; /* the message timestamp is the tweet's created_at */
   int fmt; /* 0 jsonl/json, 1 csv, 2 protobuf, 3 mixed (Kafka) */
   struct ls_jw jw;
   uint8_t buf[65536];
   long written;
+  long failed;                            /* Kafka: messages the brokers refused (delivery reports) */
+  rd_kafka_resp_err_t first_failure;
   struct block *ahead; /* NULL: each tweet encoded when written */
 };
 
-static int emit_bytes(struct writer *w, const void *data, size_t len, uint64_t key) {
+/* Kafka delivery report: counts a message the brokers refused (an unknown partition, too large). */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  struct writer *w = opaque;
+  if (!m->err) return;
+  if (!w->failed++) w->first_failure = m->err;
+}
+
+/* One message; t_ms is the event time of the tweet it carries or stands for (the Kafka timestamp
+ * with --timestamps event). */
+static int emit_bytes(struct writer *w, const void *data, size_t len, uint64_t key, int64_t t_ms) {
   if (w->rk) {
     for (;;) {
-      rd_kafka_resp_err_t e = rd_kafka_producev(w->rk, RD_KAFKA_V_TOPIC(w->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      rd_kafka_resp_err_t e = rd_kafka_producev(w->rk, RD_KAFKA_V_TOPIC(w->topic), RD_KAFKA_V_PARTITION(w->partition),
+                                                RD_KAFKA_V_TIMESTAMP(w->event_timestamps ? t_ms : 0), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                                 RD_KAFKA_V_VALUE((void *)data, len), RD_KAFKA_V_KEY(&key, sizeof key), RD_KAFKA_V_END);
       if (!e) break;
       if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -535,7 +551,7 @@ static int emit_tweet(struct writer *w, const struct gen *g, long i) {
     fprintf(stderr, "lockstep-gen: out of memory\n");
     return -1;
   }
-  if (b) return emit_bytes(w, b->buf[b->thread[i - b->lo]] + b->at[i - b->lo], b->len[i - b->lo], key);
+  if (b) return emit_bytes(w, b->buf[b->thread[i - b->lo]] + b->at[i - b->lo], b->len[i - b->lo], key, t->created_at_ms);
   int fmt = w->fmt == 3 ? (i % 2 ? 0 : 2) : w->fmt;
   if (fmt == 1) {
     ls_encode_csv(t, w->f);
@@ -544,11 +560,11 @@ static int emit_tweet(struct writer *w, const struct gen *g, long i) {
   }
   if (fmt == 2) {
     size_t n = ls_encode_protobuf(t, w->buf, sizeof w->buf);
-    return emit_bytes(w, w->buf, n, key);
+    return emit_bytes(w, w->buf, n, key, t->created_at_ms);
   }
   ls_jw_reset(&w->jw);
   ls_encode_json(t, &w->jw);
-  return emit_bytes(w, w->jw.buf, w->jw.len, key);
+  return emit_bytes(w, w->jw.buf, w->jw.len, key, t->created_at_ms);
 }
 
 static void pace(const struct opts *o, long sent, struct timespec *start) {
@@ -577,7 +593,7 @@ static int write_stream(struct gen *g, struct writer *w) {
     if (rc == 0 && every && i % every == every - 1 && bad_sent < g->o.bad && w->fmt != 1) {
       size_t len;
       const char *b = bad_message(g, bad_sent++, &len, bad, 131072);
-      rc = emit_bytes(w, b, len, (uint64_t)i);
+      rc = emit_bytes(w, b, len, (uint64_t)i, g->tw[i].t.created_at_ms);
     }
     pace(&g->o, w->written, &start);
     if (w->rk && i % 50000 == 49999) fprintf(stderr, "info gen: produced %ld messages\n", w->written);
@@ -710,6 +726,9 @@ static void usage(FILE *f) {
         "  --key K            Kafka message key: tweet (default) or author (each author's tweets on one\n"
         "                     partition, so each ingest daemon sees all tweets of its authors)\n"
         "  --pace N           Kafka: at most N messages per second of wall-clock time (default: unlimited)\n"
+        "  --partition N      Kafka: every message to partition N (default: by the key's hash)\n"
+        "  --timestamps T     Kafka: each message's timestamp is the time it was produced (produced, the\n"
+        "                     default, as most producers do) or its tweet's created_at (event)\n"
         "  --bad N            mix in N malformed messages (bad JSON, invalid UTF-8, missing id, future time,\n"
         "                     empty and 100 KB text, binary garbage); not for CSV\n"
         "  --duplicates N     send N tweets twice\n"
@@ -733,7 +752,7 @@ static int parse_args(int argc, char **argv, struct opts *o) {
       {"members", 1, 0, 'm'}, {"bursts", 1, 0, 'B'}, {"rate", 1, 0, 'r'}, {"start", 1, 0, 's'},
       {"format", 1, 0, 'f'}, {"out", 1, 0, 'o'}, {"brokers", 1, 0, 'b'}, {"topic", 1, 0, 't'},
       {"pace", 1, 0, 'p'}, {"key", 1, 0, 'K'}, {"bad", 1, 0, 'x'}, {"duplicates", 1, 0, 'd'}, {"truth", 1, 0, 'T'},
-      {"no-hard-organic", 0, 0, 'O'}, {"kinds", 1, 0, 'k'}, {"mix", 1, 0, 'M'},
+      {"no-hard-organic", 0, 0, 'O'}, {"kinds", 1, 0, 'k'}, {"mix", 1, 0, 'M'}, {"partition", 1, 0, 'P'}, {"timestamps", 1, 0, 'Z'},
       {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -758,6 +777,14 @@ static int parse_args(int argc, char **argv, struct opts *o) {
         if (strcmp(optarg, "tweet") && strcmp(optarg, "author")) { fprintf(stderr, "lockstep-gen: --key: tweet or author, not \"%s\"\n", optarg); return 2; }
         o->key_author = !strcmp(optarg, "author");
         break;
+      case 'P':
+        o->partition = atoi(optarg);
+        if (o->partition < 0 || !isdigit((unsigned char)optarg[0])) { fprintf(stderr, "lockstep-gen: --partition: a partition number, not \"%s\"\n", optarg); return 2; }
+        break;
+      case 'Z':
+        if (strcmp(optarg, "produced") && strcmp(optarg, "event")) { fprintf(stderr, "lockstep-gen: --timestamps: produced or event, not \"%s\"\n", optarg); return 2; }
+        o->event_timestamps = !strcmp(optarg, "event");
+        break;
       case 'x': o->bad = atol(optarg); break;
       case 'd': o->duplicates = atol(optarg); break;
       case 'T': o->truth = optarg; break;
@@ -774,7 +801,7 @@ static int parse_args(int argc, char **argv, struct opts *o) {
 
 static int parse(int argc, char **argv, struct opts *o) {
   *o = (struct opts){.seed = 1, .tweets = 200000, .members = 12, .bursts = 8, .rate = 200, .topic = "tweets",
-                     .hard_organic = true, .n_kinds = K_DEFAULT_KINDS};
+                     .hard_organic = true, .partition = -1, .n_kinds = K_DEFAULT_KINDS};
   for (int k = 0; k < K_DEFAULT_KINDS; k++) o->kinds[k] = (enum kind)k;
   ls_parse_iso8601("2024-03-01T12:00:00Z", &o->start_ms);
   int rc = parse_args(argc, argv, o);
@@ -782,6 +809,7 @@ static int parse(int argc, char **argv, struct opts *o) {
   if (!o->campaigns_set) o->campaigns = o->mix ? 0 : o->n_kinds;
   if (o->mix && !o->tweets_set) o->tweets = 1000000;
   if (!o->out == !o->brokers) { fprintf(stderr, "lockstep-gen: give exactly one of --out or --brokers (see --help)\n"); return 2; }
+  if (o->out && (o->partition >= 0 || o->event_timestamps)) { fprintf(stderr, "lockstep-gen: --partition and --timestamps are for --brokers\n"); return 2; }
   if (o->mix && (o->rate_set || o->start_set)) {
     fprintf(stderr, "lockstep-gen: --rate and --start do not apply with --mix: the file's first to last timestamp is the span\n");
     return 2;
@@ -817,6 +845,8 @@ static int open_writer(struct gen *g, struct writer *w) {
   }
   char errstr[512];
   rd_kafka_conf_t *kc = rd_kafka_conf_new();
+  rd_kafka_conf_set_opaque(kc, w);
+  rd_kafka_conf_set_dr_msg_cb(kc, on_delivery);
   if (rd_kafka_conf_set(kc, "bootstrap.servers", g->o.brokers, errstr, sizeof errstr) ||
       rd_kafka_conf_set(kc, "linger.ms", "20", errstr, sizeof errstr) ||
       rd_kafka_conf_set(kc, "queue.buffering.max.messages", "200000", errstr, sizeof errstr) ||
@@ -825,6 +855,8 @@ static int open_writer(struct gen *g, struct writer *w) {
     return 1;
   }
   w->topic = g->o.topic;
+  w->partition = g->o.partition >= 0 ? g->o.partition : RD_KAFKA_PARTITION_UA;
+  w->event_timestamps = g->o.event_timestamps;
   return 0;
 }
 
@@ -832,6 +864,10 @@ static int close_writer(struct writer *w) {
   int rc = 0;
   if (w->rk) {
     if (rd_kafka_flush(w->rk, 60000)) { fprintf(stderr, "lockstep-gen: %d messages not delivered\n", rd_kafka_outq_len(w->rk)); rc = 1; }
+    if (w->failed) {
+      fprintf(stderr, "lockstep-gen: %ld of %ld messages refused by the brokers (first: %s)\n", w->failed, w->written, rd_kafka_err2str(w->first_failure));
+      rc = 1;
+    }
     rd_kafka_destroy(w->rk);
   } else if (w->f != stdout && fclose(w->f)) {
     rc = 1;

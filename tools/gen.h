@@ -37,6 +37,8 @@ struct opts {
   long bad, duplicates;
   bool hard_organic;
   bool key_author; /* Kafka message key: the author (each author's tweets on one partition), not the tweet */
+  int32_t partition;     /* Kafka: every message to this partition (-1: by key) */
+  bool event_timestamps; /* Kafka: a message's timestamp is its tweet's created_at, not the time it was produced */
   enum kind kinds[MAX_KIND_LIST]; /* campaigns take their kinds from this list in turn */
   int n_kinds;
   bool tweets_set, campaigns_set, rate_set, start_set;

@@ -51,6 +51,7 @@ struct ls_pipeline_stats {
   uint64_t evictions; /* live entries pushed out of a full object window, graph or account table */
   uint64_t backlog; /* tweets waiting in the rings */
   uint64_t waiting; /* messages fetched and not yet decoded (the consumers' event-time merge) */
+  uint64_t paused;  /* input partitions paused by back-pressure (the merge above kafka.queued_max_kbytes) */
   double longest_message_s; /* how long a source has been decoding its current message (0: none) */
   int64_t watermark_ms;
   bool offsets_held; /* a sink has not acknowledged: offsets wait */

@@ -20,6 +20,7 @@ struct ls_source_stats {
   _Atomic uint64_t busy_ns;       /* time spent decoding messages */
   _Atomic int64_t assigned;       /* partitions assigned (Kafka); 1 for a replay file */
   _Atomic uint64_t waiting;       /* messages fetched and not yet decoded (the event-time merge) */
+  _Atomic int64_t paused;         /* partitions paused by back-pressure: the merge above its bound (Kafka) */
 };
 
 #endif
