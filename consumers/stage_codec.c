@@ -4,6 +4,7 @@
  * arena, so the record lives as long as the slot that holds it. */
 #include "lockstep/stage_codec.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,10 +66,12 @@ static int pack_pairset(const struct ls_stage_rec *r, struct ls_stage_buf *out, 
   Lockstep__Action act = action_msg(r, NULL, 0);
   act.text_key = 0;
   Lockstep__PairSet m = LOCKSTEP__PAIR_SET__INIT;
-  m.version = LS_STAGE_VERSION;
+  m.version = LS_PAIRSET_VERSION;
   m.action = &act;
   m.object_accounts = s->object_accounts;
   m.light = s->light;
+  m.revision = s->revision;
+  m.late_account = s->late_account;
   Lockstep__Coaction *cs = calloc(s->n ? s->n : 1, sizeof *cs);
   Lockstep__Coaction **ps = calloc(s->n ? s->n : 1, sizeof *ps);
   int rc = cs && ps ? LS_OK : ls_err_set(err, LS_ENOMEM, "stage record: out of memory for %u partners", s->n);
@@ -186,14 +189,27 @@ static int partners_of(const Lockstep__PairSet *m, uint32_t max_partners, struct
   return rc;
 }
 
+/* A revision names one of its partners as the late one; a first set names none. */
+static int revision_of(const Lockstep__PairSet *m, struct ls_pairset *s, struct ls_err *err) {
+  if ((m->revision == 0) != (m->late_account == 0))
+    return ls_err_set(err, LS_EINVAL, "stage record: pair set revision %u with late account %" PRIu64, m->revision, m->late_account);
+  bool named = m->revision == 0;
+  for (uint32_t k = 0; !named && k < s->n; k++) named = s->partners[k].account == m->late_account;
+  if (!named) return ls_err_set(err, LS_EINVAL, "stage record: revision %u's late account %" PRIu64 " is not a partner", m->revision, m->late_account);
+  s->revision = m->revision;
+  s->late_account = m->late_account;
+  return LS_OK;
+}
+
 /* A pair set's checks, its action's first. */
 static int pairset_of(const Lockstep__PairSet *m, uint32_t max_partners, struct ls_arena *ar, struct ls_stage_rec *r, struct ls_err *err) {
-  if (m->version != LS_STAGE_VERSION)
-    return ls_err_set(err, LS_EINVAL, "stage record: pair set version %u, this build reads %d", m->version, LS_STAGE_VERSION);
+  if (m->version != LS_PAIRSET_VERSION)
+    return ls_err_set(err, LS_EINVAL, "stage record: pair set version %u, this build reads %d", m->version, LS_PAIRSET_VERSION);
   if (!m->action) return ls_err_set(err, LS_EINVAL, "stage record: a pair set without its action");
   if (m->action->vector.len) return ls_err_set(err, LS_EINVAL, "stage record: a pair set's action with a vector");
   int rc = action_of(m->action, ar, r, err);
-  return rc == LS_OK ? partners_of(m, max_partners, ar, &r->set, err) : rc;
+  if (rc == LS_OK) rc = partners_of(m, max_partners, ar, &r->set, err);
+  return rc == LS_OK ? revision_of(m, &r->set, err) : rc;
 }
 
 static int unpack_pairset(const void *data, size_t len, uint32_t max_partners, struct ls_arena *ar, struct ls_stage_rec *r,

@@ -72,16 +72,6 @@ void ls_activity_add(struct ls_activity *a, uint64_t account, int64_t t_ms) {
   }
 }
 
-void ls_activity_raise(struct ls_activity *a, uint64_t account, double count, int64_t t_ms) {
-  int32_t now_s = advance(a, t_ms);
-  for (int r = 0; r < ROWS; r++) {
-    struct cell *c = cell_of(a, account, r);
-    double v = decayed(a, c, now_s);
-    c->count = (float)(v > count ? v : count);
-    c->at_s = now_s;
-  }
-}
-
 double ls_activity_count(const struct ls_activity *a, uint64_t account) {
   int32_t now_s = seconds(a);
   double best = INFINITY;

@@ -2,9 +2,12 @@
  * open-addressed table keyed by tweet id, so sets of one tweet may come at different times; a
  * full probe run reuses the entry made longest ago (by arrival, not event time: a late tweet's
  * entry outlives older ones). The table holds 16 batches of entries, so the tweets of the current
- * batch keep theirs. Each entry also names the sets its tweet spent, so a set sent again (by a
- * pair node after a restart or a rebalance) is spent once; the table is in the checkpoint, so
- * this holds across a restart of the cluster stage too. */
+ * batch keep theirs. Each entry also names the sets its tweet spent, with their weights' sum and
+ * the share they were spent at, so a set sent again (by a pair node after a restart or a
+ * rebalance) is spent once and a revision (stage.h) spends the set's budget again over all its
+ * partners, taking back what the earlier ones had; and whether the tweet was recorded as
+ * evidence. The table is in the checkpoint, so this holds across a restart of the cluster stage
+ * too. */
 #include "lockstep/cluster.h"
 
 #include <stdlib.h>
@@ -19,12 +22,19 @@
 #define MIN_BUDGETS 65536
 #define SPENT_MAX (LS_MAX_ACTIONS + LS_TEXT_SHARDS_SPILL_MAX) /* sets remembered per tweet: one per action, and per window of its vector */
 
+struct spent { /* a set of the tweet spent: one sent again is not spent twice */
+  uint32_t id;      /* set_id */
+  uint32_t applied; /* its last revision spent, + 1 */
+  float sum, scale; /* its partners' weights, and the share of them spent */
+};
+
 struct budget {
   uint64_t tweet; /* 0: free */
   uint64_t made;  /* when it was made: the table's count of entries made so far */
   float left;
+  bool touched; /* recorded as a coordinated tweet (ls_cluster_touch) */
   uint32_t n_spent;
-  uint32_t spent[SPENT_MAX]; /* the sets spent (set_id): one sent again is not spent twice */
+  struct spent spent[SPENT_MAX];
 };
 
 struct ls_cluster {
@@ -113,8 +123,8 @@ double ls_cluster_budget_left(const struct ls_cluster *c, uint64_t tweet) {
 
 /* The tweet's budget entry: found, or a fresh one (a whole unit) in a free slot or in the one of
  * its probe run made longest ago. */
-static struct budget *budget_of(struct ls_cluster *c, const struct ls_action_rec *a) {
-  uint64_t tweet = a->tweet ? a->tweet : 1;
+static struct budget *budget_of(struct ls_cluster *c, uint64_t tweet) {
+  tweet = tweet ? tweet : 1;
   uint32_t i = home(c, tweet);
   struct budget *oldest = NULL;
   for (int k = 0; k < BUDGET_PROBE; k++, i = (i + 1) & c->budget_mask) {
@@ -136,29 +146,42 @@ static uint32_t set_id(const struct ls_action_rec *a) {
   return (uint32_t)ls_hash_combine(ls_hash_combine(a->key, (uint64_t)a->signal), a->window) | 1;
 }
 
-/* True when the tweet's set was spent before (sent again by a pair node after a restart or a
- * rebalance, and read again by a cluster stage restored from its checkpoint); else notes it. */
-static bool spent_before(struct budget *b, uint32_t id) {
+/* The record of the tweet's set id: found, or a new one (NULL when the tweet has spent
+ * SPENT_MAX sets: spent without a record). */
+static struct spent *spent_of(struct budget *b, uint32_t id) {
   for (uint32_t k = 0; k < b->n_spent; k++)
-    if (b->spent[k] == id) return true;
-  if (b->n_spent < SPENT_MAX) b->spent[b->n_spent++] = id;
-  return false;
+    if (b->spent[k].id == id) return &b->spent[k];
+  if (b->n_spent == SPENT_MAX) return NULL;
+  b->spent[b->n_spent] = (struct spent){.id = id};
+  return &b->spent[b->n_spent++];
+}
+
+/* Whether co-action x of the set takes back weight rather than adding a co-action: in a revision
+ * of a set spent before (again), a partner other than the late one. */
+static bool had_before(const struct ls_pairset *set, bool again, const struct ls_coaction *x) {
+  return again && x->account != set->late_account;
 }
 
 bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set) {
   if (set->n == 0) return false;
   const struct ls_action_rec *a = &set->act;
-  double sum = 0;
-  for (uint32_t k = 0; k < set->n; k++) sum += set->partners[k].w;
-  struct budget *left = budget_of(c, a);
-  if (spent_before(left, set_id(a))) return false;
+  struct budget *left = budget_of(c, a->tweet);
+  struct spent *sp = spent_of(left, set_id(a));
+  if (sp && sp->applied > set->revision) return false; /* spent before */
+  bool again = sp && sp->applied > 0 && set->revision > 0;
+  double sum = again ? sp->sum : 0, before = again ? (double)sp->sum * sp->scale : 0; /* a revision: the set's weights as spent before */
+  for (uint32_t k = 0; k < set->n; k++) sum += had_before(set, again, &set->partners[k]) ? 0 : set->partners[k].w;
   double budget = ls_chance_budget(c->chance, set->object_accounts);
-  if (budget > left->left) budget = left->left;
+  if (budget > left->left + before) budget = left->left + before;
   double scale = sum > budget ? budget / sum : 1;
-  left->left -= (float)(sum * scale);
+  left->left -= (float)(sum * scale - before);
   bool content = false; /* a co-action heavy enough to name the object as the author's content */
   for (uint32_t k = 0; k < set->n; k++) {
     const struct ls_coaction *x = &set->partners[k];
+    if (had_before(set, again, x)) {
+      ls_graph_reweigh(c->graph, a->account, x->account, a->signal, (float)(x->w * (scale - sp->scale)));
+      continue;
+    }
     int64_t at = x->gap_ms < 0 ? a->t_ms - x->gap_ms : a->t_ms; /* the later action */
     if (ls_graph_add(c->graph, a->account, x->account, a->signal, at, (float)(x->w * scale), x->gap_ms)) c->strong_new = true;
     if (a->key && x->w * scale >= c->chance->min_weight) {
@@ -167,11 +190,17 @@ bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set) {
     }
   }
   if (content) ls_graph_object(c->graph, a->account, a->key);
+  if (sp) *sp = (struct spent){.id = sp->id, .applied = set->revision + 1, .sum = (float)sum, .scale = (float)scale};
   c->dirty = true;
   return true;
 }
 
-void ls_cluster_touch(struct ls_cluster *c, const struct ls_tweet *t) { ls_graph_touch(c->graph, t); }
+void ls_cluster_touch(struct ls_cluster *c, const struct ls_tweet *t) {
+  struct budget *b = budget_of(c, t->id);
+  if (b->touched) return;
+  b->touched = true;
+  ls_graph_touch(c->graph, t);
+}
 
 bool ls_cluster_due(const struct ls_cluster *c, int64_t watermark_ms, bool idle) {
   int64_t since = watermark_ms - c->last_event_ms;

@@ -121,6 +121,14 @@ static struct edge *edge_slot(struct ls_graph *g, uint64_t a, uint64_t b) {
   return victim;
 }
 
+/* The edge of a and b (a < b) when the table holds it, else NULL. */
+static struct edge *edge_found(struct ls_graph *g, uint64_t a, uint64_t b) {
+  uint32_t i = (uint32_t)ls_hash_combine(ls_mix64(a), b) & g->edge_mask;
+  for (int p = 0; p < MAX_PROBE && g->edges[i].a; p++, i = (i + 1) & g->edge_mask)
+    if (g->edges[i].a == a && g->edges[i].b == b) return &g->edges[i];
+  return NULL;
+}
+
 static struct account *account_slot(struct ls_graph *g, uint64_t id, bool create) {
   uint32_t i = (uint32_t)ls_mix64(id) & g->account_mask;
   struct account *oldest = NULL;
@@ -185,6 +193,18 @@ bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, 
   }
   bool listed = !e->listed && is_strong(g, e, g->watermark) && list_strong(g, e, t);
   return (crossed && both && e->listed) || (listed && edge_weight(e) >= g->conf.min_account_evidence);
+}
+
+void ls_graph_reweigh(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, float delta) {
+  if (a == b || a == 0 || b == 0) return;
+  if (a > b) { uint64_t x = a; a = b; b = x; }
+  struct edge *e = edge_found(g, a, b);
+  if (!e || e->n[s] == 0) return; /* evicted, or never counted: nothing to take back */
+  e->w[s] = e->w[s] + delta > 0 ? e->w[s] + delta : 0;
+  for (int k = 0; k < 2; k++) {
+    struct account *acc = account_slot(g, k ? b : a, false);
+    if (acc) acc->evidence = acc->evidence + delta > 0 ? acc->evidence + delta : 0;
+  }
 }
 
 /* Indicators of an automated or throw-away account, each in [0, 1], averaged: a young account

@@ -56,7 +56,8 @@ static uint64_t total_pairs(const struct ls_pipeline_stats *st) {
   X("sink_retries", "sink_retries_total", "counter", 1, "Flushes a sink put off because its service answered \"not now\".", st->sink_retries) \
   X("actions", "actions_total", "counter", 1, "Actions the ingest stage handed the pair stage (README: stages).", st->actions)  \
   X("text_copies", "text_action_copies_total", "counter", 1, "Co-similar-text action records the ingest stage sent: one per actions partition of each vector's text shards.", st->text_copies) \
-  X("pair_sets", "pair_sets_total", "counter", 1, "Pair sets the pair stage handed the cluster stage (actions with co-actions).", st->pair_sets) \
+  X("pair_sets", "pair_sets_total", "counter", 1, "Pair sets the pair stage handed the cluster stage (actions with co-actions, and revisions).", st->pair_sets) \
+  X("pair_revisions", "pair_revisions_total", "counter", 1, "Of the pair sets, revisions: a set again with a late action's pair (it was read after the later one).", st->pair_revisions) \
   X("coordinated_actions", NULL, "counter", 1, "", total_pairs(st))                                                                          \
   X("suppressed", "suppressed_actions_total", "counter", 1, "Actions on objects past the popularity limit (organic).", st->suppressed) \
   X("light_pairs", "light_pairs_total", "counter", 1, "Co-actions under detect.min_action_weight (no evidence).", st->light_pairs)  \

@@ -50,7 +50,7 @@
 #define OFFSET_CHECKPOINTS 4096 /* batches per partition within one window before hold-back shortens */
 #define MIN_SIMILAR_TOKENS 4 /* co-similar-text: shorter texts match too easily */
 #define ACTIVITY_HALF_LIFE_MS 2495328 /* activity counts halve in 41.6 min: a mean life of one hour */
-#define CHECKPOINT_FORMAT 5 /* 2: the cluster stage's part in one section; 3: with its tweets' budgets; 4: offsets read ahead; 5: activity before the read marks */
+#define CHECKPOINT_FORMAT 6 /* 2: the cluster stage's part in one section; 3: with its tweets' budgets; 4: offsets read ahead; 5: activity before the read marks; 6: each set's share (revisions) */
 #define EVIDENCE_BYTES (LS_TEXT_MAX + 512) /* a packed tweet with a text prefix, username and author */
 
 struct item {
@@ -82,6 +82,7 @@ struct ls_pipeline {
   struct ls_chance chance;
   struct ls_signals *signals;   /* ingest: actions */
   struct ls_pairs *pairs;       /* pair: exact signals */
+  struct ls_pair_sets sets[LS_MAX_ACTIONS]; /* pair: one tweet's exact sets (a stage record's: sets[0]) */
   struct ls_text_windows *texts; /* pair: co-similar-text windows (NULL when off) */
   struct ls_text_shards *shards; /* ingest with pipeline.text_shards: where each vector goes */
   struct ls_cluster *cluster;   /* cluster: graph, tracker */
@@ -161,9 +162,9 @@ static int create_stages(struct ls_pipeline *p, struct ls_err *err) {
   if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
   if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
   if (rc == LS_OK && reads_tweets(p->role)) rc = ls_signals_create(&p->signals, c, err);
-  if (rc == LS_OK && pairs_actions(p->role)) rc = ls_pairs_create(&p->pairs, c, &p->chance, p->activity, err);
+  if (rc == LS_OK && pairs_actions(p->role)) rc = ls_pairs_create(&p->pairs, c, &p->chance, err);
   if (rc == LS_OK && p->embedder && pairs_actions(p->role))
-    rc = ls_text_windows_create(&p->texts, c, p->be, p->dim, p->tau, p->role == LS_ROLE_ALL, &p->chance, p->activity, p->log, err);
+    rc = ls_text_windows_create(&p->texts, c, p->be, p->dim, p->tau, p->role == LS_ROLE_ALL, &p->chance, p->log, err);
   if (rc == LS_OK && p->embedder && p->role == LS_ROLE_INGEST && c->pipeline.text_shards[0])
     rc = ls_text_shards_open(&p->shards, c->pipeline.text_shards, p->dim, (uint32_t)c->pipeline.text_shard_spill, err);
   if (rc == LS_OK && clusters(p->role)) rc = ls_cluster_create(&p->cluster, c, &p->chance, err);
@@ -553,19 +554,32 @@ static void send_action(struct ls_pipeline *p, const struct ls_action_rec *a, ui
   p->st.text_copies += r.n_parts ? r.n_parts : 1;
 }
 
-/* Pair: a pair set with partners to the cluster stage, by tweet, with the evidence its action carried. */
+/* Counts a pair set with partners: its co-actions (a revision adds one), and revisions apart. */
+static void count_set(struct ls_pipeline *p, const struct ls_pairset *set) {
+  p->st.pairs[set->act.signal] += set->revision ? 1 : set->n;
+  p->st.pair_sets++;
+  p->st.pair_revisions += set->revision > 0;
+}
+
+/* Pair: a pair set with partners to the cluster stage, by tweet, with the evidence of the action
+ * read (a revision's: the late action's, whose tweet it ties). */
 static void send_pairset(struct ls_pipeline *p, const struct ls_pairset *set, const struct ls_stage_rec *from) {
   struct ls_stage_rec r = {.set = *set, .evidence = from->evidence, .evidence_len = from->evidence_len};
-  p->st.pairs[set->act.signal] += set->n;
-  p->st.pair_sets++;
+  count_set(p, set);
   send(p, LS_STAGE_PAIRSET, &r, partition_of(p, set->act.tweet), set->act.tweet);
 }
 
-/* A pair set into the cluster stage; true when it tied its tweet to another account. */
+/* A pair set into the cluster stage; true when it tied the tweet read (the set's, or a
+ * revision's late partner) to another account. */
 static bool spend(struct ls_pipeline *p, const struct ls_pairset *set) {
-  p->st.pairs[set->act.signal] += set->n;
-  p->st.pair_sets += set->n > 0;
+  if (set->n) count_set(p, set);
   return ls_cluster_add(p->cluster, set);
+}
+
+/* An exact action into the pair stage: its sets in *out (README: stages, order-free pairs). */
+static void pair_exact(struct ls_pipeline *p, const struct ls_action_rec *a, struct ls_pair_sets *out) {
+  if (ls_pairs_observe(p->pairs, a, out) < 0) p->st.suppressed++;
+  p->st.light_pairs += out->set[0].light;
 }
 
 /* The exact signals of one tweet: its actions, their pair sets from the object windows, and
@@ -587,14 +601,10 @@ static void exact_signals(struct ls_pipeline *p, struct item *it, double *t) {
     *t = lap(p, LS_STAGE_SINKS, *t);
     return;
   }
-  struct ls_coaction partners[LS_MAX_ACTIONS][LS_OBJECT_RECENT];
-  struct ls_pairset sets[LS_MAX_ACTIONS];
-  for (uint32_t k = 0; k < n; k++) {
-    if (ls_pairs_observe(p->pairs, &acts[k], partners[k], &sets[k]) < 0) p->st.suppressed++;
-    p->st.light_pairs += sets[k].light;
-  }
+  for (uint32_t k = 0; k < n; k++) pair_exact(p, &acts[k], &p->sets[k]);
   *t = lap(p, LS_STAGE_PAIRS, *t);
-  for (uint32_t k = 0; k < n; k++) it->coordinated |= spend(p, &sets[k]);
+  for (uint32_t k = 0; k < n; k++)
+    for (uint32_t j = 0; j < p->sets[k].n; j++) it->coordinated |= spend(p, &p->sets[k].set[j]);
   *t = lap(p, LS_STAGE_EVIDENCE, *t);
 }
 
@@ -692,17 +702,19 @@ static void prepare_item(struct ls_pipeline *p, struct item *it, uint32_t i) {
   it->norm_len = (uint32_t)ls_signals_text(p->signals, it->t, it->norm, p->norm_stride, &it->tokens);
 }
 
-/* An action's name in the dedup table of the pair and cluster roles (a record sent again after a
- * restart upstream is dropped). */
-static uint64_t action_id(const struct ls_action_rec *a, int32_t partition) {
+/* A record's name in the dedup table of the pair and cluster roles (a record sent again after a
+ * restart upstream is dropped): its action's, and a pair set's revision. */
+static uint64_t action_id(const struct ls_pairset *s, int32_t partition) {
+  const struct ls_action_rec *a = &s->act;
   uint64_t object = a->signal == LS_SIG_SIMILAR ? (uint64_t)(partition + 1) << 16 | a->window : a->key; /* a vector is sent to each of its shards' partitions */
-  return ls_hash_combine(a->tweet, object + (uint64_t)a->signal);
+  uint64_t id = ls_hash_combine(a->tweet, object + (uint64_t)a->signal);
+  return s->revision ? ls_hash_combine(id, s->revision) : id;
 }
 
 /* Pair and cluster roles: the record's action, unless it was read before; advances the clock. */
 static const struct ls_action_rec *fresh_action(struct ls_pipeline *p, struct item *it) {
   const struct ls_action_rec *a = &it->rec->set.act;
-  if (ls_dedup_seen(&p->dedup, action_id(a, p->role == LS_ROLE_PAIR ? it->t->partition : -1))) {
+  if (ls_dedup_seen(&p->dedup, action_id(&it->rec->set, p->role == LS_ROLE_PAIR ? it->t->partition : -1))) {
     p->st.duplicates += !it->replayed;
     it->t = NULL;
     return NULL;
@@ -724,7 +736,6 @@ static void pair_actions(struct ls_pipeline *p, uint32_t n) {
     struct ls_action_rec a = *fresh;
     a.replayed = it->replayed; /* this daemon's own reading decides: the ingest's says nothing of what this window held */
     p->st.actions++;
-    ls_activity_raise(p->activity, a.account, a.activity, a.t_ms);
     if (a.signal == LS_SIG_SIMILAR) {
       if (!p->texts) continue;
       p->query_part[nq] = it->t->partition;
@@ -733,12 +744,10 @@ static void pair_actions(struct ls_pipeline *p, uint32_t n) {
       p->embed_items[nq++] = i;
       continue;
     }
-    struct ls_coaction partners[LS_OBJECT_RECENT];
-    struct ls_pairset set;
-    if (ls_pairs_observe(p->pairs, &a, partners, &set) < 0) p->st.suppressed++;
-    p->st.light_pairs += set.light;
+    pair_exact(p, &a, &p->sets[0]);
     t = lap(p, LS_STAGE_PAIRS, t);
-    if (set.n) send_pairset(p, &set, it->rec);
+    for (uint32_t j = 0; j < p->sets[0].n; j++)
+      if (p->sets[0].set[j].n) send_pairset(p, &p->sets[0].set[j], it->rec);
     t = lap(p, LS_STAGE_SINKS, t);
   }
   if (!p->texts) return;
@@ -759,10 +768,9 @@ static void cluster_sets(struct ls_pipeline *p, uint32_t n) {
   double t = ls_clock_s();
   for (uint32_t i = 0; i < n; i++) {
     struct item *it = &p->items[i];
-    const struct ls_action_rec *a = it->t ? fresh_action(p, it) : NULL;
-    if (!a) continue;
+    if (!it->t || !fresh_action(p, it)) continue;
     p->st.light_pairs += it->rec->set.light;
-    if (spend(p, &it->rec->set) && !it->replayed && ls_cluster_sets_spent(p->cluster, a->tweet) == 1) ls_cluster_touch(p->cluster, it->t);
+    if (spend(p, &it->rec->set) && !it->replayed) ls_cluster_touch(p->cluster, it->t);
   }
   lap(p, LS_STAGE_EVIDENCE, t);
 }

@@ -1,8 +1,8 @@
 /* similar.c — the co-similar-text pair stage (see similar.h). Rows carry their author, tweet,
- * time and text key beside the window; pairs come back from the backend in (query, row) order,
- * so a replay gives the same sets. A window of one actions partition among sharded ones
- * (text_shards.h) counts every match it finds (the query's popularity, as far as it sees) but
- * weighs only the pairs it owns, so no pair is reported by two partitions. */
+ * time, text key and activity count beside the window; pairs come back from the backend in
+ * (query, row) order, so a replay gives the same sets. A window of one actions partition among
+ * sharded ones (text_shards.h) counts every match it finds (the query's popularity, as far as it
+ * sees) but weighs only the pairs it owns, so no pair is reported by two partitions. */
 #include "lockstep/similar.h"
 
 #include <stdio.h>
@@ -21,6 +21,7 @@ struct row { /* what a window row stands for */
   uint64_t account, tweet;
   int64_t t;
   uint64_t text_key; /* the co-tweet key of its canonical text: identical copies are co-tweet's */
+  float activity;    /* its author's activity count with it (the chance model's) */
   bool replayed;
 };
 
@@ -32,7 +33,6 @@ struct route { /* sharded windows: the partitions a row's vector was sent to */
 struct ls_similar {
   const struct ls_config *cfg;
   const struct ls_chance *chance;
-  const struct ls_activity *activity;
   const struct ls_log *log;
   struct ls_export *export;
   struct ls_vecwin *vecwin;
@@ -66,12 +66,11 @@ static void log_sizes(const struct ls_similar *s, uint32_t dim, float tau) {
 }
 
 int ls_similar_create(struct ls_similar **out, const struct ls_config *cfg, struct ls_backend *be, uint32_t dim, float tau,
-                      int32_t partition, const struct ls_chance *chance, const struct ls_activity *activity, const struct ls_log *log,
-                      struct ls_err *err) {
+                      int32_t partition, const struct ls_chance *chance, const struct ls_log *log, struct ls_err *err) {
   struct ls_similar *s = calloc(1, sizeof *s);
   if (!s) return ls_err_set(err, LS_ENOMEM, "co-similar-text: out of memory");
   uint32_t nb = (uint32_t)cfg->batch.max_tweets;
-  *s = (struct ls_similar){.cfg = cfg, .chance = chance, .activity = activity, .log = log, .cap = (uint32_t)cfg->detect.window_capacity,
+  *s = (struct ls_similar){.cfg = cfg, .chance = chance, .log = log, .cap = (uint32_t)cfg->detect.window_capacity,
                            .pairs_cap = nb * MAX_SIMILAR_PAIRS_PER_TWEET, .partition = partition};
   struct ls_vecwin_conf vc = {.capacity = s->cap, .dim = dim, .max_batch = nb, .tau = tau,
                               .lists = (uint32_t)cfg->detect.index_lists, .probes = (uint32_t)cfg->detect.index_probes};
@@ -206,7 +205,9 @@ static void pair_sets(struct ls_similar *s, const struct ls_similar_query *q, ui
   for (uint32_t k = 0; k < found; k++) {
     uint32_t qi = s->pairs[k].q;
     const struct row *m = s->matches[qi] + 1 > max_accounts ? NULL : match_of(s, q, &s->pairs[k], n, first_slot);
-    if (m && owns(s, &q[qi], m)) ls_coactions_weigh(&c[qi], s->chance, &q[qi].act, &(struct ls_action){m->account, m->t, m->replayed}, ls_activity_count(s->activity, m->account));
+    if (m && owns(s, &q[qi], m))
+      ls_coactions_weigh(&c[qi], s->chance, &q[qi].act,
+                         &(struct ls_action){.account = m->account, .t_ms = m->t, .activity = m->activity, .replayed = m->replayed});
   }
   for (uint32_t i = 0; i < n; i++) {
     out->light += c[i].light;
@@ -231,7 +232,7 @@ int ls_similar_batch(struct ls_similar *s, const struct ls_similar_query *q, con
   for (uint32_t i = 0; rc == LS_OK && i < n; i++) {
     const struct ls_action_rec *a = &q[i].act;
     uint32_t slot = (first_slot + i) % s->cap;
-    s->rows[slot] = (struct row){a->account, a->tweet, a->t_ms, q[i].text_key, a->replayed};
+    s->rows[slot] = (struct row){a->account, a->tweet, a->t_ms, q[i].text_key, (float)a->activity, a->replayed};
     if (s->routes) {
       s->routes[slot].n = (uint8_t)q[i].n_parts;
       if (q[i].n_parts) memcpy(s->routes[slot].parts, q[i].parts, q[i].n_parts * sizeof *q[i].parts);

@@ -15,7 +15,6 @@ struct ls_text_windows {
   const struct ls_config *cfg;
   struct ls_backend *be;
   const struct ls_chance *chance;
-  const struct ls_activity *activity;
   const struct ls_log *log;
   struct ls_export *export;
   uint32_t dim, max_batch;
@@ -31,19 +30,17 @@ struct ls_text_windows {
 
 static int window(struct ls_text_windows *tw, uint32_t w, struct ls_err *err) {
   if (tw->windows[w]) return LS_OK;
-  int rc = ls_similar_create(&tw->windows[w], tw->cfg, tw->be, tw->dim, tw->tau, w == ONE ? -1 : (int32_t)w, tw->chance, tw->activity,
-                             tw->log, err);
+  int rc = ls_similar_create(&tw->windows[w], tw->cfg, tw->be, tw->dim, tw->tau, w == ONE ? -1 : (int32_t)w, tw->chance, tw->log, err);
   if (rc == LS_OK && tw->export) ls_similar_set_export(tw->windows[w], tw->export);
   return rc;
 }
 
 int ls_text_windows_create(struct ls_text_windows **out, const struct ls_config *cfg, struct ls_backend *be, uint32_t dim, float tau,
-                           bool one_now, const struct ls_chance *chance, const struct ls_activity *activity, const struct ls_log *log,
-                           struct ls_err *err) {
+                           bool one_now, const struct ls_chance *chance, const struct ls_log *log, struct ls_err *err) {
   struct ls_text_windows *tw = calloc(1, sizeof *tw);
   if (!tw) return ls_err_set(err, LS_ENOMEM, "co-similar-text: out of memory");
   uint32_t nb = (uint32_t)cfg->batch.max_tweets;
-  *tw = (struct ls_text_windows){.cfg = cfg, .be = be, .chance = chance, .activity = activity, .log = log, .dim = dim, .max_batch = nb,
+  *tw = (struct ls_text_windows){.cfg = cfg, .be = be, .chance = chance, .log = log, .dim = dim, .max_batch = nb,
                                  .tau = tau};
   tw->run_of = malloc(nb * sizeof *tw->run_of);
   tw->members = malloc(nb * sizeof *tw->members);

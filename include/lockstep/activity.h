@@ -24,10 +24,6 @@ void ls_activity_destroy(struct ls_activity *a);
  * newest time seen). */
 void ls_activity_add(struct ls_activity *a, uint64_t account, int64_t t_ms);
 
-/* At least count for account at event time t_ms: what a node that sees only some of an account's
- * actions learns from the count each one carries (a pair daemon; README: stages). */
-void ls_activity_raise(struct ls_activity *a, uint64_t account, double count, int64_t t_ms);
-
 /* The account's decayed action count at the newest time seen (>= 1 once it has acted). */
 double ls_activity_count(const struct ls_activity *a, uint64_t account);
 

@@ -7,7 +7,9 @@
  * to more, they are shared out in proportion, so one object acted on by many accounts (a
  * headline, a viral tweet) ties each of them weakly, a copy that shares its text, link and
  * hashtags is still one action, and accounts stand out by co-acting on many objects. Sets of one
- * tweet spend in the order they arrive (in one process: signal order, co-similar-text last). The
+ * tweet spend in the order they arrive (in one process: signal order, co-similar-text last); a
+ * revision of a set (stage.h: a late partner joined it) shares the set's budget again among all
+ * its partners, the earlier ones' edges giving back what they had over it. The
  * object of each co-action that keeps at least the chance model's least weight is remembered for
  * both accounts: the content by which operations link campaigns (operation.h).
  *
@@ -48,16 +50,18 @@ void ls_cluster_destroy(struct ls_cluster *c);
 /* The live keys: detect.min_accounts and the tracker's. */
 void ls_cluster_reconfigure(struct ls_cluster *c, const struct ls_config *cfg);
 
-/* Spends one pair set into the graph, unless its tweet spent the set of that object and signal
- * before (a set sent again). @returns true (the set had partners: its tweet is coordinated),
- * false for an empty set or one spent before. */
+/* Spends one pair set into the graph, unless its tweet spent the set of that object and signal,
+ * at this revision or a later one, before (a set sent again). @returns true (the set had
+ * partners: its tweet is coordinated), false for an empty set or one spent before. */
 bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set);
 /* The evidence a tweet may still give (1 for one not seen, or forgotten). */
 double ls_cluster_budget_left(const struct ls_cluster *c, uint64_t tweet);
-/* The pair sets of a tweet spent so far (0 for one not seen, or forgotten): 1 right after the
- * first, when a stage that receives its sets apart records the tweet. */
+/* The pair sets of a tweet spent so far, each once whatever its revisions (0 for one not seen,
+ * or forgotten). */
 uint32_t ls_cluster_sets_spent(const struct ls_cluster *c, uint64_t tweet);
-/* Records a coordinated tweet of its author (username, text, times: the campaign's evidence). */
+/* Records a coordinated tweet of its author (username, text, times: the campaign's evidence),
+ * once: a tweet whose sets (or whose late pairs, in other tweets' revisions) come apart is
+ * recorded by the first. */
 void ls_cluster_touch(struct ls_cluster *c, const struct ls_tweet *t);
 
 /* Whether a clustering is due at the stream's watermark (idle: no tweet came this round). */

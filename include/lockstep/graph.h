@@ -102,6 +102,10 @@ void ls_graph_set_min_accounts(struct ls_graph *g, uint32_t n);
  * on a tie with an account whose co-actions do too, or a new tie alone weighs that much. */
 bool ls_graph_add(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, int64_t t_ms, float weight,
                   int64_t gap_ms);
+/* A co-action's weight on signal s changed by delta (a pair set weighed again: cluster.h), in the
+ * edge's weight and both accounts' evidence, neither below 0; its count and times stay. An edge
+ * no longer held is left alone. */
+void ls_graph_reweigh(struct ls_graph *g, uint64_t a, uint64_t b, enum ls_signal s, float delta);
 /* Remembers that the account coordinated on the object (a signal's object key, not 0): among its
  * latest LS_ACCOUNT_OBJECTS distinct ones, which its group reports as its content. */
 void ls_graph_object(struct ls_graph *g, uint64_t account, uint64_t object);

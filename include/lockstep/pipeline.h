@@ -40,6 +40,7 @@ struct ls_pipeline_stats {
   uint64_t links_rejected; /* URLs that are not absolute http(s), are malformed or too long: no co-link key */
   uint64_t pairs[LS_SIG_COUNT];
   uint64_t actions, pair_sets; /* handed from ingest to the pair stage, and on to the cluster stage (stage.h) */
+  uint64_t pair_revisions;     /* of the pair sets: revisions (a late action joined a later one's set) */
   uint64_t text_copies;        /* ingest: co-similar-text action records sent (one per partition of its shards) */
   uint64_t events_open, events_updated, events_closed, sink_failures;
   uint64_t sink_retries; /* flushes a sink put off: its service said "not now" (sink.h) */

@@ -9,7 +9,6 @@
 
 #include <stdint.h>
 
-#include "lockstep/activity.h"
 #include "lockstep/backend.h"
 #include "lockstep/chance.h"
 #include "lockstep/config.h"
@@ -40,12 +39,12 @@ struct ls_similar;
 
 /* A window of detect.window_capacity rows of dim, searched at similarity tau by the backend: the
  * one window (partition -1), or the window of one actions partition among sharded ones, which
- * reports only the pairs it owns (text_shards.h) and marks its sets' act.window. cfg, chance and
- * activity belong to the caller and must outlive the stage. Logs its sizes.
+ * reports only the pairs it owns (text_shards.h) and marks its sets' act.window. cfg and chance
+ * belong to the caller and must outlive the stage. A row keeps its action's activity count, which
+ * weighs its pairs. Logs its sizes.
  * @returns LS_OK, LS_ENOMEM, or the backend's error. */
 int ls_similar_create(struct ls_similar **out, const struct ls_config *cfg, struct ls_backend *be, uint32_t dim, float tau,
-                      int32_t partition, const struct ls_chance *chance, const struct ls_activity *activity, const struct ls_log *log,
-                      struct ls_err *err);
+                      int32_t partition, const struct ls_chance *chance, const struct ls_log *log, struct ls_err *err);
 void ls_similar_destroy(struct ls_similar *s);
 /* Records both directions of every match (--export-edges). */
 void ls_similar_set_export(struct ls_similar *s, struct ls_export *x);

@@ -28,8 +28,8 @@ struct ls_action_rec {
                       window searched it (a tweet's pairs may come from several); 0: the one window */
 };
 
-/* A co-action of the set's action with another account's earlier (or, within one batch, later)
- * action on the same object. */
+/* A co-action of the set's action with another account's earlier action on the same object
+ * (co-similar-text: or, within one batch, later). */
 struct ls_coaction {
   uint64_t account;
   int64_t gap_ms; /* the set's action's time minus the other's */
@@ -37,10 +37,15 @@ struct ls_coaction {
 };
 
 /* One action and its co-actions (the pair stage's output, the cluster stage's input). partners
- * belongs to the stage that wrote the set and stays valid until that stage's next call. */
+ * belongs to the stage that wrote the set and stays valid until that stage's next call. A
+ * revision is the set again, with one more partner (late_account's action, read after act's
+ * although it came first): the cluster stage spends the set's budget again over all of them,
+ * taking back what the set spent before (cluster.h). */
 struct ls_pairset {
   struct ls_action_rec act;
   uint32_t object_accounts; /* accounts on the object within its window, this one included */
+  uint32_t revision;        /* 0: the set as first made; k: its k-th late partner added */
+  uint64_t late_account;    /* a revision's added partner (0 in a first set) */
   uint32_t n;
   uint32_t light; /* co-actions weighed under the chance model's least weight: counted, not kept */
   const struct ls_coaction *partners;

@@ -13,7 +13,8 @@
 #include "lockstep/stage.h"
 #include "lockstep/text_shards.h"
 
-#define LS_STAGE_VERSION 1 /* the records' version field: a reader refuses any other */
+#define LS_STAGE_VERSION 1   /* an action's version field: a reader refuses any other */
+#define LS_PAIRSET_VERSION 2 /* a pair set's (2: with revisions); likewise */
 
 /* Kafka headers of the stage topics (stage_out.h): every record's and watermark's producer, and
  * a watermark's value (an empty message with this header is not a record). */

@@ -18,8 +18,7 @@ struct ls_text_windows;
  * process: its size is fixed at start), else on first use. @returns LS_OK, LS_ENOMEM, or the
  * backend's error. */
 int ls_text_windows_create(struct ls_text_windows **out, const struct ls_config *cfg, struct ls_backend *be, uint32_t dim, float tau,
-                           bool one_now, const struct ls_chance *chance, const struct ls_activity *activity, const struct ls_log *log,
-                           struct ls_err *err);
+                           bool one_now, const struct ls_chance *chance, const struct ls_log *log, struct ls_err *err);
 void ls_text_windows_destroy(struct ls_text_windows *tw);
 void ls_text_windows_set_export(struct ls_text_windows *tw, struct ls_export *x); /* every window's, now and later */
 

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lockstep/activity.h"
 #include "lockstep/chance.h"
 #include "lockstep/cluster.h"
 #include "lockstep/hash.h"
@@ -75,17 +74,19 @@ static struct ls_action_rec act(uint64_t account, uint64_t tweet, int64_t t, uin
   return (struct ls_action_rec){.key = key, .tweet = tweet, .account = account, .t_ms = t, .activity = 1, .signal = LS_SIG_RETWEET};
 }
 
-static struct ls_coaction partners[LS_OBJECT_RECENT];
+static struct ls_pair_sets sets;
 
-static int pair(struct ls_pairs *pr, struct ls_action_rec a, struct ls_pairset *s) { return ls_pairs_observe(pr, &a, partners, s); }
+static int pair(struct ls_pairs *pr, struct ls_action_rec a, struct ls_pairset *s) {
+  int n = ls_pairs_observe(pr, &a, &sets);
+  *s = sets.set[0];
+  return n;
+}
 
 static void test_pair_stage_on_recorded_actions(void **state) {
   (void)state;
-  struct ls_activity *activity;
   struct ls_pairs *pr;
   struct ls_err e;
-  assert_int_equal(ls_activity_create(&activity, 1024, 3600000, &e), LS_OK);
-  assert_int_equal(ls_pairs_create(&pr, &cfg, &chance, activity, &e), LS_OK);
+  assert_int_equal(ls_pairs_create(&pr, &cfg, &chance, &e), LS_OK);
   struct ls_pairset s;
   assert_int_equal(pair(pr, act(1, 10, T0, 77), &s), 0);
   assert_int_equal(pair(pr, act(2, 11, T0 + 2000, 77), &s), 1);
@@ -100,7 +101,42 @@ static void test_pair_stage_on_recorded_actions(void **state) {
   assert_int_equal(last, -1); /* more accounts than the chance model's limit: organic */
   assert_int_equal(s.n, 0);
   ls_pairs_destroy(pr);
-  ls_activity_destroy(activity);
+}
+
+/* The pair stage and the cluster stage read one object's retweets in event order, or with the
+ * earliest read last (a partition that came back late): every tweet spends the same budget, and
+ * the late one ties its tweet through the others' revisions. */
+static void test_late_action_spends_as_in_event_order(void **state) {
+  (void)state;
+  double left[2][6];
+  uint64_t revisions[2] = {0, 0};
+  for (int late = 0; late < 2; late++) {
+    struct ls_pairs *pr;
+    struct ls_cluster *c;
+    struct ls_err e;
+    assert_int_equal(ls_pairs_create(&pr, &cfg, &chance, &e), LS_OK);
+    assert_int_equal(ls_cluster_create(&c, &cfg, &chance, &e), LS_OK);
+    for (int k = 0; k < 6; k++) {
+      int i = late ? (k + 1) % 6 : k; /* late: 1, 2, 3, 4, 5, then 0 */
+      struct ls_action_rec a = act(10 + (uint64_t)i, 100 + (uint64_t)i, T0 + i * 1500, 77);
+      ls_pairs_observe(pr, &a, &sets);
+      for (uint32_t j = 0; j < sets.n; j++) {
+        revisions[late] += sets.set[j].revision > 0;
+        ls_cluster_add(c, &sets.set[j]);
+      }
+    }
+    for (int i = 0; i < 6; i++) left[late][i] = ls_cluster_budget_left(c, 100 + (uint64_t)i);
+    struct ls_cluster_stats st = {0};
+    ls_cluster_stats(c, T0, true, &st);
+    assert_int_equal(st.edges_live, 15); /* every pair of the six accounts */
+    ls_cluster_destroy(c);
+    ls_pairs_destroy(pr);
+  }
+  assert_int_equal(revisions[0], 0);
+  assert_int_equal(revisions[1], 5); /* the sets of 1–5, each again with 0 */
+  for (int i = 0; i < 6; i++) assert_float_equal(left[1][i], left[0][i], 1e-5);
+  assert_true(left[0][0] == 1); /* the first spends nothing: its pairs are in the later sets */
+  assert_true(left[0][5] < left[0][1]);
 }
 
 /* A vector sent to several text shards' partitions gets a pair set from each window that owns
@@ -194,7 +230,6 @@ static void test_cluster_budget_survives_late_tweet(void **state) {
 struct window_rig {
   struct ls_config c;
   struct ls_backend *be;
-  struct ls_activity *activity;
   struct ls_similar *sim;
 };
 
@@ -205,13 +240,11 @@ static void rig_open(struct window_rig *r, int32_t partition) {
   r->c.batch.max_tweets = 64;
   r->c.detect.window_capacity = 256;
   assert_int_equal(ls_backend_cpu_create(&r->be, &e), LS_OK);
-  assert_int_equal(ls_activity_create(&r->activity, 1024, 3600000, &e), LS_OK);
-  assert_int_equal(ls_similar_create(&r->sim, &r->c, r->be, 8, 0.9f, partition, &chance, r->activity, &quiet, &e), LS_OK);
+  assert_int_equal(ls_similar_create(&r->sim, &r->c, r->be, 8, 0.9f, partition, &chance, &quiet, &e), LS_OK);
 }
 
 static void rig_close(struct window_rig *r) {
   ls_similar_destroy(r->sim);
-  ls_activity_destroy(r->activity);
   ls_backend_close(r->be);
 }
 
@@ -304,13 +337,14 @@ static void test_records_round_trip(void **state) {
   assert_non_null(strstr(e.msg, "8 bytes of vector, 16 expected (8 half floats)"));
 
   struct ls_coaction ps[2] = {{9, -1500, 0.25}, {10, 30000, 0.125}};
-  struct ls_stage_rec s = {.set = {.act = act(1, 50, T0, 9), .object_accounts = 3, .n = 2, .light = 4, .partners = ps},
+  struct ls_stage_rec s = {.set = {.act = act(1, 50, T0, 9), .object_accounts = 3, .revision = 2, .late_account = 10, .n = 2, .light = 4, .partners = ps},
                            .evidence = (const uint8_t *)"ev", .evidence_len = 2};
   assert_int_equal(ls_stage_pack(LS_STAGE_PAIRSET, &s, 0, &b, &e), LS_OK);
   assert_int_equal(unpack(LS_STAGE_PAIRSET, &b, 4, 2, &got, &e), LS_OK);
   const struct ls_pairset *sb = &got.set;
   assert_true(sb->act.key == 9 && sb->act.tweet == 50 && sb->act.account == 1 && sb->act.t_ms == T0 && sb->act.signal == LS_SIG_RETWEET);
   assert_true(sb->n == 2 && sb->light == 4 && sb->object_accounts == 3 && got.evidence_len == 2);
+  assert_true(sb->revision == 2 && sb->late_account == 10);
   assert_memory_equal(sb->partners, ps, sizeof ps);
   assert_int_equal(unpack(LS_STAGE_PAIRSET, &b, 4, 1, &got, &e), LS_EINVAL); /* more than the stage holds */
   assert_non_null(strstr(e.msg, "2 partners, at most 1"));
@@ -370,8 +404,12 @@ static void test_malformed_records_refused(void **state) {
     assert_non_null(strstr(e.msg, bad[i].why));
   }
   Lockstep__PairSet p = LOCKSTEP__PAIR_SET__INIT;
-  p.version = 1;
+  p.version = 1; /* before revisions */
   size_t n = lockstep__pair_set__pack(&p, buf);
+  assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_EINVAL);
+  assert_non_null(strstr(e.msg, "pair set version 1"));
+  p.version = LS_PAIRSET_VERSION;
+  n = lockstep__pair_set__pack(&p, buf);
   assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_EINVAL);
   assert_non_null(strstr(e.msg, "without its action"));
   Lockstep__Action m = LOCKSTEP__ACTION__INIT;
@@ -391,14 +429,24 @@ static void test_malformed_records_refused(void **state) {
   n = lockstep__pair_set__pack(&p, buf);
   assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_EINVAL);
   assert_non_null(strstr(e.msg, "action with a vector"));
-  m.vector.len = 0; /* and mended, it is read */
+  m.vector.len = 0;
+  p.revision = 1; /* a revision must name its late partner */
+  n = lockstep__pair_set__pack(&p, buf);
+  assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_EINVAL);
+  assert_non_null(strstr(e.msg, "revision 1 with late account 0"));
+  p.late_account = 4;
+  n = lockstep__pair_set__pack(&p, buf);
+  assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_EINVAL);
+  assert_non_null(strstr(e.msg, "late account 4 is not a partner"));
+  p.late_account = 3; /* and mended, it is read */
   n = lockstep__pair_set__pack(&p, buf);
   assert_int_equal(unpack_bytes(LS_STAGE_PAIRSET, buf, n, &r, &e), LS_OK);
+  assert_true(r.set.revision == 1 && r.set.late_account == 3);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_actions_in_signal_order),   cmocka_unit_test(test_pair_stage_on_recorded_actions),
+      cmocka_unit_test(test_actions_in_signal_order),   cmocka_unit_test(test_pair_stage_on_recorded_actions), cmocka_unit_test(test_late_action_spends_as_in_event_order),
       cmocka_unit_test(test_cluster_budget_per_tweet), cmocka_unit_test(test_cluster_spends_each_windows_set),
       cmocka_unit_test(test_cluster_budget_survives_late_tweet),  cmocka_unit_test(test_similar_stage_on_recorded_vectors),
       cmocka_unit_test(test_sharded_window_reports_what_it_owns),
