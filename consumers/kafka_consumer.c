@@ -527,14 +527,17 @@ static int on_evidence(void *ud, const struct ls_tweet *t) {
 
 static void ignore_reason(void *ud, const char *reason) { (void)ud, (void)reason; }
 
-/* The tweet of a stage record in the slot: a pair set's evidence (which must be that tweet's),
- * else its id, author and time. @returns 0, or the reason it cannot be used. */
+/* The tweet of a stage record in the slot: a pair set's evidence (which must be that tweet's; a
+ * revision's, its late partner's tweet: stage.h), else its id, author and time. @returns 0, or
+ * the reason it cannot be used. */
 static const char *record_tweet(struct ls_kafka_consumer *c, struct ls_ring_slot *s) {
   const struct ls_action_rec *a = &s->rec.set.act;
   struct ls_decode_sink sink = {.emit = on_evidence, .reject = ignore_reason, .ud = s};
   if (c->conf.records == LS_STAGE_PAIRSET && s->rec.evidence_len) {
     if (ls_decode(c->dec, LS_FMT_PROTOBUF, s->rec.evidence, s->rec.evidence_len, &sink) != 1) return "stage record: its tweet is not a valid lockstep.Tweet";
-    if (s->tweet.id != a->tweet || s->tweet.author_id != a->account) return "stage record: its tweet is not the action's";
+    const struct ls_pairset *set = &s->rec.set;
+    if (set->revision ? s->tweet.author_id != set->late_account : s->tweet.id != a->tweet || s->tweet.author_id != a->account)
+      return set->revision ? "stage record: a revision's tweet is not its late partner's" : "stage record: its tweet is not the action's";
     return NULL;
   }
   s->tweet = (struct ls_tweet){.id = a->tweet, .author_id = a->account, .created_at_ms = a->t_ms};

@@ -82,7 +82,7 @@ double ls_activity_count(const struct ls_activity *a, uint64_t account) {
   return best;
 }
 
-size_t ls_activity_bytes(const struct ls_activity *a) { return ((size_t)a->mask + 1) * ROWS * sizeof(struct cell); }
+size_t ls_activity_bytes(const struct ls_activity *a) { return a ? ((size_t)a->mask + 1) * ROWS * sizeof(struct cell) : 0; }
 
 static bool cell_used(const void *c) { return ((const struct cell *)c)->count != 0; }
 

@@ -513,9 +513,9 @@ static void report_final(struct daemon *d) {
   getrusage(RUSAGE_SELF, &ru);
   double secs = ls_clock_s() - d->started;
   ls_logf(&d->log, LS_LOG_INFO, "main", "done tweets=%" PRIu64 " duplicates=%" PRIu64 " rejected=%" PRIu64
-          " actions=%" PRIu64 " text_copies=%" PRIu64 " pair_sets=%" PRIu64 " campaigns_opened=%" PRIu64 " events=%" PRIu64 " cluster_runs=%" PRIu64
+          " actions=%" PRIu64 " text_copies=%" PRIu64 " pair_sets=%" PRIu64 " pair_revisions=%" PRIu64 " campaigns_opened=%" PRIu64 " events=%" PRIu64 " cluster_runs=%" PRIu64
           " seconds=%.2f rate=%.0f/s peak_rss_mib=%.1f",
-          st.tweets, st.duplicates, st.rejected, st.actions, st.text_copies, st.pair_sets, st.campaigns_opened,
+          st.tweets, st.duplicates, st.rejected, st.actions, st.text_copies, st.pair_sets, st.pair_revisions, st.campaigns_opened,
           st.events_open + st.events_updated + st.events_closed, st.cluster_runs,
           secs, secs > 0 ? st.tweets / secs : 0, ru.ru_maxrss / 1024.0);
 }

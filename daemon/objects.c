@@ -32,7 +32,7 @@ struct object {
   uint32_t epoch_count;
   uint8_t n;
   uint16_t replayed; /* bit k: e[k] was read again after a restore */
-  uint8_t rev[LS_OBJECT_RECENT]; /* e[k]'s set's revisions so far */
+  uint16_t rev[LS_OBJECT_RECENT]; /* e[k]'s set's revisions so far (at UINT16_MAX, no more) */
   struct entry e[LS_OBJECT_RECENT];
 };
 
@@ -165,7 +165,7 @@ static uint32_t accounts_of(const struct view *v, const struct object *s, const 
 /* The sets of the later actions the observed one (view entry x) joins. */
 static void revisions(struct object *s, const struct view *v, int x, struct ls_object_sets *out) {
   for (int k = 0; k < s->n; k++) {
-    if (v->e[k] == v->e[x] || !earlier_partner(v, v->e[x], v->e[k])) continue;
+    if (v->e[k] == v->e[x] || s->rev[k] == UINT16_MAX || !earlier_partner(v, v->e[x], v->e[k])) continue;
     struct ls_object_set *r = &out->set[out->n];
     r->late = set_of(v, k, x, r);
     if (r->late < 0) continue;

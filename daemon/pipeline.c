@@ -160,7 +160,7 @@ static int create_stages(struct ls_pipeline *p, struct ls_err *err) {
   p->chance = chance_of(c);
   int rc = p->role == LS_ROLE_CLUSTER ? LS_OK : open_embedder(p, err);
   if (rc == LS_OK) rc = ls_dedup_init(&p->dedup, (uint32_t)c->detect.dedup_capacity, err);
-  if (rc == LS_OK) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
+  if (rc == LS_OK && reads_tweets(p->role)) rc = ls_activity_create(&p->activity, (uint32_t)c->detect.max_accounts, ACTIVITY_HALF_LIFE_MS, err);
   if (rc == LS_OK && reads_tweets(p->role)) rc = ls_signals_create(&p->signals, c, err);
   if (rc == LS_OK && pairs_actions(p->role)) rc = ls_pairs_create(&p->pairs, c, &p->chance, err);
   if (rc == LS_OK && p->embedder && pairs_actions(p->role))
@@ -359,7 +359,7 @@ static void save_state(struct ls_pipeline *p, struct ls_snap *w) {
   ls_snap_section(w, "LSCK", version_fingerprint());
   ls_snap_u64(w, p->epoch);
   ls_snap_put(w, &p->st, sizeof p->st);
-  ls_activity_save(p->activity, w);
+  if (p->activity) ls_activity_save(p->activity, w);
   ls_read_marks_save(p->read, w);
   if (p->cluster) ls_cluster_save(p->cluster, w);
   for (int i = 0; i < p->n_sinks; i++) {
@@ -378,14 +378,15 @@ static bool read_header(struct ls_snap_reader *r, uint64_t *epoch, struct ls_pip
 
 static int load_state(struct ls_pipeline *p, struct ls_snap_reader *r, struct ls_err *err) {
   if (!read_header(r, &p->epoch, &p->st)) return ls_snap_status(r, err);
-  int rc = ls_activity_load(p->activity, r, err);
+  int rc = p->activity ? ls_activity_load(p->activity, r, err) : LS_OK;
   if (rc == LS_OK) rc = ls_read_marks_load(p->read, r, NULL, err);
   if (rc == LS_OK && p->cluster) rc = ls_cluster_load(p->cluster, r, err);
   return rc;
 }
 
 /* Another daemon's checkpoint merged into ours for the partitions handed over from it: its
- * activity counts (ls_activity_merge) and its read marks of those partitions (ls_read_marks_load). */
+ * activity counts (ls_activity_merge; a role that reads tweets) and its read marks of those
+ * partitions (ls_read_marks_load). */
 static int merge_handed_over(struct ls_pipeline *p, const struct ls_handover *h, size_t *bytes, struct ls_err *err) {
   uint8_t *buf;
   int rc = ls_checkpoint_load_other(p->ck, h->key, &buf, bytes, err);
@@ -395,7 +396,7 @@ static int merge_handed_over(struct ls_pipeline *p, const struct ls_handover *h,
   ls_snap_reader_init(&r, buf, *bytes);
   uint64_t epoch;
   struct ls_pipeline_stats theirs;
-  rc = read_header(&r, &epoch, &theirs) ? ls_activity_merge(p->activity, &r, err) : ls_snap_status(&r, err);
+  rc = !read_header(&r, &epoch, &theirs) ? ls_snap_status(&r, err) : p->activity ? ls_activity_merge(p->activity, &r, err) : LS_OK;
   if (rc == LS_OK) rc = ls_read_marks_load(p->read, &r, h->partitions, err);
   free(buf);
   return rc;
@@ -403,8 +404,8 @@ static int merge_handed_over(struct ls_pipeline *p, const struct ls_handover *h,
 
 /* Partitions of the input handed over from another daemon (kafka.h: checkpoint_key), before any
  * of their records is read here:
- *  - its activity counts are merged: without them a busy account's co-actions would weigh as a
- *    quiet one's;
+ *  - an ingest daemon merges its activity counts: without them a busy account's co-actions
+ *    would weigh as a quiet one's;
  *  - its read marks of those partitions are merged: what it read is then read again here as
  *    replayed, rebuilding the windows only. Without them, a pair of actions it had paired would
  *    be paired again if read in the other order (each action's set is then new: the pair counted
@@ -420,12 +421,12 @@ static void hand_over(struct ls_pipeline *p, const struct ls_handover *h) {
   int rc = merge_handed_over(p, h, &bytes, &err);
   if (rc == LS_OK) {
     p->st.handovers++;
-    ls_logf(p->log, LS_LOG_INFO, "checkpoint", "partitions handed over from %s: merged its activity counts and read marks (%zu bytes in %.0f ms)", h->key,
-            bytes, (ls_clock_s() - t0) * 1000);
+    ls_logf(p->log, LS_LOG_INFO, "checkpoint", "partitions handed over from %s: merged its %s (%zu bytes in %.0f ms)", h->key,
+            p->activity ? "activity counts and read marks" : "read marks", bytes, (ls_clock_s() - t0) * 1000);
   } else {
     p->st.handover_failures++;
-    ls_logf(p->log, LS_LOG_WARN, "checkpoint", "partitions handed over from %s: its activity counts and read marks not merged, the partitions are read as new: %s",
-            h->key, err.msg);
+    ls_logf(p->log, LS_LOG_WARN, "checkpoint", "partitions handed over from %s: its %s not merged, the partitions are read as new: %s", h->key,
+            p->activity ? "activity counts and read marks" : "read marks", err.msg);
   }
 }
 

@@ -27,6 +27,7 @@ void ls_activity_add(struct ls_activity *a, uint64_t account, int64_t t_ms);
 /* The account's decayed action count at the newest time seen (>= 1 once it has acted). */
 double ls_activity_count(const struct ls_activity *a, uint64_t account);
 
+/* The sketch's bytes (0 for NULL: a role that reads no tweets). */
 size_t ls_activity_bytes(const struct ls_activity *a);
 
 /* Checkpoints (snapshot.h): the cells that ever counted, at their index, and the clock.
