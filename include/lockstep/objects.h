@@ -38,7 +38,8 @@ struct ls_action {
 /* One action's pair set as the window now has it: the earlier actions of other accounts it pairs
  * with. accounts: the accounts on the object in the action's epoch up to it, this one and each
  * partner included (what the chance model's popularity term discounts by). revision: 0 for the
- * action's first set, k when a late action joined it for the k-th time (then partners[late]). */
+ * action's first set, k when a late action joined it for the k-th time (then partners[late]);
+ * a set revised 65,535 times is revised no more. */
 struct ls_object_set {
   struct ls_action act;
   uint32_t accounts;
