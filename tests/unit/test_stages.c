@@ -121,8 +121,17 @@ static void test_late_action_spends_as_in_event_order(void **state) {
       struct ls_action_rec a = act(10 + (uint64_t)i, 100 + (uint64_t)i, T0 + i * 1500, 77);
       ls_pairs_observe(pr, &a, &sets);
       for (uint32_t j = 0; j < sets.n; j++) {
-        revisions[late] += sets.set[j].revision > 0;
-        ls_cluster_add(c, &sets.set[j]);
+        const struct ls_pairset *set = &sets.set[j];
+        revisions[late] += set->revision > 0;
+        ls_cluster_add(c, set);
+        double spent = ls_cluster_budget_left(c, set->act.tweet);
+        assert_false(ls_cluster_add(c, set)); /* sent again (a restart upstream): spent once */
+        assert_true(ls_cluster_budget_left(c, set->act.tweet) == spent);
+        if (set->revision) { /* the first set, arriving after its revision, is not spent either */
+          struct ls_pairset first = *set;
+          first.revision = 0, first.late_account = 0;
+          assert_false(ls_cluster_add(c, &first));
+        }
       }
     }
     for (int i = 0; i < 6; i++) left[late][i] = ls_cluster_budget_left(c, 100 + (uint64_t)i);
