@@ -2,8 +2,8 @@
  * open-addressed table keyed by tweet id, so sets of one tweet may come at different times; a
  * full probe run reuses the entry made longest ago (by arrival, not event time: a late tweet's
  * entry outlives older ones). The table holds 16 batches of entries, so the tweets of the current
- * batch keep theirs. Each entry also names the sets its tweet spent, with their weights' sum and
- * the share they were spent at, so a set sent again (by a pair node after a restart or a
+ * batch keep theirs. Each entry also names the sets its tweet spent, with the share of their
+ * weights they were spent at, so a set sent again (by a pair node after a restart or a
  * rebalance) is spent once and a revision (stage.h) spends the set's budget again over all its
  * partners, taking back what the earlier ones had; and whether the tweet was recorded as
  * evidence. The table is in the checkpoint, so this holds across a restart of the cluster stage
@@ -25,7 +25,7 @@
 struct spent { /* a set of the tweet spent: one sent again is not spent twice */
   uint32_t id;      /* set_id */
   uint32_t applied; /* its last revision spent, + 1 */
-  float sum, scale; /* its partners' weights, and the share of them spent */
+  float scale;      /* the share of its partners' weights spent */
 };
 
 struct budget {
@@ -156,21 +156,32 @@ static struct spent *spent_of(struct budget *b, uint32_t id) {
   return &b->spent[b->n_spent++];
 }
 
-/* Whether co-action x of the set takes back weight rather than adding a co-action: in a revision
- * of a set spent before (again), a partner other than the late one. */
-static bool had_before(const struct ls_pairset *set, bool again, const struct ls_coaction *x) {
-  return again && x->account != set->late_account;
+/* How a co-action of the set is spent: added (a first set's, a revision's late partner), its
+ * weight shared out again (a revision's earlier partner, when the set was spent before), or
+ * skipped (a revision's earlier partner when it was not: an entry forgotten, a first set empty or
+ * all replayed; spending them now could count their pairs twice). */
+enum share { ADD, RESHARE, SKIP };
+
+static enum share share_of(const struct ls_pairset *set, const struct spent *sp, const struct ls_coaction *x) {
+  if (set->revision == 0 || x->account == set->late_account) return ADD;
+  return sp && sp->applied > 0 ? RESHARE : SKIP;
 }
 
+/* A revision shares the set's budget again over the partners it carries: those spent before
+ * give back their share (before) and take the new one. A partner it no longer carries (pushed
+ * out of the object's window) keeps what it had. */
 bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set) {
   if (set->n == 0) return false;
   const struct ls_action_rec *a = &set->act;
   struct budget *left = budget_of(c, a->tweet);
   struct spent *sp = spent_of(left, set_id(a));
   if (sp && sp->applied > set->revision) return false; /* spent before */
-  bool again = sp && sp->applied > 0 && set->revision > 0;
-  double sum = again ? sp->sum : 0, before = again ? (double)sp->sum * sp->scale : 0; /* a revision: the set's weights as spent before */
-  for (uint32_t k = 0; k < set->n; k++) sum += had_before(set, again, &set->partners[k]) ? 0 : set->partners[k].w;
+  double sum = 0, before = 0;
+  for (uint32_t k = 0; k < set->n; k++) {
+    enum share how = share_of(set, sp, &set->partners[k]);
+    sum += how == SKIP ? 0 : set->partners[k].w;
+    before += how == RESHARE ? set->partners[k].w * sp->scale : 0;
+  }
   double budget = ls_chance_budget(c->chance, set->object_accounts);
   if (budget > left->left + before) budget = left->left + before;
   double scale = sum > budget ? budget / sum : 1;
@@ -178,10 +189,9 @@ bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set) {
   bool content = false; /* a co-action heavy enough to name the object as the author's content */
   for (uint32_t k = 0; k < set->n; k++) {
     const struct ls_coaction *x = &set->partners[k];
-    if (had_before(set, again, x)) {
-      ls_graph_reweigh(c->graph, a->account, x->account, a->signal, (float)(x->w * (scale - sp->scale)));
-      continue;
-    }
+    enum share how = share_of(set, sp, x);
+    if (how == RESHARE) ls_graph_reweigh(c->graph, a->account, x->account, a->signal, (float)(x->w * (scale - sp->scale)));
+    if (how != ADD) continue;
     int64_t at = x->gap_ms < 0 ? a->t_ms - x->gap_ms : a->t_ms; /* the later action */
     if (ls_graph_add(c->graph, a->account, x->account, a->signal, at, (float)(x->w * scale), x->gap_ms)) c->strong_new = true;
     if (a->key && x->w * scale >= c->chance->min_weight) {
@@ -190,7 +200,7 @@ bool ls_cluster_add(struct ls_cluster *c, const struct ls_pairset *set) {
     }
   }
   if (content) ls_graph_object(c->graph, a->account, a->key);
-  if (sp) *sp = (struct spent){.id = sp->id, .applied = set->revision + 1, .sum = (float)sum, .scale = (float)scale};
+  if (sp) *sp = (struct spent){.id = sp->id, .applied = set->revision + 1, .scale = (float)scale};
   c->dirty = true;
   return true;
 }

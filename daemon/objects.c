@@ -153,19 +153,37 @@ static void keep(struct object *s, const struct entry *x, bool replayed) {
   if (x->t > s->latest) s->latest = x->t;
 }
 
+/* Whether entry k is the first of its account among the entries after x (in the epoch). */
+static bool first_later(const struct view *v, const struct object *s, const struct entry *x, int k) {
+  const struct entry *y = v->e[k];
+  if (y->account == x->account || !before(x, y) || y->t < s->epoch_start) return false;
+  for (int j = 0; j < k; j++)
+    if (v->e[j]->account == y->account && before(x, v->e[j]) && v->e[j]->t >= s->epoch_start) return false;
+  return true;
+}
+
 /* The accounts of x's set: the epoch's count less the accounts acting after x, at least its own
  * and each partner's. */
 static uint32_t accounts_of(const struct view *v, const struct object *s, const struct entry *x, int partners) {
   uint32_t later = 0;
-  for (int k = 0; k < v->n; k++) later += v->e[k]->account != x->account && before(x, v->e[k]) && v->e[k]->t >= s->epoch_start;
+  for (int k = 0; k < v->n; k++) later += first_later(v, s, x, k);
   uint32_t n = s->epoch_count > later ? s->epoch_count - later : 0;
   return n > (uint32_t)partners + 1 ? n : (uint32_t)partners + 1;
 }
 
-/* The sets of the later actions the observed one (view entry x) joins. */
+/* Whether x's account has another action that may pair with k (k's set holds that account
+ * already: a later action of it would only take the earlier one's place). */
+static bool account_paired(const struct view *v, int x, int k) {
+  for (int j = 0; j < v->n; j++)
+    if (j != x && v->e[j]->account == v->e[x]->account && earlier_partner(v, v->e[j], v->e[k])) return true;
+  return false;
+}
+
+/* The sets of the later actions the observed one (view entry x, the last) joins, when its
+ * account is new to them. */
 static void revisions(struct object *s, const struct view *v, int x, struct ls_object_sets *out) {
   for (int k = 0; k < s->n; k++) {
-    if (v->e[k] == v->e[x] || s->rev[k] == UINT16_MAX || !earlier_partner(v, v->e[x], v->e[k])) continue;
+    if (s->rev[k] == UINT16_MAX || !earlier_partner(v, v->e[x], v->e[k]) || account_paired(v, x, k)) continue;
     struct ls_object_set *r = &out->set[out->n];
     r->late = set_of(v, k, x, r);
     if (r->late < 0) continue;

@@ -771,7 +771,8 @@ static void cluster_sets(struct ls_pipeline *p, uint32_t n) {
     struct item *it = &p->items[i];
     if (!it->t || !fresh_action(p, it)) continue;
     p->st.light_pairs += it->rec->set.light;
-    if (spend(p, &it->rec->set) && !it->replayed) ls_cluster_touch(p->cluster, it->t);
+    bool evidence = !it->rec->set.revision || it->rec->evidence_len; /* a revision's: the late tweet's, when it came with it */
+    if (spend(p, &it->rec->set) && !it->replayed && evidence) ls_cluster_touch(p->cluster, it->t);
   }
   lap(p, LS_STAGE_EVIDENCE, t);
 }

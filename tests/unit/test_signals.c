@@ -180,6 +180,23 @@ static void test_virality_count_independent_of_the_start(void **state) {
   ls_objects_destroy(all);
 }
 
+/* A late action of an account already in a later set (by an earlier action) would only take that
+ * action's place there: no revision, the account pairs once. */
+static void test_late_action_of_a_partner_revises_nothing(void **state) {
+  (void)state;
+  struct ls_objects *o = objects(100);
+  struct pairs p;
+  assert_int_equal(act(o, 4, action(1, 0, false), 60000, 5000, &p), 0);
+  assert_int_equal(act(o, 4, action(2, 30000, false), 60000, 5000, &p), 1); /* 2 with 1 */
+  assert_int_equal(act(o, 4, action(1, 20000, false), 60000, 5000, &p), 0); /* 1 again, read late */
+  assert_int_equal(p.sets.n, 1);
+  assert_int_equal(act(o, 4, action(3, 10000, false), 60000, 5000, &p), 1); /* 3, late: with 1's first, and new to the later sets */
+  assert_int_equal(p.sets.n, 3);
+  assert_int_equal(revision_of(&p, 2)->n, 2); /* 2 with 1's latest before it, and 3 */
+  assert_int_equal(revision_of(&p, 1)->n, 1); /* 1's burst at 20 s with what came after its first: 3 */
+  ls_objects_destroy(o);
+}
+
 /* Each action's set, as its latest revision has it: its partners' accounts, by tweet. */
 struct final_sets {
   uint64_t tweet[64];
@@ -255,6 +272,7 @@ int main(void) {
                                      cmocka_unit_test(test_virality_count_independent_of_the_start),
                                      cmocka_unit_test(test_replayed_actions_say_so), cmocka_unit_test(test_object_accounts_cover_the_partners),
                                      cmocka_unit_test(test_sets_do_not_depend_on_the_reading_order),
+                                     cmocka_unit_test(test_late_action_of_a_partner_revises_nothing),
                                      cmocka_unit_test(test_dedup)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,23 @@ static void test_late_action_spends_as_in_event_order(void **state) {
   assert_true(left[0][5] < left[0][1]);
 }
 
+/* A revision of a set the cluster stage holds no record of (its entry forgotten, its first set
+ * empty or all replayed) spends its late partner only: the others may be spent already. */
+static void test_revision_without_record_spends_its_late_partner(void **state) {
+  (void)state;
+  struct ls_cluster *c;
+  struct ls_err e;
+  assert_int_equal(ls_cluster_create(&c, &cfg, &chance, &e), LS_OK);
+  struct ls_coaction both[2] = {{2, 1000, 0.5}, {3, 500, 0.25}};
+  struct ls_pairset rev = {.act = act(1, 70, T0, 9), .object_accounts = 3, .revision = 1, .late_account = 3, .n = 2, .partners = both};
+  assert_true(ls_cluster_add(c, &rev));
+  assert_float_equal(ls_cluster_budget_left(c, 70), 0.75, 1e-6);
+  struct ls_cluster_stats st = {0};
+  ls_cluster_stats(c, T0, true, &st);
+  assert_int_equal(st.edges_live, 1); /* 1–3 only */
+  ls_cluster_destroy(c);
+}
+
 /* A vector sent to several text shards' partitions gets a pair set from each window that owns
  * some of its matches (similar.c: owns): each is spent, and only one sent again is not. */
 static void test_cluster_spends_each_windows_set(void **state) {
@@ -456,6 +473,7 @@ static void test_malformed_records_refused(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_actions_in_signal_order),   cmocka_unit_test(test_pair_stage_on_recorded_actions), cmocka_unit_test(test_late_action_spends_as_in_event_order),
+      cmocka_unit_test(test_revision_without_record_spends_its_late_partner),
       cmocka_unit_test(test_cluster_budget_per_tweet), cmocka_unit_test(test_cluster_spends_each_windows_set),
       cmocka_unit_test(test_cluster_budget_survives_late_tweet),  cmocka_unit_test(test_similar_stage_on_recorded_vectors),
       cmocka_unit_test(test_sharded_window_reports_what_it_owns),
