@@ -8,6 +8,7 @@ struct ls_pairs {
   const struct ls_config *cfg;
   const struct ls_chance *chance;
   struct ls_objects *objects;
+  struct ls_object_sets found; /* the window's sets of the action being observed */
 };
 
 void ls_coactions_weigh(struct ls_coactions *c, const struct ls_chance *ch, const struct ls_action_rec *a, const struct ls_action *other) {
@@ -79,12 +80,12 @@ static bool pairset_of(const struct ls_pairs *p, const struct ls_action_rec *a, 
 int ls_pairs_observe(struct ls_pairs *p, const struct ls_action_rec *a, struct ls_pair_sets *out) {
   const struct ls_signal_conf *sc = &p->cfg->signal[a->signal];
   struct ls_action me = {.account = a->account, .tweet = a->tweet, .t_ms = a->t_ms, .activity = a->activity, .replayed = a->replayed};
-  int found = ls_objects_observe(p->objects, a->key, &me, sc->window_s * 1000, repeat_ms(sc), &out->found);
+  int found = ls_objects_observe(p->objects, a->key, &me, sc->window_s * 1000, repeat_ms(sc), &p->found);
   out->set[0] = (struct ls_pairset){.act = *a, .partners = out->partners[0]};
   out->n = 1;
-  for (int k = 0; k < out->found.n; k++) { /* found.set[0] is the action's own: it stays set[0] */
+  for (int k = 0; k < p->found.n; k++) { /* found.set[0] is the action's own: it stays set[0] */
     uint32_t i = k == 0 ? 0 : out->n;
-    if (pairset_of(p, a, &out->found.set[k], out->partners[i], &out->set[i]) && k > 0) out->n++;
+    if (pairset_of(p, a, &p->found.set[k], out->partners[i], &out->set[i]) && k > 0) out->n++;
   }
   return found < 0 ? -1 : (int)out->set[0].n;
 }

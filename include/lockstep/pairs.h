@@ -35,7 +35,6 @@ struct ls_pair_sets {
   uint32_t n;
   struct ls_pairset set[LS_OBJECT_RECENT + 1];
   struct ls_coaction partners[LS_OBJECT_RECENT + 1][LS_OBJECT_RECENT];
-  struct ls_object_sets found;
 };
 
 struct ls_pairs;
